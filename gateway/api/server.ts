@@ -1,0 +1,192 @@
+/**
+ * HTTP API (JSON) and the dashboard's static files. Every route declares the roles that may call it
+ * and validates its input with zod; failures come back as {error:{code,message}} (R24).
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { type ServerType, serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { type Context, Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import type { z } from 'zod';
+import { GatewayError, httpStatusFor } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../log.js';
+import type { Role } from './roles.js';
+import { LoginBody } from './schemas.js';
+import type { PublicUser, UserStore } from './users.js';
+
+export const SESSION_COOKIE = 'gw_session';
+
+type Env = { Variables: { user: PublicUser } };
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface Request<B, Q> {
+  user: PublicUser;
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  c: Context<Env>;
+}
+
+export interface RouteSpec<B, Q> {
+  method: Method;
+  path: string;
+  /** Roles that may call the route; 'any' = every signed-in user. */
+  roles: readonly Role[] | 'any';
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+}
+
+export type Handler<B, Q> = (req: Request<B, Q>) => unknown | Promise<unknown>;
+
+/** A feature's routes: registered by the composition root. */
+export type RouteModule = (api: Api) => void;
+
+export interface ApiOptions {
+  users: UserStore;
+  bus: EventBus;
+  log: Logger;
+  staticDir?: string;
+}
+
+export class Api {
+  readonly app = new Hono<Env>();
+  readonly routes: { method: Method; path: string; roles: readonly Role[] | 'any' }[] = [];
+
+  constructor(private readonly opts: ApiOptions) {
+    this.app.onError((err, c) => {
+      if (err instanceof GatewayError) {
+        return c.json(
+          { error: { code: err.code, message: err.message, details: err.details } },
+          httpStatusFor(err.code),
+        );
+      }
+      opts.log.error({ err, path: c.req.path }, 'api handler failed');
+      return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
+    });
+    this.#authRoutes();
+    this.route({ method: 'get', path: '/api/events', roles: 'any' }, ({ c }) => this.#liveStream(c));
+  }
+
+  route<B = undefined, Q = undefined>(spec: RouteSpec<B, Q>, handler: Handler<B, Q>): void {
+    this.routes.push({ method: spec.method, path: spec.path, roles: spec.roles });
+    this.app[spec.method](spec.path, async (c) => {
+      const user = await this.#authenticate(c);
+      if (spec.roles !== 'any' && !user.roles.some((r) => (spec.roles as readonly Role[]).includes(r))) {
+        this.opts.log.warn({ user: user.username, path: c.req.path }, 'role refused');
+        throw new GatewayError('FORBIDDEN', `requires one of: ${(spec.roles as readonly Role[]).join(', ')}`);
+      }
+      const body = spec.body ? parseInput(spec.body, await readJson(c), 'body') : (undefined as B);
+      const query = spec.query ? parseInput(spec.query, c.req.query(), 'query') : (undefined as Q);
+      const out = await handler({ user, body, query, params: c.req.param() as Record<string, string>, c });
+      if (out instanceof Response) return out;
+      return c.json(out ?? { ok: true });
+    });
+  }
+
+  async #authenticate(c: Context<Env>): Promise<PublicUser> {
+    const header = c.req.header('authorization');
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : getCookie(c, SESSION_COOKIE);
+    const user = token ? await this.opts.users.session(token) : undefined;
+    if (!user) throw new GatewayError('UNAUTHENTICATED', 'sign in first');
+    c.set('user', user);
+    return user;
+  }
+
+  #authRoutes(): void {
+    this.app.post('/api/login', async (c) => {
+      const body = parseInput(LoginBody, await readJson(c), 'body');
+      const s = await this.opts.users.login(body.username, body.password).catch((e) => {
+        this.opts.log.warn({ username: body.username }, 'login refused');
+        throw e;
+      });
+      const maxAge = Math.floor((s.expiresAt - Date.now()) / 1000);
+      c.header(
+        'set-cookie',
+        `${SESSION_COOKIE}=${s.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}`,
+      );
+      return c.json({ token: s.token, user: s.user, expiresAt: new Date(s.expiresAt).toISOString() });
+    });
+    this.app.post('/api/logout', async (c) => {
+      const token = getCookie(c, SESSION_COOKIE) ?? c.req.header('authorization')?.slice(7);
+      if (token) await this.opts.users.logout(token);
+      c.header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+      return c.json({ ok: true });
+    });
+    this.route({ method: 'get', path: '/api/me', roles: 'any' }, ({ user }) => user);
+  }
+
+  /** Server-sent events: every bus event as `event: <name>` with a JSON data line. */
+  #liveStream(c: Context<Env>): Response {
+    return streamSSE(c, async (stream) => {
+      let id = 0;
+      const off = this.opts.bus.onAny((name, payload) => {
+        void stream.writeSSE({ event: name, data: JSON.stringify(payload), id: String(++id) });
+      });
+      stream.onAbort(off);
+      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ at: new Date().toISOString() }) });
+      while (!stream.aborted) {
+        await stream.sleep(15_000);
+        if (!stream.aborted) await stream.writeSSE({ event: 'ping', data: '{}' });
+      }
+      off();
+    });
+  }
+
+  /** Mount the built dashboard (single-page app) after all API routes. */
+  mountStatic(): void {
+    const dir = this.opts.staticDir;
+    if (!dir || !existsSync(join(dir, 'index.html'))) return;
+    const root = resolve(dir);
+    this.app.use('/*', serveStatic({ root }));
+    this.app.get('*', async (c) => {
+      if (c.req.path.startsWith('/api/')) throw new GatewayError('NOT_FOUND', `no route ${c.req.path}`);
+      return c.html(await readFile(join(root, 'index.html'), 'utf8'));
+    });
+  }
+}
+
+function parseInput<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => `${where}.${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new GatewayError('BAD_REQUEST', msg);
+  }
+  return r.data;
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.length > 1_000_000) throw new GatewayError('BAD_REQUEST', 'body too large');
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError('BAD_REQUEST', 'body is not valid JSON');
+  }
+}
+
+export interface HttpServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function listen(app: Hono<Env>, host: string, port: number): Promise<HttpServer> {
+  const server: ServerType = await new Promise((res, rej) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }, () => res(s));
+    s.once('error', rej);
+  });
+  const addr = server.address() as AddressInfo;
+  return {
+    port: addr.port,
+    close: () =>
+      new Promise<void>((res) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => res());
+      }),
+  };
+}

@@ -1,0 +1,130 @@
+/** Dashboard/API users: scrypt-hashed passwords, opaque session tokens stored hashed. No default accounts. */
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+import type { Db } from '../db.js';
+import { GatewayError } from '../errors.js';
+import { Role } from './roles.js';
+
+const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
+
+export const Username = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, 'username: 2-32 of [a-z0-9._-]');
+
+export const UserRecord = z.object({
+  username: Username,
+  displayName: z.string().min(1).max(64),
+  roles: z.array(Role).min(1),
+  /** scrypt$<salt hex>$<hash hex> */
+  passwordHash: z.string(),
+  createdAt: z.string(),
+});
+export type UserRecord = z.infer<typeof UserRecord>;
+export type PublicUser = Omit<UserRecord, 'passwordHash'>;
+
+const SessionRecord = z.object({ username: Username, expiresAt: z.number() });
+
+export const MIN_PASSWORD = 8;
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(password, salt, 32);
+  return `scrypt$${salt.toString('hex')}$${hash.toString('hex')}`;
+}
+
+export async function checkPassword(password: string, stored: string): Promise<boolean> {
+  const [kind, saltHex, hashHex] = stored.split('$');
+  if (kind !== 'scrypt' || !saltHex || !hashHex) return false;
+  const expected = Buffer.from(hashHex, 'hex');
+  const actual = await scrypt(password, Buffer.from(saltHex, 'hex'), expected.length);
+  return timingSafeEqual(expected, actual);
+}
+
+const tokenKey = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class UserStore {
+  readonly #users;
+  readonly #sessions;
+
+  constructor(
+    db: Db,
+    private readonly sessionHours = 12,
+  ) {
+    this.#users = db.sublevel<string, UserRecord>('users', { valueEncoding: 'json' });
+    this.#sessions = db.sublevel<string, z.infer<typeof SessionRecord>>('sessions', {
+      valueEncoding: 'json',
+    });
+  }
+
+  async add(input: {
+    username: string;
+    displayName: string;
+    roles: Role[];
+    password: string;
+  }): Promise<PublicUser> {
+    const username = Username.parse(input.username);
+    if (input.password.length < MIN_PASSWORD) {
+      throw new GatewayError('BAD_REQUEST', `password must be at least ${MIN_PASSWORD} characters`);
+    }
+    if ((await this.#users.get(username)) !== undefined) {
+      throw new GatewayError('CONFLICT', `user ${username} exists`);
+    }
+    const rec = UserRecord.parse({
+      username,
+      displayName: input.displayName,
+      roles: input.roles,
+      passwordHash: await hashPassword(input.password),
+      createdAt: new Date().toISOString(),
+    });
+    await this.#users.put(username, rec);
+    const { passwordHash: _, ...pub } = rec;
+    return pub;
+  }
+
+  async get(username: string): Promise<PublicUser | undefined> {
+    const rec = await this.#users.get(username);
+    if (!rec) return undefined;
+    const { passwordHash: _, ...pub } = rec;
+    return pub;
+  }
+
+  async list(): Promise<PublicUser[]> {
+    const out: PublicUser[] = [];
+    for await (const rec of this.#users.values()) {
+      const { passwordHash: _, ...pub } = rec;
+      out.push(pub);
+    }
+    return out;
+  }
+
+  async count(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.#users.keys()) n++;
+    return n;
+  }
+
+  /** Returns a new session token, or throws BAD_CREDENTIALS (same message for unknown user and wrong password). */
+  async login(
+    username: string,
+    password: string,
+  ): Promise<{ token: string; user: PublicUser; expiresAt: number }> {
+    const rec = Username.safeParse(username).success ? await this.#users.get(username) : undefined;
+    if (!rec || !(await checkPassword(password, rec.passwordHash))) {
+      throw new GatewayError('BAD_CREDENTIALS', 'wrong username or password');
+    }
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = Date.now() + this.sessionHours * 3600_000;
+    await this.#sessions.put(tokenKey(token), { username: rec.username, expiresAt });
+    const { passwordHash: _, ...user } = rec;
+    return { token, user, expiresAt };
+  }
+
+  async session(token: string): Promise<PublicUser | undefined> {
+    const s = await this.#sessions.get(tokenKey(token));
+    if (!s || s.expiresAt < Date.now()) return undefined;
+    return this.get(s.username);
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.#sessions.del(tokenKey(token));
+  }
+}

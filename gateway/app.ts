@@ -1,0 +1,74 @@
+/**
+ * The composition root: builds every service from config and wires them to the bus. No logic here.
+ * Services start in order and stop in reverse.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Api, type HttpServer, listen } from './api/server.js';
+import { UserStore } from './api/users.js';
+import type { GatewayConfig } from './config.js';
+import { type Db, openDb } from './db.js';
+import { EventBus, type Service } from './events.js';
+import { createLogger, type Logger } from './log.js';
+
+export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist', import.meta.url)));
+
+export interface AppOptions {
+  config: GatewayConfig;
+  log?: Logger;
+}
+
+export class GatewayApp {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  readonly bus: EventBus;
+  db!: Db;
+  users!: UserStore;
+  api!: Api;
+  readonly services: Service[] = [];
+  #http?: HttpServer;
+
+  constructor(opts: AppOptions) {
+    this.config = opts.config;
+    this.log = opts.log ?? createLogger({ level: opts.config.logLevel });
+    this.bus = new EventBus(this.log);
+  }
+
+  get httpPort(): number {
+    if (!this.#http) throw new Error('not started');
+    return this.#http.port;
+  }
+
+  /** Opens storage and builds the services (no network yet). Also used by offline CLI commands. */
+  async open(): Promise<void> {
+    const dataDir = resolve(this.config.dataDir);
+    await mkdir(dataDir, { recursive: true });
+    this.db = await openDb(join(dataDir, 'index'));
+    this.users = new UserStore(this.db, this.config.http.sessionHours);
+    this.api = new Api({ users: this.users, bus: this.bus, log: this.log, staticDir: DASHBOARD_DIST });
+  }
+
+  async start(): Promise<void> {
+    await this.open();
+    for (const s of this.services) {
+      await s.start();
+      this.log.debug({ service: s.name }, 'service started');
+    }
+    this.api.mountStatic();
+    this.#http = await listen(this.api.app, this.config.http.host, this.config.http.port);
+    this.log.info({ http: this.#http.port }, 'gateway started');
+  }
+
+  async stop(): Promise<void> {
+    await this.#http?.close();
+    for (const s of [...this.services].reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        this.log.error({ err, service: s.name }, 'service stop failed');
+      }
+    }
+    await this.db?.close();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * One config file (JSON), validated by zod; every field has an embedded default so the gateway runs
+ * with no file at all. Each service reads only its own section.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { Activity } from '../protocol/common.js';
+import { GatewayError } from './errors.js';
+
+const Port = z.number().int().min(0).max(65535);
+
+export const MqttConfig = z.object({
+  host: z.string().default('0.0.0.0'),
+  port: Port.default(1883),
+  tls: z.object({ certFile: z.string(), keyFile: z.string(), port: Port.default(8883) }).optional(),
+  /** A recorder silent this long is offline even without a last will. */
+  staleAfterS: z.number().positive().default(90),
+});
+
+export const HttpConfig = z.object({
+  host: z.string().default('0.0.0.0'),
+  port: Port.default(8080),
+  /** Session lifetime for dashboard logins. */
+  sessionHours: z.number().positive().default(12),
+});
+
+export const FleetConfig = z.object({
+  batteryLowPct: z.number().min(0).max(100).default(25),
+  batteryCriticalPct: z.number().min(0).max(100).default(10),
+  storageLowPct: z.number().min(0).max(100).default(10),
+  clockDriftMaxMs: z.number().positive().default(2000),
+  firmwareMin: z.string().default('2.0.0'),
+  /** Battery/storage history is kept one point per bucket (downsampled for charts). */
+  historyBucketS: z.number().positive().default(60),
+  historyKeepH: z.number().positive().default(72),
+});
+
+export const InterruptionConfig = z.object({
+  /** R19: an interruption not resumed within this time alerts the principal. */
+  resumeTimeoutS: z.number().positive().default(300),
+  /** R18: gap between consecutive segments above this is an interruption. */
+  gapToleranceS: z.number().min(0).default(5),
+  /** Roles told at once (R19: the principal). */
+  notifyRoles: z.array(z.string()).default(['principal', 'legal-affairs']),
+});
+
+export const DockConfig = z.object({
+  /** Serial ports: paths and globs, e.g. /dev/ttyACM*, /dev/ttyUSB*. */
+  ports: z.array(z.string()).default(['/dev/ttyACM*', '/dev/ttyUSB*']),
+  baudRate: z.number().int().positive().default(921600),
+  shiftHours: z.number().positive().default(10),
+  /** Ingest pauses when free disk would fall below this. */
+  reserveBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(2 * 1024 ** 3),
+  readWindow: z.number().int().min(1).max(64).default(8),
+  chunkBytes: z
+    .number()
+    .int()
+    .min(512)
+    .max(60 * 1024)
+    .default(32 * 1024),
+  /** A recorder that lies about a hash this many times gets the clip quarantined. */
+  maxHashRetries: z.number().int().min(1).default(3),
+});
+
+export const CameraEntry = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+  xaddr: z.string().url(),
+  user: z.string(),
+  password: z.string(),
+  roomId: z.string().optional(),
+});
+
+export const CameraConfig = z.object({
+  rooms: z.array(z.object({ id: z.string(), name: z.string() })).default([]),
+  cameras: z.array(CameraEntry).default([]),
+  segmentSeconds: z.number().int().min(2).max(3600).default(60),
+  /** No fresh data for this long -> interruption (R18/R19). */
+  staleDataS: z.number().positive().default(3),
+  /** Not resumed within this -> principal alert (R19). */
+  resumeAlertS: z.number().positive().default(60),
+  healthPollS: z.number().positive().default(30),
+  ffmpegPath: z.string().default('ffmpeg'),
+});
+
+/** R14 recording list: activity -> continuous (whole process) or as-needed. */
+export const RecordingList = z.partialRecord(Activity, z.enum(['continuous', 'as-needed']));
+
+export const DemoConfig = z.object({
+  recorders: z.number().int().min(0).max(10_000).default(8),
+  cameras: z.number().int().min(0).max(64).default(2),
+  speed: z.number().positive().default(1),
+  docks: z.number().int().min(0).max(16).default(2),
+});
+
+export const GatewayConfig = z.object({
+  dataDir: z.string().default('./data'),
+  timeZone: z.string().default('Asia/Shanghai'),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  mqtt: MqttConfig.default(MqttConfig.parse({})),
+  http: HttpConfig.default(HttpConfig.parse({})),
+  fleet: FleetConfig.default(FleetConfig.parse({})),
+  interruptions: InterruptionConfig.default(InterruptionConfig.parse({})),
+  dock: DockConfig.default(DockConfig.parse({})),
+  cameras: CameraConfig.default(CameraConfig.parse({})),
+  recordingList: RecordingList.default({
+    seizure: 'continuous',
+    preservation: 'continuous',
+    'on-site-enforcement': 'continuous',
+    hearing: 'continuous',
+    'evidence-collection': 'as-needed',
+    inspection: 'as-needed',
+    inquiry: 'as-needed',
+  }),
+  demo: DemoConfig.default(DemoConfig.parse({})),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+export type GatewayConfigInput = z.input<typeof GatewayConfig>;
+
+export function parseConfig(input: unknown, source = 'config'): GatewayConfig {
+  const r = GatewayConfig.safeParse(input ?? {});
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new GatewayError('CONFIG_INVALID', `${source} is invalid:\n${lines.join('\n')}`);
+  }
+  return r.data;
+}
+
+export async function loadConfig(path?: string): Promise<GatewayConfig> {
+  if (!path) return parseConfig({});
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new GatewayError('CONFIG_INVALID', `cannot read config ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new GatewayError('CONFIG_INVALID', `${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseConfig(json, path);
+}

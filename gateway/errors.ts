@@ -1,0 +1,68 @@
+/** Typed errors: every failure the gateway reports carries a stable code. */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'BAD_REQUEST'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'UNKNOWN_RECORDER'
+  | 'BAD_CREDENTIALS'
+  | 'ACL_DENIED'
+  | 'BAD_PAYLOAD'
+  | 'READINESS_SHORT'
+  | 'ALREADY_PAIRED'
+  | 'NOT_DOCKED'
+  | 'HASH_MISMATCH'
+  | 'DISK_RESERVE'
+  | 'CAMERA_UNREACHABLE'
+  | 'CAMERA_AUTH'
+  | 'CAMERA_BAD_RESPONSE'
+  | 'RECORDING_FAILED'
+  | 'INTERNAL';
+
+export class GatewayError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
+/** HTTP status for an error code (API layer). */
+export function httpStatusFor(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 422 | 500 | 503 | 507 {
+  switch (code) {
+    case 'BAD_REQUEST':
+    case 'BAD_PAYLOAD':
+    case 'CONFIG_INVALID':
+      return 400;
+    case 'UNAUTHENTICATED':
+    case 'BAD_CREDENTIALS':
+      return 401;
+    case 'FORBIDDEN':
+    case 'ACL_DENIED':
+      return 403;
+    case 'NOT_FOUND':
+    case 'UNKNOWN_RECORDER':
+      return 404;
+    case 'CONFLICT':
+    case 'ALREADY_PAIRED':
+    case 'NOT_DOCKED':
+      return 409;
+    case 'READINESS_SHORT':
+    case 'HASH_MISMATCH':
+      return 422;
+    case 'CAMERA_UNREACHABLE':
+    case 'CAMERA_AUTH':
+    case 'CAMERA_BAD_RESPONSE':
+    case 'RECORDING_FAILED':
+      return 503;
+    case 'DISK_RESERVE':
+      return 507;
+    default:
+      return 500;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The typed event bus inside the gateway. Services publish facts; the API's live stream and other
+ * services subscribe. A throwing listener is logged and cannot break the others (zigbee2mqtt style).
+ */
+import type { Telemetry } from '../protocol/mqtt/messages.js';
+import type { Logger } from './log.js';
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+export interface Alert {
+  id: string;
+  /** UTC ISO time raised. */
+  at: string;
+  severity: AlertSeverity;
+  /** Stable rule id, e.g. battery-low, interruption-unresumed, clip-overdue (R19, R22). */
+  rule: string;
+  /** Recorder serial, camera id, clip id... what the alert is about. */
+  subject: string;
+  message: string;
+  /** Who must be told at once (R19: the principal). */
+  notify: readonly string[];
+  details?: Record<string, unknown>;
+}
+
+export interface GatewayEvents {
+  'recorder.online': { serial: string; online: boolean; at: string };
+  'recorder.telemetry': { serial: string; telemetry: Telemetry; receivedAt: string };
+  'recorder.health': { serial: string };
+  'recorder.rejected': { serial: string | null; topic: string; code: string; reason: string };
+  'recorder.event': { serial: string; type: string; id: string; at: string };
+  'interruption.opened': { id: string; serial: string; cause: string };
+  'interruption.updated': { id: string; status: string };
+  'session.flagged': { serial: string; sessionId: string; flag: string };
+  'alert.raised': Alert;
+  'alert.cleared': { id: string; rule: string; subject: string };
+  'dock.changed': { slot: string; serial: string | null; state: string; reason?: string };
+  'ingest.progress': { clipId: string; serial: string; bytesDone: number; bytes: number };
+  'clip.stored': { clipId: string; sha256: string; source: 'recorder' | 'camera' };
+  'pairing.changed': { serial: string; officerId: string | null };
+  'camera.changed': { cameraId: string };
+  'hearing.changed': { sessionId: string; roomId: string; state: string };
+  'hearing.segment': { sessionId: string; clipId: string; bytes: number };
+}
+
+export type EventName = keyof GatewayEvents;
+type Listener<K extends EventName> = (payload: GatewayEvents[K]) => void;
+
+export class EventBus {
+  readonly #listeners = new Map<EventName, Set<Listener<never>>>();
+
+  constructor(private readonly log?: Logger) {}
+
+  on<K extends EventName>(name: K, fn: Listener<K>): () => void {
+    let set = this.#listeners.get(name);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(name, set);
+    }
+    set.add(fn as Listener<never>);
+    return () => set.delete(fn as Listener<never>);
+  }
+
+  /** Subscribe to every event (the live stream). */
+  onAny(fn: <K extends EventName>(name: K, payload: GatewayEvents[K]) => void): () => void {
+    this.#any.add(fn);
+    return () => this.#any.delete(fn);
+  }
+
+  readonly #any = new Set<<K extends EventName>(name: K, payload: GatewayEvents[K]) => void>();
+
+  emit<K extends EventName>(name: K, payload: GatewayEvents[K]): void {
+    const set = this.#listeners.get(name);
+    if (set) {
+      for (const fn of set) {
+        try {
+          (fn as Listener<K>)(payload);
+        } catch (err) {
+          this.log?.error({ err, event: name }, 'event listener failed');
+        }
+      }
+    }
+    for (const fn of this.#any) {
+      try {
+        fn(name, payload);
+      } catch (err) {
+        this.log?.error({ err, event: name }, 'event listener failed');
+      }
+    }
+  }
+}
+
+/** A service wired by the composition root. */
+export interface Service {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/** Command line: `gateway run`, `gateway demo`, `gateway user add`, ... (see `--help`). */
+import { Command, Option } from 'commander';
+import { Role } from './api/roles.js';
+import { GatewayApp } from './app.js';
+import { loadConfig } from './config.js';
+import { GatewayError } from './errors.js';
+import { createLogger } from './log.js';
+
+const program = new Command('gateway')
+  .description('Office edge gateway for enforcement recording equipment')
+  .option('-c, --config <file>', 'config file (JSON); embedded defaults when absent');
+
+async function withApp<T>(fn: (app: GatewayApp) => Promise<T>, opts: { start?: boolean } = {}): Promise<T> {
+  const config = await loadConfig(program.opts().config);
+  const app = new GatewayApp({ config, log: createLogger({ level: opts.start ? config.logLevel : 'warn' }) });
+  if (opts.start) await app.start();
+  else await app.open();
+  try {
+    return await fn(app);
+  } finally {
+    if (!opts.start) await app.db.close();
+  }
+}
+
+program
+  .command('run')
+  .description('run the gateway (broker, docks, cameras, API and dashboard)')
+  .action(async () => {
+    const config = await loadConfig(program.opts().config);
+    const app = new GatewayApp({ config });
+    await app.start();
+    const stop = async () => {
+      await app.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('demo')
+  .description('run the gateway with a simulated fleet of recorders, docks and hearing-room cameras')
+  .action(async () => {
+    const { runDemo } = await import('./demo.js');
+    await runDemo(await loadConfig(program.opts().config));
+  });
+
+const user = program.command('user').description('manage dashboard users');
+user
+  .command('add')
+  .description('add a user (password from --password or the GATEWAY_PASSWORD environment variable)')
+  .requiredOption('-u, --username <name>', 'login name')
+  .requiredOption('-n, --name <display>', 'display name, e.g. 张伟')
+  .addOption(
+    new Option('-r, --role <role...>', 'one or more roles').choices(Role.options).makeOptionMandatory(),
+  )
+  .option('-p, --password <password>', 'password (min 8 chars)')
+  .action(async (o: { username: string; name: string; role: Role[]; password?: string }) => {
+    const password = o.password ?? process.env.GATEWAY_PASSWORD;
+    if (!password) throw new GatewayError('BAD_REQUEST', 'give --password or set GATEWAY_PASSWORD');
+    await withApp(async (app) => {
+      const u = await app.users.add({ username: o.username, displayName: o.name, roles: o.role, password });
+      console.log(JSON.stringify(u));
+    });
+  });
+user
+  .command('list')
+  .description('list users')
+  .action(() => withApp(async (app) => console.log(JSON.stringify(await app.users.list(), null, 2))));
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof GatewayError) {
+    console.error(`error [${err.code}]: ${err.message}`);
+  } else {
+    console.error(err);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+/**
+ * Starts the real gateway on ephemeral ports in a temp data dir and hands the test both ends
+ * (zwave-js integration-helper style).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Role } from '../../gateway/api/roles.js';
+import { GatewayApp } from '../../gateway/app.js';
+import { type GatewayConfigInput, parseConfig } from '../../gateway/config.js';
+import { createLogger } from '../../gateway/log.js';
+
+export interface TestGateway {
+  app: GatewayApp;
+  url: string;
+  dataDir: string;
+  /** Creates a user with the role(s) and returns a fetch bound to its session. */
+  as(roles: Role | Role[]): Promise<ApiClient>;
+  stop(): Promise<void>;
+}
+
+export interface ApiClient {
+  token: string;
+  username: string;
+  get(path: string): Promise<{ status: number; body: any }>;
+  post(path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+let userSeq = 0;
+
+export async function startGateway(overrides: GatewayConfigInput = {}): Promise<TestGateway> {
+  const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), 'gw-test-')));
+  const config = parseConfig({
+    ...overrides,
+    dataDir,
+    logLevel: overrides.logLevel ?? 'silent',
+    mqtt: { port: 0, host: '127.0.0.1', ...overrides.mqtt },
+    http: { port: 0, host: '127.0.0.1', ...overrides.http },
+    dock: { ports: [], ...overrides.dock },
+  });
+  const app = new GatewayApp({ config, log: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }) });
+  await app.start();
+  const url = `http://127.0.0.1:${app.httpPort}`;
+  return {
+    app,
+    url,
+    dataDir,
+    async as(roles) {
+      const list = Array.isArray(roles) ? roles : [roles];
+      const username = `u${process.pid}x${++userSeq}`;
+      const password = `pw-${username}-secret`;
+      await app.users.add({ username, displayName: `测试${userSeq}`, roles: list, password });
+      return apiClient(url, username, password);
+    },
+    async stop() {
+      await app.stop();
+      if (!overrides.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function apiClient(url: string, username: string, password: string): Promise<ApiClient> {
+  const res = await fetch(`${url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  const { token } = (await res.json()) as { token: string };
+  const request = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await r.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {}
+    return { status: r.status, body: parsed as any };
+  };
+  return {
+    token,
+    username,
+    request,
+    get: (p) => request('GET', p),
+    post: (p, b) => request('POST', p, b ?? {}),
+  };
+}
