@@ -15,6 +15,11 @@ export type ErrorCode =
   | 'NOT_DOCKED'
   | 'HASH_MISMATCH'
   | 'DISK_RESERVE'
+  | 'BLOB_EXISTS_DIFFERENT'
+  | 'SIZE_MISMATCH'
+  | 'BAD_OFFSET'
+  | 'NOT_VERIFIED'
+  | 'STORE_CORRUPT'
   | 'CAMERA_UNREACHABLE'
   | 'CAMERA_AUTH'
   | 'CAMERA_BAD_RESPONSE'
@@ -54,7 +59,11 @@ export function httpStatusFor(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 42
       return 409;
     case 'READINESS_SHORT':
     case 'HASH_MISMATCH':
+    case 'SIZE_MISMATCH':
       return 422;
+    case 'NOT_VERIFIED':
+    case 'BAD_OFFSET':
+      return 409;
     case 'CAMERA_UNREACHABLE':
     case 'CAMERA_AUTH':
     case 'CAMERA_BAD_RESPONSE':
