@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the system tools the gateway and its tests use, only when missing (Debian/apt).
+set -euo pipefail
+declare -A pkg_for=(
+  [ffmpeg]=ffmpeg [ffprobe]=ffmpeg [socat]=socat [mosquitto]=mosquitto
+  [mosquitto_pub]=mosquitto-clients [mosquitto_sub]=mosquitto-clients [chromium]=chromium
+)
+missing=()
+for tool in "${!pkg_for[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("${pkg_for[$tool]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+echo "installing system packages: $pkgs" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
