@@ -1,0 +1,29 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPtyPair } from '../../device-sim/pty.js';
+import { MemoryBinding } from '../../gateway/dock/memory-binding.js';
+import { SerialPortBinding } from '../../gateway/dock/serialport-binding.js';
+import { dockBindingContract } from '../contract/dock-binding.contract.js';
+
+const memory = new MemoryBinding();
+let n = 0;
+dockBindingContract('memory', {
+  async connect() {
+    const path = `mem${++n}`;
+    const device = memory.pair(path);
+    const gateway = await memory.open(path);
+    return { gateway, device, unplug: async () => memory.unplug(path) };
+  },
+});
+
+const serial = new SerialPortBinding();
+dockBindingContract('serialport over a socat PTY pair', {
+  async connect() {
+    const dir = await mkdtemp(join(tmpdir(), 'pty-'));
+    const pair = await createPtyPair(join(dir, 'gw'), join(dir, 'dev'));
+    const gateway = await serial.open(pair.gatewayPath, { baudRate: 921600 });
+    const device = await serial.open(pair.devicePath, { baudRate: 921600 });
+    return { gateway, device, unplug: () => pair.unplug() };
+  },
+});
