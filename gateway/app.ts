@@ -5,11 +5,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AlertService } from './alerts/service.js';
 import { Api, type HttpServer, listen } from './api/server.js';
 import { UserStore } from './api/users.js';
 import type { GatewayConfig } from './config.js';
 import { type Db, openDb } from './db.js';
 import { EventBus, type Service } from './events.js';
+import { InterruptionService } from './interruptions/service.js';
 import { createLogger, type Logger } from './log.js';
 
 export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist', import.meta.url)));
@@ -26,6 +28,8 @@ export class GatewayApp {
   db!: Db;
   users!: UserStore;
   api!: Api;
+  alerts!: AlertService;
+  interruptions!: InterruptionService;
   readonly services: Service[] = [];
   #http?: HttpServer;
 
@@ -47,6 +51,16 @@ export class GatewayApp {
     this.db = await openDb(join(dataDir, 'index'));
     this.users = new UserStore(this.db, this.config.http.sessionHours);
     this.api = new Api({ users: this.users, bus: this.bus, log: this.log, staticDir: DASHBOARD_DIST });
+    const { db, bus, log } = this;
+    this.alerts = new AlertService({ db, bus, log: log.child({ svc: 'alerts' }) });
+    this.interruptions = new InterruptionService({
+      db,
+      bus,
+      log: log.child({ svc: 'interruptions' }),
+      alerts: this.alerts,
+      config: this.config.interruptions,
+    });
+    this.services.push(this.alerts, this.interruptions);
   }
 
   async start(): Promise<void> {

@@ -28,7 +28,14 @@ export interface GatewayEvents {
   'recorder.health': { serial: string };
   'recorder.rejected': { serial: string | null; topic: string; code: string; reason: string };
   'recorder.event': { serial: string; type: string; id: string; at: string };
-  'interruption.opened': { id: string; serial: string; cause: string };
+  /** R19 record opened; `device` is the recorder serial or camera id. */
+  'interruption.opened': {
+    id: string;
+    source: 'recorder' | 'camera';
+    device: string;
+    cause: string;
+    sessionId: string | null;
+  };
   'interruption.updated': { id: string; status: string };
   'session.flagged': { serial: string; sessionId: string; flag: string };
   'alert.raised': Alert;

@@ -1,0 +1,153 @@
+/**
+ * Alerts: raised by rules (fleet health, interruptions R19, uploads R22...), persisted, shown and
+ * acknowledged on the dashboard. At most one active alert per (rule, subject); raising it again is a
+ * no-op, clearing it ends it. `notify` names the roles that must be told at once (R19: principal).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../db.js';
+import { GatewayError } from '../errors.js';
+import type { Alert, AlertSeverity, EventBus, Service } from '../events.js';
+import type { Logger } from '../log.js';
+
+export interface StoredAlert extends Alert {
+  active: boolean;
+  clearedAt?: string;
+  ack?: { by: string; at: string };
+}
+
+export interface RaiseInput {
+  rule: string;
+  subject: string;
+  severity: AlertSeverity;
+  message: string;
+  notify?: readonly string[];
+  details?: Record<string, unknown>;
+}
+
+export interface AlertQuery {
+  active?: boolean;
+  rule?: string;
+  subject?: string;
+  limit?: number;
+}
+
+export interface AlertServiceOptions {
+  db: Db;
+  bus: EventBus;
+  log: Logger;
+  now?: () => number;
+}
+
+const keyOf = (rule: string, subject: string) => `${rule}\u0000${subject}`;
+
+/** Time-sortable id: the newest sorts last in LevelDB. */
+export function newAlertId(ms: number): string {
+  return `${ms.toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
+}
+
+export class AlertService implements Service {
+  readonly name = 'alerts';
+  readonly #db;
+  readonly #bus: EventBus;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  /** Active alerts by (rule, subject), loaded at start. */
+  readonly #active = new Map<string, StoredAlert>();
+
+  constructor(opts: AlertServiceOptions) {
+    this.#db = opts.db.sublevel<string, StoredAlert>('alerts', { valueEncoding: 'json' });
+    this.#bus = opts.bus;
+    this.#log = opts.log;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    this.#active.clear();
+    for await (const a of this.#db.values()) {
+      if (a.active) this.#active.set(keyOf(a.rule, a.subject), a);
+    }
+  }
+
+  async stop(): Promise<void> {}
+
+  /** The active alert for (rule, subject), if any. Synchronous: rules call it on hot paths. */
+  activeFor(rule: string, subject: string): StoredAlert | undefined {
+    return this.#active.get(keyOf(rule, subject));
+  }
+
+  /** Raises an alert unless the same (rule, subject) is already active; returns the active one. */
+  async raise(input: RaiseInput): Promise<StoredAlert> {
+    const key = keyOf(input.rule, input.subject);
+    const existing = this.#active.get(key);
+    if (existing) return existing;
+    const ms = this.#now();
+    const alert: StoredAlert = {
+      id: newAlertId(ms),
+      at: new Date(ms).toISOString(),
+      severity: input.severity,
+      rule: input.rule,
+      subject: input.subject,
+      message: input.message,
+      notify: [...(input.notify ?? [])],
+      ...(input.details ? { details: input.details } : {}),
+      active: true,
+    };
+    // Set before the write so a concurrent raise of the same alert sees it.
+    this.#active.set(key, alert);
+    await this.#db.put(alert.id, alert);
+    this.#log.warn(
+      { alert: alert.id, rule: alert.rule, subject: alert.subject, notify: alert.notify },
+      alert.message,
+    );
+    const { active: _, ...event } = alert;
+    this.#bus.emit('alert.raised', event);
+    return alert;
+  }
+
+  /** Clears the active (rule, subject) alert; false if none was active. */
+  async clear(rule: string, subject: string): Promise<boolean> {
+    const key = keyOf(rule, subject);
+    const a = this.#active.get(key);
+    if (!a) return false;
+    this.#active.delete(key);
+    const cleared: StoredAlert = { ...a, active: false, clearedAt: new Date(this.#now()).toISOString() };
+    await this.#db.put(a.id, cleared);
+    this.#bus.emit('alert.cleared', { id: a.id, rule, subject });
+    return true;
+  }
+
+  async acknowledge(id: string, by: string): Promise<StoredAlert> {
+    const a = await this.#db.get(id);
+    if (!a) throw new GatewayError('NOT_FOUND', `no alert ${id}`);
+    if (a.ack) return a;
+    const acked: StoredAlert = { ...a, ack: { by, at: new Date(this.#now()).toISOString() } };
+    await this.#db.put(id, acked);
+    const key = keyOf(a.rule, a.subject);
+    if (this.#active.get(key)?.id === id) this.#active.set(key, acked);
+    return acked;
+  }
+
+  async get(id: string): Promise<StoredAlert | undefined> {
+    return this.#db.get(id);
+  }
+
+  /** Newest first. */
+  async list(q: AlertQuery = {}): Promise<StoredAlert[]> {
+    const limit = q.limit ?? 200;
+    if (q.active) {
+      return [...this.#active.values()]
+        .filter((a) => (!q.rule || a.rule === q.rule) && (!q.subject || a.subject === q.subject))
+        .sort((a, b) => (a.id < b.id ? 1 : -1))
+        .slice(0, limit);
+    }
+    const out: StoredAlert[] = [];
+    for await (const a of this.#db.values({ reverse: true })) {
+      if (q.active === false && a.active) continue;
+      if (q.rule && a.rule !== q.rule) continue;
+      if (q.subject && a.subject !== q.subject) continue;
+      out.push(a);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+}

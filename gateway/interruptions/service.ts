@@ -1,0 +1,381 @@
+/**
+ * InterruptionService (R19): the one place interruption records are made, for recorders and
+ * hearing-room cameras. Generic by design: callers say what stopped (source + device), when, why,
+ * and whether it can continue; this service persists the record, tells the principal at once when
+ * it cannot continue or is not resumed in time, and runs the explain/review workflow in record.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Officer } from '../../protocol/common.js';
+import type { AlertService } from '../alerts/service.js';
+import type { GatewayConfig } from '../config.js';
+import type { Db } from '../db.js';
+import { GatewayError } from '../errors.js';
+import type { EventBus, Service } from '../events.js';
+import type { Logger } from '../log.js';
+import {
+  ExplanationText,
+  type InterruptionQuery,
+  InterruptionQuery as InterruptionQuerySchema,
+  type InterruptionRecord,
+  type InterruptionSource,
+  OpenInterruption,
+  type OpenInterruptionInput,
+} from './record.js';
+
+/** Who carried the device at `at` (pairing, from the dock work). Null/undefined when unknown. */
+export type OfficerLookup = (q: {
+  source: InterruptionSource;
+  device: string;
+  at: number;
+}) => Officer | null | undefined | Promise<Officer | null | undefined>;
+
+export const RULE_CANNOT_CONTINUE = 'interruption-cannot-continue';
+export const RULE_UNRESUMED = 'interruption-unresumed';
+
+export interface InterruptionServiceOptions {
+  db: Db;
+  bus: EventBus;
+  log: Logger;
+  alerts: AlertService;
+  config: GatewayConfig['interruptions'];
+  officerOf?: OfficerLookup;
+  now?: () => number;
+}
+
+export class InterruptionService implements Service {
+  readonly name = 'interruptions';
+  readonly #db;
+  readonly #bus: EventBus;
+  readonly #log: Logger;
+  readonly #alerts: AlertService;
+  readonly #config: GatewayConfig['interruptions'];
+  readonly #now: () => number;
+  #officerOf: OfficerLookup | undefined;
+  /** Records not yet closed, by id (small: closed ones live only in LevelDB). */
+  readonly #live = new Map<string, InterruptionRecord>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #writes = new Map<string, Promise<void>>();
+  #started = false;
+
+  constructor(opts: InterruptionServiceOptions) {
+    this.#db = opts.db.sublevel<string, InterruptionRecord>('interruptions', { valueEncoding: 'json' });
+    this.#bus = opts.bus;
+    this.#log = opts.log;
+    this.#alerts = opts.alerts;
+    this.#config = opts.config;
+    this.#officerOf = opts.officerOf;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Plugs in the pairing lookup (dock work) after construction. */
+  setOfficerLookup(fn: OfficerLookup | undefined): void {
+    this.#officerOf = fn;
+  }
+
+  async start(): Promise<void> {
+    this.#live.clear();
+    for await (const r of this.#db.values()) {
+      if (r.status !== 'closed') this.#live.set(r.id, r);
+    }
+    this.#started = true;
+    // Ongoing ones from before a restart: re-arm their resume timers from their original times.
+    for (const r of this.#live.values()) if (r.end === null && r.canContinue) this.#armTimer(r);
+  }
+
+  async stop(): Promise<void> {
+    this.#started = false;
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    await Promise.all(this.#writes.values());
+  }
+
+  /**
+   * Opens a record. Idempotent for an ongoing interruption of the same device, session and cause
+   * (returns that one). Alerts the principal at once when `canContinue` is false (R19).
+   */
+  async open(input: OpenInterruptionInput): Promise<InterruptionRecord> {
+    const o = OpenInterruption.parse(input);
+    const sessionId = o.sessionId ?? null;
+    for (const r of this.#live.values()) {
+      if (
+        r.end === null &&
+        r.device === o.device &&
+        r.source === o.source &&
+        r.sessionId === sessionId &&
+        r.cause === o.cause
+      )
+        return r;
+    }
+    const officer =
+      o.officer !== undefined
+        ? o.officer
+        : ((await this.#officerOf?.({ source: o.source, device: o.device, at: o.start })) ?? null);
+    const nowIso = new Date(this.#now()).toISOString();
+    const end = o.end ?? null;
+    const details = o.resumeTimeoutS ? { ...o.details, resumeTimeoutS: o.resumeTimeoutS } : o.details;
+    const rec: InterruptionRecord = {
+      id: `${o.start.toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`,
+      source: o.source,
+      device: o.device,
+      roomId: o.roomId ?? null,
+      officer,
+      sessionId,
+      cause: o.cause,
+      canContinue: o.canContinue,
+      start: o.start,
+      end,
+      resumed: false,
+      resumeStatement: false,
+      resumeStatementAt: null,
+      status: 'open',
+      explanation: null,
+      history: [],
+      review: null,
+      alerts: [],
+      openedAt: nowIso,
+      updatedAt: nowIso,
+      ...(details ? { details } : {}),
+    };
+    this.#live.set(rec.id, rec);
+    await this.#persist(rec);
+    this.#log.warn(
+      { interruption: rec.id, source: rec.source, device: rec.device, cause: rec.cause, session: sessionId },
+      'recording interrupted',
+    );
+    this.#bus.emit('interruption.opened', {
+      id: rec.id,
+      source: rec.source,
+      device: rec.device,
+      cause: rec.cause,
+      sessionId,
+    });
+    if (end === null) {
+      if (!rec.canContinue) await this.#alert(rec, RULE_CANNOT_CONTINUE);
+      else this.#armTimer(rec);
+    }
+    return rec;
+  }
+
+  /** Recording resumed at `at` (device time). */
+  resume(id: string, at: number): Promise<InterruptionRecord> {
+    return this.end(id, { at, resumed: true });
+  }
+
+  /** Ends an ongoing interruption: resumed, or the session ended without resuming. */
+  async end(id: string, e: { at: number; resumed: boolean }): Promise<InterruptionRecord> {
+    const rec = this.#need(id);
+    if (rec.end !== null) return rec;
+    rec.end = Math.max(e.at, rec.start);
+    rec.resumed = e.resumed;
+    if (rec.explanation) rec.status = 'explained';
+    this.#touch(rec);
+    this.#clearTimer(id);
+    await this.#persist(rec);
+    if (e.resumed) {
+      await this.#alerts.clear(RULE_UNRESUMED, id);
+      await this.#alerts.clear(RULE_CANNOT_CONTINUE, id);
+    }
+    this.#bus.emit('interruption.updated', { id, status: rec.status });
+    return rec;
+  }
+
+  /** Ends every ongoing interruption of a device (and session, when given); returns them. */
+  async endOngoing(
+    source: InterruptionSource,
+    device: string,
+    e: { at: number; resumed: boolean; sessionId?: string },
+  ): Promise<InterruptionRecord[]> {
+    const hits = this.ongoing(source, device).filter(
+      (r) => e.sessionId === undefined || r.sessionId === null || r.sessionId === e.sessionId,
+    );
+    const out: InterruptionRecord[] = [];
+    for (const r of hits) out.push(await this.end(r.id, e));
+    return out;
+  }
+
+  /** Ongoing (not ended) interruptions of a device. Synchronous. */
+  ongoing(source: InterruptionSource, device: string): InterruptionRecord[] {
+    const out: InterruptionRecord[] = [];
+    for (const r of this.#live.values()) {
+      if (r.end === null && r.source === source && r.device === device) out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * A resume-statement marker (R19) at `at`: marks the latest interruption of the device (in the
+   * session, when given) that has no statement yet and started before `at`. Null when none fits.
+   */
+  async noteResumeStatement(
+    source: InterruptionSource,
+    device: string,
+    at: number,
+    sessionId?: string,
+  ): Promise<InterruptionRecord | null> {
+    let best: InterruptionRecord | undefined;
+    for (const r of this.#live.values()) {
+      if (r.source !== source || r.device !== device || r.resumeStatement || r.start > at) continue;
+      if (sessionId !== undefined && r.sessionId !== null && r.sessionId !== sessionId) continue;
+      if (r.cause === 'gap') continue;
+      if (!best || r.start > best.start) best = r;
+    }
+    if (!best) return null;
+    best.resumeStatement = true;
+    best.resumeStatementAt = at;
+    this.#touch(best);
+    await this.#persist(best);
+    this.#bus.emit('interruption.updated', { id: best.id, status: best.status });
+    return best;
+  }
+
+  /**
+   * Devices whose clock runs apart from ours (virtual clocks, buffered replays) also time out by
+   * their own clock: called with a device's current time, alerts for its overdue ongoing ones.
+   */
+  async observeDeviceTime(source: InterruptionSource, device: string, deviceNow: number): Promise<void> {
+    for (const r of this.ongoing(source, device)) {
+      if (r.canContinue && deviceNow - r.start >= this.#timeoutMs(r) && r.alerts.length === 0) {
+        await this.#alert(r, RULE_UNRESUMED);
+      }
+    }
+  }
+
+  /** Attaches a written explanation (R19 "explain in writing afterwards"). */
+  async explain(id: string, e: { text: string; author: string }): Promise<InterruptionRecord> {
+    const rec = this.#need(id);
+    if (rec.status === 'closed') throw new GatewayError('CONFLICT', `interruption ${id} is closed`);
+    const text = ExplanationText.safeParse(e.text);
+    if (!text.success) throw new GatewayError('BAD_REQUEST', 'explanation text must be 1-4000 characters');
+    if (rec.explanation) rec.history.push(rec.explanation);
+    rec.explanation = { text: text.data, author: e.author, at: new Date(this.#now()).toISOString() };
+    if (rec.end !== null) rec.status = 'explained';
+    this.#touch(rec);
+    await this.#persist(rec);
+    this.#bus.emit('interruption.updated', { id, status: rec.status });
+    return rec;
+  }
+
+  /** Review accepted (legal-affairs or principal; the route checks the role). */
+  async close(id: string, r: { by: string; note?: string }): Promise<InterruptionRecord> {
+    const rec = this.#need(id);
+    if (rec.status !== 'explained') {
+      throw new GatewayError(
+        'CONFLICT',
+        rec.status === 'closed'
+          ? `interruption ${id} is already closed`
+          : `interruption ${id} cannot be closed before it has ended and been explained`,
+      );
+    }
+    rec.status = 'closed';
+    rec.review = { by: r.by, at: new Date(this.#now()).toISOString(), ...(r.note ? { note: r.note } : {}) };
+    this.#touch(rec);
+    await this.#persist(rec);
+    this.#live.delete(id);
+    this.#bus.emit('interruption.updated', { id, status: rec.status });
+    return rec;
+  }
+
+  async get(id: string): Promise<InterruptionRecord | undefined> {
+    return this.#live.get(id) ?? (await this.#db.get(id));
+  }
+
+  /** Newest first. */
+  async list(query: InterruptionQuery = {}): Promise<InterruptionRecord[]> {
+    const q = InterruptionQuerySchema.parse(query);
+    const limit = q.limit ?? 200;
+    const keep = (r: InterruptionRecord) =>
+      (!q.status || r.status === q.status) &&
+      (!q.source || r.source === q.source) &&
+      (!q.device || r.device === q.device) &&
+      (!q.sessionId || r.sessionId === q.sessionId) &&
+      (!q.cause || r.cause === q.cause) &&
+      (q.ongoing === undefined || (r.end === null) === q.ongoing);
+    const out: InterruptionRecord[] = [];
+    if (q.status && q.status !== 'closed') {
+      for (const r of this.#live.values()) if (keep(r)) out.push(r);
+      return out.sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit);
+    }
+    for await (const r of this.#db.values({ reverse: true })) {
+      const cur = this.#live.get(r.id) ?? r;
+      if (!keep(cur)) continue;
+      out.push(cur);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  #need(id: string): InterruptionRecord {
+    const rec = this.#live.get(id);
+    if (rec) return rec;
+    throw new GatewayError('NOT_FOUND', `no open interruption ${id}`);
+  }
+
+  #timeoutMs(r: InterruptionRecord): number {
+    const s = (r.details?.resumeTimeoutS as number | undefined) ?? this.#config.resumeTimeoutS;
+    return s * 1000;
+  }
+
+  #armTimer(r: InterruptionRecord): void {
+    if (!this.#started || r.alerts.length > 0) return;
+    const openedMs = Date.parse(r.openedAt);
+    const due = Math.max(0, openedMs + this.#timeoutMs(r) - this.#now());
+    const t = setTimeout(() => {
+      this.#timers.delete(r.id);
+      const cur = this.#live.get(r.id);
+      if (cur && cur.end === null && cur.alerts.length === 0) {
+        this.#alert(cur, RULE_UNRESUMED).catch((err) =>
+          this.#log.error({ err, interruption: r.id }, 'unresumed alert failed'),
+        );
+      }
+    }, due);
+    t.unref();
+    this.#timers.set(r.id, t);
+  }
+
+  #clearTimer(id: string): void {
+    const t = this.#timers.get(id);
+    if (t) clearTimeout(t);
+    this.#timers.delete(id);
+  }
+
+  async #alert(rec: InterruptionRecord, rule: string): Promise<void> {
+    this.#clearTimer(rec.id);
+    const who = rec.officer ? ` (officer ${rec.officer.name} ${rec.officer.certNo})` : '';
+    const what = rule === RULE_CANNOT_CONTINUE ? 'cannot continue' : 'has not resumed';
+    const alert = await this.#alerts.raise({
+      rule,
+      subject: rec.id,
+      severity: 'critical',
+      message: `Recording on ${rec.source} ${rec.device}${who} ${what} (cause: ${rec.cause}) — R19`,
+      notify: this.#config.notifyRoles,
+      details: {
+        interruptionId: rec.id,
+        source: rec.source,
+        device: rec.device,
+        sessionId: rec.sessionId,
+        cause: rec.cause,
+        start: rec.start,
+      },
+    });
+    if (!rec.alerts.includes(alert.id)) rec.alerts.push(alert.id);
+    this.#touch(rec);
+    await this.#persist(rec);
+  }
+
+  #touch(rec: InterruptionRecord): void {
+    rec.updatedAt = new Date(this.#now()).toISOString();
+  }
+
+  /** Writes of one record are chained so an older snapshot can never overwrite a newer one. */
+  #persist(rec: InterruptionRecord): Promise<void> {
+    const snapshot = structuredClone(rec);
+    const prev = this.#writes.get(rec.id) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(() => this.#db.put(rec.id, snapshot));
+    this.#writes.set(rec.id, next);
+    const done = () => {
+      if (this.#writes.get(rec.id) === next) this.#writes.delete(rec.id);
+    };
+    next.then(done, done);
+    return next;
+  }
+}
