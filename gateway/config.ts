@@ -33,6 +33,15 @@ export const FleetConfig = z.object({
   /** Battery/storage history is kept one point per bucket (downsampled for charts). */
   historyBucketS: z.number().positive().default(60),
   historyKeepH: z.number().positive().default(72),
+  /** A shift starts when a recorder leaves the dock; forecasts shorter than its rest alert. */
+  shiftHours: z.number().positive().default(10),
+  /** Draw (battery %/h, storage B/s) is estimated over this much recent history. */
+  forecastWindowS: z.number().positive().default(1800),
+  /** Health is written to LevelDB in batches this often (never per message). */
+  flushIntervalS: z.number().positive().default(2),
+  /** Per recorder, at most one `recorder.telemetry` live event this often. */
+  liveTelemetryMinS: z.number().min(0).default(1),
+  commandTimeoutS: z.number().positive().default(10),
 });
 
 export const InterruptionConfig = z.object({

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'UNKNOWN_RECORDER'
   | 'BAD_CREDENTIALS'
   | 'ACL_DENIED'
+  | 'RECORDER_OFFLINE'
+  | 'COMMAND_TIMEOUT'
   | 'BAD_PAYLOAD'
   | 'READINESS_SHORT'
   | 'ALREADY_PAIRED'
@@ -68,6 +70,8 @@ export function httpStatusFor(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 42
     case 'CAMERA_AUTH':
     case 'CAMERA_BAD_RESPONSE':
     case 'RECORDING_FAILED':
+    case 'RECORDER_OFFLINE':
+    case 'COMMAND_TIMEOUT':
       return 503;
     case 'DISK_RESERVE':
       return 507;
