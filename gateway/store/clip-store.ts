@@ -1,0 +1,640 @@
+/**
+ * The gateway's designated storage for originals (R22, R25): a content-addressed, write-once blob
+ * store with sidecar manifests, a LevelDB index and the hash-chained audit log. Recorder clips
+ * (dock ingest) and hearing-room camera segments (recording) go in through the same custody:
+ *
+ *   const w = await store.createTempWriter({ clipId, source, expectedBytes });  // resumes at w.offset
+ *   await w.append(chunk, at); ... await w.checkpoint();                         // durable progress
+ *   const record = await store.commit(w, facts);   // fsync, SHA-256 check, link, fsync dir, index, audit
+ *   await store.recordRelease(clipId, { actor });  // only for a verified clip; then send RELEASE
+ *
+ * There is no method that edits or deletes an original: blobs are linked into place without
+ * overwrite (link(2)), made 0444 before they appear, and nothing here ever unlinks under blobs/
+ * or quarantine/.
+ */
+import { createReadStream, type ReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Db } from '../db.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../log.js';
+import { AuditLog } from './audit-log.js';
+import { ClipIndex } from './clip-index.js';
+import { DiskReserve } from './disk-reserve.js';
+import { isErrno, StoreError } from './errors.js';
+import { fsyncDir, linkNoClobber, mkdirDurable } from './fsutil.js';
+import { hashFile } from './hash-file.js';
+import { type Area, StoreLayout } from './layout.js';
+import { KeyedMutex } from './mutex.js';
+import { factsOf, isPending, pendingRecord, quarantinedRecord, verifiedRecord } from './records.js';
+import { type ReindexReport, reindexStore } from './reindex.js';
+import {
+  type AuditEntry,
+  ClipAccess,
+  ClipFacts,
+  type ClipFactsInput,
+  type ClipManifest,
+  type ClipRecord,
+  ClipSource,
+  type ClipSource as ClipSourceT,
+} from './schema.js';
+import { ensureSidecar } from './sidecars.js';
+import { TempWriter } from './temp-writer.js';
+import { type VerifyReport, verifyStore } from './verify.js';
+
+export interface ClipStoreOptions {
+  /** Store root directory (created if absent). */
+  root: string;
+  /** The gateway's one LevelDB; the store uses sublevels `store` and `audit`. */
+  db: Db;
+  /** A shared audit log; by default the store opens `<root>/audit/audit.jsonl` on the same DB. */
+  audit?: AuditLog;
+  log?: Logger;
+  bus?: EventBus;
+  /** Free space to keep on the store's filesystem (config `reserveBytes`); 0 by default. */
+  reserveBytes?: number;
+  now?: () => number;
+}
+
+export interface TempWriterRequest {
+  clipId: string;
+  source: ClipSourceT;
+  /** Total clip size if known: the disk reserve is checked for what is still to come. */
+  expectedBytes?: number;
+}
+
+export interface ActorOpt {
+  /** Who is acting, for the audit log (default `gateway`). */
+  actor?: string;
+}
+
+export interface OpenedClip {
+  record: ClipRecord;
+  /** Read-only path of the bytes (verified blob, or the latest quarantined copy). */
+  path: string;
+  sha256: string;
+  bytes: number;
+  stream: ReadStream;
+  audit: AuditEntry;
+}
+
+export interface TempTransfer {
+  key: string;
+  path: string;
+  bytes: number;
+}
+
+export class ClipStore {
+  readonly name = 'store';
+  readonly layout: StoreLayout;
+  readonly index: ClipIndex;
+  readonly disk: DiskReserve;
+  readonly #db: Db;
+  readonly #log: Logger | undefined;
+  readonly #bus: EventBus | undefined;
+  readonly #now: () => number;
+  readonly #locks = new KeyedMutex();
+  readonly #writers = new Set<string>();
+  #audit: AuditLog | undefined;
+  readonly #ownsAudit: boolean;
+  #started = false;
+
+  constructor(opts: ClipStoreOptions) {
+    this.layout = new StoreLayout(opts.root);
+    this.#db = opts.db;
+    this.#log = opts.log;
+    this.#bus = opts.bus;
+    this.#now = opts.now ?? Date.now;
+    this.index = new ClipIndex(opts.db, { now: this.#now });
+    this.disk = new DiskReserve({ path: opts.root, reserveBytes: opts.reserveBytes ?? 0 });
+    this.#audit = opts.audit;
+    this.#ownsAudit = !opts.audit;
+  }
+
+  /** Construct and start. */
+  static async open(opts: ClipStoreOptions): Promise<ClipStore> {
+    const store = new ClipStore(opts);
+    await store.start();
+    return store;
+  }
+
+  get audit(): AuditLog {
+    if (!this.#audit) throw new StoreError('CONFLICT', 'store not started');
+    return this.#audit;
+  }
+
+  /**
+   * Create the layout and open the audit log. Leftover partial transfers in tmp/ are kept: the
+   * ingest resumes them (a crash must not cost a transfer, let alone a clip).
+   */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    for (const dir of [this.layout.blobsDir, this.layout.quarantineDir, this.layout.tmpDir]) {
+      await mkdirDurable(dir);
+    }
+    this.#audit ??= await AuditLog.open({
+      db: this.#db,
+      file: this.layout.auditFile,
+      now: this.#now,
+      ...(this.#log ? { log: this.#log } : {}),
+    });
+    const leftovers = await this.tempTransfers();
+    if (leftovers.length > 0) {
+      this.#log?.info({ transfers: leftovers.map((t) => t.key) }, 'partial transfers kept for resume');
+    }
+    this.#started = true;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#ownsAudit) {
+      await this.#audit?.close();
+      this.#audit = undefined;
+    }
+    this.#started = false;
+  }
+
+  // ---- transfers -------------------------------------------------------------------------------
+
+  /**
+   * Open the transfer for a clip, resuming a partial one left by an unplug or a crash
+   * (`writer.offset` says where to fetch from). One writer per clip at a time (CONFLICT).
+   * DISK_RESERVE when the rest of the clip would eat into the reserve: pause and retry.
+   */
+  async createTempWriter(req: TempWriterRequest): Promise<TempWriter> {
+    const source = parseOr(ClipSource, req.source, 'source');
+    const clipId = parseOr(ClipFacts.shape.clipId, req.clipId, 'clipId');
+    const key = this.layout.tempKey(source, clipId);
+    if (this.#writers.has(key)) {
+      throw new StoreError('CONFLICT', `a transfer of clip ${clipId} is already open`, { clipId, key });
+    }
+    const paths = this.layout.tempPaths(key);
+    if (req.expectedBytes !== undefined) {
+      const have = await stat(paths.part).then(
+        (s) => s.size,
+        () => 0,
+      );
+      await this.disk.assertRoomFor(Math.max(0, req.expectedBytes - have));
+    }
+    this.#writers.add(key);
+    try {
+      return await TempWriter.open(key, paths, () => this.#writers.delete(key));
+    } catch (err) {
+      this.#writers.delete(key);
+      throw err;
+    }
+  }
+
+  /** Partial transfers on disk (kept across restarts for resume). */
+  async tempTransfers(): Promise<TempTransfer[]> {
+    const out: TempTransfer[] = [];
+    for (const name of await readdir(this.layout.tmpDir)) {
+      if (!name.endsWith('.part')) continue;
+      const path = join(this.layout.tmpDir, name);
+      out.push({ key: name.slice(0, -5), path, bytes: (await stat(path)).size });
+    }
+    return out;
+  }
+
+  /**
+   * Verify and store a finished transfer. Order (#4 "Ingest"): fsync the temp file, check its
+   * SHA-256 and length against `facts` (HASH_MISMATCH / SIZE_MISMATCH: nothing stored, the temp
+   * stays for `writer.discard()` or `quarantine()`), link it into blobs/ without overwrite, write
+   * the sidecar, fsync the directory, then append the `ingest` audit entry and the clip's index
+   * rows in one LevelDB batch. Resolves only when all of that is durable: then RELEASE may go.
+   * Idempotent: committing a clip that is already verified with the same hash returns its record.
+   */
+  async commit(writer: TempWriter, factsIn: ClipFactsInput, opts: ActorOpt = {}): Promise<ClipRecord> {
+    const facts = parseFacts(factsIn);
+    return this.#locks.run(facts.clipId, async () => {
+      const prev = await this.index.get(facts.clipId);
+      const done = this.#sameClipAsBefore(prev, facts);
+      if (done) {
+        await writer.discard();
+        return done;
+      }
+      const got = await writer.finish();
+      if (got.sha256 !== facts.sha256) {
+        throw new StoreError('HASH_MISMATCH', `clip ${facts.clipId}: bytes hash to ${got.sha256}`, {
+          clipId: facts.clipId,
+          expected: facts.sha256,
+          actual: got.sha256,
+          bytes: got.bytes,
+        });
+      }
+      if (got.bytes !== facts.bytes) {
+        throw new StoreError(
+          'SIZE_MISMATCH',
+          `clip ${facts.clipId}: ${got.bytes} bytes, ${facts.bytes} expected`,
+          {
+            clipId: facts.clipId,
+            expected: facts.bytes,
+            actual: got.bytes,
+          },
+        );
+      }
+      const manifest = await this.#place('blobs', writer.paths.part, this.#manifest(facts));
+      await writer.discard();
+      return this.#indexVerified(manifest, prev, opts.actor);
+    });
+  }
+
+  /**
+   * Finish a clip whose blob is already in the store (a crash after the link, or identical bytes
+   * already held) without transferring it again. Re-hashes the blob first. Returns undefined if
+   * the store does not hold these bytes.
+   */
+  async commitExisting(factsIn: ClipFactsInput, opts: ActorOpt = {}): Promise<ClipRecord | undefined> {
+    const facts = parseFacts(factsIn);
+    return this.#locks.run(facts.clipId, async () => {
+      const prev = await this.index.get(facts.clipId);
+      const done = this.#sameClipAsBefore(prev, facts);
+      if (done) return done;
+      const path = this.layout.blobPath('blobs', facts.sha256);
+      let got: { sha256: string; bytes: number };
+      try {
+        got = await hashFile(path);
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) return undefined;
+        throw err;
+      }
+      if (got.sha256 !== facts.sha256 || got.bytes !== facts.bytes) {
+        if (got.sha256 !== facts.sha256) this.#alteredBlob(path, facts.sha256, got.sha256);
+        return undefined;
+      }
+      const { manifest } = await ensureSidecar(this.layout, 'blobs', this.#manifest(facts));
+      await fsyncDir(this.layout.dirFor('blobs', facts.sha256));
+      return this.#indexVerified(manifest, prev, opts.actor);
+    });
+  }
+
+  /**
+   * Store a file that is already on disk (a camera segment) with the same custody: copied through
+   * a temp writer (resumable), verified and committed. Without `sha256`/`bytes` the source file is
+   * hashed first, so the copy is still checked against an independent read.
+   */
+  async ingestFile(
+    path: string,
+    factsIn: Omit<ClipFactsInput, 'sha256' | 'bytes'> & { sha256?: string; bytes?: number },
+    opts: ActorOpt = {},
+  ): Promise<ClipRecord> {
+    let { sha256, bytes } = factsIn;
+    if (sha256 === undefined || bytes === undefined) {
+      const h = await hashFile(path);
+      sha256 ??= h.sha256;
+      bytes ??= h.bytes;
+    }
+    const facts = parseFacts({ ...factsIn, sha256, bytes });
+    const existing = await this.commitExisting(facts, opts);
+    if (existing) return existing;
+    const writer = await this.createTempWriter({
+      clipId: facts.clipId,
+      source: facts.source,
+      expectedBytes: facts.bytes,
+    });
+    try {
+      await pipeline(createReadStream(path, { start: writer.offset, highWaterMark: 1024 * 1024 }), writer);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    try {
+      return await this.commit(writer, facts, opts);
+    } catch (err) {
+      // The source file is still there: a bad copy is simply thrown away.
+      if (err instanceof StoreError && (err.code === 'HASH_MISMATCH' || err.code === 'SIZE_MISMATCH')) {
+        await writer.discard();
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Keep the bytes of a clip whose recorder keeps lying about its hash (#4 "Ingest"): moved to
+   * quarantine/ under their real hash, never deleted, never released; the clip is marked
+   * quarantined with `reason`. `facts` carry what the recorder claimed.
+   */
+  async quarantine(
+    writer: TempWriter,
+    factsIn: ClipFactsInput,
+    reason: string,
+    opts: ActorOpt = {},
+  ): Promise<ClipRecord> {
+    const facts = parseFacts(factsIn);
+    if (!reason.trim()) throw new StoreError('BAD_REQUEST', 'a quarantine needs a reason');
+    return this.#locks.run(facts.clipId, async () => {
+      const prev = await this.index.get(facts.clipId);
+      this.#checkSource(prev, facts);
+      if (prev?.state === 'verified') {
+        throw new StoreError('CONFLICT', `clip ${facts.clipId} is already verified`, {
+          clipId: facts.clipId,
+        });
+      }
+      const got = await writer.finish();
+      const at = new Date(this.#now()).toISOString();
+      const candidate: ClipManifest = {
+        ...this.#manifest(facts),
+        sha256: got.sha256,
+        bytes: got.bytes,
+        quarantine: { claimedSha256: facts.sha256, claimedBytes: facts.bytes, reason, at },
+      };
+      const manifest = await this.#place('quarantine', writer.paths.part, candidate);
+      await writer.discard();
+      const heldRel = this.layout.rel(this.layout.blobPath('quarantine', got.sha256));
+      const record = quarantinedRecord(manifest, heldRel, prev);
+      const ops = this.index.opsFor(prev, record);
+      const already = (await this.audit.bySubject(clipSubject(facts.clipId))).some(
+        (e) => e.type === 'quarantine' && e.details.actualSha256 === got.sha256,
+      );
+      if (already) {
+        await this.#db.batch(ops, { sync: true });
+      } else {
+        await this.audit.append(
+          {
+            type: 'quarantine',
+            actor: opts.actor ?? 'gateway',
+            subject: clipSubject(facts.clipId),
+            details: {
+              reason: manifest.quarantine!.reason,
+              claimedSha256: facts.sha256,
+              claimedBytes: facts.bytes,
+              actualSha256: got.sha256,
+              actualBytes: got.bytes,
+              source: `${facts.source.kind}:${facts.source.id}`,
+              sessionId: facts.sessionId,
+              officerId: facts.officer?.id,
+              path: heldRel,
+            },
+          },
+          { ops },
+        );
+      }
+      this.#log?.warn({ clipId: facts.clipId, reason, actual: got.sha256 }, 'clip quarantined');
+      return record;
+    });
+  }
+
+  // ---- clips known but not yet uploaded (R22) --------------------------------------------------
+
+  /**
+   * A clip the store does not hold yet (MQTT segment-closed, dock CLIP_INFO): state on-recorder,
+   * deadline = end + 24 h. Re-announcing updates the facts of a pending clip; a verified clip
+   * with another hash is a CONFLICT.
+   */
+  async announce(factsIn: ClipFactsInput): Promise<ClipRecord> {
+    const facts = parseFacts(factsIn);
+    return this.#locks.run(facts.clipId, async () => {
+      const prev = await this.index.get(facts.clipId);
+      this.#checkSource(prev, facts);
+      if (prev && !isPending(prev)) {
+        if (prev.state === 'verified' && prev.sha256 !== facts.sha256) {
+          throw new StoreError('CONFLICT', `clip ${facts.clipId} is verified with another hash`, {
+            clipId: facts.clipId,
+            stored: prev.sha256,
+            announced: facts.sha256,
+          });
+        }
+        return prev;
+      }
+      const next: ClipRecord = prev
+        ? { ...prev, ...factsOf(facts), uploadedBytes: prev.sha256 === facts.sha256 ? prev.uploadedBytes : 0 }
+        : pendingRecord(facts);
+      await this.#db.batch(this.index.opsFor(prev, next), { sync: true });
+      return next;
+    });
+  }
+
+  /**
+   * Upload progress (bytes safely on the gateway, e.g. a checkpointed offset). A clip already
+   * verified or quarantined is left as it is. Not fsynced: progress is advisory.
+   */
+  async markUploading(clipId: string, uploadedBytes: number): Promise<ClipRecord> {
+    return this.#locks.run(clipId, async () => {
+      const prev = await this.index.get(clipId);
+      if (!prev) throw new StoreError('NOT_FOUND', `clip ${clipId} was never announced`, { clipId });
+      if (!isPending(prev)) return prev;
+      const next: ClipRecord = { ...prev, state: 'uploading', uploadedBytes: Math.max(0, uploadedBytes) };
+      await this.#db.batch(this.index.opsFor(prev, next));
+      return next;
+    });
+  }
+
+  // ---- custody after storage -------------------------------------------------------------------
+
+  /**
+   * Log that the recorder may free the clip (R22: only after the gateway verified its hash).
+   * NOT_VERIFIED for any clip that is not verified: the ingest must not send RELEASE then.
+   */
+  async recordRelease(clipId: string, opts: ActorOpt & { details?: Record<string, unknown> } = {}) {
+    const record = await this.index.get(clipId);
+    if (record?.state !== 'verified') {
+      throw new StoreError(
+        'NOT_VERIFIED',
+        `clip ${clipId} is ${record?.state ?? 'unknown'}; not releasable`,
+        {
+          clipId,
+          state: record?.state ?? null,
+        },
+      );
+    }
+    return this.audit.append({
+      type: 'release',
+      actor: opts.actor ?? 'gateway',
+      subject: clipSubject(clipId),
+      details: {
+        ...opts.details,
+        sha256: record.sha256,
+        source: `${record.source.kind}:${record.source.id}`,
+      },
+    });
+  }
+
+  /**
+   * The one way to read a clip's bytes: logs who and why first (R24), then opens the original
+   * read-only. Quarantined clips open their latest held copy (for investigation).
+   */
+  async openClip(clipId: string, accessIn: ClipAccess): Promise<OpenedClip> {
+    const access = parseOr(ClipAccess, accessIn, 'access');
+    const record = await this.index.get(clipId);
+    if (!record) throw new StoreError('NOT_FOUND', `no clip ${clipId}`, { clipId });
+    let area: Area;
+    let sha256: string;
+    let bytes: number;
+    if (record.state === 'verified') {
+      [area, sha256, bytes] = ['blobs', record.sha256, record.bytes];
+    } else if (record.state === 'quarantined' && record.quarantine?.held.length) {
+      const held = record.quarantine.held[record.quarantine.held.length - 1]!;
+      [area, sha256, bytes] = ['quarantine', held.sha256, held.bytes];
+    } else {
+      throw new StoreError('NOT_VERIFIED', `clip ${clipId} is not on the gateway yet`, { clipId });
+    }
+    const path = this.layout.blobPath(area, sha256);
+    await stat(path).catch((err) => {
+      throw isErrno(err, 'ENOENT')
+        ? new StoreError('STORE_CORRUPT', `blob of clip ${clipId} is missing: ${path}`, { clipId, path })
+        : err;
+    });
+    const audit = await this.audit.append({
+      type: 'clip-access',
+      actor: access.actor,
+      subject: clipSubject(clipId),
+      details: { action: access.action, reason: access.reason, role: access.role, sha256, area },
+    });
+    return { record, path, sha256, bytes, stream: createReadStream(path), audit };
+  }
+
+  // ---- integrity ---------------------------------------------------------------------------------
+
+  /** Re-hash every blob against the index, walk for orphans, check the audit chain (`gateway verify`). */
+  async verify(opts: ActorOpt & { record?: boolean } = {}): Promise<VerifyReport> {
+    const report = await verifyStore({ layout: this.layout, index: this.index, audit: this.audit });
+    if (opts.record) {
+      await this.audit.append({
+        type: 'verify',
+        actor: opts.actor ?? 'gateway',
+        subject: `store:${this.layout.root}`,
+        details: { ok: report.ok, summary: report.summary },
+      });
+    }
+    return report;
+  }
+
+  /** Rebuild the clip index from blobs + sidecars (`gateway reindex`); pending clips are kept. */
+  async reindex(opts: ActorOpt = {}): Promise<ReindexReport> {
+    const report = await reindexStore({
+      layout: this.layout,
+      index: this.index,
+      db: this.#db,
+      log: this.#log,
+    });
+    await this.audit.append({
+      type: 'reindex',
+      actor: opts.actor ?? 'gateway',
+      subject: `store:${this.layout.root}`,
+      details: { ...report.summary },
+    });
+    return report;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  /** The already-verified record when `facts` is the same clip again; throws if it contradicts it. */
+  #sameClipAsBefore(prev: ClipRecord | undefined, facts: ClipFacts): ClipRecord | undefined {
+    this.#checkSource(prev, facts);
+    if (prev?.state !== 'verified') return undefined;
+    if (prev.sha256 !== facts.sha256) {
+      throw new StoreError('CONFLICT', `clip ${facts.clipId} is already stored with another hash`, {
+        clipId: facts.clipId,
+        stored: prev.sha256,
+        offered: facts.sha256,
+      });
+    }
+    return prev;
+  }
+
+  #checkSource(prev: ClipRecord | undefined, facts: ClipFacts): void {
+    if (prev && (prev.source.kind !== facts.source.kind || prev.source.id !== facts.source.id)) {
+      throw new StoreError('CONFLICT', `clip id ${facts.clipId} already belongs to another source`, {
+        clipId: facts.clipId,
+        stored: prev.source,
+        offered: facts.source,
+      });
+    }
+  }
+
+  #manifest(facts: ClipFacts): ClipManifest {
+    return { v: 1, ...factsOf(facts), ingestedAt: new Date(this.#now()).toISOString() };
+  }
+
+  /**
+   * Link `tempPath` into `area` under `m.sha256` (no overwrite; if bytes are already there they
+   * are re-hashed and must match), write the sidecar, fsync the directory.
+   */
+  async #place(area: Area, tempPath: string, m: ClipManifest): Promise<ClipManifest> {
+    const dir = this.layout.dirFor(area, m.sha256);
+    await mkdirDurable(dir);
+    const dest = this.layout.blobPath(area, m.sha256);
+    if (!(await linkNoClobber(tempPath, dest))) {
+      const existing = await hashFile(dest);
+      if (existing.sha256 !== m.sha256) {
+        this.#alteredBlob(dest, m.sha256, existing.sha256);
+        throw new StoreError('BLOB_EXISTS_DIFFERENT', `${dest} exists with other content; not overwritten`, {
+          path: dest,
+          expected: m.sha256,
+          actual: existing.sha256,
+          clipId: m.clipId,
+        });
+      }
+    }
+    const { manifest } = await ensureSidecar(this.layout, area, m);
+    await fsyncDir(dir);
+    return manifest;
+  }
+
+  async #indexVerified(
+    manifest: ClipManifest,
+    prev: ClipRecord | undefined,
+    actor = 'gateway',
+  ): Promise<ClipRecord> {
+    const blobRel = this.layout.rel(this.layout.blobPath('blobs', manifest.sha256));
+    const record = verifiedRecord(manifest, blobRel, prev);
+    const ops = this.index.opsFor(prev, record);
+    // After a crash between the audit fsync and the index batch the entry exists already.
+    const logged = (await this.audit.bySubject(clipSubject(manifest.clipId))).some(
+      (e) => e.type === 'ingest' && e.details.sha256 === manifest.sha256,
+    );
+    if (logged) {
+      await this.#db.batch(ops, { sync: true });
+    } else {
+      await this.audit.append(
+        {
+          type: 'ingest',
+          actor,
+          subject: clipSubject(manifest.clipId),
+          details: {
+            sha256: manifest.sha256,
+            bytes: manifest.bytes,
+            source: `${manifest.source.kind}:${manifest.source.id}`,
+            sessionId: manifest.sessionId,
+            officerId: manifest.officer?.id,
+            caseNo: manifest.caseNo,
+            start: manifest.start,
+            end: manifest.end,
+            path: blobRel,
+          },
+        },
+        { ops },
+      );
+    }
+    this.#bus?.emit('clip.stored', {
+      clipId: record.clipId,
+      sha256: record.sha256,
+      source: record.source.kind,
+    });
+    return record;
+  }
+
+  #alteredBlob(path: string, expected: string, actual: string): void {
+    this.#log?.error({ path, expected, actual }, 'stored original does not match its hash (run verify)');
+  }
+}
+
+export function clipSubject(clipId: string): string {
+  return `clip:${clipId}`;
+}
+
+function parseFacts(input: ClipFactsInput): ClipFacts {
+  return parseOr(ClipFacts, input, 'clip facts');
+}
+
+function parseOr<T>(
+  schema: {
+    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } };
+  },
+  value: unknown,
+  what: string,
+): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new StoreError('BAD_REQUEST', `bad ${what}: ${r.error.message}`);
+  return r.data;
+}

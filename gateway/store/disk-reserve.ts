@@ -1,0 +1,67 @@
+/**
+ * Free space on the store's filesystem against a configured reserve (#4 "Ingest": disk nearly
+ * full -> ingest pauses, alarm, nothing dropped or evicted; resumes when space is freed).
+ * The ingest polls this; the store refuses to open a transfer that would eat into the reserve.
+ */
+import { statfs } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StoreError } from './errors.js';
+
+export interface DiskStatus {
+  /** True when `neededBytes` fit and `reserveBytes` would still be left free. */
+  ok: boolean;
+  freeBytes: number;
+  reserveBytes: number;
+  neededBytes: number;
+}
+
+export class DiskReserve {
+  readonly path: string;
+  reserveBytes: number;
+
+  constructor(opts: { path: string; reserveBytes: number }) {
+    this.path = opts.path;
+    this.reserveBytes = opts.reserveBytes;
+  }
+
+  /** Bytes an unprivileged writer may still use (statfs bavail x bsize). */
+  async freeBytes(): Promise<number> {
+    const s = await statfs(this.path);
+    return s.bavail * s.bsize;
+  }
+
+  async hasRoomFor(bytes: number, reserveBytes = this.reserveBytes): Promise<boolean> {
+    return (await this.status(bytes, reserveBytes)).ok;
+  }
+
+  async status(neededBytes = 0, reserveBytes = this.reserveBytes): Promise<DiskStatus> {
+    const freeBytes = await this.freeBytes();
+    return { ok: freeBytes - neededBytes >= reserveBytes, freeBytes, reserveBytes, neededBytes };
+  }
+
+  /** Throws DISK_RESERVE with the numbers when `bytes` would not leave the reserve free. */
+  async assertRoomFor(bytes: number): Promise<DiskStatus> {
+    const s = await this.status(bytes);
+    if (!s.ok) {
+      throw new StoreError(
+        'DISK_RESERVE',
+        `disk reserve reached: ${s.freeBytes} bytes free, ${bytes} needed, ${s.reserveBytes} reserved`,
+        { ...s },
+      );
+    }
+    return s;
+  }
+
+  /** Resolves once `bytes` fit above the reserve; polls every `intervalMs`. Rejects on abort. */
+  async waitForRoom(
+    bytes: number,
+    opts: { intervalMs?: number; signal?: AbortSignal } = {},
+  ): Promise<DiskStatus> {
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const s = await this.status(bytes);
+      if (s.ok) return s;
+      await sleep(opts.intervalMs ?? 1000, undefined, { signal: opts.signal });
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/** Durable filesystem steps: fsync of files and directories, no-clobber placement. */
+import { randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, open, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isErrno } from './errors.js';
+
+/** fsync a directory so a rename/link/create inside it survives power loss. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * mkdir -p that fsyncs the parent of every directory it creates (a new directory entry is only
+ * durable once its parent is synced). Existing directories cost one mkdir call each.
+ */
+export async function mkdirDurable(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return;
+    if (!isErrno(err, 'ENOENT')) throw err;
+    await mkdirDurable(dirname(dir));
+    try {
+      await mkdir(dir);
+    } catch (err2) {
+      if (isErrno(err2, 'EEXIST')) return;
+      throw err2;
+    }
+  }
+  await fsyncDir(dirname(dir));
+}
+
+/**
+ * Make `src` appear at `dest` only if nothing is there yet. link(2) fails with EEXIST instead of
+ * replacing, so an original can never be overwritten, even by a racing writer (rename would).
+ * Returns false when `dest` already existed. The caller unlinks `src` and fsyncs the directory.
+ */
+export async function linkNoClobber(src: string, dest: string): Promise<boolean> {
+  try {
+    await link(src, dest);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return false;
+    throw err;
+  }
+}
+
+/** Write a small read-only file at `dest` unless one exists (temp in `tmpDir`, fsync, link). */
+export async function writeFileNoClobber(tmpDir: string, dest: string, data: string): Promise<boolean> {
+  const tmp = join(tmpDir, `.${randomBytes(6).toString('hex')}.new`);
+  const fh = await open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await chmod(tmp, 0o444);
+    return await linkNoClobber(tmp, dest);
+  } finally {
+    await unlink(tmp);
+  }
+}
+
+export async function unlinkIfExists(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Schemas of everything the store persists or accepts: clip facts, sidecar manifests, index
+ * records, audit entries. Types come from these via z.infer (no hand-written duplicates).
+ */
+import { z } from 'zod';
+import { Activity, EpochMs, Id, Marker, Officer, Sha256Hex } from '../../protocol/common.js';
+
+/** Where a clip came from: a body-camera recorder (serial) or a hearing-room camera (camera id). */
+export const SourceKind = z.enum(['recorder', 'camera']);
+export type SourceKind = z.infer<typeof SourceKind>;
+
+export const ClipSource = z.object({ kind: SourceKind, id: Id });
+export type ClipSource = z.infer<typeof ClipSource>;
+
+export const ClipMarker = z.object({ marker: Marker, at: EpochMs, note: z.string().max(500).optional() });
+export type ClipMarker = z.infer<typeof ClipMarker>;
+
+const clipFactsShape = {
+  clipId: Id,
+  source: ClipSource,
+  sessionId: Id,
+  /** From pairing (recorder) or the hearing session (camera); R9 shows name + certificate no. */
+  officer: Officer.optional(),
+  caseNo: z.string().min(1).max(64).optional(),
+  activity: Activity.optional(),
+  /** Recording start/end, ms since epoch (UTC). Deadline = end + 24 h (R22). */
+  start: EpochMs,
+  end: EpochMs,
+  bytes: z.number().int().min(0),
+  /** Claimed SHA-256 of the clip's bytes (recorder's CLIP_INFO / segment-closed, or the camera segment). */
+  sha256: Sha256Hex,
+  markers: z.array(ClipMarker).default([]),
+};
+
+const endNotBeforeStart = (c: { start: number; end: number }) => c.end >= c.start;
+const endMessage = { message: 'end must not be before start', path: ['end'] };
+
+/** What a caller knows about a clip (announce, commit, quarantine). */
+export const ClipFacts = z.object(clipFactsShape).refine(endNotBeforeStart, endMessage);
+export type ClipFacts = z.infer<typeof ClipFacts>;
+/** Input form (markers optional). */
+export type ClipFactsInput = z.input<typeof ClipFacts>;
+
+export const QuarantineNote = z.object({
+  /** What the recorder claimed; `sha256` of the manifest is what the held bytes really hash to. */
+  claimedSha256: Sha256Hex,
+  claimedBytes: z.number().int().min(0),
+  reason: z.string().min(1).max(500),
+  at: z.iso.datetime(),
+});
+
+/**
+ * The sidecar `<sha256>.json` next to each blob: enough to rebuild the index (`reindex`).
+ * In the quarantine area `sha256` is the held bytes' hash and `quarantine.claimedSha256` the claim.
+ */
+export const ClipManifest = z
+  .object({
+    v: z.literal(1),
+    ...clipFactsShape,
+    ingestedAt: z.iso.datetime(),
+    quarantine: QuarantineNote.optional(),
+  })
+  .refine(endNotBeforeStart, endMessage);
+export type ClipManifest = z.infer<typeof ClipManifest>;
+
+/** Stored upload states; `overdue` is derived (pending and now > deadline, R22). */
+export const UploadState = z.enum(['on-recorder', 'uploading', 'verified', 'quarantined']);
+export type UploadState = z.infer<typeof UploadState>;
+export const ClipState = z.enum([...UploadState.options, 'overdue']);
+export type ClipState = z.infer<typeof ClipState>;
+
+export const HeldCopy = z.object({
+  sha256: Sha256Hex,
+  bytes: z.number().int().min(0),
+  reason: z.string(),
+  at: z.iso.datetime(),
+  /** Relative to the store root. */
+  path: z.string(),
+});
+export type HeldCopy = z.infer<typeof HeldCopy>;
+
+/** The index value for one clip (`clips!<clipId>`). */
+export const ClipRecord = z.object({
+  ...clipFactsShape,
+  state: UploadState,
+  deadline: EpochMs,
+  /** Bytes safely on the gateway (progress while uploading; = bytes once verified). */
+  uploadedBytes: z.number().int().min(0),
+  ingestedAt: z.iso.datetime().optional(),
+  /** Verified blob, relative to the store root. */
+  blob: z.string().optional(),
+  quarantine: z.object({ reason: z.string(), held: z.array(HeldCopy) }).optional(),
+});
+export type ClipRecord = z.infer<typeof ClipRecord>;
+
+/** R22: each clip must be on the designated storage within 24 h of the end of recording. */
+export const UPLOAD_DEADLINE_MS = 24 * 60 * 60 * 1000;
+
+export const AuditType = z.enum([
+  'ingest',
+  'release',
+  'quarantine',
+  'pairing',
+  'check-in',
+  'time-sync',
+  'clip-access',
+  'export',
+  'export-approval',
+  'interruption-explained',
+  'recorder-refused',
+  'reindex',
+  'verify',
+  'store-recovery',
+]);
+export type AuditType = z.infer<typeof AuditType>;
+
+export const AuditInput = z.object({
+  type: AuditType,
+  /** Who did it: a user id, `gateway`, `dock:/dev/ttyACM0`, ... */
+  actor: z.string().min(1).max(128),
+  /** What it is about, `kind:id`: `clip:<id>`, `recorder:<serial>`, `officer:<id>`, `session:<id>`. */
+  subject: z.string().min(1).max(200),
+  details: z.record(z.string(), z.json()).default({}),
+});
+/** What callers pass: details may hold undefined members (dropped) and Dates (as ISO strings). */
+export type AuditInput = Omit<z.input<typeof AuditInput>, 'details'> & { details?: Record<string, unknown> };
+
+export const AuditEntry = z.object({
+  seq: z.number().int().min(1),
+  /** UTC ISO time the gateway appended it. */
+  at: z.iso.datetime(),
+  type: AuditType,
+  actor: z.string(),
+  subject: z.string(),
+  details: z.record(z.string(), z.json()),
+  prevHash: Sha256Hex,
+  hash: Sha256Hex,
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** R24: every view, download, export or retrieval names who and why. */
+export const ClipAccess = z.object({
+  actor: z.string().min(1).max(128),
+  action: z.enum(['view', 'download', 'export', 'retrieve']),
+  reason: z.string().min(1).max(500),
+  role: z.string().max(64).optional(),
+});
+export type ClipAccess = z.infer<typeof ClipAccess>;
