@@ -1,0 +1,58 @@
+/** Root: antd locale follows the language; sign-in gate; the shell with role-based navigation. */
+import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import enUSModule from 'antd/es/locale/en_US.js';
+import zhCNModule from 'antd/es/locale/zh_CN.js';
+import 'dayjs/locale/zh-cn.js';
+import { useEffect, useState } from 'react';
+import { api, onUnauthorized } from './api/client.js';
+import type { PublicUser } from './api/types.js';
+import { useI18n } from './i18n/index.js';
+import { esmDefault } from './interop.js';
+import { LoginPage } from './pages/LoginPage.js';
+import { Shell } from './Shell.js';
+import { dayjs } from './time.js';
+
+const enUS = esmDefault(enUSModule);
+const zhCN = esmDefault(zhCNModule);
+
+export function App() {
+  const { lang } = useI18n();
+  useEffect(() => {
+    dayjs.locale(lang === 'en' ? 'en' : 'zh-cn');
+  }, [lang]);
+  return (
+    <ConfigProvider
+      locale={lang === 'en' ? enUS : zhCN}
+      theme={{ token: { colorPrimary: '#1f4e9c', borderRadius: 6 } }}
+    >
+      <AntApp>
+        <AuthGate />
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+function AuthGate() {
+  // undefined = still asking the gateway whether the cookie is a live session.
+  const [user, setUser] = useState<PublicUser | null | undefined>(undefined);
+  useEffect(() => {
+    api.me().then(setUser, () => setUser(null));
+    return onUnauthorized(() => setUser(null));
+  }, []);
+  if (user === undefined) {
+    return (
+      <div style={{ display: 'grid', placeItems: 'center', height: '100%' }}>
+        <Spin size="large" />
+      </div>
+    );
+  }
+  if (!user) return <LoginPage onLogin={setUser} />;
+  return (
+    <Shell
+      user={user}
+      onLogout={() => {
+        api.logout().finally(() => setUser(null));
+      }}
+    />
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * The one typed client for the gateway's HTTP API. Every page calls the gateway through here, so
+ * when a route's shape changes only this file changes. Auth is the HttpOnly `gw_session` cookie set
+ * by POST /api/login (same origin), so no token is kept in JS.
+ */
+import { ApiError } from './errors.js';
+import type {
+  Alert,
+  AuditEntryView,
+  ClipQuery,
+  ClipView,
+  DockSlotView,
+  HearingSession,
+  HistoryPoint,
+  Interruption,
+  InterruptionStatus,
+  LoginResponse,
+  MaintenanceEntry,
+  Officer,
+  PublicUser,
+  RecorderView,
+  RoomView,
+} from './types.js';
+
+type Listener = () => void;
+const unauthorizedListeners = new Set<Listener>();
+
+/** Called when any request comes back 401 (session expired): the app shows the login page. */
+export function onUnauthorized(fn: Listener): () => void {
+  unauthorizedListeners.add(fn);
+  return () => unauthorizedListeners.delete(fn);
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } })
+      ?.error;
+    if (res.status === 401 && path !== '/api/login') for (const fn of unauthorizedListeners) fn();
+    throw new ApiError(
+      res.status,
+      err?.code ?? (res.status === 404 ? 'NOT_FOUND' : `HTTP_${res.status}`),
+      err?.message ?? (text.slice(0, 200) || res.statusText),
+      err?.details,
+    );
+  }
+  return json as T;
+}
+
+function qs(params: Record<string, string | number | undefined | null>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  // --- session (gateway/api/server.ts) ---
+  login: (username: string, password: string) =>
+    request<LoginResponse>('POST', '/api/login', { username, password }),
+  logout: () => request<{ ok: true }>('POST', '/api/logout', {}),
+  me: () => request<PublicUser>('GET', '/api/me'),
+
+  // --- fleet, alerts, interruptions (#3) ---
+  recorders: () => request<RecorderView[]>('GET', '/api/recorders'),
+  recorder: (serial: string) => request<RecorderView>('GET', `/api/recorders/${enc(serial)}`),
+  recorderHistory: (serial: string, hours: number) =>
+    request<HistoryPoint[]>('GET', `/api/recorders/${enc(serial)}/history${qs({ hours })}`),
+  maintenance: (serial: string) =>
+    request<MaintenanceEntry[]>('GET', `/api/recorders/${enc(serial)}/maintenance`),
+  addMaintenance: (serial: string, entry: { kind: string; note: string }) =>
+    request<MaintenanceEntry>('POST', `/api/recorders/${enc(serial)}/maintenance`, entry),
+  alerts: () => request<Alert[]>('GET', '/api/alerts'),
+  interruptions: (status?: InterruptionStatus) =>
+    request<Interruption[]>('GET', `/api/interruptions${qs({ status })}`),
+  explainInterruption: (id: string, text: string) =>
+    request<Interruption>('POST', `/api/interruptions/${enc(id)}/explain`, { text }),
+
+  // --- dock, pairing, clips, audit (#4) ---
+  dock: () => request<DockSlotView[]>('GET', '/api/dock'),
+  pair: (serial: string, officer: Officer, reason?: string) =>
+    request<unknown>('POST', '/api/pairings', { serial, officer, reason }),
+  clips: (q: ClipQuery) => request<ClipView[]>('GET', `/api/clips${qs({ ...q })}`),
+  /** Playable/downloadable bytes; the gateway logs the access with the reason (R24). */
+  clipContentUrl: (clipId: string, action: 'view' | 'download', reason: string) =>
+    `/api/clips/${enc(clipId)}/content${qs({ action, reason })}`,
+  audit: (limit = 200) => request<AuditEntryView[]>('GET', `/api/audit${qs({ limit })}`),
+
+  // --- hearing rooms (#5) ---
+  rooms: () => request<RoomView[]>('GET', '/api/rooms'),
+  snapshotUrl: (cameraId: string, bust: number) => `/api/cameras/${enc(cameraId)}/snapshot${qs({ t: bust })}`,
+  startHearing: (roomId: string, caseNo: string, activity: string) =>
+    request<HearingSession>('POST', '/api/hearings', { roomId, caseNo, activity }),
+  stopHearing: (sessionId: string) =>
+    request<HearingSession>('POST', `/api/hearings/${enc(sessionId)}/stop`, {}),
+  hearing: (sessionId: string) => request<HearingSession>('GET', `/api/hearings/${enc(sessionId)}`),
+  hearings: (roomId?: string) => request<HearingSession[]>('GET', `/api/hearings${qs({ roomId })}`),
+};
+
+export type Api = typeof api;
+export { ApiError };

@@ -1,0 +1,160 @@
+/**
+ * What the pages consume. Where the gateway exports a type for a response it is imported from there
+ * (type-only: nothing of the gateway is bundled); the rest are the dashboard's view of responses
+ * whose routes are still being written, adapted in client.ts when they land.
+ */
+
+import type { Role } from '../../../gateway/api/roles.js';
+import type { PublicUser } from '../../../gateway/api/users.js';
+import type { Alert, AlertSeverity } from '../../../gateway/events.js';
+import type { Activity, Officer, RecorderState, StopCause } from '../../../protocol/common.js';
+
+export type { Activity, Alert, AlertSeverity, Officer, PublicUser, RecorderState, Role, StopCause };
+
+export interface LoginResponse {
+  token: string;
+  user: PublicUser;
+  expiresAt: string;
+}
+
+/** One row of the fleet table (R21). */
+export interface RecorderView {
+  serial: string;
+  model?: string;
+  online: boolean;
+  state: RecorderState | null;
+  lastSeen: string | null;
+  batteryPct: number | null;
+  charging: boolean;
+  /** Time left at the current draw (forecast), ms. */
+  batteryLeftMs: number | null;
+  storageFreeBytes: number | null;
+  storageTotalBytes: number | null;
+  storageLeftMs: number | null;
+  clockOffsetMs: number | null;
+  firmware: string | null;
+  officer: Officer | null;
+  faults: string[];
+}
+
+export interface HistoryPoint {
+  at: string;
+  batteryPct: number | null;
+  storageFreeBytes: number | null;
+}
+
+export interface MaintenanceEntry {
+  id: string;
+  at: string;
+  kind: string;
+  note: string;
+  by: string;
+}
+
+export type InterruptionStatus = 'open' | 'explained' | 'closed';
+
+export interface Interruption {
+  id: string;
+  serial: string;
+  officer: Officer | null;
+  sessionId: string | null;
+  cause: StopCause | string;
+  start: string;
+  end: string | null;
+  resumeStatement: boolean;
+  status: InterruptionStatus;
+  explanation: { text: string; author: string; at: string } | null;
+}
+
+/** A dock slot (a serial port) and the recorder in it, with the readiness forecast for the shift. */
+export interface DockSlotView {
+  slot: string;
+  serial: string | null;
+  state: string;
+  reason?: string;
+  batteryPct: number | null;
+  charging: boolean;
+  batteryLeftMs: number | null;
+  storageLeftMs: number | null;
+  shiftMs: number;
+  ready: boolean;
+  officer: Officer | null;
+}
+
+export type ClipState = 'on-recorder' | 'uploading' | 'verified' | 'quarantined' | 'overdue';
+
+export interface ClipView {
+  clipId: string;
+  source: { kind: 'recorder' | 'camera'; id: string };
+  sessionId: string;
+  officer?: Officer;
+  caseNo?: string;
+  activity?: Activity;
+  start: number;
+  end: number;
+  bytes: number;
+  uploadedBytes: number;
+  state: ClipState;
+  deadline: number;
+}
+
+export interface ClipQuery {
+  serial?: string;
+  officerId?: string;
+  caseNo?: string;
+  state?: ClipState;
+  from?: string;
+  to?: string;
+}
+
+export interface AuditEntryView {
+  seq: number;
+  at: string;
+  type: string;
+  actor: string;
+  subject: string;
+  details: Record<string, unknown>;
+}
+
+export interface CameraView {
+  id: string;
+  name?: string;
+  online: boolean;
+}
+
+export interface HearingSegment {
+  clipId: string;
+  start: string | number;
+  end: string | number;
+  bytes: number;
+}
+
+export interface HearingGap {
+  from: string | number;
+  to: string | number;
+  ms: number;
+}
+
+export interface HearingSession {
+  id: string;
+  roomId: string;
+  caseNo: string;
+  activity: Activity | string;
+  state: 'recording' | 'stalled' | 'stopped' | string;
+  startedAt: string;
+  endedAt: string | null;
+  startedBy?: string;
+  segments: HearingSegment[];
+  bytes: number;
+  coverage: number | null;
+  gaps: HearingGap[];
+  /** Since when no fresh data arrived, while the stream is lost. */
+  staleSince?: string | null;
+}
+
+export interface RoomView {
+  id: string;
+  name: string;
+  cameras: CameraView[];
+  session: HearingSession | null;
+}

@@ -1,0 +1,42 @@
+/** Pops an antd notification for each alert raised while someone concerned is signed in. */
+import { App } from 'antd';
+import type { Alert, PublicUser } from '../api/types.js';
+import { useI18n } from '../i18n/index.js';
+import { useLive } from '../live.js';
+import { fmtTime } from '../time.js';
+
+/** Device-health rules concern the equipment manager even when `notify` does not name the role. */
+const MANAGER_RULES = /^(battery|storage|offline|clock|firmware|forecast|recorder|dock|disk)/;
+
+export function concerns(alert: Alert, user: PublicUser): boolean {
+  if (alert.notify.some((r) => (user.roles as readonly string[]).includes(r))) return true;
+  return user.roles.includes('equipment-manager') && MANAGER_RULES.test(alert.rule);
+}
+
+export function AlertNotifier({ user }: { user: PublicUser }) {
+  const { notification } = App.useApp();
+  const { te } = useI18n();
+  useLive(['alert.raised'], (_name, alert) => {
+    if (!concerns(alert, user)) return;
+    const open =
+      alert.severity === 'critical'
+        ? notification.error
+        : alert.severity === 'warning'
+          ? notification.warning
+          : notification.info;
+    open({
+      key: alert.id,
+      title: `${te('rule', alert.rule)} · ${alert.subject}`,
+      description: (
+        <span data-testid="alert-notification" data-rule={alert.rule} data-subject={alert.subject}>
+          {alert.message}
+          <br />
+          {fmtTime(alert.at)}
+        </span>
+      ),
+      duration: alert.severity === 'critical' ? 0 : 8,
+      placement: 'topRight',
+    });
+  });
+  return null;
+}

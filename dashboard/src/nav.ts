@@ -1,0 +1,45 @@
+/** Which pages each role sees (REQUIREMENTS "Who uses it"); the API enforces the same on its side. */
+import type { Role } from './api/types.js';
+import type { MessageKey } from './i18n/index.js';
+
+export type PageId =
+  | 'fleet'
+  | 'alerts'
+  | 'dock'
+  | 'hearings'
+  | 'interruptions'
+  | 'overdue'
+  | 'audit'
+  | 'clips';
+
+export interface NavItem {
+  id: PageId;
+  path: string;
+  label: MessageKey;
+  roles: readonly Role[];
+}
+
+export const NAV: readonly NavItem[] = [
+  { id: 'fleet', path: '/fleet', label: 'nav.fleet', roles: ['equipment-manager'] },
+  {
+    id: 'alerts',
+    path: '/alerts',
+    label: 'nav.alerts',
+    roles: ['equipment-manager', 'legal-affairs', 'principal'],
+  },
+  { id: 'dock', path: '/dock', label: 'nav.dock', roles: ['officer'] },
+  { id: 'hearings', path: '/hearings', label: 'nav.hearings', roles: ['hearing-staff'] },
+  {
+    id: 'interruptions',
+    path: '/interruptions',
+    label: 'nav.interruptions',
+    roles: ['legal-affairs', 'principal'],
+  },
+  { id: 'overdue', path: '/overdue', label: 'nav.overdue', roles: ['legal-affairs', 'principal'] },
+  { id: 'clips', path: '/clips', label: 'nav.clips', roles: ['legal-affairs', 'principal', 'auditor'] },
+  { id: 'audit', path: '/audit', label: 'nav.audit', roles: ['legal-affairs', 'principal', 'auditor'] },
+];
+
+export function navFor(roles: readonly Role[]): NavItem[] {
+  return NAV.filter((n) => n.roles.some((r) => roles.includes(r)));
+}

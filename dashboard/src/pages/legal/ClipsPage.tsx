@@ -1,0 +1,201 @@
+/**
+ * Clip search (recorder, officer, date, case) with playback in the browser. Every view and download
+ * states a reason and is logged by the gateway (R24).
+ */
+import { DownloadOutlined, PlayCircleOutlined } from '@ant-design/icons';
+import { Button, Card, DatePicker, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
+import { useState } from 'react';
+import { api } from '../../api/client.js';
+import type { ClipQuery, ClipView } from '../../api/types.js';
+import { ApiErrorView } from '../../components/ApiErrorView.js';
+import { OfficerLabel } from '../../components/labels.js';
+import { useI18n } from '../../i18n/index.js';
+import { fmtBytes, fmtDuration, fmtTime, shanghaiDayRange } from '../../time.js';
+import { useApi } from '../../useApi.js';
+
+interface SearchForm {
+  serial?: string;
+  officerId?: string;
+  caseNo?: string;
+  date?: Dayjs;
+}
+
+export default function ClipsPage() {
+  const { t, te } = useI18n();
+  const [query, setQuery] = useState<ClipQuery>({});
+  const q = useApi(() => api.clips(query), [JSON.stringify(query)], {
+    refetchOn: ['clip.stored'],
+    debounceMs: 1500,
+  });
+  const [playing, setPlaying] = useState<{ clip: ClipView; action: 'view' | 'download' } | null>(null);
+  const search = (v: SearchForm) => {
+    const range = v.date ? shanghaiDayRange(v.date) : undefined;
+    setQuery({
+      serial: v.serial?.trim() || undefined,
+      officerId: v.officerId?.trim() || undefined,
+      caseNo: v.caseNo?.trim() || undefined,
+      from: range?.from,
+      to: range?.to,
+    });
+  };
+  return (
+    <Card
+      title={t('clips.title')}
+      extra={<Typography.Text type="secondary">{t('clips.accessLogged')}</Typography.Text>}
+    >
+      <Form<SearchForm> layout="inline" onFinish={search} style={{ marginBottom: 12, rowGap: 8 }}>
+        <Form.Item name="serial">
+          <Input
+            placeholder={t('clips.recorder')}
+            allowClear
+            style={{ width: 150 }}
+            data-testid="clips-serial"
+          />
+        </Form.Item>
+        <Form.Item name="officerId">
+          <Input placeholder={t('clips.officer')} allowClear style={{ width: 150 }} />
+        </Form.Item>
+        <Form.Item name="date">
+          <DatePicker placeholder={t('clips.date')} />
+        </Form.Item>
+        <Form.Item name="caseNo">
+          <Input placeholder={t('clips.caseNo')} allowClear style={{ width: 160 }} data-testid="clips-case" />
+        </Form.Item>
+        <Button type="primary" htmlType="submit" data-testid="clips-search">
+          {t('common.search')}
+        </Button>
+      </Form>
+      <ApiErrorView error={q.error} api="GET /api/clips" />
+      <Table<ClipView>
+        rowKey="clipId"
+        size="middle"
+        loading={q.loading && !q.data}
+        dataSource={q.data ?? []}
+        locale={{ emptyText: t('clips.none') }}
+        scroll={{ x: 1000 }}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        columns={[
+          {
+            title: t('clips.start'),
+            dataIndex: 'start',
+            width: 170,
+            render: (v: number) => fmtTime(v),
+            sorter: (a, b) => a.start - b.start,
+            defaultSortOrder: 'descend',
+          },
+          { title: t('clips.duration'), key: 'dur', render: (_, c) => fmtDuration(c.end - c.start, t) },
+          {
+            title: t('clips.source'),
+            key: 'src',
+            render: (_, c) => (
+              <span>
+                {te('clips.source', c.source.kind)} {c.source.id}
+              </span>
+            ),
+          },
+          {
+            title: t('clips.officer'),
+            key: 'officer',
+            render: (_, c) => <OfficerLabel officer={c.officer} />,
+          },
+          { title: t('clips.caseNo'), dataIndex: 'caseNo', render: (v?: string) => v ?? '—' },
+          { title: t('clips.size'), dataIndex: 'bytes', render: (v: number) => fmtBytes(v) },
+          {
+            title: t('clips.state'),
+            dataIndex: 'state',
+            render: (v: string) => (
+              <Tag color={v === 'verified' ? 'green' : v === 'overdue' ? 'red' : 'blue'}>
+                {te('clipState', v)}
+              </Tag>
+            ),
+          },
+          {
+            title: t('common.actions'),
+            key: 'act',
+            fixed: 'right',
+            width: 170,
+            render: (_, c) =>
+              c.state === 'verified' ? (
+                <Space>
+                  <Button
+                    icon={<PlayCircleOutlined />}
+                    onClick={() => setPlaying({ clip: c, action: 'view' })}
+                    data-testid={`play-${c.clipId}`}
+                  >
+                    {t('clips.play')}
+                  </Button>
+                  <Button
+                    icon={<DownloadOutlined />}
+                    onClick={() => setPlaying({ clip: c, action: 'download' })}
+                    aria-label={t('clips.download')}
+                  />
+                </Space>
+              ) : null,
+          },
+        ]}
+      />
+      {playing && <AccessModal {...playing} onClose={() => setPlaying(null)} />}
+    </Card>
+  );
+}
+
+/** Asks why (R24), then plays the clip or starts the download. */
+function AccessModal({
+  clip,
+  action,
+  onClose,
+}: {
+  clip: ClipView;
+  action: 'view' | 'download';
+  onClose(): void;
+}) {
+  const { t } = useI18n();
+  const [reason, setReason] = useState<string | null>(null);
+  const [draft, setDraft] = useState('');
+  const url = reason ? api.clipContentUrl(clip.clipId, action, reason) : null;
+  return (
+    <Modal
+      open
+      width={820}
+      title={t('clips.player', { id: clip.clipId })}
+      onCancel={onClose}
+      footer={null}
+      destroyOnHidden
+    >
+      {!url ? (
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <Typography.Text>{t('clips.accessLogged')}</Typography.Text>
+          <Input.TextArea
+            rows={2}
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            placeholder={t('clips.reason')}
+            data-testid="access-reason"
+          />
+          <Button
+            type="primary"
+            disabled={draft.trim().length < 2}
+            onClick={() => setReason(draft.trim())}
+            data-testid="access-confirm"
+          >
+            {action === 'view' ? t('clips.play') : t('clips.download')}
+          </Button>
+        </Space>
+      ) : action === 'view' ? (
+        // biome-ignore lint/a11y/useMediaCaption: original evidence recordings carry no caption track
+        <video
+          src={url}
+          controls
+          autoPlay
+          style={{ width: '100%', maxHeight: '70vh', background: '#000' }}
+          data-testid="clip-video"
+        />
+      ) : (
+        <a href={url} download={`${clip.clipId}.mp4`} data-testid="clip-download">
+          <DownloadOutlined /> {t('clips.download')} {clip.clipId}.mp4
+        </a>
+      )}
+    </Modal>
+  );
+}

@@ -1,0 +1,188 @@
+/** Legal affairs and principal: interruption records and their written explanation (R19). */
+import { App, Button, Card, Descriptions, Form, Input, Modal, Segmented, Table, Tag, Typography } from 'antd';
+import { useState } from 'react';
+import { api } from '../../api/client.js';
+import type { Interruption, InterruptionStatus } from '../../api/types.js';
+import { ApiErrorView } from '../../components/ApiErrorView.js';
+import { OfficerLabel } from '../../components/labels.js';
+import { useI18n } from '../../i18n/index.js';
+import { epochMs, fmtDuration, fmtTime } from '../../time.js';
+import { useApi } from '../../useApi.js';
+
+const STATUS_COLOR: Record<string, string> = { open: 'red', explained: 'gold', closed: 'green' };
+
+export default function InterruptionsPage() {
+  const { t, te } = useI18n();
+  const [status, setStatus] = useState<InterruptionStatus | 'all'>('open');
+  const q = useApi(() => api.interruptions(status === 'all' ? undefined : status), [status], {
+    refetchOn: ['interruption.opened', 'interruption.updated'],
+    debounceMs: 300,
+  });
+  const [explaining, setExplaining] = useState<Interruption | null>(null);
+  return (
+    <Card
+      title={t('interruptions.title')}
+      extra={
+        <Segmented
+          value={status}
+          onChange={(v) => setStatus(v as InterruptionStatus | 'all')}
+          options={[
+            { value: 'open', label: t('interruptions.open') },
+            { value: 'all', label: t('interruptions.all') },
+          ]}
+        />
+      }
+    >
+      <ApiErrorView error={q.error} api="GET /api/interruptions" />
+      <Table<Interruption>
+        rowKey="id"
+        size="middle"
+        loading={q.loading && !q.data}
+        dataSource={q.data ?? []}
+        locale={{ emptyText: t('interruptions.none') }}
+        scroll={{ x: 1000 }}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        expandable={{
+          rowExpandable: (r) => Boolean(r.explanation),
+          expandedRowRender: (r) =>
+            r.explanation && (
+              <Typography.Paragraph style={{ margin: 0 }}>
+                <strong>{t('interruptions.explanation')}：</strong>
+                {r.explanation.text}
+                <Typography.Text type="secondary">
+                  {' '}
+                  — {r.explanation.author}，{fmtTime(r.explanation.at)}
+                </Typography.Text>
+              </Typography.Paragraph>
+            ),
+        }}
+        columns={[
+          {
+            title: t('interruptions.start'),
+            dataIndex: 'start',
+            width: 170,
+            sorter: (a, b) => (epochMs(a.start) ?? 0) - (epochMs(b.start) ?? 0),
+            defaultSortOrder: 'descend',
+            render: (v: string) => fmtTime(v),
+          },
+          { title: t('interruptions.recorder'), dataIndex: 'serial', width: 110 },
+          {
+            title: t('interruptions.officer'),
+            key: 'officer',
+            render: (_, r) => <OfficerLabel officer={r.officer} />,
+          },
+          { title: t('interruptions.cause'), dataIndex: 'cause', render: (v: string) => te('cause', v) },
+          {
+            title: t('interruptions.end'),
+            key: 'end',
+            render: (_, r) =>
+              r.end ? (
+                <span>
+                  {fmtTime(r.end, 'HH:mm:ss')}
+                  <Typography.Text type="secondary">
+                    {' '}
+                    ({fmtDuration((epochMs(r.end) ?? 0) - (epochMs(r.start) ?? 0), t)})
+                  </Typography.Text>
+                </span>
+              ) : (
+                <Tag color="red">{t('interruptions.notResumed')}</Tag>
+              ),
+          },
+          {
+            title: t('interruptions.resumeStatement'),
+            dataIndex: 'resumeStatement',
+            width: 110,
+            render: (v: boolean) => (v ? t('common.yes') : t('common.no')),
+          },
+          {
+            title: t('interruptions.status'),
+            dataIndex: 'status',
+            width: 90,
+            render: (v: string) => <Tag color={STATUS_COLOR[v]}>{te('status', v)}</Tag>,
+          },
+          {
+            title: t('common.actions'),
+            key: 'act',
+            width: 110,
+            fixed: 'right',
+            render: (_, r) =>
+              r.status === 'open' ? (
+                <Button type="primary" onClick={() => setExplaining(r)} data-testid={`explain-${r.id}`}>
+                  {t('interruptions.explain')}
+                </Button>
+              ) : null,
+          },
+        ]}
+      />
+      {explaining && (
+        <ExplainModal
+          item={explaining}
+          onClose={(done) => {
+            setExplaining(null);
+            if (done) q.reload();
+          }}
+        />
+      )}
+    </Card>
+  );
+}
+
+function ExplainModal({ item, onClose }: { item: Interruption; onClose(done: boolean): void }) {
+  const { t, te } = useI18n();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<{ text: string }>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (v: { text: string }) => {
+    setBusy(true);
+    try {
+      await api.explainInterruption(item.id, v.text.trim());
+      message.success(t('interruptions.explain.ok'));
+      onClose(true);
+    } catch (e) {
+      message.error(t('common.error', { msg: (e as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      open
+      title={t('interruptions.explain.title')}
+      onCancel={() => onClose(false)}
+      onOk={() => form.submit()}
+      okText={t('common.submit')}
+      cancelText={t('common.cancel')}
+      okButtonProps={{ loading: busy, id: 'explain-submit' }}
+      width={620}
+    >
+      <Descriptions size="small" column={2} bordered style={{ marginBottom: 16 }}>
+        <Descriptions.Item label={t('interruptions.recorder')}>{item.serial}</Descriptions.Item>
+        <Descriptions.Item label={t('interruptions.officer')}>
+          <OfficerLabel officer={item.officer} />
+        </Descriptions.Item>
+        <Descriptions.Item label={t('interruptions.cause')}>{te('cause', item.cause)}</Descriptions.Item>
+        <Descriptions.Item label={t('interruptions.start')}>{fmtTime(item.start)}</Descriptions.Item>
+      </Descriptions>
+      <Form form={form} layout="vertical" onFinish={submit}>
+        <Form.Item
+          name="text"
+          label={t('interruptions.explain.text')}
+          rules={[
+            {
+              required: true,
+              min: 4,
+              max: 4000,
+              message: t('login.required', { field: t('interruptions.explain.text') }),
+            },
+          ]}
+        >
+          <Input.TextArea
+            rows={5}
+            placeholder={t('interruptions.explain.placeholder')}
+            data-testid="explain-text"
+          />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}

@@ -1,0 +1,63 @@
+/** Active alerts, kept current from the live stream (raised/cleared patch the list). */
+import { Card, Empty, Table } from 'antd';
+import { api } from '../../api/client.js';
+import type { Alert } from '../../api/types.js';
+import { ApiErrorView } from '../../components/ApiErrorView.js';
+import { SeverityTag } from '../../components/labels.js';
+import { useI18n } from '../../i18n/index.js';
+import { useLive } from '../../live.js';
+import { epochMs, fmtTime } from '../../time.js';
+import { useApi } from '../../useApi.js';
+
+export default function AlertsPage() {
+  const { t, te } = useI18n();
+  const q = useApi(() => api.alerts(), []);
+  useLive(['alert.raised', 'alert.cleared'], (name, p) => {
+    if (name === 'alert.raised') {
+      const a = p as Alert;
+      q.mutate((prev) => [a, ...(prev ?? []).filter((x) => x.id !== a.id)]);
+    } else {
+      const c = p as { id: string };
+      q.mutate((prev) => (prev ?? []).filter((x) => x.id !== c.id));
+    }
+  });
+  return (
+    <Card title={t('alerts.active')}>
+      <ApiErrorView error={q.error} api="GET /api/alerts" />
+      <Table<Alert>
+        rowKey="id"
+        size="middle"
+        loading={q.loading && !q.data}
+        dataSource={q.data ?? []}
+        locale={{ emptyText: <Empty description={t('alerts.none')} /> }}
+        pagination={{ pageSize: 50, hideOnSinglePage: true }}
+        scroll={{ x: 800 }}
+        onRow={(a) => ({ 'data-testid': `alert-row-${a.rule}` }) as React.HTMLAttributes<HTMLElement>}
+        columns={[
+          {
+            title: t('alerts.at'),
+            dataIndex: 'at',
+            width: 180,
+            sorter: (a, b) => (epochMs(a.at) ?? 0) - (epochMs(b.at) ?? 0),
+            defaultSortOrder: 'descend',
+            render: (v: string) => fmtTime(v),
+          },
+          {
+            title: t('alerts.severity'),
+            dataIndex: 'severity',
+            width: 100,
+            filters: (['critical', 'warning', 'info'] as const).map((s) => ({
+              text: te('severity', s),
+              value: s,
+            })),
+            onFilter: (v, a) => a.severity === v,
+            render: (_, a) => <SeverityTag severity={a.severity} />,
+          },
+          { title: t('alerts.rule'), dataIndex: 'rule', width: 180, render: (v: string) => te('rule', v) },
+          { title: t('alerts.subject'), dataIndex: 'subject', width: 140 },
+          { title: t('alerts.message'), dataIndex: 'message' },
+        ]}
+      />
+    </Card>
+  );
+}

@@ -1,0 +1,233 @@
+/** Equipment manager: the whole recorder fleet at a glance (R21). */
+
+import type { TableColumnsType as ColumnsType } from 'antd';
+import { Card, Input, Progress, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { api } from '../../api/client.js';
+import type { RecorderState, RecorderView } from '../../api/types.js';
+import { ApiErrorView } from '../../components/ApiErrorView.js';
+import { useI18n } from '../../i18n/index.js';
+import { Link } from '../../router.js';
+import { epochMs, fmtBytes, fmtDuration, fmtTime } from '../../time.js';
+import { useApi } from '../../useApi.js';
+
+const STATES: RecorderState[] = ['recording', 'idle', 'docked', 'fault', 'off'];
+
+export function hasProblem(r: RecorderView): boolean {
+  return (
+    !r.online ||
+    r.faults.length > 0 ||
+    r.state === 'fault' ||
+    (r.batteryPct !== null && r.batteryPct < 25 && !r.charging) ||
+    (r.storageFreeBytes !== null && r.storageTotalBytes
+      ? r.storageFreeBytes / r.storageTotalBytes < 0.1
+      : false)
+  );
+}
+
+const byNum = (f: (r: RecorderView) => number | null | undefined) => (a: RecorderView, b: RecorderView) =>
+  (f(a) ?? Number.NEGATIVE_INFINITY) - (f(b) ?? Number.NEGATIVE_INFINITY);
+
+export default function FleetPage() {
+  const { t, te } = useI18n();
+  const q = useApi(() => api.recorders(), [], {
+    refetchOn: ['recorder.health', 'recorder.online', 'pairing.changed', 'dock.changed'],
+    debounceMs: 1000,
+  });
+  const [text, setText] = useState('');
+  const [states, setStates] = useState<string[]>([]);
+  const [problems, setProblems] = useState(false);
+
+  const rows = useMemo(() => {
+    const needle = text.trim().toLowerCase();
+    return (q.data ?? []).filter((r) => {
+      if (problems && !hasProblem(r)) return false;
+      if (states.length) {
+        const s = r.online ? (r.state ?? 'idle') : 'offline';
+        if (!states.includes(s)) return false;
+      }
+      if (!needle) return true;
+      return [r.serial, r.officer?.name, r.officer?.certNo, r.firmware, r.model]
+        .filter(Boolean)
+        .some((v) => String(v).toLowerCase().includes(needle));
+    });
+  }, [q.data, text, states, problems]);
+
+  const all = q.data ?? [];
+  const columns: ColumnsType<RecorderView> = [
+    {
+      title: t('fleet.serial'),
+      dataIndex: 'serial',
+      fixed: 'left',
+      sorter: (a, b) => a.serial.localeCompare(b.serial),
+      render: (s: string) => (
+        <Link to={`/recorders/${encodeURIComponent(s)}`} testId={`recorder-link-${s}`}>
+          {s}
+        </Link>
+      ),
+    },
+    {
+      title: t('fleet.status'),
+      key: 'status',
+      sorter: (a, b) => Number(a.online) - Number(b.online) || (a.state ?? '').localeCompare(b.state ?? ''),
+      render: (_, r) =>
+        r.online ? (
+          <Tag
+            color={
+              r.state === 'recording'
+                ? 'red'
+                : r.state === 'fault'
+                  ? 'volcano'
+                  : r.state === 'docked'
+                    ? 'blue'
+                    : 'green'
+            }
+          >
+            {te('state', r.state ?? 'idle')}
+          </Tag>
+        ) : (
+          <Tag>{t('state.offline')}</Tag>
+        ),
+    },
+    {
+      title: t('fleet.battery'),
+      key: 'battery',
+      width: 140,
+      sorter: byNum((r) => r.batteryPct),
+      render: (_, r) =>
+        r.batteryPct === null ? (
+          '—'
+        ) : (
+          <Tooltip title={r.charging ? t('fleet.charging') : undefined}>
+            <Progress
+              percent={Math.round(r.batteryPct)}
+              size="small"
+              status={r.charging ? 'active' : r.batteryPct < 10 ? 'exception' : 'normal'}
+              strokeColor={r.batteryPct < 25 ? '#fa541c' : undefined}
+              data-testid={`battery-${r.serial}`}
+            />
+          </Tooltip>
+        ),
+    },
+    {
+      title: t('fleet.batteryLeft'),
+      key: 'batteryLeft',
+      sorter: byNum((r) => r.batteryLeftMs),
+      render: (_, r) => fmtDuration(r.batteryLeftMs, t),
+    },
+    {
+      title: t('fleet.storage'),
+      key: 'storage',
+      sorter: byNum((r) => r.storageFreeBytes),
+      render: (_, r) => fmtBytes(r.storageFreeBytes),
+    },
+    {
+      title: t('fleet.storageLeft'),
+      key: 'storageLeft',
+      sorter: byNum((r) => r.storageLeftMs),
+      render: (_, r) => fmtDuration(r.storageLeftMs, t),
+    },
+    {
+      title: t('fleet.clockOffset'),
+      key: 'clock',
+      sorter: byNum((r) => (r.clockOffsetMs === null ? null : Math.abs(r.clockOffsetMs))),
+      render: (_, r) =>
+        r.clockOffsetMs === null ? (
+          '—'
+        ) : (
+          <Typography.Text type={Math.abs(r.clockOffsetMs) > 2000 ? 'danger' : undefined}>
+            {t('unit.ms', { n: Math.round(r.clockOffsetMs) })}
+          </Typography.Text>
+        ),
+    },
+    {
+      title: t('fleet.firmware'),
+      dataIndex: 'firmware',
+      sorter: (a, b) => (a.firmware ?? '').localeCompare(b.firmware ?? '', undefined, { numeric: true }),
+      render: (v: string | null) => v ?? '—',
+    },
+    {
+      title: t('fleet.lastSeen'),
+      key: 'lastSeen',
+      defaultSortOrder: undefined,
+      sorter: byNum((r) => epochMs(r.lastSeen)),
+      render: (_, r) => fmtTime(r.lastSeen, 'MM-DD HH:mm:ss'),
+    },
+    {
+      title: t('fleet.holder'),
+      key: 'holder',
+      sorter: (a, b) => (a.officer?.name ?? '').localeCompare(b.officer?.name ?? ''),
+      render: (_, r) =>
+        r.officer ? (
+          <span data-testid={`holder-${r.serial}`}>
+            {r.officer.name}
+            <Typography.Text type="secondary"> {r.officer.certNo}</Typography.Text>
+          </span>
+        ) : (
+          '—'
+        ),
+    },
+    {
+      title: t('fleet.faults'),
+      key: 'faults',
+      sorter: byNum((r) => r.faults.length),
+      render: (_, r) =>
+        r.faults.length
+          ? r.faults.map((f) => (
+              <Tag color="red" key={f}>
+                {te('rule', f)}
+              </Tag>
+            ))
+          : '—',
+    },
+  ];
+
+  return (
+    <Card
+      title={t('fleet.title')}
+      extra={
+        <Typography.Text type="secondary" data-testid="fleet-count">
+          {t('fleet.count', {
+            n: all.length,
+            online: all.filter((r) => r.online).length,
+            problems: all.filter(hasProblem).length,
+          })}
+        </Typography.Text>
+      }
+    >
+      <ApiErrorView error={q.error} api="GET /api/recorders" />
+      <Space wrap style={{ marginBottom: 12 }}>
+        <Input.Search
+          allowClear
+          placeholder={t('fleet.filter')}
+          style={{ width: 280 }}
+          onChange={(e) => setText(e.target.value)}
+          data-testid="fleet-filter"
+        />
+        <Select
+          mode="multiple"
+          allowClear
+          placeholder={t('fleet.filterState')}
+          style={{ minWidth: 200 }}
+          value={states}
+          onChange={setStates}
+          options={[...STATES, 'offline'].map((s) => ({ value: s, label: te('state', s) }))}
+        />
+        <Space>
+          <Switch checked={problems} onChange={setProblems} data-testid="fleet-problems" />
+          {t('fleet.onlyProblems')}
+        </Space>
+      </Space>
+      <Table<RecorderView>
+        rowKey="serial"
+        size="middle"
+        loading={q.loading && !q.data}
+        columns={columns}
+        dataSource={rows}
+        scroll={{ x: 1100 }}
+        pagination={{ pageSize: 50, hideOnSinglePage: true }}
+        rowClassName={(r) => (hasProblem(r) ? 'row-problem' : '')}
+      />
+    </Card>
+  );
+}

@@ -1,0 +1,189 @@
+/** One recorder: health, battery and storage history charts, maintenance log (R21). */
+import { ArrowLeftOutlined } from '@ant-design/icons';
+import {
+  App,
+  Button,
+  Card,
+  Descriptions,
+  Empty,
+  Form,
+  Input,
+  Segmented,
+  Select,
+  Space,
+  Spin,
+  Table,
+  Tag,
+} from 'antd';
+import { lazy, Suspense, useState } from 'react';
+import { api } from '../../api/client.js';
+import type { MaintenanceEntry } from '../../api/types.js';
+import { ApiErrorView } from '../../components/ApiErrorView.js';
+import { useI18n } from '../../i18n/index.js';
+import { navigate } from '../../router.js';
+import { fmtBytes, fmtDuration, fmtTime } from '../../time.js';
+import { useApi } from '../../useApi.js';
+
+const HistoryChart = lazy(() => import('../../components/HistoryChart.js'));
+const KINDS = ['inspection', 'repair', 'battery', 'firmware', 'other'] as const;
+
+export default function RecorderPage({ serial }: { serial: string }) {
+  const { t, te } = useI18n();
+  const { message } = App.useApp();
+  const [hours, setHours] = useState(24);
+  const isMe = (p: object) => 'serial' in p && p.serial === serial;
+  const rec = useApi(() => api.recorder(serial), [serial], {
+    refetchOn: ['recorder.health', 'recorder.online', 'pairing.changed'],
+    filter: isMe,
+    debounceMs: 1000,
+  });
+  const hist = useApi(() => api.recorderHistory(serial, hours), [serial, hours], {
+    refetchOn: ['recorder.health'],
+    filter: isMe,
+    debounceMs: 10_000,
+  });
+  const maint = useApi(() => api.maintenance(serial), [serial]);
+  const [form] = Form.useForm<{ kind: string; note: string }>();
+  const [saving, setSaving] = useState(false);
+  const add = async (v: { kind: string; note: string }) => {
+    setSaving(true);
+    try {
+      const e = await api.addMaintenance(serial, v);
+      maint.mutate((prev) => [e, ...(prev ?? [])]);
+      form.resetFields();
+      message.success(t('common.saved'));
+      maint.reload();
+    } catch (err) {
+      message.error(t('common.error', { msg: (err as Error).message }));
+    } finally {
+      setSaving(false);
+    }
+  };
+  const r = rec.data;
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} size={16}>
+      <Card
+        title={
+          <Space>
+            <Button
+              icon={<ArrowLeftOutlined />}
+              type="text"
+              onClick={() => navigate('/fleet')}
+              aria-label={t('common.back')}
+            />
+            <span data-testid="recorder-title">{t('recorder.title', { serial })}</span>
+          </Space>
+        }
+      >
+        <ApiErrorView error={rec.error} api={`GET /api/recorders/${serial}`} />
+        {r && (
+          <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} bordered>
+            <Descriptions.Item label={t('fleet.status')}>
+              {r.online ? te('state', r.state ?? 'idle') : t('state.offline')}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('fleet.battery')}>
+              {r.batteryPct === null ? '—' : `${Math.round(r.batteryPct)}%`}
+              {r.charging && <Tag style={{ marginLeft: 8 }}>{t('fleet.charging')}</Tag>}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('fleet.batteryLeft')}>
+              {fmtDuration(r.batteryLeftMs, t)}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('fleet.storage')}>
+              {fmtBytes(r.storageFreeBytes)} / {fmtBytes(r.storageTotalBytes)}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('fleet.storageLeft')}>
+              {fmtDuration(r.storageLeftMs, t)}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('fleet.clockOffset')}>
+              {r.clockOffsetMs === null ? '—' : t('unit.ms', { n: Math.round(r.clockOffsetMs) })}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('fleet.firmware')}>{r.firmware ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('fleet.lastSeen')}>{fmtTime(r.lastSeen)}</Descriptions.Item>
+            <Descriptions.Item label={t('fleet.holder')}>
+              {r.officer ? `${r.officer.name}（${r.officer.certNo}）` : '—'}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('fleet.faults')} span={3}>
+              {r.faults.length
+                ? r.faults.map((f) => (
+                    <Tag color="red" key={f}>
+                      {te('rule', f)}
+                    </Tag>
+                  ))
+                : '—'}
+            </Descriptions.Item>
+          </Descriptions>
+        )}
+      </Card>
+      <Card
+        title={t('recorder.history')}
+        extra={
+          <Segmented
+            value={hours}
+            onChange={(v) => setHours(Number(v))}
+            options={[6, 24, 72].map((h) => ({ value: h, label: t('recorder.hours', { n: h }) }))}
+          />
+        }
+      >
+        <ApiErrorView error={hist.error} api={`GET /api/recorders/${serial}/history`} />
+        {hist.data && hist.data.length > 0 ? (
+          <Suspense fallback={<Spin />}>
+            <HistoryChart points={hist.data} />
+          </Suspense>
+        ) : (
+          !hist.error && <Empty description={hist.loading ? t('common.loading') : t('recorder.noHistory')} />
+        )}
+      </Card>
+      <Card title={t('recorder.maintenance')}>
+        <ApiErrorView error={maint.error} api={`GET /api/recorders/${serial}/maintenance`} />
+        <Form
+          form={form}
+          layout="inline"
+          onFinish={add}
+          style={{ marginBottom: 12, rowGap: 8 }}
+          initialValues={{ kind: 'inspection' }}
+        >
+          <Form.Item name="kind" label={t('recorder.maintenance.kind')}>
+            <Select
+              style={{ width: 140 }}
+              options={KINDS.map((k) => ({ value: k, label: t(`recorder.maintenance.kind.${k}`) }))}
+            />
+          </Form.Item>
+          <Form.Item
+            name="note"
+            rules={[
+              { required: true, message: t('login.required', { field: t('recorder.maintenance.note') }) },
+            ]}
+            style={{ flex: 1, minWidth: 220 }}
+          >
+            <Input placeholder={t('recorder.maintenance.note')} data-testid="maintenance-note" />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={saving} data-testid="maintenance-add">
+            {t('recorder.maintenance.add')}
+          </Button>
+        </Form>
+        <Table<MaintenanceEntry>
+          rowKey="id"
+          size="small"
+          dataSource={maint.data ?? []}
+          pagination={{ pageSize: 10, hideOnSinglePage: true }}
+          columns={[
+            {
+              title: t('recorder.maintenance.at'),
+              dataIndex: 'at',
+              render: (v: string) => fmtTime(v),
+              width: 180,
+            },
+            {
+              title: t('recorder.maintenance.kind'),
+              dataIndex: 'kind',
+              render: (v: string) => te('recorder.maintenance.kind', v),
+              width: 120,
+            },
+            { title: t('recorder.maintenance.note'), dataIndex: 'note' },
+            { title: t('recorder.maintenance.by'), dataIndex: 'by', width: 140 },
+          ]}
+        />
+      </Card>
+    </Space>
+  );
+}
