@@ -104,7 +104,7 @@ export class DockParser {
         nz = input.indexOf(0, i);
         if (nz < 0) nz = n;
       }
-      const j = nz < end ? nz : end;
+      const j = Math.min(nz, end);
       slab.set(input.subarray(i, j), pos);
       pos += j - i;
       this.left -= j - i;
