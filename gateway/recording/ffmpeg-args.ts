@@ -1,0 +1,141 @@
+/**
+ * The ffmpeg command line for recording one camera stream, built by a pure function from a spec
+ * (Frigate style: config in, argv out, tested without ffmpeg).
+ *
+ * Choices (issue #5 "gateway"):
+ * - RTSP over TCP (`-rtsp_transport tcp`, interleaved RTP): no loss on a busy LAN; UDP only when the
+ *   camera offers nothing else.
+ * - `-c copy`: the camera's H.264 is kept bit for bit (no transcoding, R25 "no editing"). The only
+ *   exception is audio a MP4 cannot hold (G.711/G.726): that track alone becomes AAC, because a
+ *   hearing without sound is not a record of it.
+ * - Segment muxer, fixed-length segments, fragmented MP4 (`frag_keyframe+empty_moov+default_base_moof`):
+ *   the same container as recorder clips and playable in a browser; every fragment (one per GOP) is
+ *   complete on disk, so a segment is readable while it is still being written and after a crash.
+ *   MPEG-TS would be as robust but needs a demuxer in the browser.
+ * - `-reset_timestamps 1`: each segment starts at 0. The csv segment list gives each closed segment's
+ *   start/end on the run's timeline; the recorder anchors that timeline to the wall clock from the
+ *   `-progress` reports (see progress.ts), so segment start times are wall-clock times.
+ * - `-timeout` (RTSP) / `-rw_timeout` (other protocols), in microseconds: a dead stream ends ffmpeg
+ *   even if the watchdog did not.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+
+export const AudioMode = z.enum(['copy', 'aac', 'none']);
+export type AudioMode = z.infer<typeof AudioMode>;
+
+export const StreamTransport = z.enum(['tcp', 'udp']);
+export type StreamTransport = z.infer<typeof StreamTransport>;
+
+export const RecordSpec = z.object({
+  /** Stream URL without credentials: rtsp://host:port/path (or http/tcp/file for tests). */
+  url: z.string().min(1),
+  transport: StreamTransport.default('tcp'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** Directory the segments and the segment list are written to. */
+  outDir: z.string().min(1),
+  /** File name prefix for this run (a restart gets a new prefix, so names never collide). */
+  prefix: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+  segmentSeconds: z.number().int().min(1).max(3600),
+  /** Socket I/O timeout: with no data for this long ffmpeg gives up by itself. */
+  ioTimeoutS: z.number().positive().max(3600),
+  audio: AudioMode.default('copy'),
+  /** How often ffmpeg writes a `-progress` report (the watchdog's freshness signal). */
+  progressPeriodS: z.number().positive().max(10).default(0.5),
+  /** Protocols ffmpeg may open: a camera cannot redirect the recorder to a file or elsewhere. */
+  protocols: z.array(z.string().regex(/^[a-z0-9]+$/)).default(['rtsp', 'rtsps', 'rtp', 'tcp', 'udp', 'tls']),
+});
+export type RecordSpec = z.infer<typeof RecordSpec>;
+export type RecordSpecInput = z.input<typeof RecordSpec>;
+
+export interface FfmpegArgv {
+  /** Options before `-i` (global and input options). */
+  inputOptions: string[];
+  input: string;
+  /** Options after `-i`, before the output pattern. */
+  outputOptions: string[];
+  /** Segment file pattern. */
+  output: string;
+  /** The csv segment list: one `file,start,end` line per closed segment. */
+  listFile: string;
+}
+
+const MICRO = 1_000_000;
+
+export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
+  const spec = RecordSpec.parse(input);
+  const url = new URL(spec.url);
+  const isRtsp = url.protocol === 'rtsp:' || url.protocol === 'rtsps:';
+  if (spec.username !== undefined) {
+    url.username = encodeURIComponent(spec.username);
+    url.password = encodeURIComponent(spec.password ?? '');
+  }
+  const timeoutUs = String(Math.round(spec.ioTimeoutS * MICRO));
+
+  const inputOptions = [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-nostats',
+    '-progress',
+    'pipe:1',
+    '-stats_period',
+    String(spec.progressPeriodS),
+  ];
+  if (isRtsp) {
+    inputOptions.push('-rtsp_transport', spec.transport, '-timeout', timeoutUs);
+    inputOptions.push('-protocol_whitelist', spec.protocols.join(','));
+  } else {
+    inputOptions.push('-rw_timeout', timeoutUs);
+  }
+
+  const outputOptions = ['-map', '0:v:0'];
+  if (spec.audio === 'none') outputOptions.push('-an', '-c', 'copy');
+  else {
+    // `?`: a camera without an audio track is not an error.
+    outputOptions.push('-map', '0:a:0?');
+    if (spec.audio === 'copy') outputOptions.push('-c', 'copy');
+    else outputOptions.push('-c:v', 'copy', '-c:a', 'aac', '-b:a', '64k');
+  }
+  const listFile = join(spec.outDir, `${spec.prefix}list.csv`);
+  outputOptions.push(
+    '-f',
+    'segment',
+    '-segment_time',
+    String(spec.segmentSeconds),
+    '-segment_format',
+    'mp4',
+    '-segment_format_options',
+    'movflags=+frag_keyframe+empty_moov+default_base_moof',
+    '-reset_timestamps',
+    '1',
+    '-segment_list',
+    listFile,
+    '-segment_list_type',
+    'csv',
+  );
+  return {
+    inputOptions,
+    input: url.toString(),
+    outputOptions,
+    output: join(spec.outDir, `${spec.prefix}%05d.mp4`),
+    listFile,
+  };
+}
+
+/** The whole argument vector (without the ffmpeg binary). */
+export function flattenArgv(a: FfmpegArgv): string[] {
+  return [...a.inputOptions, '-i', a.input, ...a.outputOptions, a.output];
+}
+
+/** For logs: credentials in URLs replaced by `***`. */
+export function redactArgs(args: readonly string[]): string[] {
+  return args.map((s) => s.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i, '$1***@'));
+}
+
+/** The segment file name for a given index (what `%05d` expands to). */
+export function segmentFileName(prefix: string, index: number): string {
+  return `${prefix}${String(index).padStart(5, '0')}.mp4`;
+}

@@ -1,0 +1,140 @@
+/**
+ * The only file that knows fluent-ffmpeg (archived upstream 2025-05; see DEPENDENCIES.md). It runs
+ * an argv built by ffmpeg-args.ts and probes finished files. Replacing it means reimplementing
+ * StreamRecorder + MediaProbe over child_process, nothing else.
+ *
+ * fluent-ffmpeg keeps the ffmpeg/ffprobe paths in a module-level cache: the gateway sets them once
+ * from config (one ffmpeg per gateway), here.
+ */
+import { basename, dirname, join } from 'node:path';
+import ffmpeg from 'fluent-ffmpeg';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { type FfmpegArgv, redactArgs } from './ffmpeg-args.js';
+import { ProgressParser } from './progress.js';
+import type { MediaInfo, MediaProbe, RecorderRun, RunExit, RunHooks, StreamRecorder } from './recorder.js';
+
+export interface FluentFfmpegOptions {
+  ffmpegPath: string;
+  log: Logger;
+  /** Default: ffprobe next to ffmpeg (or on PATH when ffmpegPath is a bare name). */
+  ffprobePath?: string;
+}
+
+const STDERR_LINES = 40;
+
+export class FluentFfmpegRecorder implements StreamRecorder, MediaProbe {
+  readonly #log: Logger;
+
+  constructor(opts: FluentFfmpegOptions) {
+    this.#log = opts.log;
+    ffmpeg.setFfmpegPath(opts.ffmpegPath);
+    ffmpeg.setFfprobePath(opts.ffprobePath ?? siblingProbe(opts.ffmpegPath));
+  }
+
+  /** fluent-ffmpeg checks formats/encoders once per process before the first run: do it up front. */
+  warm(): Promise<void> {
+    return new Promise((res) => {
+      ffmpeg.getAvailableFormats((err) => {
+        if (err) this.#log.warn({ err: err.message }, 'ffmpeg capability check failed');
+        res();
+      });
+    });
+  }
+
+  start(argv: FfmpegArgv, hooks: RunHooks): RecorderRun {
+    const cmd = ffmpeg({ stdoutLines: 20, stderrLines: STDERR_LINES } as ffmpeg.FfmpegCommandOptions)
+      .input(argv.input)
+      .inputOptions(...argv.inputOptions)
+      .output(argv.output)
+      .outputOptions(...argv.outputOptions);
+    // fluent-ffmpeg's types do not declare the spawned process it keeps while running.
+    const proc = () =>
+      (cmd as unknown as { ffmpegProc?: import('node:child_process').ChildProcess }).ffmpegProc;
+    let requested = false;
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    let pid: number | undefined;
+    const parser = new ProgressParser((r) => hooks.onProgress(r, Date.now()));
+
+    const exited = new Promise<RunExit>((resolve) => {
+      const finish = (stderr: string | null | undefined, err?: Error) => {
+        const stderrTail = (stderr ?? '').split('\n').filter(Boolean).slice(-STDERR_LINES);
+        if (err && exitCode === null && exitSignal === null) stderrTail.push(err.message);
+        const exit: RunExit = { code: exitCode, signal: exitSignal, requested, stderrTail };
+        resolve(exit);
+        hooks.onExit(exit);
+      };
+      cmd.on('start', (line: string) => {
+        const p = proc();
+        pid = p?.pid;
+        this.#log.debug({ pid, args: redactArgs(line.split(' ')) }, 'ffmpeg started');
+        p?.stdout?.setEncoding('utf8');
+        p?.stdout?.on('data', (chunk: string) => parser.push(chunk));
+        p?.on('exit', (code, signal) => {
+          exitCode = code;
+          exitSignal = signal;
+        });
+        if (requested) p?.kill('SIGINT');
+      });
+      cmd.on('end', (_stdout: string | null, stderr: string | null) => finish(stderr));
+      cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => finish(stderr, err));
+    });
+    cmd.run();
+
+    return {
+      get pid() {
+        return pid;
+      },
+      stop: async (graceMs = 5000) => {
+        requested = true;
+        proc()?.kill('SIGINT');
+        const t = setTimeout(() => proc()?.kill('SIGKILL'), graceMs);
+        try {
+          return await exited;
+        } finally {
+          clearTimeout(t);
+        }
+      },
+    };
+  }
+
+  probe(path: string): Promise<MediaInfo> {
+    return new Promise((resolve, reject) => {
+      ffmpeg.ffprobe(path, (err, data) => {
+        if (err) {
+          reject(new GatewayError('RECORDING_FAILED', `not playable: ${basename(path)}: ${firstLine(err)}`));
+          return;
+        }
+        const duration = Number(data.format?.duration);
+        const video = data.streams.find((s) => s.codec_type === 'video');
+        const audio = data.streams.find((s) => s.codec_type === 'audio');
+        if (!video || !Number.isFinite(duration)) {
+          reject(
+            new GatewayError('RECORDING_FAILED', `not playable: ${basename(path)}: no video or duration`),
+          );
+          return;
+        }
+        resolve({
+          durationS: duration,
+          videoCodec: video.codec_name ?? null,
+          width: video.width ?? null,
+          height: video.height ?? null,
+          audioCodec: audio?.codec_name ?? null,
+        });
+      });
+    });
+  }
+}
+
+function siblingProbe(ffmpegPath: string): string {
+  const name = basename(ffmpegPath);
+  const probe = name.replace(/ffmpeg/, 'ffprobe');
+  if (probe === name) return 'ffprobe';
+  return ffmpegPath.includes('/') ? join(dirname(ffmpegPath), probe) : probe;
+}
+
+function firstLine(err: Error): string {
+  const lines = err.message.split('\n').filter(Boolean);
+  return lines[lines.length - 1] ?? err.message;
+}
