@@ -27,7 +27,14 @@ import { fsyncDir, linkNoClobber, mkdirDurable } from './fsutil.js';
 import { hashFile } from './hash-file.js';
 import { type Area, StoreLayout } from './layout.js';
 import { KeyedMutex } from './mutex.js';
-import { factsOf, isPending, pendingRecord, quarantinedRecord, verifiedRecord } from './records.js';
+import {
+  deadlineOf,
+  factsOf,
+  isPending,
+  pendingRecord,
+  quarantinedRecord,
+  verifiedRecord,
+} from './records.js';
 import { type ReindexReport, reindexStore } from './reindex.js';
 import {
   type AuditEntry,
@@ -397,7 +404,12 @@ export class ClipStore {
         return prev;
       }
       const next: ClipRecord = prev
-        ? { ...prev, ...factsOf(facts), uploadedBytes: prev.sha256 === facts.sha256 ? prev.uploadedBytes : 0 }
+        ? {
+            ...prev,
+            ...factsOf(facts),
+            deadline: deadlineOf(facts.end),
+            uploadedBytes: prev.sha256 === facts.sha256 ? prev.uploadedBytes : 0,
+          }
         : pendingRecord(facts);
       await this.#db.batch(this.index.opsFor(prev, next), { sync: true });
       return next;
