@@ -106,11 +106,19 @@ export class BatteryModel {
     this.soc = Math.min(100, Math.max(0, pct)) / 100;
   }
 
-  /** Time until empty at the draw of `state` (Infinity when that state draws nothing). */
+  /** Charge the firmware can use before it shuts down at `criticalPct`, 0..1. */
+  private get usable(): number {
+    return Math.max(0, this.soc - this.params.criticalPct / 100);
+  }
+
+  /**
+   * Time until the firmware's shutdown level at the draw of `state` (Infinity when that state
+   * draws nothing).
+   */
   forecastEmptyMs(state: RecorderState = this.state): number {
     const w = this.drawW(state);
     if (w <= 0) return Number.POSITIVE_INFINITY;
-    return ((this.soc * this.capacityWh) / w) * HOUR_MS;
+    return ((this.usable * this.capacityWh) / w) * HOUR_MS;
   }
 
   /** Time on the charger to reach `pct` from the present charge. */
@@ -125,10 +133,11 @@ export class BatteryModel {
     return ms;
   }
 
-  /** Sets charge so that it runs out after `ms` at the draw of `state`. */
+  /** Sets charge so that the firmware shuts down after `ms` at the draw of `state`. */
   drainToLast(ms: number, state: RecorderState): void {
     const w = this.drawW(state);
-    this.soc = Math.min(1, Math.max(0, (w * (ms / HOUR_MS)) / this.capacityWh));
+    const usable = (w * (ms / HOUR_MS)) / this.capacityWh;
+    this.soc = Math.min(1, Math.max(0, this.params.criticalPct / 100 + usable));
   }
 
   reading(): BatteryReading {

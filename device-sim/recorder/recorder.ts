@@ -386,6 +386,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.segment = null;
     const end = this.deviceNow();
     const nominal = this.hw.endSegment();
+    if (end <= seg.start && seg.markers.length === 0) {
+      // A segment that closed the instant it opened holds nothing: no clip.
+      s.segments--;
+      return;
+    }
     this.hw.commitClip(nominal);
     const base = {
       clipId: seg.clipId,

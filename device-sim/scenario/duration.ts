@@ -23,20 +23,17 @@ export function parseDuration(text: string): number | null {
   return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * UNIT_MS[p[2]!]!, 0));
 }
 
-export const Duration = z.union([
-  z.number().int().min(0),
-  z.string().transform((s, ctx) => {
-    const ms = parseDuration(s);
-    if (ms === null) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `not a duration: "${s}" (use ms, or e.g. "90s", "1h30m", "08:30")`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  }),
-]);
+export const Duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : parseDuration(v);
+  if (ms === null || !Number.isInteger(ms) || ms < 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a duration: ${JSON.stringify(v)} (use ms >= 0, or e.g. "90s", "1h30m", "08:30")`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 export function formatDuration(ms: number): string {
   const h = Math.floor(ms / 3_600_000);

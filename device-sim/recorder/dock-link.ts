@@ -1,0 +1,521 @@
+/**
+ * The recorder's side of the dock link (PROTOCOL.md §3): what the firmware does when the camera
+ * sits in a dock. It sends HELLO until the gateway answers, then serves TIME_SYNC, PAIR/UNPAIR,
+ * GET_STATUS, LIST_CLIPS, GET_CLIP, READ and RELEASE from the recorder model. A clip is freed only
+ * on RELEASE (R22). A repeated request seq is answered from a cache, never executed twice.
+ *
+ * Fault hooks (`faults`, mutable while running) let tests break it on purpose: bit flips in DATA,
+ * a lying CLIP_INFO hash, a reset or a stall mid-transfer.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import pino from 'pino';
+import type { DockPort } from '../../gateway/dock/binding.js';
+import { FrameLink } from '../../gateway/dock/frame-link.js';
+import { SerialPortBinding } from '../../gateway/dock/serialport-binding.js';
+import {
+  type ClipInfo,
+  crc32c,
+  DOCK_VERSIONS,
+  type DockBody,
+  DockErrorCode,
+  type DockFrame,
+  type DockFrameInput,
+  DockTiming,
+  type DockTypeName,
+  encodeFrame,
+  MAX_CHUNK_BYTES,
+  type Status,
+} from '../../protocol/dock/index.js';
+import { DeviceSimError } from './errors.js';
+import type { Recorder } from './recorder.js';
+
+export interface DockFaults {
+  /** The next n DATA chunks get one bit flipped after their check was computed (the check catches it). */
+  flipDataBits?: number;
+  /** The next n DATA frames get a byte flipped on the wire (the frame check fails; the frame is lost). */
+  corruptWireFrames?: number;
+  /** CLIP_INFO claims a wrong SHA-256: for `times` answers to GET_CLIP, or always. */
+  lieAboutHash?: { times: number | 'always'; clipId?: string };
+  /** Once this many DATA bytes went out in total, the recorder resets (back to HELLO, queue lost). */
+  resetAfterDataBytes?: number;
+  /** Once this many DATA bytes went out in total, READs are left unanswered (a stalled transfer). */
+  stallAfterDataBytes?: number;
+}
+
+export interface RecorderDockOptions {
+  recorder: Recorder;
+  port: DockPort;
+  faults?: DockFaults;
+  /** Largest READ served (HELLO maxRead). */
+  maxRead?: number;
+  /** READs queued at once (HELLO window). */
+  window?: number;
+  capabilities?: string[];
+  /** Versions offered in HELLO. */
+  versions?: number[];
+  helloRetryMs?: number;
+  linkTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface RecorderDockEvents {
+  /** The gateway accepted the HELLO. */
+  ready: [];
+  /** The gateway refused the HELLO (ERROR). */
+  refused: [{ code: number; message: string }];
+  read: [{ clipId: string; offset: number; length: number }];
+  data: [{ clipId: string; offset: number; bytes: number; totalBytes: number }];
+  released: [string];
+  reset: [];
+  closed: [];
+}
+
+type Phase = 'hello' | 'ready' | 'closed';
+
+interface QueuedRead {
+  seq: number;
+  clipId: string;
+  offset: number;
+  length: number;
+}
+
+const CACHE_SIZE = 32;
+
+export class RecorderDock extends EventEmitter<RecorderDockEvents> {
+  readonly rec: Recorder;
+  readonly link: FrameLink;
+  faults: DockFaults;
+  readonly stats = {
+    helloSent: 0,
+    dataBytes: 0,
+    dataFrames: 0,
+    reads: 0,
+    releases: 0,
+    resets: 0,
+    badFrames: 0,
+  };
+  private readonly log: Logger;
+  private readonly opts: RecorderDockOptions;
+  private phase: Phase = 'hello';
+  private version = 1;
+  private helloSeq = 0;
+  private helloTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastHeard = 0;
+  /** Bumped on reset: reads queued before it are never answered. */
+  private gen = 0;
+  private readonly reads: QueuedRead[] = [];
+  private serving = false;
+  private stalled: QueuedRead[] = [];
+  private readonly cache = new Map<number, { type: DockTypeName; wire: Uint8Array }>();
+  private readonly ordinals = new Map<string, number>();
+  private nextOrdinal = 1;
+  private readonly lies = new Map<string, number>();
+
+  constructor(opts: RecorderDockOptions) {
+    super();
+    this.opts = opts;
+    this.rec = opts.recorder;
+    this.faults = opts.faults ?? {};
+    this.log = (opts.logger ?? this.rec.log ?? pino({ level: 'silent' })).child({ dock: opts.port.path });
+    this.link = new FrameLink(opts.port);
+  }
+
+  get isReady(): boolean {
+    return this.phase === 'ready';
+  }
+
+  /** Docked: power from the dock, charging; HELLO until the gateway answers. */
+  start(): void {
+    this.link.handle({
+      frame: (f) => this.onFrame(f),
+      error: (e) => {
+        this.stats.badFrames++;
+        this.log.debug({ code: e.code }, 'dock frame dropped');
+        if (e.seq !== undefined && e.code !== 'BAD_CHECK') {
+          void this.send({
+            type: 'ERROR',
+            seq: e.seq,
+            body: { code: DockErrorCode.BAD_BODY, message: e.message.slice(0, 200) },
+          });
+        }
+      },
+      close: () => this.onClose(),
+    });
+    try {
+      this.rec.dock();
+    } catch (err) {
+      this.log.warn({ err }, 'recorder could not dock');
+    }
+    this.enterHello();
+    this.watchdog = setInterval(() => this.checkLink(), 1000);
+  }
+
+  /** Taken out of the dock (our side closes the port). */
+  async stop(): Promise<void> {
+    this.onClose();
+    await this.link.close().catch(() => {});
+  }
+
+  /** Simulates a firmware reset: queued work is lost, the link starts over with HELLO. */
+  reset(): void {
+    if (this.phase === 'closed') return;
+    this.stats.resets++;
+    this.log.info('dock link reset');
+    this.gen++;
+    this.reads.length = 0;
+    this.stalled = [];
+    this.cache.clear();
+    this.link.resetParser();
+    this.emit('reset');
+    this.enterHello();
+  }
+
+  /** Lift a stall: answer the READs held back. */
+  unstall(): void {
+    this.faults.stallAfterDataBytes = undefined;
+    this.reads.push(...this.stalled);
+    this.stalled = [];
+    void this.serve();
+  }
+
+  private enterHello(): void {
+    this.phase = 'hello';
+    clearTimeout(this.helloTimer);
+    const tick = () => {
+      if (this.phase !== 'hello') return;
+      this.sendHello();
+      this.helloTimer = setTimeout(tick, this.opts.helloRetryMs ?? DockTiming.HELLO_RETRY_MS);
+    };
+    tick();
+  }
+
+  private sendHello(): void {
+    this.stats.helloSent++;
+    this.helloSeq = (this.helloSeq + 1) & 0xffff;
+    void this.send({
+      type: 'HELLO',
+      seq: this.helloSeq,
+      body: {
+        model: this.rec.profile.model.slice(0, 32),
+        serial: this.rec.serial,
+        firmware: this.rec.profile.firmware,
+        versions: this.opts.versions ?? [...DOCK_VERSIONS],
+        capabilities: this.opts.capabilities ?? ['pair', 'time-set', 'release'],
+        deviceTime: this.rec.deviceNow(),
+        maxRead: this.opts.maxRead ?? MAX_CHUNK_BYTES,
+        window: this.opts.window ?? 32,
+      },
+    });
+  }
+
+  private checkLink(): void {
+    if (this.phase !== 'ready') return;
+    if (Date.now() - this.lastHeard > (this.opts.linkTimeoutMs ?? DockTiming.LINK_TIMEOUT_MS)) {
+      this.log.info('gateway silent: back to HELLO');
+      this.gen++;
+      this.reads.length = 0;
+      this.stalled = [];
+      this.enterHello();
+    }
+  }
+
+  private onClose(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.gen++;
+    clearTimeout(this.helloTimer);
+    clearInterval(this.watchdog);
+    this.reads.length = 0;
+    this.stalled = [];
+    if (this.rec.state === 'docked') {
+      try {
+        this.rec.undock();
+      } catch {}
+    }
+    this.emit('closed');
+  }
+
+  private send(f: DockFrameInput): Promise<void> {
+    if (this.phase === 'closed') return Promise.resolve();
+    return this.link.send(f).catch((err: Error) => this.log.debug({ err }, 'dock write failed'));
+  }
+
+  private reply(seq: number, type: DockTypeName, f: DockFrameInput): void {
+    const wire = encodeFrame(f);
+    this.cache.set(seq, { type, wire });
+    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    if (this.phase !== 'closed') this.link.writeWire(wire).catch(() => {});
+  }
+
+  private error(seq: number, code: number, message: string): DockFrameInput {
+    return { type: 'ERROR', seq, body: { code, message: message.slice(0, 1000) } };
+  }
+
+  private onFrame(f: DockFrame): void {
+    this.lastHeard = Date.now();
+    if (f.type === 'HELLO_ACK') {
+      if (this.phase !== 'hello' || f.seq !== this.helloSeq) return;
+      this.version = f.body.version;
+      this.phase = 'ready';
+      clearTimeout(this.helloTimer);
+      this.log.info({ version: this.version, gateway: f.body.gatewayId }, 'dock link ready');
+      this.emit('ready');
+      return;
+    }
+    if (f.type === 'ERROR') {
+      if (this.phase === 'hello' && f.seq === this.helloSeq) this.emit('refused', f.body);
+      return;
+    }
+    if (this.phase !== 'ready') {
+      void this.send(this.error(f.seq, DockErrorCode.NOT_READY, 'HELLO first'));
+      return;
+    }
+    if (f.type === 'READ') {
+      this.stats.reads++;
+      this.emit('read', f.body);
+      this.reads.push({ seq: f.seq, ...f.body });
+      void this.serve();
+      return;
+    }
+    const cached = this.cache.get(f.seq);
+    if (cached && cached.type === f.type) {
+      // A retransmission: the first answer was lost. Same answer, not done twice.
+      this.link.writeWire(cached.wire).catch(() => {});
+      return;
+    }
+    void this.answer(f).catch((err: unknown) => {
+      this.log.warn({ err, type: f.type }, 'dock request failed');
+      this.reply(f.seq, f.type, this.error(f.seq, DockErrorCode.INTERNAL, String(err)));
+    });
+  }
+
+  private async answer(f: DockFrame): Promise<void> {
+    const v = this.version;
+    switch (f.type) {
+      case 'TIME_SYNC': {
+        let adjusted = false;
+        if (f.body.adjustMs !== undefined && Math.abs(f.body.adjustMs) > 0) {
+          this.rec.hw.deviceClock.jump(f.body.adjustMs);
+          adjusted = true;
+        }
+        const body = { t0: f.body.t0, deviceTime: this.rec.deviceNow(), adjusted };
+        this.reply(f.seq, f.type, { type: 'TIME_SYNC_ACK', seq: f.seq, version: v, body });
+        return;
+      }
+      case 'PAIR':
+        this.rec.pair(f.body.officer);
+        this.reply(f.seq, f.type, { type: 'PAIR_ACK', seq: f.seq, version: v, body: this.status() });
+        return;
+      case 'UNPAIR':
+        this.rec.pair(null);
+        this.reply(f.seq, f.type, { type: 'UNPAIR_ACK', seq: f.seq, version: v, body: this.status() });
+        return;
+      case 'GET_STATUS':
+        this.reply(f.seq, f.type, { type: 'STATUS', seq: f.seq, version: v, body: this.status() });
+        return;
+      case 'LIST_CLIPS': {
+        const all = this.clipInfos(false);
+        const after = f.body.cursor === undefined ? 0 : Number(f.body.cursor);
+        if (!Number.isInteger(after) || after < 0) {
+          this.reply(
+            f.seq,
+            f.type,
+            this.error(f.seq, DockErrorCode.BAD_CURSOR, `bad cursor ${f.body.cursor}`),
+          );
+          return;
+        }
+        const rest = all.filter((c) => c.ordinal > after);
+        const page = rest.slice(0, f.body.limit);
+        const last = page[page.length - 1];
+        const body = {
+          clips: page.map((c) => c.info),
+          next: rest.length > page.length && last ? String(last.ordinal) : null,
+        };
+        this.reply(f.seq, f.type, { type: 'CLIP_LIST', seq: f.seq, version: v, body });
+        return;
+      }
+      case 'GET_CLIP': {
+        const found = this.clipInfos(true).find((c) => c.info.clipId === f.body.clipId);
+        if (!found) {
+          this.reply(
+            f.seq,
+            f.type,
+            this.error(f.seq, DockErrorCode.NO_SUCH_CLIP, `no such clip: ${f.body.clipId}`),
+          );
+          return;
+        }
+        this.reply(f.seq, f.type, { type: 'CLIP_INFO', seq: f.seq, version: v, body: found.info });
+        return;
+      }
+      case 'RELEASE': {
+        const rec = this.rec.clips().find((c) => c.clipId === f.body.clipId);
+        let result: 'released' | 'unknown' = 'unknown';
+        if (rec) {
+          if (rec.sha256 !== f.body.sha256) {
+            // The gateway verified other bytes than ours: keep the clip (R22).
+            this.reply(
+              f.seq,
+              f.type,
+              this.error(f.seq, DockErrorCode.HASH_MISMATCH, `RELEASE ${rec.clipId}: sha256 differs`),
+            );
+            return;
+          }
+          await this.rec.releaseClip(rec.clipId);
+          result = 'released';
+          this.stats.releases++;
+          this.emit('released', rec.clipId);
+        }
+        this.reply(f.seq, f.type, {
+          type: 'RELEASE_ACK',
+          seq: f.seq,
+          version: v,
+          body: { clipId: f.body.clipId, result },
+        });
+        return;
+      }
+      default:
+        this.reply(
+          f.seq,
+          f.type,
+          this.error(f.seq, DockErrorCode.UNKNOWN_TYPE, `${f.type} is not a request`),
+        );
+    }
+  }
+
+  private status(): Status {
+    const b = this.rec.hw.battery();
+    const s = this.rec.hw.storage();
+    return {
+      state: this.rec.state,
+      battery: { pct: Math.max(0, Math.min(100, b.pct)), charging: b.charging, voltageMv: b.voltageMv },
+      storage: { totalBytes: s.totalBytes, freeBytes: s.freeBytes },
+      officer: this.rec.officer,
+      deviceTime: this.rec.deviceNow(),
+      pendingClips: this.rec.clips().length,
+    };
+  }
+
+  /** Clips oldest first with a stable ordinal (the LIST_CLIPS cursor survives releases). */
+  private clipInfos(consumeLie: boolean): { ordinal: number; info: ClipInfo }[] {
+    return this.rec.clips().map((c) => {
+      let ordinal = this.ordinals.get(c.clipId);
+      if (ordinal === undefined) {
+        ordinal = this.nextOrdinal++;
+        this.ordinals.set(c.clipId, ordinal);
+      }
+      const info: ClipInfo = {
+        clipId: c.clipId,
+        sessionId: c.sessionId,
+        start: c.start,
+        end: c.end,
+        bytes: c.bytes,
+        sha256: this.lie(c.clipId, c.sha256, consumeLie),
+        markers: c.markers.slice(0, 64).map((m) => ({ marker: m.marker, at: m.at })),
+        officer: c.officer ?? null,
+        ...(c.activity ? { activity: c.activity } : {}),
+        ...(c.caseNo ? { caseNo: c.caseNo } : {}),
+      };
+      return { ordinal, info };
+    });
+  }
+
+  private lie(clipId: string, sha: string, consume: boolean): string {
+    const l = this.faults.lieAboutHash;
+    if (!l || (l.clipId !== undefined && l.clipId !== clipId)) return sha;
+    if (l.times !== 'always') {
+      const told = this.lies.get(clipId) ?? 0;
+      if (told >= l.times) return sha;
+      if (consume) this.lies.set(clipId, told + 1);
+    }
+    // Another hash, recognisably derived from the true one.
+    return (sha[0] === 'f' ? '0' : 'f') + sha.slice(1);
+  }
+
+  /** READs are answered one after another, in order; the gateway keeps the queue full. */
+  private async serve(): Promise<void> {
+    if (this.serving) return;
+    this.serving = true;
+    try {
+      while (this.reads.length > 0 && this.phase === 'ready') {
+        const r = this.reads.shift()!;
+        const stallAt = this.faults.stallAfterDataBytes;
+        if (stallAt !== undefined && this.stats.dataBytes >= stallAt) {
+          this.stalled.push(r);
+          continue;
+        }
+        const gen = this.gen;
+        const wire = await this.dataFrame(r);
+        if (gen !== this.gen || this.phase !== 'ready') continue;
+        await this.link.writeWire(wire).catch(() => {});
+        const resetAt = this.faults.resetAfterDataBytes;
+        if (resetAt !== undefined && this.stats.dataBytes >= resetAt) {
+          this.faults.resetAfterDataBytes = undefined;
+          this.reset();
+        }
+      }
+    } finally {
+      this.serving = false;
+    }
+  }
+
+  private async dataFrame(r: QueuedRead): Promise<Uint8Array> {
+    const v = this.version;
+    let chunk: Buffer;
+    try {
+      chunk = await this.rec.readClip(
+        r.clipId,
+        r.offset,
+        Math.min(r.length, this.opts.maxRead ?? MAX_CHUNK_BYTES),
+      );
+    } catch (err) {
+      const code =
+        err instanceof DeviceSimError && err.code === 'UNKNOWN_CLIP'
+          ? DockErrorCode.NO_SUCH_CLIP
+          : err instanceof DeviceSimError && err.code === 'OUT_OF_RANGE'
+            ? DockErrorCode.OUT_OF_RANGE
+            : DockErrorCode.STORAGE_IO;
+      return encodeFrame(this.error(r.seq, code, (err as Error).message));
+    }
+    const size = this.rec.clips().find((c) => c.clipId === r.clipId)?.bytes ?? 0;
+    const eof = r.offset + chunk.length >= size;
+    const chunkCrc = crc32c(chunk);
+    if ((this.faults.flipDataBits ?? 0) > 0 && chunk.length > 0) {
+      this.faults.flipDataBits!--;
+      chunk = Buffer.from(chunk);
+      const at = Math.floor(chunk.length / 2);
+      chunk[at] = chunk[at]! ^ 0x10;
+      this.log.info({ clipId: r.clipId, offset: r.offset }, 'fault: bit flipped in DATA');
+    }
+    this.stats.dataBytes += chunk.length;
+    this.stats.dataFrames++;
+    this.emit('data', {
+      clipId: r.clipId,
+      offset: r.offset,
+      bytes: chunk.length,
+      totalBytes: this.stats.dataBytes,
+    });
+    const body: DockBody<'DATA'> = { clipId: r.clipId, offset: r.offset, eof, chunkCrc, chunk };
+    const wire = encodeFrame({ type: 'DATA', seq: r.seq, version: v, body });
+    if ((this.faults.corruptWireFrames ?? 0) > 0) {
+      this.faults.corruptWireFrames!--;
+      // Flip a byte well inside the frame; never create a 0x00 (that would only cut it short).
+      const at = Math.floor(wire.length / 2);
+      wire[at] = wire[at] === 0x01 ? 0x02 : wire[at]! ^ 0x01 || 0x03;
+    }
+    return wire;
+  }
+}
+
+/** Docks `recorder` on the device end of a serial port (a PTY pair's device path, a USB gadget...). */
+export async function dockOnSerialPort(
+  recorder: Recorder,
+  path: string,
+  opts: Omit<RecorderDockOptions, 'recorder' | 'port'> & { baudRate?: number } = {},
+): Promise<RecorderDock> {
+  const port = await new SerialPortBinding().open(path, { baudRate: opts.baudRate ?? 921600 });
+  const dock = new RecorderDock({ ...opts, recorder, port });
+  dock.start();
+  return dock;
+}
