@@ -93,6 +93,18 @@ export const CameraConfig = z.object({
   resumeAlertS: z.number().positive().default(60),
   healthPollS: z.number().positive().default(30),
   ffmpegPath: z.string().default('ffmpeg'),
+  /** IPv4 address of the interface WS-Discovery probes on (127.0.0.1 for simulated cameras). */
+  discoveryInterface: z.string().optional(),
+  discoveryTimeoutMs: z.number().int().min(100).max(30_000).default(3000),
+  /** Hostile-camera limits for every SOAP exchange (see gateway/cameras/soap-guard.ts). */
+  soapTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+  soapMaxBytes: z
+    .number()
+    .int()
+    .min(4096)
+    .default(1024 * 1024),
+  /** Segments are written here until they are in the store (default <dataDir>/recording). */
+  workDir: z.string().optional(),
 });
 
 /** R14 recording list: activity -> continuous (whole process) or as-needed. */
