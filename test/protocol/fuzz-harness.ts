@@ -99,8 +99,9 @@ export function buildPool(rand: () => number, size: number): PoolFrame[] {
     }
     const wire = encodeFrame(f);
     const ev = new DockParser().feed(wire);
-    if (ev.length !== 1 || !ev[0]!.ok) throw new Error(`pool frame ${k} does not decode`);
-    pool.push({ wire, frame: ev[0].frame, key: keyOf(ev[0].frame) });
+    const first = ev[0];
+    if (ev.length !== 1 || !first?.ok) throw new Error(`pool frame ${k} does not decode`);
+    pool.push({ wire, frame: first.frame, key: keyOf(first.frame) });
   }
   return pool;
 }
