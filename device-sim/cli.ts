@@ -38,7 +38,11 @@ const program = new Command('device-sim')
   .option('-x, --speed <x>', 'simulated time runs this many times faster than real time', positiveNumber, 1)
   .option('--seed <seed>', 'seed for the default random fleet', '1')
   .option('--clips <kind>', 'clip content: synthetic | ffmpeg', 'synthetic')
-  .option('--max-clip-bytes <n>', 'cap synthetic clip size (bytes)', positiveInt)
+  .option(
+    '--max-clip-bytes <n>',
+    'cap synthetic clip content (bytes); default: none at --speed 1, 1 MiB when faster (hashing a 216 MB segment per recorder every few seconds would swamp the machine)',
+    positiveInt,
+  )
   .option('--exit', 'exit when the scenario has run its length (default: keep running until Ctrl-C)')
   .option('--log-level <level>', 'pino level: fatal|error|warn|info|debug', 'info')
   .addHelpText(
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
     count: o.recorders,
     speed: o.speed,
     clips: o.clips,
-    maxClipBytes: o.maxClipBytes,
+    maxClipBytes: o.maxClipBytes ?? (o.speed > 1 ? 1 << 20 : undefined),
     logger: log,
   });
   log.info(

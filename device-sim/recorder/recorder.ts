@@ -77,6 +77,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** Markers made while not recording, carried into the next segment. */
   private pendingMarkers: ClipMarker[] = [];
   private readonly clipRecords = new Map<string, ClipRecord>();
+  /** Storage each clip takes on the device (bitrate x duration). */
+  private readonly storedBytes = new Map<string, number>();
   private readonly producing = new Set<Promise<unknown>>();
   private sessionCount = 0;
   private clipCount = 0;
@@ -326,7 +328,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   async releaseClip(clipId: string): Promise<void> {
     const rec = this.clipRecord(clipId);
     this.clipRecords.delete(clipId);
-    this.hw.releaseClip(rec.bytes);
+    this.hw.releaseClip(this.storedBytes.get(clipId) ?? rec.bytes);
+    this.storedBytes.delete(clipId);
     await this.hw.clips.release(clipId);
   }
 
@@ -400,9 +403,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     };
     const officer = this._officer ?? undefined;
     const made = this.hw.clips.produce({ ...base, nominalBytes: nominal }).then((c) => {
-      // The source decides the real size (an ffmpeg clip is far smaller than the bitrate says).
-      if (c.bytes > nominal) this.hw.commitClip(c.bytes - nominal);
-      else this.hw.releaseClip(nominal - c.bytes);
+      // Storage counts what the sensor wrote at the bitrate; the content served may be a smaller
+      // stand-in (an ffmpeg test clip, a capped synthetic clip). Metadata describes the content.
+      this.storedBytes.set(seg.clipId, nominal);
       const rec: ClipRecord = {
         ...base,
         bytes: c.bytes,

@@ -11,14 +11,18 @@ import { RecorderEvent, Telemetry } from '../../protocol/mqtt/messages.js';
 const MIN = 60_000;
 const officer = { id: 'O1', name: 'Wang Wei', certNo: 'ZF1' };
 
-function makeRecorder(profileInput: RecorderProfileInput = {}, start = Date.UTC(2025, 2, 3, 0, 0, 0)) {
+function makeRecorder(
+  profileInput: RecorderProfileInput = {},
+  clips = new SyntheticClipSource({ seed: 1 }),
+  start = Date.UTC(2025, 2, 3, 0, 0, 0),
+) {
   const clock = new VirtualClock(start);
   // A low bitrate keeps hashing cheap; the segment logic does not depend on it.
   const profile = RecorderProfile.parse({ storage: { bitrateBps: 8000 }, ...profileInput });
   const hw = new SimHardware({
     clock,
     profile,
-    clips: new SyntheticClipSource({ seed: 1 }),
+    clips,
     rng: new SeededRng(1),
   });
   const rec = new Recorder({ serial: 'BC0001', hardware: hw, profile, instanceId: 't1' });
@@ -162,6 +166,23 @@ describe('recorder firmware model', () => {
       'fault-cleared',
     ]);
     expect(ofType(b.events, 'recording-stopped')).toMatchObject([{ cause: 'fault', canContinue: false }]);
+  });
+
+  it('fills storage at the bitrate even when the clip content is a smaller stand-in', async () => {
+    const { clock, rec, events } = makeRecorder(
+      { storage: { capacityBytes: 10_000_000, bitrateBps: 8000 } },
+      new SyntheticClipSource({ seed: 1, maxBytes: 1000 }),
+    );
+    rec.startSession();
+    await clock.runFor(5 * MIN, 10_000);
+    rec.endSession();
+    await rec.settled();
+    const seg = ofType(events, 'segment-closed')[0]!;
+    expect(seg.bytes).toBe(1000);
+    expect((await rec.readClip(seg.clipId, 0, 5000)).length).toBe(1000);
+    expect(rec.telemetry().storage.freeBytes).toBe(10_000_000 - 300_000);
+    await rec.releaseClip(seg.clipId);
+    expect(rec.telemetry().storage.freeBytes).toBe(10_000_000);
   });
 
   it('refuses actions that make no sense in the present state, with a typed error', () => {
