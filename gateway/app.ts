@@ -6,11 +6,16 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AlertService } from './alerts/service.js';
+import { alertRoutes } from './api/routes/alerts.js';
+import { interruptionRoutes } from './api/routes/interruptions.js';
+import { recorderRoutes } from './api/routes/recorders.js';
+import { sessionRoutes } from './api/routes/sessions.js';
 import { Api, type HttpServer, listen } from './api/server.js';
 import { UserStore } from './api/users.js';
 import type { GatewayConfig } from './config.js';
 import { type Db, openDb } from './db.js';
 import { EventBus, type Service } from './events.js';
+import { createFieldLink, type FieldLink } from './fleet/field-link.js';
 import { InterruptionService } from './interruptions/service.js';
 import { createLogger, type Logger } from './log.js';
 
@@ -30,6 +35,8 @@ export class GatewayApp {
   api!: Api;
   alerts!: AlertService;
   interruptions!: InterruptionService;
+  /** Recorders' MQTT field link: registry, broker, health, sessions, commands (issue #3). */
+  field!: FieldLink;
   readonly services: Service[] = [];
   #http?: HttpServer;
 
@@ -42,6 +49,11 @@ export class GatewayApp {
   get httpPort(): number {
     if (!this.#http) throw new Error('not started');
     return this.#http.port;
+  }
+
+  /** The MQTT broker's bound TCP port (config 0 = ephemeral). */
+  get mqttPort(): number {
+    return this.field.broker.port;
   }
 
   /** Opens storage and builds the services (no network yet). Also used by offline CLI commands. */
@@ -61,6 +73,19 @@ export class GatewayApp {
       config: this.config.interruptions,
     });
     this.services.push(this.alerts, this.interruptions);
+    this.field = createFieldLink({
+      config: this.config,
+      db,
+      bus,
+      log,
+      alerts: this.alerts,
+      interruptions: this.interruptions,
+    });
+    this.services.push(...this.field.services);
+    recorderRoutes(this.api, this.field, this.interruptions);
+    interruptionRoutes(this.api, this.interruptions);
+    alertRoutes(this.api, this.alerts);
+    sessionRoutes(this.api, this.field.sessions);
   }
 
   async start(): Promise<void> {

@@ -69,6 +69,30 @@ user
   .description('list users')
   .action(() => withApp(async (app) => console.log(JSON.stringify(await app.users.list(), null, 2))));
 
+const recorder = program.command('recorder').description('manage field recorders (R21 registry)');
+recorder
+  .command('add')
+  .description('register a recorder; prints its MQTT credential once (only a hash is kept)')
+  .argument('<serial>', 'serial number (also its MQTT username and client id)')
+  .option('-m, --model <model>', 'model')
+  .option('-u, --unit <unit>', 'unit (处室) it belongs to')
+  .option('--custodian <name>', 'equipment manager responsible for it')
+  .action(async (serial: string, o: { model?: string; unit?: string; custodian?: string }) => {
+    await withApp(async (app) => {
+      const r = await app.field.registry.register({ serial, ...o }, 'cli');
+      console.log(
+        JSON.stringify({ ...r.recorder, username: serial, clientId: serial, password: r.credential }),
+      );
+      console.error('Store the password on the recorder now: it is not shown again.');
+    });
+  });
+recorder
+  .command('list')
+  .description('list registered recorders')
+  .action(() =>
+    withApp(async (app) => console.log(JSON.stringify(await app.field.registry.list(), null, 2))),
+  );
+
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof GatewayError) {
     console.error(`error [${err.code}]: ${err.message}`);

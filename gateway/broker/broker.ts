@@ -14,7 +14,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type ConnectPacket, type PublishPacket } from 'aedes';
 import { decodePayload } from '../../protocol/mqtt/decode.js';
 import type { CommandResponse, RecorderEvent, Status, Telemetry } from '../../protocol/mqtt/messages.js';
-import { topics } from '../../protocol/mqtt/topics.js';
+import { type TopicKind, topics } from '../../protocol/mqtt/topics.js';
 import type { GatewayConfig } from '../config.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
@@ -204,34 +204,44 @@ export class MqttBroker implements Service {
     password: Buffer | undefined,
     done: (err: AuthenticateError | null, ok: boolean | null) => void,
   ): void {
-    const refuse = (returnCode: number, why: string) => {
-      this.#refusedConnects++;
-      const key = `connect:${username ?? '(anonymous)'}`;
-      const suppressed = this.#throttle.allow(key);
-      if (suppressed !== null) {
-        this.#log.warn(
-          { username: username ?? null, clientId: client.id, returnCode, suppressed },
-          `mqtt connect refused: ${why}`,
-        );
-      }
-      const err = new Error(why) as AuthenticateError;
-      (err as { returnCode: number }).returnCode = returnCode;
-      done(err, false);
-    };
-    if (!username) return refuse(NOT_AUTHORIZED, 'anonymous');
+    const refusal = this.#checkConnect(client, username, password);
+    if (!refusal) {
+      this.#acl.set(client, aclFor(username as string));
+      done(null, true);
+      return;
+    }
+    const [returnCode, why] = refusal;
+    this.#refusedConnects++;
+    const suppressed = this.#throttle.allow(`connect:${username ?? '(anonymous)'}`);
+    if (suppressed !== null) {
+      this.#log.warn(
+        { username: username ?? null, clientId: client.id, returnCode, suppressed },
+        `mqtt connect refused: ${why}`,
+      );
+    }
+    const err = new Error(why) as AuthenticateError;
+    (err as { returnCode: number }).returnCode = returnCode;
+    done(err, false);
+  }
+
+  /** Null when the connect is acceptable, else [CONNACK return code, why]. */
+  #checkConnect(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): [number, string] | null {
+    if (!username) return [NOT_AUTHORIZED, 'anonymous'];
     const verdict = this.#opts.verify(username, password);
-    if (verdict === 'unknown') return refuse(NOT_AUTHORIZED, 'unknown recorder');
-    if (verdict === 'bad') return refuse(BAD_USERNAME_OR_PASSWORD, 'wrong credential');
+    if (verdict === 'unknown') return [NOT_AUTHORIZED, 'unknown recorder'];
+    if (verdict === 'bad') return [BAD_USERNAME_OR_PASSWORD, 'wrong credential'];
     // The client id must be the serial: otherwise one recorder could take over (and so
     // disconnect) another's session under MQTT-3.1.4-2.
-    if (client.id !== username) return refuse(IDENTIFIER_REJECTED, 'client id must be the serial');
-    const acl = aclFor(username);
+    if (client.id !== username) return [IDENTIFIER_REJECTED, 'client id must be the serial'];
     const will = this.#wills.get(client);
-    if (will && mayPublish(acl, will.topic) !== 'status') {
-      return refuse(NOT_AUTHORIZED, `last will must be on ${topics.status(username)}`);
+    if (will && mayPublish(aclFor(username), will.topic) !== 'status') {
+      return [NOT_AUTHORIZED, `last will must be on ${topics.status(username)}`];
     }
-    this.#acl.set(client, acl);
-    done(null, true);
+    return null;
   }
 
   #authorizePublish(client: Client | null, packet: PublishPacket, done: Callback): void {
@@ -239,51 +249,60 @@ export class MqttBroker implements Service {
     const kind = acl ? mayPublish(acl, packet.topic) : null;
     if (!acl || !kind) {
       this.#denied(acl?.serial ?? null, packet.topic, 'publish');
-      return done(new Error('not authorized')); // aedes drops the connection (MQTT-3.3.5-2)
+      done(new Error('not authorized')); // aedes drops the connection (MQTT-3.3.5-2)
+      return;
     }
-    const serial = acl.serial;
-    const receivedAt = Date.now();
-    const payload = packet.payload as Buffer;
-    const traffic = this.#opts.traffic;
     // A bad payload is rejected (not processed) but still acknowledged: refusing it would make the
     // recorder resend the same bad message forever.
     this.#consumed.add(packet);
-    switch (kind) {
-      case 'telemetry': {
-        const d = decodePayload('telemetry', payload);
-        if (!d.ok) return this.#reject(serial, packet.topic, d.code, d.reason, done);
-        this.#processed++;
-        this.#safely(() => traffic.telemetry(serial, d.value, receivedAt));
-        break;
-      }
-      case 'event': {
-        const d = decodePayload('event', payload);
-        if (!d.ok) return this.#reject(serial, packet.topic, d.code, d.reason, done);
-        this.#processed++;
-        this.#safely(() => traffic.event(serial, d.value, receivedAt));
-        break;
-      }
-      case 'status': {
-        const d = decodePayload('status', payload);
-        if (!d.ok) return this.#reject(serial, packet.topic, d.code, d.reason, done);
-        this.#processed++;
-        this.#safely(() => traffic.status(serial, d.value, receivedAt));
-        break;
-      }
-      case 'cmd/res': {
-        const d = decodePayload('cmd/res', payload);
-        if (!d.ok) return this.#reject(serial, packet.topic, d.code, d.reason, done);
-        this.#processed++;
-        this.#safely(() => traffic.commandResponse(serial, d.value, receivedAt));
-        break;
-      }
-      default:
-        return done(new Error('not authorized'));
+    try {
+      this.#consume(acl.serial, kind, packet.topic, packet.payload as Buffer);
+    } catch (err) {
+      // A failing handler is a gateway bug: log it, never let it take the connection down.
+      this.#log.error({ err, recorder: acl.serial, topic: packet.topic }, 'recorder traffic handler failed');
     }
     done(null);
   }
 
-  #reject(serial: string, topic: string, code: string, reason: string, done: Callback): void {
+  /** True when the payload was valid and handed on. */
+  #consume(serial: string, kind: TopicKind, topic: string, payload: Buffer): boolean {
+    const receivedAt = Date.now();
+    const traffic = this.#opts.traffic;
+    switch (kind) {
+      case 'telemetry': {
+        const d = decodePayload('telemetry', payload);
+        if (!d.ok) return this.#reject(serial, topic, d.code, d.reason);
+        this.#processed++;
+        traffic.telemetry(serial, d.value, receivedAt);
+        return true;
+      }
+      case 'event': {
+        const d = decodePayload('event', payload);
+        if (!d.ok) return this.#reject(serial, topic, d.code, d.reason);
+        this.#processed++;
+        traffic.event(serial, d.value, receivedAt);
+        return true;
+      }
+      case 'status': {
+        const d = decodePayload('status', payload);
+        if (!d.ok) return this.#reject(serial, topic, d.code, d.reason);
+        this.#processed++;
+        traffic.status(serial, d.value, receivedAt);
+        return true;
+      }
+      case 'cmd/res': {
+        const d = decodePayload('cmd/res', payload);
+        if (!d.ok) return this.#reject(serial, topic, d.code, d.reason);
+        this.#processed++;
+        traffic.commandResponse(serial, d.value, receivedAt);
+        return true;
+      }
+      default:
+        return this.#reject(serial, topic, 'ACL_DENIED', `recorders do not publish on ${kind}`);
+    }
+  }
+
+  #reject(serial: string, topic: string, code: string, reason: string): false {
     this.#rejectedPayloads++;
     const r = this.#rejectionsOf(serial);
     r.payloads++;
@@ -293,7 +312,7 @@ export class MqttBroker implements Service {
       this.#log.warn({ recorder: serial, topic, code, reason, suppressed }, 'payload rejected');
       this.#opts.bus.emit('recorder.rejected', { serial, topic, code, reason });
     }
-    done(null);
+    return false;
   }
 
   #denied(serial: string | null, topic: string, what: 'publish' | 'subscribe'): void {

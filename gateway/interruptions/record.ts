@@ -87,17 +87,24 @@ export const OpenInterruption = z.object({
 });
 export type OpenInterruptionInput = z.input<typeof OpenInterruption>;
 
-export const InterruptionQuery = z.object({
+/** Filter for InterruptionService.list. */
+export const InterruptionFilter = z.object({
   status: InterruptionStatus.optional(),
   source: InterruptionSource.optional(),
   device: z.string().optional(),
   sessionId: z.string().optional(),
   cause: InterruptionCause.optional(),
-  /** Only ongoing (not ended) ones. */
+  /** Only ongoing (true) or only ended (false) ones. */
+  ongoing: z.boolean().optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});
+export type InterruptionFilter = z.infer<typeof InterruptionFilter>;
+
+/** The same filter from an HTTP query string. */
+export const InterruptionQuery = InterruptionFilter.extend({
   ongoing: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
-export type InterruptionQuery = z.input<typeof InterruptionQuery>;

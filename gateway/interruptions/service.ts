@@ -14,8 +14,7 @@ import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import {
   ExplanationText,
-  type InterruptionQuery,
-  InterruptionQuery as InterruptionQuerySchema,
+  type InterruptionFilter,
   type InterruptionRecord,
   type InterruptionSource,
   OpenInterruption,
@@ -55,6 +54,9 @@ export class InterruptionService implements Service {
   readonly #live = new Map<string, InterruptionRecord>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #writes = new Map<string, Promise<void>>();
+  /** Devices with an ongoing interruption -> how many. */
+  readonly #ongoingRecorders = new Map<string, number>();
+  readonly #ongoingCameras = new Map<string, number>();
   #started = false;
 
   constructor(opts: InterruptionServiceOptions) {
@@ -72,10 +74,28 @@ export class InterruptionService implements Service {
     this.#officerOf = fn;
   }
 
+  /** Who carried the device at `at`, per the plugged-in lookup; null when unknown. */
+  async officerFor(source: InterruptionSource, device: string, at: number): Promise<Officer | null> {
+    try {
+      return (await this.#officerOf?.({ source, device, at })) ?? null;
+    } catch (err) {
+      this.#log.error({ err, source, device }, 'officer lookup failed');
+      return null;
+    }
+  }
+
+  /** True when the device has an ongoing interruption. Synchronous and cheap (hot path). */
+  hasOngoing(source: InterruptionSource, device: string): boolean {
+    return (source === 'recorder' ? this.#ongoingRecorders : this.#ongoingCameras).has(device);
+  }
+
   async start(): Promise<void> {
     this.#live.clear();
+    this.#ongoingRecorders.clear();
+    this.#ongoingCameras.clear();
     for await (const r of this.#db.values()) {
       if (r.status !== 'closed') this.#live.set(r.id, r);
+      if (r.end === null) this.#count(r, +1);
     }
     this.#started = true;
     // Ongoing ones from before a restart: re-arm their resume timers from their original times.
@@ -106,10 +126,7 @@ export class InterruptionService implements Service {
       )
         return r;
     }
-    const officer =
-      o.officer !== undefined
-        ? o.officer
-        : ((await this.#officerOf?.({ source: o.source, device: o.device, at: o.start })) ?? null);
+    const officer = o.officer !== undefined ? o.officer : await this.officerFor(o.source, o.device, o.start);
     const nowIso = new Date(this.#now()).toISOString();
     const end = o.end ?? null;
     const details = o.resumeTimeoutS ? { ...o.details, resumeTimeoutS: o.resumeTimeoutS } : o.details;
@@ -137,6 +154,7 @@ export class InterruptionService implements Service {
       ...(details ? { details } : {}),
     };
     this.#live.set(rec.id, rec);
+    if (end === null) this.#count(rec, +1);
     await this.#persist(rec);
     this.#log.warn(
       { interruption: rec.id, source: rec.source, device: rec.device, cause: rec.cause, session: sessionId },
@@ -167,6 +185,7 @@ export class InterruptionService implements Service {
     if (rec.end !== null) return rec;
     rec.end = Math.max(e.at, rec.start);
     rec.resumed = e.resumed;
+    this.#count(rec, -1);
     if (rec.explanation) rec.status = 'explained';
     this.#touch(rec);
     this.#clearTimer(id);
@@ -280,8 +299,7 @@ export class InterruptionService implements Service {
   }
 
   /** Newest first. */
-  async list(query: InterruptionQuery = {}): Promise<InterruptionRecord[]> {
-    const q = InterruptionQuerySchema.parse(query);
+  async list(q: InterruptionFilter = {}): Promise<InterruptionRecord[]> {
     const limit = q.limit ?? 200;
     const keep = (r: InterruptionRecord) =>
       (!q.status || r.status === q.status) &&
@@ -302,6 +320,13 @@ export class InterruptionService implements Service {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  #count(r: InterruptionRecord, d: 1 | -1): void {
+    const m = r.source === 'recorder' ? this.#ongoingRecorders : this.#ongoingCameras;
+    const n = (m.get(r.device) ?? 0) + d;
+    if (n > 0) m.set(r.device, n);
+    else m.delete(r.device);
   }
 
   #need(id: string): InterruptionRecord {

@@ -1,0 +1,69 @@
+/** Maintenance log (R21: dedicated staff keep, maintain and register the recording devices). */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../db.js';
+
+export const MaintenanceKind = z.enum([
+  'inspection',
+  'repair',
+  'battery-replaced',
+  'firmware-update',
+  'cleaning',
+  'issued',
+  'returned',
+  'retired',
+  'other',
+]);
+
+export const MaintenanceInput = z.object({
+  kind: MaintenanceKind,
+  text: z.string().trim().min(1).max(2000),
+  /** When the work was done (ms epoch); defaults to now. */
+  at: z.number().int().min(0).optional(),
+});
+export type MaintenanceInput = z.infer<typeof MaintenanceInput>;
+
+export const MaintenanceEntry = MaintenanceInput.extend({
+  id: z.string(),
+  serial: z.string(),
+  at: z.number().int(),
+  by: z.string(),
+  recordedAt: z.string(),
+});
+export type MaintenanceEntry = z.infer<typeof MaintenanceEntry>;
+
+export class MaintenanceLog {
+  readonly #db;
+
+  constructor(
+    db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#db = db.sublevel<string, MaintenanceEntry>('maintenance', { valueEncoding: 'json' });
+  }
+
+  async add(serial: string, input: MaintenanceInput, by: string): Promise<MaintenanceEntry> {
+    const now = this.now();
+    const at = input.at ?? now;
+    const id = `${at.toString(36).padStart(9, '0')}-${randomBytes(3).toString('hex')}`;
+    const entry: MaintenanceEntry = {
+      ...input,
+      id,
+      serial,
+      at,
+      by,
+      recordedAt: new Date(now).toISOString(),
+    };
+    await this.#db.put(`${serial}!${id}`, entry);
+    return entry;
+  }
+
+  /** Newest first. */
+  async list(serial: string, limit = 200): Promise<MaintenanceEntry[]> {
+    const out: MaintenanceEntry[] = [];
+    for await (const v of this.#db.values({ gt: `${serial}!`, lt: `${serial}!\xff`, reverse: true, limit })) {
+      out.push(v);
+    }
+    return out;
+  }
+}

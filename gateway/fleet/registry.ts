@@ -1,0 +1,151 @@
+/**
+ * The recorder registry (R5, R21): every recorder the gateway knows, by serial, with the hash of the
+ * credential the gateway issued it. A recorder not in here cannot connect.
+ */
+import { z } from 'zod';
+import { Serial } from '../../protocol/common.js';
+import type { CredentialCheck } from '../broker/broker.js';
+import { hashCredential, newCredential, verifyCredential } from '../broker/credentials.js';
+import type { Db } from '../db.js';
+import { GatewayError } from '../errors.js';
+import type { Service } from '../events.js';
+
+export const RecorderInfo = z.object({
+  serial: Serial,
+  model: z.string().trim().min(1).max(64).optional(),
+  /** 处室 — the unit the recorder belongs to (R5). */
+  unit: z.string().trim().min(1).max(64).optional(),
+  /** Equipment manager responsible for it (R21). */
+  custodian: z.string().trim().min(1).max(64).optional(),
+});
+export type RecorderInfo = z.infer<typeof RecorderInfo>;
+
+export const RecorderRecord = RecorderInfo.extend({
+  credentialHash: z.string(),
+  credentialIssuedAt: z.string(),
+  registeredAt: z.string(),
+  registeredBy: z.string(),
+});
+export type RecorderRecord = z.infer<typeof RecorderRecord>;
+export type PublicRecorder = Omit<RecorderRecord, 'credentialHash'>;
+
+export interface RegistryOptions {
+  db: Db;
+  now?: () => number;
+}
+
+export class RecorderRegistry implements Service {
+  readonly name = 'recorder-registry';
+  readonly #db;
+  readonly #now: () => number;
+  /** Loaded at start: the broker checks credentials synchronously on every connect. */
+  readonly #cache = new Map<string, RecorderRecord>();
+  #loaded = false;
+
+  constructor(opts: RegistryOptions) {
+    this.#db = opts.db.sublevel<string, RecorderRecord>('recorders', { valueEncoding: 'json' });
+    this.#now = opts.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    await this.#load();
+  }
+
+  async stop(): Promise<void> {}
+
+  /** Registers a recorder and returns its credential: shown once, stored only hashed. */
+  async register(
+    input: z.input<typeof RecorderInfo>,
+    by: string,
+  ): Promise<{ recorder: PublicRecorder; credential: string }> {
+    await this.#load();
+    const info = parseInfo(input);
+    if (this.#cache.has(info.serial)) {
+      throw new GatewayError('CONFLICT', `recorder ${info.serial} is already registered`);
+    }
+    const credential = newCredential();
+    const at = new Date(this.#now()).toISOString();
+    const rec: RecorderRecord = {
+      ...info,
+      credentialHash: hashCredential(credential),
+      credentialIssuedAt: at,
+      registeredAt: at,
+      registeredBy: by,
+    };
+    this.#cache.set(rec.serial, rec);
+    await this.#db.put(rec.serial, rec);
+    return { recorder: toPublic(rec), credential };
+  }
+
+  /** Issues a new credential; the old one stops working at once. */
+  async rotateCredential(serial: string): Promise<string> {
+    const rec = await this.#need(serial);
+    const credential = newCredential();
+    const next: RecorderRecord = {
+      ...rec,
+      credentialHash: hashCredential(credential),
+      credentialIssuedAt: new Date(this.#now()).toISOString(),
+    };
+    this.#cache.set(serial, next);
+    await this.#db.put(serial, next);
+    return credential;
+  }
+
+  async update(serial: string, patch: Partial<Omit<RecorderInfo, 'serial'>>): Promise<PublicRecorder> {
+    const rec = await this.#need(serial);
+    const info = parseInfo({ ...rec, ...patch, serial });
+    const next: RecorderRecord = { ...rec, ...info };
+    this.#cache.set(serial, next);
+    await this.#db.put(serial, next);
+    return toPublic(next);
+  }
+
+  async get(serial: string): Promise<PublicRecorder | undefined> {
+    await this.#load();
+    const r = this.#cache.get(serial);
+    return r && toPublic(r);
+  }
+
+  has(serial: string): boolean {
+    return this.#cache.has(serial);
+  }
+
+  async list(): Promise<PublicRecorder[]> {
+    await this.#load();
+    return [...this.#cache.values()].map(toPublic).sort((a, b) => (a.serial < b.serial ? -1 : 1));
+  }
+
+  /** For the broker's authenticate hook. */
+  readonly verify: CredentialCheck = (serial, credential) => {
+    const rec = this.#cache.get(serial);
+    if (!rec) return 'unknown';
+    return verifyCredential(credential, rec.credentialHash) ? 'ok' : 'bad';
+  };
+
+  async #need(serial: string): Promise<RecorderRecord> {
+    await this.#load();
+    const rec = this.#cache.get(serial);
+    if (!rec) throw new GatewayError('UNKNOWN_RECORDER', `no recorder ${serial}`);
+    return rec;
+  }
+
+  async #load(): Promise<void> {
+    if (this.#loaded) return;
+    for await (const [k, v] of this.#db.iterator()) this.#cache.set(k, v);
+    this.#loaded = true;
+  }
+}
+
+function parseInfo(input: unknown): RecorderInfo {
+  const r = RecorderInfo.safeParse(input);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new GatewayError('BAD_REQUEST', `${i?.path.join('.') || 'recorder'}: ${i?.message ?? 'invalid'}`);
+  }
+  return r.data;
+}
+
+function toPublic(r: RecorderRecord): PublicRecorder {
+  const { credentialHash: _, ...pub } = r;
+  return pub;
+}
