@@ -316,7 +316,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
         this.reply(f.seq, f.type, { type: 'STATUS', seq: f.seq, version: v, body: this.status() });
         return;
       case 'LIST_CLIPS': {
-        const all = this.clipInfos(false);
+        const all = this.clipInfos();
         const after = f.body.cursor === undefined ? 0 : Number(f.body.cursor);
         if (!Number.isInteger(after) || after < 0) {
           this.reply(
@@ -330,14 +330,14 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
         const page = rest.slice(0, f.body.limit);
         const last = page[page.length - 1];
         const body = {
-          clips: page.map((c) => c.info),
+          clips: page.map((c) => this.claim(c.info)),
           next: rest.length > page.length && last ? String(last.ordinal) : null,
         };
         this.reply(f.seq, f.type, { type: 'CLIP_LIST', seq: f.seq, version: v, body });
         return;
       }
       case 'GET_CLIP': {
-        const found = this.clipInfos(true).find((c) => c.info.clipId === f.body.clipId);
+        const found = this.clipInfos().find((c) => c.info.clipId === f.body.clipId);
         if (!found) {
           this.reply(
             f.seq,
@@ -346,7 +346,12 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
           );
           return;
         }
-        this.reply(f.seq, f.type, { type: 'CLIP_INFO', seq: f.seq, version: v, body: found.info });
+        this.reply(f.seq, f.type, {
+          type: 'CLIP_INFO',
+          seq: f.seq,
+          version: v,
+          body: this.claim(found.info),
+        });
         return;
       }
       case 'RELEASE': {
@@ -398,7 +403,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
   }
 
   /** Clips oldest first with a stable ordinal (the LIST_CLIPS cursor survives releases). */
-  private clipInfos(consumeLie: boolean): { ordinal: number; info: ClipInfo }[] {
+  private clipInfos(): { ordinal: number; info: ClipInfo }[] {
     return this.rec.clips().map((c) => {
       let ordinal = this.ordinals.get(c.clipId);
       if (ordinal === undefined) {
@@ -411,7 +416,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
         start: c.start,
         end: c.end,
         bytes: c.bytes,
-        sha256: this.lie(c.clipId, c.sha256, consumeLie),
+        sha256: c.sha256,
         markers: c.markers.slice(0, 64).map((m) => ({ marker: m.marker, at: m.at })),
         officer: c.officer ?? null,
         ...(c.activity ? { activity: c.activity } : {}),
@@ -421,13 +426,18 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     });
   }
 
-  private lie(clipId: string, sha: string, consume: boolean): string {
+  /** What the recorder claims about a clip; every claim served (CLIP_LIST entry or CLIP_INFO) counts. */
+  private claim(info: ClipInfo): ClipInfo {
+    return { ...info, sha256: this.lie(info.clipId, info.sha256) };
+  }
+
+  private lie(clipId: string, sha: string): string {
     const l = this.faults.lieAboutHash;
     if (!l || (l.clipId !== undefined && l.clipId !== clipId)) return sha;
     if (l.times !== 'always') {
       const told = this.lies.get(clipId) ?? 0;
       if (told >= l.times) return sha;
-      if (consume) this.lies.set(clipId, told + 1);
+      this.lies.set(clipId, told + 1);
     }
     // Another hash, recognisably derived from the true one.
     return (sha[0] === 'f' ? '0' : 'f') + sha.slice(1);
@@ -463,6 +473,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
   private async dataFrame(r: QueuedRead): Promise<Uint8Array> {
     const v = this.version;
     let chunk: Buffer;
+    let flipped = false;
     try {
       chunk = await this.rec.readClip(
         r.clipId,
@@ -486,6 +497,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
       chunk = Buffer.from(chunk);
       const at = Math.floor(chunk.length / 2);
       chunk[at] = chunk[at]! ^ 0x10;
+      flipped = true;
       this.log.info({ clipId: r.clipId, offset: r.offset }, 'fault: bit flipped in DATA');
     }
     this.stats.dataBytes += chunk.length;
@@ -498,7 +510,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     });
     const body: DockBody<'DATA'> = { clipId: r.clipId, offset: r.offset, eof, chunkCrc, chunk };
     const wire = encodeFrame({ type: 'DATA', seq: r.seq, version: v, body });
-    if ((this.faults.corruptWireFrames ?? 0) > 0) {
+    if (!flipped && (this.faults.corruptWireFrames ?? 0) > 0) {
       this.faults.corruptWireFrames!--;
       // Flip a byte well inside the frame; never create a 0x00 (that would only cut it short).
       const at = Math.floor(wire.length / 2);

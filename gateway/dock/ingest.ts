@@ -1,0 +1,334 @@
+/**
+ * Verified ingest of one clip over a dock link (#4 "Ingest", R22, R25). Nothing is ever lost:
+ *
+ * 1. Open the clip's temp transfer in the store; it resumes at the persisted offset left by an
+ *    unplug, a recorder reset or a gateway crash.
+ * 2. Pipelined READs (a window of them in flight, so the link never idles); each DATA chunk's
+ *    CRC-32C is checked by the parser, a bad one is re-read at once (DockClient). Chunks are
+ *    appended in order; every `checkpointBytes` the data is fsynced and the offset persisted.
+ * 3. The store's commit fsyncs, checks SHA-256 and length against CLIP_INFO, links the blob into
+ *    place, fsyncs the directory, indexes it in one batch with the `ingest` audit entry.
+ *    A mismatch fetches the clip again; after `maxHashRetries` mismatches the bytes are
+ *    quarantined (kept, never released) and an alert is raised.
+ * 4. Only then: the `release` audit entry, then RELEASE to the recorder.
+ * Disk reserve reached: the transfer pauses (in-flight chunks are kept) until space is back.
+ */
+import type { ClipInfo } from '../../protocol/dock/index.js';
+import type { AlertService } from '../alerts/service.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../log.js';
+import {
+  type ClipFactsInput,
+  type ClipRecord,
+  type ClipStore,
+  StoreError,
+  type TempWriter,
+} from '../store/index.js';
+import type { DockClient } from './client.js';
+import type { DiskGuard, RoomStatus } from './disk-guard.js';
+import { DockLinkError } from './errors.js';
+
+export interface IngestOptions {
+  client: DockClient;
+  store: ClipStore;
+  disk: DiskGuard;
+  bus: EventBus;
+  log: Logger;
+  alerts?: Pick<AlertService, 'raise'>;
+  serial: string;
+  /** Audit actor, e.g. `dock:/dev/ttyACM0`. */
+  actor: string;
+  /** READs in flight. */
+  window: number;
+  /** Bytes per READ. */
+  chunkBytes: number;
+  maxHashRetries: number;
+  /** fsync + persist the offset every this many bytes (resume granularity after a crash). */
+  checkpointBytes: number;
+  signal: AbortSignal;
+  onPause?(s: RoomStatus): void;
+  onResume?(): void;
+  onProgress?(p: { clipId: string; bytesDone: number; bytes: number }): void;
+}
+
+export type IngestOutcome = 'verified' | 'quarantined' | 'released';
+
+export interface IngestResult {
+  clipId: string;
+  outcome: IngestOutcome;
+  record?: ClipRecord;
+  /** Offset the first transfer resumed at (0 = from the start). */
+  resumedAt: number;
+  /** Hash mismatches seen before the outcome. */
+  mismatches: number;
+  /** Bytes read over the link for this clip. */
+  bytesRead: number;
+}
+
+const QUARANTINE_NOTIFY = ['legal-affairs', 'principal'] as const;
+
+export function clipFacts(info: ClipInfo, serial: string): ClipFactsInput {
+  const f: ClipFactsInput = {
+    clipId: info.clipId,
+    source: { kind: 'recorder', id: serial },
+    sessionId: info.sessionId,
+    start: info.start,
+    end: Math.max(info.end, info.start),
+    bytes: info.bytes,
+    sha256: info.sha256,
+    markers: info.markers.map((m) => ({ marker: m.marker, at: m.at })),
+  };
+  if (info.officer) f.officer = info.officer;
+  if (info.activity) f.activity = info.activity;
+  if (info.caseNo) f.caseNo = info.caseNo;
+  return f;
+}
+
+export class ClipIngest {
+  readonly #o: IngestOptions;
+  #lastProgress = 0;
+
+  constructor(opts: IngestOptions) {
+    this.#o = opts;
+  }
+
+  /** A clip the store already verified with these bytes: only the release is left. */
+  async releaseOnly(info: ClipInfo): Promise<IngestResult> {
+    await this.#release(info, 'already verified');
+    return { clipId: info.clipId, outcome: 'released', resumedAt: info.bytes, mismatches: 0, bytesRead: 0 };
+  }
+
+  async run(first: ClipInfo): Promise<IngestResult> {
+    const o = this.#o;
+    let info = first;
+    let mismatches = 0;
+    let resumedAt = -1;
+    let bytesRead = 0;
+    for (;;) {
+      o.signal.throwIfAborted();
+      const writer = await this.#openWriter(info);
+      if (resumedAt < 0) resumedAt = writer.offset;
+      if (writer.offset > info.bytes) {
+        o.log.warn(
+          { clipId: info.clipId, offset: writer.offset, bytes: info.bytes },
+          'partial longer than the clip: refetching',
+        );
+        await writer.discard();
+        continue;
+      }
+      try {
+        bytesRead += await this.#transfer(writer, info);
+      } catch (err) {
+        await this.#keep(writer);
+        throw err;
+      }
+      const facts = clipFacts(info, o.serial);
+      let record: ClipRecord;
+      try {
+        record = await o.store.commit(writer, facts, { actor: o.actor });
+      } catch (err) {
+        if (!(err instanceof StoreError) || (err.code !== 'HASH_MISMATCH' && err.code !== 'SIZE_MISMATCH')) {
+          await this.#keep(writer);
+          throw err;
+        }
+        mismatches++;
+        o.log.warn(
+          { clipId: info.clipId, mismatches, err: err.message, details: err.details },
+          'clip does not match CLIP_INFO',
+        );
+        if (mismatches >= o.maxHashRetries) {
+          const rec = await this.#quarantine(writer, info, facts, mismatches, err);
+          return {
+            clipId: info.clipId,
+            outcome: 'quarantined',
+            record: rec,
+            resumedAt,
+            mismatches,
+            bytesRead,
+          };
+        }
+        await writer.discard();
+        // Ask again: the claim may have been a transient error on the recorder's side.
+        info = await o.client.request('GET_CLIP', { clipId: info.clipId });
+        continue;
+      }
+      await this.#release(info, 'verified');
+      return { clipId: info.clipId, outcome: 'verified', record, resumedAt, mismatches, bytesRead };
+    }
+  }
+
+  async #openWriter(info: ClipInfo): Promise<TempWriter> {
+    const o = this.#o;
+    for (;;) {
+      await o.disk.waitForRoom(o.actor, info.bytes, {
+        signal: o.signal,
+        onPause: (s) => o.onPause?.(s),
+      });
+      try {
+        return await o.store.createTempWriter({
+          clipId: info.clipId,
+          source: { kind: 'recorder', id: o.serial },
+          expectedBytes: info.bytes,
+        });
+      } catch (err) {
+        if (!(err instanceof StoreError) || err.code !== 'DISK_RESERVE') throw err;
+        // The store's own reserve check refused: wait with everyone else.
+        o.onPause?.({
+          ok: false,
+          freeBytes: Number(err.details?.freeBytes ?? 0),
+          reserveBytes: o.disk.reserveBytes,
+          neededBytes: info.bytes,
+        });
+        await sleepAbortable(o.disk.pollMs, o.signal);
+      }
+    }
+  }
+
+  /** The bytes we have are good (every chunk passed its check): make them durable for the resume. */
+  async #keep(writer: TempWriter): Promise<void> {
+    try {
+      if (!writer.writableEnded && !writer.destroyed) await writer.checkpoint();
+    } catch (err) {
+      this.#o.log.warn({ err, key: writer.key }, 'checkpoint on abort failed');
+    }
+    await writer.abort().catch(() => {});
+  }
+
+  /** Pipelined READs from `writer.offset` to the end; returns bytes read. */
+  async #transfer(writer: TempWriter, info: ClipInfo): Promise<number> {
+    const o = this.#o;
+    const { clipId, bytes: end } = info;
+    const queue: {
+      offset: number;
+      length: number;
+      p: Promise<{ offset: number; chunk: Uint8Array; clipId: string }>;
+    }[] = [];
+    let next = writer.offset;
+    let read = 0;
+    let sinceCheckpoint = 0;
+    let pause = false;
+    let lastWrite: Promise<void> = Promise.resolve();
+    const issue = () => {
+      const length = Math.min(o.chunkBytes, end - next);
+      const p = o.client.request('READ', { clipId, offset: next, length });
+      p.catch(() => {});
+      queue.push({ offset: next, length, p });
+      next += length;
+    };
+    const fill = () => {
+      while (!pause && next < end && queue.length < o.window) issue();
+    };
+    this.#progress(clipId, next, end, true);
+    fill();
+    while (queue.length > 0 || next < end) {
+      if (queue.length === 0) {
+        // Paused and drained: everything received is on disk; wait for room (the session keeps the link alive).
+        await writer.checkpoint();
+        await o.disk.waitForRoom(o.actor, end - next, { signal: o.signal, onPause: (s) => o.onPause?.(s) });
+        o.onResume?.();
+        pause = false;
+        fill();
+        continue;
+      }
+      const head = queue[0]!;
+      const d = await head.p;
+      queue.shift();
+      if (d.clipId !== clipId || d.offset !== head.offset || d.chunk.length !== head.length) {
+        throw new DockLinkError(
+          'PROTOCOL',
+          `READ ${clipId}@${head.offset}+${head.length} answered with ${d.clipId}@${d.offset}+${d.chunk.length}`,
+        );
+      }
+      fill();
+      lastWrite = writer.append(d.chunk, head.offset);
+      lastWrite.catch(() => {});
+      if (writer.writableNeedDrain) await lastWrite;
+      read += head.length;
+      sinceCheckpoint += head.length;
+      if (sinceCheckpoint >= o.checkpointBytes && next < end) {
+        sinceCheckpoint = 0;
+        const durable = await writer.checkpoint();
+        void o.store.markUploading(clipId, durable).catch(() => {});
+        const room = await o.disk.check(end - next);
+        if (!room.ok) {
+          pause = true;
+          o.onPause?.(room);
+        }
+      }
+      this.#progress(clipId, head.offset + head.length, end, false);
+    }
+    await lastWrite;
+    this.#progress(clipId, end, end, true);
+    return read;
+  }
+
+  #progress(clipId: string, bytesDone: number, bytes: number, force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.#lastProgress < 250) return;
+    this.#lastProgress = now;
+    const p = { clipId, bytesDone, bytes };
+    this.#o.onProgress?.(p);
+    this.#o.bus.emit('ingest.progress', { ...p, serial: this.#o.serial });
+  }
+
+  async #quarantine(
+    writer: TempWriter,
+    info: ClipInfo,
+    facts: ClipFactsInput,
+    mismatches: number,
+    err: StoreError,
+  ): Promise<ClipRecord> {
+    const o = this.#o;
+    const actual = String(err.details?.actual ?? 'unknown');
+    const reason = `recorder ${o.serial} claimed sha256 ${info.sha256} (${info.bytes} B) ${mismatches} times; the bytes it sent hash to ${actual}`;
+    const record = await o.store.quarantine(writer, facts, reason, { actor: o.actor });
+    const who = info.officer ? `${info.officer.name} (${info.officer.certNo})` : 'no officer';
+    await o.alerts
+      ?.raise({
+        rule: 'clip-quarantined',
+        subject: `clip:${info.clipId}`,
+        severity: 'critical',
+        message: `Clip ${info.clipId} from recorder ${o.serial} (${who}) was quarantined: its hash never matched after ${mismatches} fetches. The clip is kept on the recorder and on the gateway; it is not released.`,
+        notify: QUARANTINE_NOTIFY,
+        details: {
+          clipId: info.clipId,
+          serial: o.serial,
+          claimedSha256: info.sha256,
+          actualSha256: actual,
+          officerId: info.officer?.id ?? null,
+        },
+      })
+      .catch((e: unknown) => o.log.error({ err: e }, 'quarantine alert failed'));
+    return record;
+  }
+
+  /** R22: the release audit entry is durable before RELEASE leaves; a clip not verified never gets one. */
+  async #release(info: ClipInfo, why: string): Promise<void> {
+    const o = this.#o;
+    const rec = await o.store.index.get(info.clipId);
+    if (rec?.state !== 'verified' || rec.sha256 !== info.sha256) {
+      throw new StoreError(
+        'NOT_VERIFIED',
+        `clip ${info.clipId} is not verified with ${info.sha256}; not released`,
+      );
+    }
+    await o.store.recordRelease(info.clipId, { actor: o.actor, details: { serial: o.serial, why } });
+    const ack = await o.client.request('RELEASE', { clipId: info.clipId, sha256: info.sha256 });
+    o.log.info({ clipId: info.clipId, result: ack.result }, 'clip released');
+  }
+}
+
+function sleepAbortable(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,523 @@
+/**
+ * One dock slot = one serial port (#4 "Dock link"). While the port exists the slot keeps it open
+ * (reopening after a lost link), and runs one session per HELLO:
+ *
+ *   waiting -> HELLO -> refused (unknown recorder / no common version, with the reason)
+ *                    -> syncing (time sync) -> listing (STATUS, LIST_CLIPS) -> uploading
+ *                       (earliest deadline first; `paused` while the disk reserve is reached) -> ready
+ *
+ * A HELLO in the middle of a session means the recorder reset: the session is abandoned (partial
+ * transfers are kept) and a new one starts. A session that fails (store or protocol error) ends in
+ * `error`; the recorder's next HELLO starts it over. Pairing (PAIR/UNPAIR) goes through `pair()` /
+ * `unpair()` once the recorder has been accepted.
+ */
+import { z } from 'zod';
+import { Officer } from '../../protocol/common.js';
+import {
+  type ClipInfo,
+  DOCK_VERSIONS,
+  DockErrorCode,
+  DockTiming,
+  type Hello,
+  type Status,
+} from '../../protocol/dock/index.js';
+import type { AlertService } from '../alerts/service.js';
+import type { GatewayConfig } from '../config.js';
+import { GatewayError } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../log.js';
+import type { ClipStore } from '../store/index.js';
+import type { DockBinding } from './binding.js';
+import { DockClient } from './client.js';
+import type { DiskGuard, RoomStatus } from './disk-guard.js';
+import { DockLinkError } from './errors.js';
+import { FrameLink } from './frame-link.js';
+import { ClipIngest, clipFacts, type IngestResult } from './ingest.js';
+import type { ClockSample, TimeSync } from './time-sync.js';
+
+export const SlotState = z.enum([
+  'empty',
+  'waiting',
+  'refused',
+  'syncing',
+  'listing',
+  'uploading',
+  'paused',
+  'ready',
+  'error',
+]);
+export type SlotState = z.infer<typeof SlotState>;
+
+/** States in which the recorder has been accepted and PAIR/UNPAIR/STATUS may be sent. */
+const ACCEPTED: ReadonlySet<SlotState> = new Set([
+  'syncing',
+  'listing',
+  'uploading',
+  'paused',
+  'ready',
+  'error',
+]);
+
+/** Which recorders may dock: the fleet registry (known serials). */
+export interface KnownRecorders {
+  isKnown(serial: string): boolean | Promise<boolean>;
+}
+
+export interface PlannedClip {
+  clipId: string;
+  bytes: number;
+  start: number;
+  end: number;
+  /** end + 24 h (R22). */
+  deadline: number;
+  officerId: string | null;
+  result?: IngestResult['outcome'];
+}
+
+export interface DockSlotInfo {
+  slot: string;
+  state: SlotState;
+  /** Why the slot is refused, paused or in error (shown in the API). */
+  reason: string | null;
+  /** ISO time the state was entered. */
+  since: string;
+  serial: string | null;
+  model: string | null;
+  firmware: string | null;
+  version: number | null;
+  /** Last STATUS from the recorder (battery, storage, officer, pending clips) and when it came. */
+  status: (Status & { receivedAt: string }) | null;
+  clock: ClockSample | null;
+  /** The upload plan of this docking, earliest deadline first, with outcomes so far. */
+  clips: PlannedClip[];
+  current: { clipId: string; bytesDone: number; bytes: number } | null;
+  disk: RoomStatus | null;
+}
+
+export interface DockSlotDeps {
+  binding: DockBinding;
+  config: GatewayConfig['dock'];
+  store: ClipStore;
+  disk: DiskGuard;
+  timeSync: TimeSync;
+  registry: KnownRecorders;
+  bus: EventBus;
+  log: Logger;
+  alerts?: Pick<AlertService, 'raise' | 'clear'>;
+  gatewayId: string;
+  checkpointBytes: number;
+  /** Delay before reopening a port after the link was lost (ms). */
+  reopenMs?: number;
+  timeoutMs?: number;
+}
+
+/** The refusal an unknown recorder gets (ERROR body code; PROTOCOL.md §3.10). */
+export const REFUSED_CODE = DockErrorCode.NOT_READY;
+
+export class DockSlot {
+  readonly path: string;
+  readonly #d: DockSlotDeps;
+  readonly #log: Logger;
+  #info: DockSlotInfo;
+  #client: DockClient | undefined;
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+  #session: { ac: AbortController; done: Promise<void> } | undefined;
+  #nextHello: { hello: Hello; seq: number } | undefined;
+  /** Seq of the newest HELLO of the session being set up (the recorder repeats it until acked). */
+  #handshakeSeq = 0;
+  #keepalive: NodeJS.Timeout | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(path: string, deps: DockSlotDeps) {
+    this.path = path;
+    this.#d = deps;
+    this.#log = deps.log.child({ slot: path });
+    this.#info = emptyInfo(path);
+  }
+
+  get actor(): string {
+    return `dock:${this.path}`;
+  }
+
+  info(): DockSlotInfo {
+    return structuredClone(this.#info);
+  }
+
+  get state(): SlotState {
+    return this.#info.state;
+  }
+
+  get serial(): string | null {
+    return this.#info.serial;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    this.#session?.ac.abort(new DockLinkError('LINK_CLOSED', 'slot stopped'));
+    await this.#client?.close();
+    await this.#loop;
+  }
+
+  // ---- operations for pairing (check-out / check-in) -------------------------------------------
+
+  /** Writes the officer's identity to the recorder (PAIR); returns the recorder's STATUS after it. */
+  async pair(officerIn: Officer): Promise<Status> {
+    const officer = Officer.parse(officerIn);
+    const client = this.#accepted();
+    const status = await client.request('PAIR', { officer, at: Date.now() });
+    this.#setStatus(status);
+    this.#log.info({ serial: this.#info.serial, officer: officer.id }, 'recorder paired');
+    return status;
+  }
+
+  /** Clears the officer on the recorder (UNPAIR); returns the recorder's STATUS after it. */
+  async unpair(): Promise<Status> {
+    const client = this.#accepted();
+    const status = await client.request('UNPAIR', {});
+    this.#setStatus(status);
+    this.#log.info({ serial: this.#info.serial }, 'recorder unpaired');
+    return status;
+  }
+
+  /** Fresh STATUS (battery, storage, officer) for the readiness forecast. */
+  async refreshStatus(): Promise<Status> {
+    const status = await this.#accepted().request('GET_STATUS', {});
+    this.#setStatus(status);
+    return status;
+  }
+
+  /** Resolves once the slot is in one of `states` (tests, and the pairing flow waiting for `ready`). */
+  waitFor(states: SlotState | SlotState[], opts: { signal?: AbortSignal } = {}): Promise<DockSlotInfo> {
+    const want = new Set(Array.isArray(states) ? states : [states]);
+    if (want.has(this.#info.state)) return Promise.resolve(this.info());
+    return new Promise((resolve, reject) => {
+      const off = this.#d.bus.on('dock.changed', (e) => {
+        if (e.slot === this.path && want.has(e.state as SlotState)) {
+          off();
+          resolve(this.info());
+        }
+      });
+      opts.signal?.addEventListener('abort', () => {
+        off();
+        reject(opts.signal!.reason);
+      });
+    });
+  }
+
+  #accepted(): DockClient {
+    const client = this.#client;
+    if (!client || client.down || !ACCEPTED.has(this.#info.state)) {
+      throw new GatewayError(
+        'NOT_DOCKED',
+        `no accepted recorder in dock ${this.path} (state ${this.#info.state})`,
+        {
+          slot: this.path,
+          state: this.#info.state,
+        },
+      );
+    }
+    return client;
+  }
+
+  // ---- port lifecycle ----------------------------------------------------------------------------
+
+  async #run(): Promise<void> {
+    let backoff = 100;
+    while (!this.#stopped) {
+      let port: Awaited<ReturnType<DockBinding['open']>>;
+      try {
+        port = await this.#d.binding.open(this.path, { baudRate: this.#d.config.baudRate });
+      } catch (err) {
+        this.#set('empty', `cannot open port: ${(err as Error).message}`);
+        await this.#pause(backoff);
+        backoff = Math.min(backoff * 2, 2000);
+        continue;
+      }
+      backoff = 100;
+      const down = new Promise<DockLinkError>((resolve) => {
+        this.#client = new DockClient({
+          link: new FrameLink(port),
+          log: this.#log,
+          ...(this.#d.timeoutMs ? { timeoutMs: this.#d.timeoutMs } : {}),
+          onHello: (hello, seq) => this.#onHello(hello, seq),
+          onDown: (err) => resolve(err),
+        });
+      });
+      this.#set('waiting', null);
+      const err = await down;
+      const client = this.#client!;
+      // A dead link with the port still open (no answers): close it and start over.
+      await client.close();
+      this.#nextHello = undefined;
+      this.#session?.ac.abort(err);
+      await this.#session?.done;
+      this.#client = undefined;
+      this.#info.current = null;
+      this.#set('empty', this.#stopped ? null : err.message);
+      if (!this.#stopped) await this.#pause(this.#d.reopenMs ?? 300);
+    }
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  #onHello(hello: Hello, seq: number): void {
+    if (this.#session && !ACCEPTED.has(this.#info.state) && hello.serial === this.#info.serial) {
+      // A repeat of the HELLO being handled: acknowledge the newest one.
+      this.#handshakeSeq = seq;
+      return;
+    }
+    this.#nextHello = { hello, seq };
+    if (this.#session) {
+      if (ACCEPTED.has(this.#info.state)) {
+        this.#log.warn({ serial: hello.serial }, 'HELLO mid-session: recorder reset');
+        this.#session.ac.abort(new DockLinkError('PEER_RESET', `recorder ${hello.serial} reset`));
+        this.#client?.abortAll(new DockLinkError('PEER_RESET', `recorder ${hello.serial} reset`));
+      }
+      return;
+    }
+    this.#startSession();
+  }
+
+  #startSession(): void {
+    const next = this.#nextHello;
+    const client = this.#client;
+    if (!next || !client || client.down || this.#stopped) return;
+    this.#nextHello = undefined;
+    this.#handshakeSeq = next.seq;
+    const ac = new AbortController();
+    const done = this.#runSession(client, next.hello, next.seq, ac.signal)
+      .catch((err: unknown) => this.#sessionFailed(err, ac.signal))
+      .finally(() => {
+        this.#stopKeepalive();
+        this.#session = undefined;
+        // A HELLO that came while this session wound down (a reset) starts the next one.
+        if (this.#nextHello) this.#startSession();
+      });
+    this.#session = { ac, done };
+  }
+
+  #sessionFailed(err: unknown, signal: AbortSignal): void {
+    if (signal.aborted || this.#stopped) return;
+    if (err instanceof DockLinkError && err.code === 'LINK_CLOSED') return;
+    const reason = err instanceof Error ? err.message : String(err);
+    this.#log.error({ err, serial: this.#info.serial }, 'dock session failed');
+    this.#info.current = null;
+    this.#set('error', reason);
+  }
+
+  // ---- one docking -------------------------------------------------------------------------------
+
+  async #runSession(client: DockClient, hello: Hello, seq: number, signal: AbortSignal): Promise<void> {
+    const d = this.#d;
+    const common = hello.versions.filter((v) => DOCK_VERSIONS.includes(v));
+    this.#info.serial = hello.serial;
+    this.#info.model = hello.model;
+    this.#info.firmware = hello.firmware;
+    if (common.length === 0) {
+      const reason = `recorder ${hello.serial} speaks dock versions ${hello.versions.join(',')}; this gateway speaks ${DOCK_VERSIONS.join(',')}`;
+      await client.notify({ type: 'ERROR', seq, body: { code: DockErrorCode.BAD_VERSION, message: reason } });
+      await this.#refuse(hello, reason);
+      return;
+    }
+    if (!(await d.registry.isKnown(hello.serial))) {
+      const reason = `recorder ${hello.serial} is not registered in this gateway's fleet; an equipment manager must register it before it can dock`;
+      await client.notify({ type: 'ERROR', seq, body: { code: REFUSED_CODE, message: reason } });
+      await this.#refuse(hello, reason);
+      return;
+    }
+    const version = Math.max(...common);
+    client.version = version;
+    this.#info.version = version;
+    await client.notify({
+      type: 'HELLO_ACK',
+      seq: this.#handshakeSeq,
+      body: { version, gatewayId: d.gatewayId, gatewayTime: Date.now() },
+    });
+    this.#log.info(
+      { serial: hello.serial, model: hello.model, firmware: hello.firmware, version },
+      'recorder docked',
+    );
+    this.#info.clips = [];
+    this.#set('syncing', null);
+    this.#startKeepalive(client);
+
+    this.#info.clock = await d.timeSync.sync(client, hello.serial, this.actor);
+    signal.throwIfAborted();
+    this.#set('listing', null);
+    this.#setStatus(await client.request('GET_STATUS', {}));
+    const infos = await this.#listClips(client);
+    signal.throwIfAborted();
+
+    // Earliest deadline (end + 24 h, R22) first.
+    infos.sort((a, b) => a.end - b.end || a.clipId.localeCompare(b.clipId));
+    this.#info.clips = infos.map((c) => ({
+      clipId: c.clipId,
+      bytes: c.bytes,
+      start: c.start,
+      end: c.end,
+      deadline: c.end + 24 * 3600_000,
+      officerId: c.officer?.id ?? null,
+    }));
+    for (const c of infos) {
+      await d.store.announce(clipFacts(c, hello.serial)).catch((err: unknown) => {
+        this.#log.warn({ err, clipId: c.clipId }, 'clip announce refused');
+      });
+    }
+    this.#set('uploading', null);
+    const window = Math.max(1, Math.min(d.config.readWindow, hello.window));
+    const chunkBytes = Math.max(256, Math.min(d.config.chunkBytes, hello.maxRead));
+    for (const [i, c] of infos.entries()) {
+      signal.throwIfAborted();
+      const ingest = new ClipIngest({
+        client,
+        store: d.store,
+        disk: d.disk,
+        bus: d.bus,
+        log: this.#log,
+        ...(d.alerts ? { alerts: d.alerts } : {}),
+        serial: hello.serial,
+        actor: this.actor,
+        window,
+        chunkBytes,
+        maxHashRetries: d.config.maxHashRetries,
+        checkpointBytes: d.checkpointBytes,
+        signal,
+        onPause: (s) => {
+          this.#info.disk = s;
+          this.#set('paused', `disk reserve reached: ${s.freeBytes} bytes free, ${s.reserveBytes} reserved`);
+        },
+        onResume: () => {
+          this.#info.disk = null;
+          this.#set('uploading', null);
+        },
+        onProgress: (p) => {
+          this.#info.current = p;
+        },
+      });
+      const existing = await d.store.index.get(c.clipId);
+      let result: IngestResult;
+      if (existing?.state === 'quarantined') {
+        // Kept on the recorder and on the gateway; never released (R22). Nothing more to do here.
+        this.#info.clips[i]!.result = 'quarantined';
+        continue;
+      }
+      if (existing?.state === 'verified' && existing.sha256 === c.sha256) {
+        result = await ingest.releaseOnly(c);
+      } else {
+        if (this.#info.state === 'paused') this.#set('uploading', null);
+        result = await ingest.run(c);
+      }
+      this.#info.clips[i]!.result = result.outcome;
+      this.#info.current = null;
+      this.#info.disk = null;
+      if (this.#info.state === 'paused') this.#set('uploading', null);
+      this.#log.info({ ...result }, 'clip done');
+    }
+    this.#setStatus(await client.request('GET_STATUS', {}));
+    this.#set('ready', null);
+    // The session lives on (keepalive) until the recorder leaves or resets.
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  async #listClips(client: DockClient): Promise<ClipInfo[]> {
+    const out: ClipInfo[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100_000; page++) {
+      const list = await client.request('LIST_CLIPS', { limit: 64, ...(cursor ? { cursor } : {}) });
+      out.push(...list.clips);
+      if (!list.next) break;
+      cursor = list.next;
+    }
+    return out;
+  }
+
+  async #refuse(hello: Hello, reason: string): Promise<void> {
+    const again = this.#info.state === 'refused' && this.#info.reason === reason;
+    if (!again) {
+      this.#log.warn({ serial: hello.serial, reason }, 'recorder refused');
+      await this.#d.store.audit
+        .append({
+          type: 'recorder-refused',
+          actor: this.actor,
+          subject: `recorder:${hello.serial}`,
+          details: { reason, model: hello.model, firmware: hello.firmware, versions: hello.versions },
+        })
+        .catch((err: unknown) => this.#log.error({ err }, 'audit of refusal failed'));
+    }
+    this.#set('refused', reason);
+  }
+
+  #startKeepalive(client: DockClient): void {
+    this.#stopKeepalive();
+    this.#keepalive = setInterval(() => {
+      if (client.down || Date.now() - client.lastSentAt < DockTiming.KEEPALIVE_MS) return;
+      client.request('GET_STATUS', {}).then(
+        (s) => this.#setStatus(s),
+        () => {},
+      );
+    }, 500);
+  }
+
+  #stopKeepalive(): void {
+    clearInterval(this.#keepalive);
+    this.#keepalive = undefined;
+  }
+
+  #setStatus(s: Status): void {
+    this.#info.status = { ...s, receivedAt: new Date().toISOString() };
+  }
+
+  #set(state: SlotState, reason: string | null): void {
+    const changed = this.#info.state !== state || this.#info.reason !== reason;
+    this.#info.state = state;
+    this.#info.reason = reason;
+    if (state === 'empty' || state === 'waiting') {
+      const keep = this.path;
+      this.#info = { ...emptyInfo(keep), state, reason };
+    }
+    if (!changed) return;
+    this.#info.since = new Date().toISOString();
+    this.#d.bus.emit('dock.changed', {
+      slot: this.path,
+      serial: this.#info.serial,
+      state,
+      ...(reason ? { reason } : {}),
+    });
+  }
+}
+
+function emptyInfo(slot: string): DockSlotInfo {
+  return {
+    slot,
+    state: 'empty',
+    reason: null,
+    since: new Date().toISOString(),
+    serial: null,
+    model: null,
+    firmware: null,
+    version: null,
+    status: null,
+    clock: null,
+    clips: [],
+    current: null,
+    disk: null,
+  };
+}
