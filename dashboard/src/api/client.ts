@@ -5,7 +5,6 @@
  */
 import { ApiError } from './errors.js';
 import type {
-  Alert,
   AuditEntryView,
   ClipQuery,
   ClipView,
@@ -20,6 +19,7 @@ import type {
   PublicUser,
   RecorderView,
   RoomView,
+  StoredAlert,
 } from './types.js';
 
 type Listener = () => void;
@@ -85,11 +85,14 @@ export const api = {
     request<MaintenanceEntry[]>('GET', `/api/recorders/${enc(serial)}/maintenance`),
   addMaintenance: (serial: string, entry: { kind: string; note: string }) =>
     request<MaintenanceEntry>('POST', `/api/recorders/${enc(serial)}/maintenance`, entry),
-  alerts: () => request<Alert[]>('GET', '/api/alerts'),
+  alerts: () => request<StoredAlert[]>('GET', `/api/alerts${qs({ active: 'true' })}`),
   interruptions: (status?: InterruptionStatus) =>
     request<Interruption[]>('GET', `/api/interruptions${qs({ status })}`),
   explainInterruption: (id: string, text: string) =>
     request<Interruption>('POST', `/api/interruptions/${enc(id)}/explain`, { text }),
+  /** Review accepted: explained -> closed (legal-affairs or principal). */
+  closeInterruption: (id: string, note?: string) =>
+    request<Interruption>('POST', `/api/interruptions/${enc(id)}/close`, { note }),
 
   // --- dock, pairing, clips, audit (#4) ---
   dock: () => request<DockSlotView[]>('GET', '/api/dock'),

@@ -4,12 +4,28 @@
  * whose routes are still being written, adapted in client.ts when they land.
  */
 
+import type { StoredAlert } from '../../../gateway/alerts/service.js';
 import type { Role } from '../../../gateway/api/roles.js';
 import type { PublicUser } from '../../../gateway/api/users.js';
 import type { Alert, AlertSeverity } from '../../../gateway/events.js';
+import type { InterruptionRecord, InterruptionStatus } from '../../../gateway/interruptions/record.js';
 import type { Activity, Officer, RecorderState, StopCause } from '../../../protocol/common.js';
 
-export type { Activity, Alert, AlertSeverity, Officer, PublicUser, RecorderState, Role, StopCause };
+export type {
+  Activity,
+  Alert,
+  AlertSeverity,
+  InterruptionStatus,
+  Officer,
+  PublicUser,
+  RecorderState,
+  Role,
+  StopCause,
+  StoredAlert,
+};
+
+/** R19 record: recorder or hearing camera; start/end are epoch ms. */
+export type Interruption = InterruptionRecord;
 
 export interface LoginResponse {
   token: string;
@@ -49,21 +65,6 @@ export interface MaintenanceEntry {
   kind: string;
   note: string;
   by: string;
-}
-
-export type InterruptionStatus = 'open' | 'explained' | 'closed';
-
-export interface Interruption {
-  id: string;
-  serial: string;
-  officer: Officer | null;
-  sessionId: string | null;
-  cause: StopCause | string;
-  start: string;
-  end: string | null;
-  resumeStatement: boolean;
-  status: InterruptionStatus;
-  explanation: { text: string; author: string; at: string } | null;
 }
 
 /** A dock slot (a serial port) and the recorder in it, with the readiness forecast for the shift. */

@@ -65,10 +65,10 @@ export default function HearingsPage() {
   const list = rooms.data ?? [];
   return (
     <Space direction="vertical" style={{ width: '100%' }} size={16}>
-      <ApiErrorView error={rooms.error} api="GET /api/rooms" />
-      {list.length === 0 && !rooms.error && (
-        <Card>
-          <Empty description={rooms.loading ? t('common.loading') : t('hearing.none')} />
+      {list.length === 0 && (
+        <Card title={t('hearing.rooms')}>
+          <ApiErrorView error={rooms.error} api="GET /api/rooms" />
+          {!rooms.error && <Empty description={rooms.loading ? t('common.loading') : t('hearing.none')} />}
         </Card>
       )}
       <Row gutter={[16, 16]}>

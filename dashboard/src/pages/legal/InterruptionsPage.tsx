@@ -1,5 +1,18 @@
 /** Legal affairs and principal: interruption records and their written explanation (R19). */
-import { App, Button, Card, Descriptions, Form, Input, Modal, Segmented, Table, Tag, Typography } from 'antd';
+import {
+  App,
+  Button,
+  Card,
+  Descriptions,
+  Form,
+  Input,
+  Modal,
+  Segmented,
+  Space,
+  Table,
+  Tag,
+  Typography,
+} from 'antd';
 import { useState } from 'react';
 import { api } from '../../api/client.js';
 import type { Interruption, InterruptionStatus } from '../../api/types.js';
@@ -13,6 +26,7 @@ const STATUS_COLOR: Record<string, string> = { open: 'red', explained: 'gold', c
 
 export default function InterruptionsPage() {
   const { t, te } = useI18n();
+  const { message, modal } = App.useApp();
   const [status, setStatus] = useState<InterruptionStatus | 'all'>('open');
   const q = useApi(() => api.interruptions(status === 'all' ? undefined : status), [status], {
     refetchOn: ['interruption.opened', 'interruption.updated'],
@@ -28,6 +42,7 @@ export default function InterruptionsPage() {
           onChange={(v) => setStatus(v as InterruptionStatus | 'all')}
           options={[
             { value: 'open', label: t('interruptions.open') },
+            { value: 'explained', label: t('interruptions.toReview') },
             { value: 'all', label: t('interruptions.all') },
           ]}
         />
@@ -65,7 +80,17 @@ export default function InterruptionsPage() {
             defaultSortOrder: 'descend',
             render: (v: string) => fmtTime(v),
           },
-          { title: t('interruptions.recorder'), dataIndex: 'serial', width: 110 },
+          {
+            title: t('interruptions.recorder'),
+            key: 'device',
+            width: 150,
+            render: (_, r) => (
+              <span>
+                {r.device}
+                <Typography.Text type="secondary"> {te('clips.source', r.source)}</Typography.Text>
+              </span>
+            ),
+          },
           {
             title: t('interruptions.officer'),
             key: 'officer',
@@ -103,14 +128,45 @@ export default function InterruptionsPage() {
           {
             title: t('common.actions'),
             key: 'act',
-            width: 110,
+            width: 190,
             fixed: 'right',
             render: (_, r) =>
-              r.status === 'open' ? (
-                <Button type="primary" onClick={() => setExplaining(r)} data-testid={`explain-${r.id}`}>
-                  {t('interruptions.explain')}
-                </Button>
-              ) : null,
+              r.status === 'closed' ? null : (
+                <Space>
+                  <Button
+                    type={r.status === 'open' ? 'primary' : 'default'}
+                    onClick={() => setExplaining(r)}
+                    data-testid={`explain-${r.id}`}
+                  >
+                    {t('interruptions.explain')}
+                  </Button>
+                  {r.status === 'explained' && (
+                    <Button
+                      type="primary"
+                      data-testid={`close-${r.id}`}
+                      onClick={() =>
+                        modal.confirm({
+                          title: t('interruptions.close.confirm'),
+                          okText: t('interruptions.close'),
+                          cancelText: t('common.cancel'),
+                          okButtonProps: { id: 'close-confirm' },
+                          onOk: async () => {
+                            try {
+                              await api.closeInterruption(r.id);
+                              message.success(t('interruptions.close.ok'));
+                              q.reload();
+                            } catch (e) {
+                              message.error(t('common.error', { msg: (e as Error).message }));
+                            }
+                          },
+                        })
+                      }
+                    >
+                      {t('interruptions.close')}
+                    </Button>
+                  )}
+                </Space>
+              ),
           },
         ]}
       />
@@ -136,7 +192,9 @@ function ExplainModal({ item, onClose }: { item: Interruption; onClose(done: boo
     setBusy(true);
     try {
       await api.explainInterruption(item.id, v.text.trim());
-      message.success(t('interruptions.explain.ok'));
+      message.success(
+        item.end === null ? t('interruptions.explain.okOngoing') : t('interruptions.explain.ok'),
+      );
       onClose(true);
     } catch (e) {
       message.error(t('common.error', { msg: (e as Error).message }));
@@ -156,14 +214,19 @@ function ExplainModal({ item, onClose }: { item: Interruption; onClose(done: boo
       width={620}
     >
       <Descriptions size="small" column={2} bordered style={{ marginBottom: 16 }}>
-        <Descriptions.Item label={t('interruptions.recorder')}>{item.serial}</Descriptions.Item>
+        <Descriptions.Item label={t('interruptions.recorder')}>{item.device}</Descriptions.Item>
         <Descriptions.Item label={t('interruptions.officer')}>
           <OfficerLabel officer={item.officer} />
         </Descriptions.Item>
         <Descriptions.Item label={t('interruptions.cause')}>{te('cause', item.cause)}</Descriptions.Item>
         <Descriptions.Item label={t('interruptions.start')}>{fmtTime(item.start)}</Descriptions.Item>
       </Descriptions>
-      <Form form={form} layout="vertical" onFinish={submit}>
+      <Form
+        form={form}
+        layout="vertical"
+        onFinish={submit}
+        initialValues={{ text: item.explanation?.text ?? '' }}
+      >
         <Form.Item
           name="text"
           label={t('interruptions.explain.text')}

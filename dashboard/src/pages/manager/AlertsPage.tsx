@@ -1,7 +1,7 @@
 /** Active alerts, kept current from the live stream (raised/cleared patch the list). */
 import { Card, Empty, Table } from 'antd';
 import { api } from '../../api/client.js';
-import type { Alert } from '../../api/types.js';
+import type { Alert, StoredAlert } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { SeverityTag } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
@@ -14,7 +14,7 @@ export default function AlertsPage() {
   const q = useApi(() => api.alerts(), []);
   useLive(['alert.raised', 'alert.cleared'], (name, p) => {
     if (name === 'alert.raised') {
-      const a = p as Alert;
+      const a: StoredAlert = { ...(p as Alert), active: true };
       q.mutate((prev) => [a, ...(prev ?? []).filter((x) => x.id !== a.id)]);
     } else {
       const c = p as { id: string };
@@ -24,7 +24,7 @@ export default function AlertsPage() {
   return (
     <Card title={t('alerts.active')}>
       <ApiErrorView error={q.error} api="GET /api/alerts" />
-      <Table<Alert>
+      <Table<StoredAlert>
         rowKey="id"
         size="middle"
         loading={q.loading && !q.data}
