@@ -43,6 +43,12 @@ export const RecordSpec = z.object({
   audio: AudioMode.default('copy'),
   /** How often ffmpeg writes a `-progress` report (the watchdog's freshness signal). */
   progressPeriodS: z.number().positive().max(10).default(0.5),
+  /**
+   * Start writing as soon as the first packets arrive instead of analysing the input for seconds:
+   * RTSP's SDP already carries the codec parameters (sprop-parameter-sets). A camera whose SDP
+   * lacks them needs the full analysis: the recorder retries with `fastStart: false`.
+   */
+  fastStart: z.boolean().default(true),
   /** Protocols ffmpeg may open: a camera cannot redirect the recorder to a file or elsewhere. */
   protocols: z.array(z.string().regex(/^[a-z0-9]+$/)).default(['rtsp', 'rtsps', 'rtp', 'tcp', 'udp', 'tls']),
 });
@@ -90,6 +96,8 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   } else {
     inputOptions.push('-rw_timeout', timeoutUs);
   }
+
+  if (spec.fastStart) inputOptions.push('-analyzeduration', '0', '-probesize', '32');
 
   const outputOptions = ['-map', '0:v:0'];
   if (spec.audio === 'none') outputOptions.push('-an', '-c', 'copy');

@@ -142,3 +142,13 @@ describe('ffmpeg progress and segment list parsing', () => {
     expect(parseSegmentLine('garbage')).toBeNull();
   });
 });
+
+describe('ffmpeg argv builder: start-up', () => {
+  it('starts writing without input analysis unless told otherwise', () => {
+    const fast = buildRecordArgs(base).inputOptions;
+    expect(fast[fast.indexOf('-analyzeduration') + 1]).toBe('0');
+    const full = buildRecordArgs({ ...base, fastStart: false }).inputOptions;
+    expect(full).not.toContain('-analyzeduration');
+    expect(full).not.toContain('-probesize');
+  });
+});

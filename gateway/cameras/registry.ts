@@ -1,0 +1,415 @@
+/**
+ * Hearing-room cameras known to the gateway (R21 for fixed equipment): added by hand (address,
+ * user, password) or from discovery, or from config; assigned to rooms; polled for health
+ * (reachability, clock offset) and for a fresh snapshot for the dashboard. Persisted in the
+ * `cameras` sublevel; live connections are in memory.
+ */
+import { z } from 'zod';
+import type { GatewayConfig } from '../config.js';
+import type { Db } from '../db.js';
+import { GatewayError } from '../errors.js';
+import type { EventBus, Service } from '../events.js';
+import type { Logger } from '../log.js';
+import type { StreamSource } from '../recording/channel.js';
+import {
+  type CameraConnection,
+  type CameraControl,
+  CameraInfo,
+  CameraPassword,
+  CameraUser,
+  type DiscoveredCamera,
+  HttpUrl,
+} from './control.js';
+
+export const CameraId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'camera id: 1-32 of [A-Za-z0-9_-]');
+
+export const CameraHealth = z.object({
+  reachable: z.boolean(),
+  checkedAt: z.number().nullable(),
+  clockOffsetMs: z.number().nullable(),
+  rttMs: z.number().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type CameraHealth = z.infer<typeof CameraHealth>;
+
+export const CameraRecord = z.object({
+  id: CameraId,
+  name: z.string().max(128),
+  xaddr: HttpUrl,
+  user: CameraUser,
+  /** Needed to reconnect and to open the stream; never returned by the API. */
+  password: CameraPassword,
+  urn: z.string().nullable(),
+  roomId: z.string().nullable(),
+  origin: z.enum(['manual', 'discovered', 'config']),
+  info: CameraInfo.nullable(),
+  health: CameraHealth,
+  addedAt: z.number(),
+  addedBy: z.string(),
+});
+export type CameraRecord = z.infer<typeof CameraRecord>;
+
+/** What the API shows (no password). */
+export type CameraView = Omit<CameraRecord, 'password'> & {
+  snapshotAt: number | null;
+};
+
+export const AddCameraInput = z.object({
+  id: CameraId.optional(),
+  name: z.string().max(128).optional(),
+  xaddr: HttpUrl,
+  user: CameraUser,
+  password: CameraPassword,
+  roomId: z.string().max(64).nullable().optional(),
+  /** WS-Discovery endpoint, when added from a discovery result. */
+  urn: z.string().max(256).optional(),
+});
+export type AddCameraInput = z.infer<typeof AddCameraInput>;
+
+export interface CameraRegistryOptions {
+  db: Db;
+  bus: EventBus;
+  log: Logger;
+  config: GatewayConfig['cameras'];
+  control: CameraControl;
+  now?: () => number;
+}
+
+interface Snapshot {
+  jpeg: Buffer;
+  at: number;
+}
+
+const UNKNOWN_HEALTH: CameraHealth = {
+  reachable: false,
+  checkedAt: null,
+  clockOffsetMs: null,
+  rttMs: null,
+  error: null,
+};
+
+export class CameraRegistry implements Service {
+  readonly name = 'cameras';
+  readonly #db;
+  readonly #bus: EventBus;
+  readonly #log: Logger;
+  readonly #config: GatewayConfig['cameras'];
+  readonly #control: CameraControl;
+  readonly #now: () => number;
+  readonly #cams = new Map<string, CameraRecord>();
+  readonly #conns = new Map<string, CameraConnection>();
+  readonly #snapshots = new Map<string, Snapshot>();
+  readonly #busy = new Map<string, Promise<unknown>>();
+  #discovered: DiscoveredCamera[] = [];
+  #poll: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | null = null;
+  #started = false;
+  /** Asked before a camera is removed (the hearing service says whether it is recording). */
+  inUse: (cameraId: string) => boolean = () => false;
+
+  constructor(opts: CameraRegistryOptions) {
+    this.#db = opts.db.sublevel<string, CameraRecord>('cameras', { valueEncoding: 'json' });
+    this.#bus = opts.bus;
+    this.#log = opts.log;
+    this.#config = opts.config;
+    this.#control = opts.control;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    for await (const raw of this.#db.values()) {
+      const r = CameraRecord.safeParse(raw);
+      if (r.success) this.#cams.set(r.data.id, r.data);
+      else this.#log.error({ issues: r.error.issues.slice(0, 3) }, 'unreadable camera record skipped');
+    }
+    for (const c of this.#config.cameras) {
+      const prev = this.#cams.get(c.id);
+      const rec: CameraRecord = {
+        id: c.id,
+        name: prev?.name ?? c.id,
+        xaddr: c.xaddr,
+        user: c.user,
+        password: c.password,
+        urn: prev?.urn ?? null,
+        roomId: c.roomId ?? prev?.roomId ?? null,
+        origin: 'config',
+        info: prev?.xaddr === c.xaddr ? (prev?.info ?? null) : null,
+        health: prev?.health ?? UNKNOWN_HEALTH,
+        addedAt: prev?.addedAt ?? this.#now(),
+        addedBy: 'config',
+      };
+      await this.#save(rec);
+    }
+    this.#started = true;
+    this.#poll = setInterval(() => {
+      this.#polling ??= this.pollAll().finally(() => {
+        this.#polling = null;
+      });
+    }, this.#config.healthPollS * 1000);
+    this.#poll.unref();
+    // First look at every camera in the background: a camera that is down must not stop the gateway.
+    this.#polling = this.pollAll().finally(() => {
+      this.#polling = null;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#started = false;
+    clearInterval(this.#poll);
+    await this.#polling;
+    await Promise.allSettled(this.#busy.values());
+  }
+
+  rooms(): { id: string; name: string; cameras: string[] }[] {
+    return this.#config.rooms.map((r) => ({
+      id: r.id,
+      name: r.name,
+      cameras: [...this.#cams.values()].filter((c) => c.roomId === r.id).map((c) => c.id),
+    }));
+  }
+
+  hasRoom(roomId: string): boolean {
+    return this.#config.rooms.some((r) => r.id === roomId);
+  }
+
+  list(): CameraView[] {
+    return [...this.#cams.values()].sort((a, b) => a.id.localeCompare(b.id)).map((c) => this.#view(c));
+  }
+
+  view(id: string): CameraView {
+    return this.#view(this.#need(id));
+  }
+
+  get(id: string): CameraRecord | undefined {
+    return this.#cams.get(id);
+  }
+
+  camerasInRoom(roomId: string): CameraRecord[] {
+    return [...this.#cams.values()].filter((c) => c.roomId === roomId);
+  }
+
+  /** The stream to record, from the last successful connection. */
+  streamFor(id: string): StreamSource {
+    const c = this.#need(id);
+    if (!c.info) {
+      throw new GatewayError(
+        'CAMERA_UNREACHABLE',
+        `camera ${id} has not been reached yet: no stream address`,
+        {
+          cameraId: id,
+        },
+      );
+    }
+    return {
+      url: c.info.streamUri,
+      transport: c.info.transport,
+      username: c.user,
+      password: c.password,
+      audio: c.info.audio,
+    };
+  }
+
+  /** WS-Discovery; each result says which registered camera it is, if any. */
+  async discover(
+    timeoutMs = this.#config.discoveryTimeoutMs,
+  ): Promise<(DiscoveredCamera & { cameraId: string | null })[]> {
+    const found = await this.#control.discover(timeoutMs);
+    this.#discovered = found;
+    return found.map((d) => ({ ...d, cameraId: this.#match(d)?.id ?? null }));
+  }
+
+  lastDiscovered(): (DiscoveredCamera & { cameraId: string | null })[] {
+    return this.#discovered.map((d) => ({ ...d, cameraId: this.#match(d)?.id ?? null }));
+  }
+
+  /** Connects first (wrong password -> CAMERA_AUTH, nothing stored), then registers. */
+  async add(input: AddCameraInput, by: string): Promise<CameraView> {
+    const a = AddCameraInput.parse(input);
+    if (a.roomId && !this.hasRoom(a.roomId)) throw new GatewayError('NOT_FOUND', `no room ${a.roomId}`);
+    const dup = [...this.#cams.values()].find((c) => c.xaddr === a.xaddr || (a.urn && c.urn === a.urn));
+    if (dup)
+      throw new GatewayError('CONFLICT', `camera already registered as ${dup.id}`, { cameraId: dup.id });
+    if (a.id && this.#cams.has(a.id)) throw new GatewayError('CONFLICT', `camera id ${a.id} is taken`);
+    const conn = await this.#control.connect({ xaddr: a.xaddr, user: a.user, password: a.password });
+    const discovered = this.#discovered.find((d) => d.xaddr === a.xaddr || d.urn === a.urn);
+    const id = a.id ?? this.#freeId(conn.info.device.serialNumber || new URL(a.xaddr).hostname);
+    const rec: CameraRecord = {
+      id,
+      name:
+        a.name ??
+        (discovered?.name || `${conn.info.device.manufacturer} ${conn.info.device.model}`.trim() || id),
+      xaddr: a.xaddr,
+      user: a.user,
+      password: a.password,
+      urn: a.urn ?? discovered?.urn ?? null,
+      roomId: a.roomId ?? null,
+      origin: discovered ? 'discovered' : 'manual',
+      info: conn.info,
+      health: {
+        reachable: true,
+        checkedAt: this.#now(),
+        clockOffsetMs: conn.info.clockOffsetMs,
+        rttMs: null,
+        error: null,
+      },
+      addedAt: this.#now(),
+      addedBy: by,
+    };
+    this.#conns.set(id, conn);
+    await this.#save(rec);
+    this.#log.info({ camera: id, xaddr: a.xaddr, by }, 'camera added');
+    void this.#refreshSnapshot(id).catch(() => {});
+    return this.#view(rec);
+  }
+
+  async assignRoom(id: string, roomId: string | null): Promise<CameraView> {
+    const c = this.#need(id);
+    if (roomId !== null && !this.hasRoom(roomId)) throw new GatewayError('NOT_FOUND', `no room ${roomId}`);
+    if (this.inUse(id)) throw new GatewayError('CONFLICT', `camera ${id} is recording a hearing`);
+    const rec = { ...c, roomId };
+    await this.#save(rec);
+    return this.#view(rec);
+  }
+
+  async remove(id: string): Promise<void> {
+    const c = this.#need(id);
+    if (this.inUse(id)) throw new GatewayError('CONFLICT', `camera ${id} is recording a hearing`);
+    if (c.origin === 'config') throw new GatewayError('CONFLICT', `camera ${id} comes from the config file`);
+    this.#cams.delete(id);
+    this.#conns.delete(id);
+    this.#snapshots.delete(id);
+    await this.#db.del(id);
+    this.#bus.emit('camera.changed', { cameraId: id });
+  }
+
+  /** Latest snapshot; `fresh` asks the camera now (else the cached one, if any). */
+  async snapshot(id: string, fresh = false): Promise<Snapshot> {
+    this.#need(id);
+    const cached = this.#snapshots.get(id);
+    if (cached && !fresh) return cached;
+    return this.#refreshSnapshot(id);
+  }
+
+  /** Sets the camera clock to the gateway's. */
+  async syncClock(id: string): Promise<CameraView> {
+    const conn = await this.#connection(id);
+    const clock = await conn.setSystemDateAndTime();
+    const c = this.#need(id);
+    await this.#save({
+      ...c,
+      health: {
+        ...c.health,
+        reachable: true,
+        checkedAt: this.#now(),
+        clockOffsetMs: clock.offsetMs,
+        rttMs: clock.rttMs,
+      },
+    });
+    return this.view(id);
+  }
+
+  /** One health round over every camera (also run by the timer). */
+  async pollAll(): Promise<void> {
+    await Promise.allSettled([...this.#cams.keys()].map((id) => this.pollOne(id)));
+  }
+
+  async pollOne(id: string): Promise<CameraHealth> {
+    return this.#exclusive(id, async () => {
+      const before = this.#cams.get(id);
+      if (!before) return UNKNOWN_HEALTH;
+      let health: CameraHealth;
+      try {
+        const conn = await this.#connection(id);
+        const clock = await conn.readClock();
+        health = {
+          reachable: true,
+          checkedAt: this.#now(),
+          clockOffsetMs: clock.offsetMs,
+          rttMs: clock.rttMs,
+          error: null,
+        };
+      } catch (err) {
+        const e = err instanceof GatewayError ? err : new GatewayError('CAMERA_UNREACHABLE', String(err));
+        // A camera that rebooted may have new stream ports: reconnect from scratch next time.
+        this.#conns.delete(id);
+        health = {
+          ...before.health,
+          reachable: false,
+          checkedAt: this.#now(),
+          error: { code: e.code, message: e.message },
+        };
+        if (before.health.reachable || before.health.checkedAt === null) {
+          this.#log.warn({ camera: id, code: e.code, why: e.message }, 'camera unreachable');
+        }
+      }
+      const cur = this.#cams.get(id);
+      if (!cur || !this.#started) return health;
+      await this.#save({ ...cur, health });
+      if (health.reachable) await this.#refreshSnapshot(id).catch(() => {});
+      return health;
+    });
+  }
+
+  async #connection(id: string): Promise<CameraConnection> {
+    const have = this.#conns.get(id);
+    if (have) return have;
+    const c = this.#need(id);
+    const conn = await this.#control.connect({ xaddr: c.xaddr, user: c.user, password: c.password });
+    this.#conns.set(id, conn);
+    const cur = this.#cams.get(id);
+    if (cur) await this.#save({ ...cur, info: conn.info });
+    return conn;
+  }
+
+  async #refreshSnapshot(id: string): Promise<Snapshot> {
+    const conn = await this.#connection(id);
+    const snap = { jpeg: await conn.getSnapshot(), at: this.#now() };
+    this.#snapshots.set(id, snap);
+    return snap;
+  }
+
+  #exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#busy.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(fn);
+    this.#busy.set(id, next);
+    const done = () => {
+      if (this.#busy.get(id) === next) this.#busy.delete(id);
+    };
+    next.then(done, done);
+    return next;
+  }
+
+  #match(d: DiscoveredCamera): CameraRecord | undefined {
+    return [...this.#cams.values()].find((c) => c.urn === d.urn || d.xaddrs.includes(c.xaddr));
+  }
+
+  #freeId(hint: string): string {
+    const base = hint.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 28) || 'cam';
+    if (!this.#cams.has(base)) return base;
+    for (let i = 2; ; i++) if (!this.#cams.has(`${base}-${i}`)) return `${base}-${i}`;
+  }
+
+  #need(id: string): CameraRecord {
+    const c = this.#cams.get(id);
+    if (!c) throw new GatewayError('NOT_FOUND', `no camera ${id}`);
+    return c;
+  }
+
+  #view(c: CameraRecord): CameraView {
+    const { password: _, ...rest } = c;
+    return { ...rest, snapshotAt: this.#snapshots.get(c.id)?.at ?? null };
+  }
+
+  async #save(rec: CameraRecord): Promise<void> {
+    const before = this.#cams.get(rec.id);
+    this.#cams.set(rec.id, rec);
+    await this.#db.put(rec.id, rec);
+    if (
+      !before ||
+      JSON.stringify({ ...before, health: null }) !== JSON.stringify({ ...rec, health: null }) ||
+      before.health.reachable !== rec.health.reachable
+    ) {
+      this.#bus.emit('camera.changed', { cameraId: rec.id });
+    }
+  }
+}

@@ -1,0 +1,447 @@
+/**
+ * Hearing sessions (R14, R18, R19): hearing-room staff start recording a room (case number,
+ * activity, who) and stop it. Every camera of the room is recorded by a CameraChannel; each closed
+ * segment goes into the same store, index and audit log as a recorder clip (ClipStore.ingestFile,
+ * source kind `camera`), then the scratch file is removed. Stopping waits for the last segment to
+ * be finalised, probed and stored; the summary gives coverage and gaps (summary.ts).
+ *
+ * A session that was recording when the gateway went down is resumed at start (R18: a hearing is
+ * recorded from start to end; the outage shows as a gap), and segments left in the work dir are
+ * stored first.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CameraRegistry } from '../cameras/registry.js';
+import type { GatewayConfig } from '../config.js';
+import type { Db } from '../db.js';
+import { GatewayError } from '../errors.js';
+import type { EventBus, Service } from '../events.js';
+import type { Logger } from '../log.js';
+import {
+  CameraChannel,
+  type ChannelStats,
+  type ClosedSegment,
+  type InterruptionPort,
+} from '../recording/channel.js';
+import type { MediaProbe, StreamRecorder } from '../recording/recorder.js';
+import type { ClipStore } from '../store/clip-store.js';
+import {
+  type CameraSummary,
+  type HearingGap,
+  type HearingQuery,
+  HearingQuery as HearingQuerySchema,
+  HearingSession,
+  type HearingSummary,
+  type SegmentRow,
+  StartHearingInput,
+} from './schemas.js';
+import { coverageOf } from './summary.js';
+
+/** The store's custody path for a file already on disk. */
+export type SegmentStore = Pick<ClipStore, 'ingestFile'>;
+
+/** Interruption lookups for annotating gaps (InterruptionService fits). */
+export interface InterruptionLookup extends InterruptionPort {
+  list(q: {
+    sessionId?: string;
+    limit?: number;
+  }): Promise<{ id: string; device: string; cause: string; start: number; end: number | null }[]>;
+}
+
+export interface HearingServiceOptions {
+  db: Db;
+  bus: EventBus;
+  log: Logger;
+  config: GatewayConfig['cameras'];
+  cameras: CameraRegistry;
+  store: SegmentStore;
+  interruptions: InterruptionLookup;
+  recorder: StreamRecorder;
+  probe: MediaProbe;
+  /** Scratch directory for segments on their way into the store. */
+  workDir: string;
+  now?: () => number;
+}
+
+/** Gaps shorter than this are timing noise between segments, not worth listing (still counted). */
+export const MIN_LISTED_GAP_MS = 500;
+
+interface Active {
+  session: HearingSession;
+  channels: Map<string, CameraChannel>;
+  /** Next segment number per camera. */
+  seq: Map<string, number>;
+  /** Segments whose custody failed (kept in the work dir), retried with the next one. */
+  retry: { cameraId: string; seg: ClosedSegment }[];
+}
+
+export interface LiveStats {
+  elapsedMs: number;
+  segments: number;
+  bytes: number;
+  cameras: ChannelStats[];
+}
+
+export type HearingView = HearingSession & { live: LiveStats | null };
+
+export class HearingService implements Service {
+  readonly name = 'hearings';
+  readonly #sessions;
+  readonly #segments;
+  readonly #o: HearingServiceOptions;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #active = new Map<string, Active>();
+
+  constructor(opts: HearingServiceOptions) {
+    this.#o = opts;
+    this.#log = opts.log;
+    this.#now = opts.now ?? Date.now;
+    this.#sessions = opts.db.sublevel<string, HearingSession>('hearings', { valueEncoding: 'json' });
+    this.#segments = opts.db.sublevel<string, SegmentRow>('hearing-segments', { valueEncoding: 'json' });
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.#o.workDir, { recursive: true });
+    for await (const raw of this.#sessions.values()) {
+      const s = HearingSession.safeParse(raw);
+      if (!s.success) continue;
+      const session = s.data;
+      await this.#recover(session);
+      if (session.state !== 'stopped') {
+        this.#log.warn(
+          { session: session.id, room: session.roomId },
+          'resuming hearing recording after restart',
+        );
+        await this.#launch({ ...session, state: 'recording' });
+      }
+    }
+  }
+
+  /** Gateway shutdown: channels end cleanly; sessions stay `recording` and resume at next start. */
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.#active.values()].map((a) => this.#stopChannels(a)));
+    this.#active.clear();
+  }
+
+  inUse(cameraId: string): boolean {
+    for (const a of this.#active.values()) if (a.channels.has(cameraId)) return true;
+    return false;
+  }
+
+  async startSession(input: StartHearingInput, by: string): Promise<HearingView> {
+    const parsed = StartHearingInput.safeParse(input);
+    if (!parsed.success)
+      throw new GatewayError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'bad input');
+    const i = parsed.data;
+    if (!this.#o.cameras.hasRoom(i.roomId)) throw new GatewayError('NOT_FOUND', `no room ${i.roomId}`);
+    for (const a of this.#active.values()) {
+      if (a.session.roomId === i.roomId) {
+        throw new GatewayError('CONFLICT', `room ${i.roomId} is already recording (${a.session.id})`, {
+          sessionId: a.session.id,
+        });
+      }
+    }
+    const cams = this.#o.cameras.camerasInRoom(i.roomId);
+    if (cams.length === 0) throw new GatewayError('CONFLICT', `room ${i.roomId} has no camera assigned`);
+    // Every camera must have been reached once: we need its stream address (refuse, don't fake).
+    for (const c of cams) this.#o.cameras.streamFor(c.id);
+    const now = this.#now();
+    const session: HearingSession = {
+      id: `hs-${now.toString(36)}-${randomBytes(3).toString('hex')}`,
+      roomId: i.roomId,
+      caseNo: i.caseNo,
+      activity: i.activity,
+      ...(i.note ? { note: i.note } : {}),
+      startedBy: by,
+      startedAt: now,
+      stoppedBy: null,
+      stoppedAt: null,
+      state: 'recording',
+      cameras: cams.map((c) => c.id),
+      summary: null,
+    };
+    await this.#sessions.put(session.id, session);
+    this.#log.info(
+      { session: session.id, room: i.roomId, caseNo: i.caseNo, by },
+      'hearing recording started',
+    );
+    await this.#launch(session);
+    return this.get(session.id);
+  }
+
+  async stopSession(id: string, by: string): Promise<HearingView> {
+    const a = this.#active.get(id);
+    if (!a) {
+      const s = await this.#load(id);
+      if (s.state === 'stopped') throw new GatewayError('CONFLICT', `hearing ${id} is already stopped`);
+      throw new GatewayError('CONFLICT', `hearing ${id} is not recording on this gateway`);
+    }
+    if (a.session.state === 'stopping')
+      throw new GatewayError('CONFLICT', `hearing ${id} is already stopping`);
+    const stoppedAt = this.#now();
+    a.session = { ...a.session, state: 'stopping', stoppedBy: by, stoppedAt };
+    await this.#persist(a.session);
+    await this.#stopChannels(a);
+    const summary = await this.#summary(a.session, stoppedAt);
+    a.session = { ...a.session, state: 'stopped', summary };
+    await this.#persist(a.session);
+    this.#active.delete(id);
+    this.#log.info(
+      {
+        session: id,
+        by,
+        coverage: summary.coverage,
+        segments: summary.segments,
+        gaps: summary.cameras.map((c) => c.gaps.length),
+      },
+      'hearing recording stopped',
+    );
+    return { ...a.session, live: null };
+  }
+
+  async get(id: string): Promise<HearingView> {
+    const a = this.#active.get(id);
+    const session = a?.session ?? (await this.#load(id));
+    if (!a) return { ...session, live: null };
+    const now = this.#now();
+    const cameras = [...a.channels.values()].map((c) => c.stats());
+    return {
+      ...session,
+      summary: await this.#summary(session, now),
+      live: {
+        elapsedMs: now - session.startedAt,
+        segments: cameras.reduce((s, c) => s + c.segments, 0),
+        bytes: cameras.reduce((s, c) => s + c.bytes, 0),
+        cameras,
+      },
+    };
+  }
+
+  /** Newest first. */
+  async list(query: HearingQuery = {}): Promise<HearingView[]> {
+    const q = HearingQuerySchema.parse(query);
+    const out: HearingView[] = [];
+    const all: HearingSession[] = [];
+    for await (const s of this.#sessions.values()) all.push(this.#active.get(s.id)?.session ?? s);
+    all.sort((a, b) => b.startedAt - a.startedAt);
+    for (const s of all) {
+      if (q.roomId && s.roomId !== q.roomId) continue;
+      if (q.state && s.state !== q.state) continue;
+      if (q.caseNo && s.caseNo !== q.caseNo) continue;
+      out.push(this.#active.has(s.id) ? await this.get(s.id) : { ...s, live: null });
+      if (out.length >= (q.limit ?? 100)) break;
+    }
+    return out;
+  }
+
+  async segments(sessionId: string): Promise<SegmentRow[]> {
+    const out: SegmentRow[] = [];
+    for await (const r of this.#segments.values({ gte: `${sessionId}!`, lt: `${sessionId}!\uffff` }))
+      out.push(r);
+    return out;
+  }
+
+  activeInRoom(roomId: string): HearingSession | undefined {
+    for (const a of this.#active.values()) if (a.session.roomId === roomId) return a.session;
+    return undefined;
+  }
+
+  async #launch(session: HearingSession): Promise<void> {
+    const a: Active = { session, channels: new Map(), seq: new Map(), retry: [] };
+    for (const r of await this.segments(session.id)) {
+      a.seq.set(r.cameraId, Math.max(a.seq.get(r.cameraId) ?? 1, r.seq + 1));
+    }
+    this.#active.set(session.id, a);
+    const cfg = this.#o.config;
+    for (const cameraId of session.cameras) {
+      const cam = this.#o.cameras.get(cameraId);
+      let source: ReturnType<CameraRegistry['streamFor']>;
+      try {
+        source = this.#o.cameras.streamFor(cameraId);
+      } catch (err) {
+        this.#log.error({ session: session.id, camera: cameraId, err }, 'camera cannot be recorded');
+        continue;
+      }
+      const dir = join(this.#o.workDir, session.id, cameraId);
+      await mkdir(dir, { recursive: true });
+      const channel = new CameraChannel({
+        sessionId: session.id,
+        cameraId,
+        roomId: cam?.roomId ?? session.roomId,
+        source,
+        dir,
+        segmentSeconds: cfg.segmentSeconds,
+        staleDataS: cfg.staleDataS,
+        resumeAlertS: cfg.resumeAlertS,
+        recorder: this.#o.recorder,
+        probe: this.#o.probe,
+        interruptions: this.#o.interruptions,
+        log: this.#log,
+        onSegment: (seg) => this.#custody(a, cameraId, seg),
+        onChange: () =>
+          this.#o.bus.emit('hearing.changed', {
+            sessionId: session.id,
+            roomId: session.roomId,
+            state: a.session.state,
+          }),
+        now: this.#now,
+      });
+      a.channels.set(cameraId, channel);
+      channel.start();
+    }
+    this.#o.bus.emit('hearing.changed', {
+      sessionId: session.id,
+      roomId: session.roomId,
+      state: session.state,
+    });
+  }
+
+  async #stopChannels(a: Active): Promise<void> {
+    await Promise.allSettled([...a.channels.values()].map((c) => c.stop()));
+    // Last chance for segments whose custody failed earlier (they stay in the work dir otherwise).
+    for (const r of a.retry.splice(0)) await this.#store(a, r.cameraId, r.seg).catch(() => {});
+  }
+
+  /** Store a closed segment with the same custody as a recorder clip, then drop the scratch copy. */
+  async #custody(a: Active, cameraId: string, seg: ClosedSegment): Promise<void> {
+    for (const r of a.retry.splice(0)) {
+      await this.#store(a, r.cameraId, r.seg).catch(() => a.retry.push(r));
+    }
+    await this.#store(a, cameraId, seg).catch((err) => {
+      this.#log.error(
+        { err, session: a.session.id, camera: cameraId, path: seg.path },
+        'segment custody failed; kept for retry',
+      );
+      a.retry.push({ cameraId, seg });
+    });
+  }
+
+  async #store(a: Active, cameraId: string, seg: ClosedSegment): Promise<void> {
+    const s = a.session;
+    const seq = a.seq.get(cameraId) ?? 1;
+    const clipId = `${s.id}.${cameraId}.${String(seq).padStart(5, '0')}`;
+    const record = await this.#o.store.ingestFile(
+      seg.path,
+      {
+        clipId,
+        source: { kind: 'camera', id: cameraId },
+        sessionId: s.id,
+        caseNo: s.caseNo,
+        activity: s.activity,
+        start: seg.start,
+        end: Math.max(seg.end, seg.start),
+      },
+      { actor: s.startedBy },
+    );
+    a.seq.set(cameraId, seq + 1);
+    const row: SegmentRow = {
+      sessionId: s.id,
+      cameraId,
+      seq,
+      clipId,
+      sha256: record.sha256,
+      bytes: record.bytes,
+      start: record.start,
+      end: record.end,
+      durationS: seg.media?.durationS ?? null,
+      playable: seg.media !== null,
+      run: seg.run,
+    };
+    await this.#segments.put(`${s.id}!${cameraId}!${String(seq).padStart(6, '0')}`, row);
+    await unlink(seg.path).catch(() => {});
+    this.#o.bus.emit('hearing.segment', { sessionId: s.id, clipId, bytes: record.bytes });
+  }
+
+  /** Segments a crash left in the work dir: stored before anything else (nothing is lost). */
+  async #recover(session: HearingSession): Promise<void> {
+    const base = join(this.#o.workDir, session.id);
+    let cams: string[];
+    try {
+      cams = await readdir(base);
+    } catch {
+      return;
+    }
+    const a: Active = { session, channels: new Map(), seq: new Map(), retry: [] };
+    for (const r of await this.segments(session.id)) {
+      a.seq.set(r.cameraId, Math.max(a.seq.get(r.cameraId) ?? 1, r.seq + 1));
+    }
+    for (const cameraId of cams) {
+      const dir = join(base, cameraId);
+      const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.mp4')).sort();
+      for (const f of files) {
+        const path = join(dir, f);
+        const st = await stat(path);
+        if (st.size === 0) {
+          await unlink(path).catch(() => {});
+          continue;
+        }
+        const media = await this.#o.probe.probe(path).catch(() => null);
+        const end = Math.round(st.mtimeMs);
+        const start = end - Math.round((media?.durationS ?? 0) * 1000);
+        const run = Number(/^r(\d+)-/.exec(f)?.[1] ?? 0);
+        await this.#store(a, cameraId, { path, run, index: 0, start, end, media, bytes: st.size }).catch(
+          (err) => this.#log.error({ err, path }, 'recovering a left-over segment failed; kept'),
+        );
+      }
+    }
+    if (session.state === 'stopped') await rm(base, { recursive: true, force: true }).catch(() => {});
+  }
+
+  async #summary(session: HearingSession, windowEnd: number): Promise<HearingSummary> {
+    const rows = await this.segments(session.id);
+    const interruptions = await this.#o.interruptions
+      .list({ sessionId: session.id, limit: 1000 })
+      .catch(() => []);
+    const window = { start: session.startedAt, end: Math.max(windowEnd, session.startedAt) };
+    const cameras: CameraSummary[] = session.cameras.map((cameraId) => {
+      const mine = rows.filter((r) => r.cameraId === cameraId);
+      const cov = coverageOf(window, mine, MIN_LISTED_GAP_MS);
+      const gaps: HearingGap[] = cov.gaps.map((g) => {
+        const hit = interruptions.find(
+          (i) => i.device === cameraId && i.start < g.end && (i.end ?? Number.POSITIVE_INFINITY) > g.start,
+        );
+        return {
+          start: g.start,
+          end: g.end,
+          durationMs: g.end - g.start,
+          interruptionId: hit?.id ?? null,
+          cause: hit?.cause ?? null,
+        };
+      });
+      const last = mine[mine.length - 1];
+      return {
+        cameraId,
+        recordedMs: cov.recordedMs,
+        coverage: cov.coverage,
+        segments: mine.length,
+        bytes: mine.reduce((s, r) => s + r.bytes, 0),
+        gaps,
+        lastSegmentPlayable: last ? last.playable : null,
+      };
+    });
+    const wallMs = window.end - window.start;
+    const recordedMs = cameras.reduce((s, c) => s + c.recordedMs, 0);
+    const denom = wallMs * Math.max(1, cameras.length);
+    return {
+      wallMs,
+      recordedMs,
+      coverage: denom === 0 ? 1 : Math.min(1, recordedMs / denom),
+      segments: rows.length,
+      bytes: rows.reduce((s, r) => s + r.bytes, 0),
+      cameras,
+    };
+  }
+
+  async #load(id: string): Promise<HearingSession> {
+    const s = await this.#sessions.get(id);
+    if (!s) throw new GatewayError('NOT_FOUND', `no hearing ${id}`);
+    return s;
+  }
+
+  async #persist(s: HearingSession): Promise<void> {
+    await this.#sessions.put(s.id, s);
+    this.#o.bus.emit('hearing.changed', { sessionId: s.id, roomId: s.roomId, state: s.state });
+  }
+}
