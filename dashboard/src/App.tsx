@@ -25,7 +25,7 @@ export function App() {
       locale={lang === 'en' ? enUS : zhCN}
       theme={{ token: { colorPrimary: '#1f4e9c', borderRadius: 6 } }}
     >
-      <AntApp>
+      <AntApp style={{ height: '100%' }}>
         <AuthGate />
       </AntApp>
     </ConfigProvider>

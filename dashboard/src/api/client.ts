@@ -15,8 +15,13 @@ import type {
   InterruptionStatus,
   LoginResponse,
   MaintenanceEntry,
+  MaintenanceKindValue,
   Officer,
+  PublicRecorder,
   PublicUser,
+  RecorderDetail,
+  RecorderHealth,
+  RecorderListItem,
   RecorderView,
   RoomView,
   StoredAlert,
@@ -68,6 +73,34 @@ function qs(params: Record<string, string | number | undefined | null>): string 
 }
 
 const enc = encodeURIComponent;
+const msOrNull = (s: number | null | undefined) => (s === null || s === undefined ? null : s * 1000);
+
+export function toRecorderView(r: RecorderListItem, officer: Officer | null = null): RecorderView {
+  const h = r.health;
+  const tel = h?.telemetry ?? null;
+  return {
+    serial: r.serial,
+    model: r.model,
+    unit: r.unit,
+    custodian: r.custodian,
+    online: h?.online ?? false,
+    state: tel?.state ?? null,
+    lastSeen: h?.lastSeen ?? null,
+    batteryPct: tel?.battery.pct ?? null,
+    charging: tel?.battery.charging ?? false,
+    batteryLeftMs: msOrNull(h?.forecast.batteryS),
+    storageFreeBytes: tel?.storage.freeBytes ?? null,
+    storageTotalBytes: tel?.storage.totalBytes ?? null,
+    storageLeftMs: msOrNull(h?.forecast.storageS),
+    clockOffsetMs: h?.clockOffsetMs ?? null,
+    firmware: h?.firmware ?? tel?.firmware ?? null,
+    firmwareOutdated: h?.firmwareOutdated ?? false,
+    officer,
+    faults: Object.entries(h?.faults ?? {}).map(([code, f]) => ({ code, message: f.message })),
+    conditions: [...(h?.conditions ?? [])],
+    rejectedPayloads: r.rejected.payloads + r.rejected.acl,
+  };
+}
 
 export const api = {
   // --- session (gateway/api/server.ts) ---
@@ -77,13 +110,27 @@ export const api = {
   me: () => request<PublicUser>('GET', '/api/me'),
 
   // --- fleet, alerts, interruptions (#3) ---
-  recorders: () => request<RecorderView[]>('GET', '/api/recorders'),
-  recorder: (serial: string) => request<RecorderView>('GET', `/api/recorders/${enc(serial)}`),
-  recorderHistory: (serial: string, hours: number) =>
-    request<HistoryPoint[]>('GET', `/api/recorders/${enc(serial)}/history${qs({ hours })}`),
+  recorders: async () =>
+    (await request<RecorderListItem[]>('GET', '/api/recorders')).map((r) => toRecorderView(r)),
+  recorder: async (serial: string, hours: number): Promise<RecorderDetail> => {
+    const d = await request<{
+      recorder: PublicRecorder;
+      health: RecorderHealth | null;
+      rejected: { payloads: number; acl: number };
+      history: HistoryPoint[];
+      maintenance: MaintenanceEntry[];
+      interruptions: Interruption[];
+    }>('GET', `/api/recorders/${enc(serial)}${qs({ hours })}`);
+    return {
+      view: toRecorderView({ ...d.recorder, health: d.health, rejected: d.rejected }),
+      history: d.history,
+      maintenance: d.maintenance,
+      interruptions: d.interruptions,
+    };
+  },
   maintenance: (serial: string) =>
     request<MaintenanceEntry[]>('GET', `/api/recorders/${enc(serial)}/maintenance`),
-  addMaintenance: (serial: string, entry: { kind: string; note: string }) =>
+  addMaintenance: (serial: string, entry: { kind: MaintenanceKindValue; text: string }) =>
     request<MaintenanceEntry>('POST', `/api/recorders/${enc(serial)}/maintenance`, entry),
   alerts: () => request<StoredAlert[]>('GET', `/api/alerts${qs({ active: 'true' })}`),
   interruptions: (status?: InterruptionStatus) =>

@@ -8,6 +8,9 @@ import type { StoredAlert } from '../../../gateway/alerts/service.js';
 import type { Role } from '../../../gateway/api/roles.js';
 import type { PublicUser } from '../../../gateway/api/users.js';
 import type { Alert, AlertSeverity } from '../../../gateway/events.js';
+import type { HistoryPoint as HealthHistoryPoint, RecorderHealth } from '../../../gateway/fleet/health.js';
+import type { MaintenanceEntry, MaintenanceKind } from '../../../gateway/fleet/maintenance.js';
+import type { PublicRecorder } from '../../../gateway/fleet/registry.js';
 import type { InterruptionRecord, InterruptionStatus } from '../../../gateway/interruptions/record.js';
 import type { Activity, Officer, RecorderState, StopCause } from '../../../protocol/common.js';
 
@@ -16,8 +19,11 @@ export type {
   Alert,
   AlertSeverity,
   InterruptionStatus,
+  MaintenanceEntry,
   Officer,
+  PublicRecorder,
   PublicUser,
+  RecorderHealth,
   RecorderState,
   Role,
   StopCause,
@@ -33,10 +39,18 @@ export interface LoginResponse {
   expiresAt: string;
 }
 
-/** One row of the fleet table (R21). */
+/** GET /api/recorders item: registry entry + live health (gateway/api/routes/recorders.ts). */
+export type RecorderListItem = PublicRecorder & {
+  health: RecorderHealth | null;
+  rejected: { payloads: number; acl: number };
+};
+
+/** One row of the fleet table (R21), flattened from RecorderListItem by the client. */
 export interface RecorderView {
   serial: string;
   model?: string;
+  unit?: string;
+  custodian?: string;
   online: boolean;
   state: RecorderState | null;
   lastSeen: string | null;
@@ -49,22 +63,24 @@ export interface RecorderView {
   storageLeftMs: number | null;
   clockOffsetMs: number | null;
   firmware: string | null;
+  firmwareOutdated: boolean;
   officer: Officer | null;
-  faults: string[];
+  /** Device faults (code -> message). */
+  faults: { code: string; message: string }[];
+  /** Health rules holding now (battery-low, recorder-offline...). */
+  conditions: string[];
+  rejectedPayloads: number;
 }
 
-export interface HistoryPoint {
-  at: string;
-  batteryPct: number | null;
-  storageFreeBytes: number | null;
-}
+export type HistoryPoint = HealthHistoryPoint;
+export type MaintenanceKindValue = (typeof MaintenanceKind.options)[number];
 
-export interface MaintenanceEntry {
-  id: string;
-  at: string;
-  kind: string;
-  note: string;
-  by: string;
+/** GET /api/recorders/:serial?hours= */
+export interface RecorderDetail {
+  view: RecorderView;
+  history: HistoryPoint[];
+  maintenance: MaintenanceEntry[];
+  interruptions: InterruptionRecord[];
 }
 
 /** A dock slot (a serial port) and the recorder in it, with the readiness forecast for the shift. */

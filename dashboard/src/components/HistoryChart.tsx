@@ -10,7 +10,7 @@ import ReactEChartsCoreModule from 'echarts-for-react/esm/core.js';
 import type { HistoryPoint } from '../api/types.js';
 import { useI18n } from '../i18n/index.js';
 import { esmDefault } from '../interop.js';
-import { epochMs, fmtTime } from '../time.js';
+import { fmtTime } from '../time.js';
 
 const ReactEChartsCore = esmDefault(ReactEChartsCoreModule);
 
@@ -42,17 +42,14 @@ export default function HistoryChart({ points }: { points: HistoryPoint[] }) {
         name: battery,
         type: 'line',
         showSymbol: false,
-        data: points.map((p) => [epochMs(p.at), p.batteryPct]),
+        data: points.map((p) => [p.t, p.batteryPct]),
       },
       {
         name: storage,
         type: 'line',
         yAxisIndex: 1,
         showSymbol: false,
-        data: points.map((p) => [
-          epochMs(p.at),
-          p.storageFreeBytes === null ? null : +(p.storageFreeBytes / 1024 ** 3).toFixed(2),
-        ]),
+        data: points.map((p) => [p.t, +(p.freeBytes / 1024 ** 3).toFixed(2)]),
       },
     ],
   };

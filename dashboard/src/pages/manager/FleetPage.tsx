@@ -6,6 +6,7 @@ import { useMemo, useState } from 'react';
 import { api } from '../../api/client.js';
 import type { RecorderState, RecorderView } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
+import { ProblemTags } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
 import { Link } from '../../router.js';
 import { epochMs, fmtBytes, fmtDuration, fmtTime } from '../../time.js';
@@ -144,7 +145,8 @@ export default function FleetPage() {
       title: t('fleet.firmware'),
       dataIndex: 'firmware',
       sorter: (a, b) => (a.firmware ?? '').localeCompare(b.firmware ?? '', undefined, { numeric: true }),
-      render: (v: string | null) => v ?? '—',
+      render: (v: string | null, r) =>
+        v ? <Typography.Text type={r.firmwareOutdated ? 'warning' : undefined}>{v}</Typography.Text> : '—',
     },
     {
       title: t('fleet.lastSeen'),
@@ -170,15 +172,8 @@ export default function FleetPage() {
     {
       title: t('fleet.faults'),
       key: 'faults',
-      sorter: byNum((r) => r.faults.length),
-      render: (_, r) =>
-        r.faults.length
-          ? r.faults.map((f) => (
-              <Tag color="red" key={f}>
-                {te('rule', f)}
-              </Tag>
-            ))
-          : '—',
+      sorter: byNum((r) => r.faults.length * 100 + r.conditions.length),
+      render: (_, r) => <ProblemTags r={r} />,
     },
   ];
 

@@ -17,49 +17,53 @@ import {
 } from 'antd';
 import { lazy, Suspense, useState } from 'react';
 import { api } from '../../api/client.js';
-import type { MaintenanceEntry } from '../../api/types.js';
+import type { MaintenanceEntry, MaintenanceKindValue } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
+import { OfficerLabel, ProblemTags } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
 import { fmtBytes, fmtDuration, fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
 
 const HistoryChart = lazy(() => import('../../components/HistoryChart.js'));
-const KINDS = ['inspection', 'repair', 'battery', 'firmware', 'other'] as const;
+const KINDS: MaintenanceKindValue[] = [
+  'inspection',
+  'repair',
+  'battery-replaced',
+  'firmware-update',
+  'cleaning',
+  'issued',
+  'returned',
+  'retired',
+  'other',
+];
 
 export default function RecorderPage({ serial }: { serial: string }) {
   const { t, te } = useI18n();
   const { message } = App.useApp();
   const [hours, setHours] = useState(24);
-  const isMe = (p: object) => 'serial' in p && p.serial === serial;
-  const rec = useApi(() => api.recorder(serial), [serial], {
+  const q = useApi(() => api.recorder(serial, hours), [serial, hours], {
     refetchOn: ['recorder.health', 'recorder.online', 'pairing.changed'],
-    filter: isMe,
-    debounceMs: 1000,
+    filter: (p) => 'serial' in p && p.serial === serial,
+    debounceMs: 3000,
   });
-  const hist = useApi(() => api.recorderHistory(serial, hours), [serial, hours], {
-    refetchOn: ['recorder.health'],
-    filter: isMe,
-    debounceMs: 10_000,
-  });
-  const maint = useApi(() => api.maintenance(serial), [serial]);
-  const [form] = Form.useForm<{ kind: string; note: string }>();
+  const [form] = Form.useForm<{ kind: MaintenanceKindValue; text: string }>();
   const [saving, setSaving] = useState(false);
-  const add = async (v: { kind: string; note: string }) => {
+  const add = async (v: { kind: MaintenanceKindValue; text: string }) => {
     setSaving(true);
     try {
-      const e = await api.addMaintenance(serial, v);
-      maint.mutate((prev) => [e, ...(prev ?? [])]);
+      await api.addMaintenance(serial, { kind: v.kind, text: v.text.trim() });
       form.resetFields();
       message.success(t('common.saved'));
-      maint.reload();
+      q.reload();
     } catch (err) {
       message.error(t('common.error', { msg: (err as Error).message }));
     } finally {
       setSaving(false);
     }
   };
-  const r = rec.data;
+  const r = q.data?.view;
+  const history = q.data?.history ?? [];
   return (
     <Space direction="vertical" style={{ width: '100%' }} size={16}>
       <Card
@@ -75,7 +79,7 @@ export default function RecorderPage({ serial }: { serial: string }) {
           </Space>
         }
       >
-        <ApiErrorView error={rec.error} api={`GET /api/recorders/${serial}`} />
+        <ApiErrorView error={q.error} api={`GET /api/recorders/${serial}`} />
         {r && (
           <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} bordered>
             <Descriptions.Item label={t('fleet.status')}>
@@ -99,17 +103,14 @@ export default function RecorderPage({ serial }: { serial: string }) {
             </Descriptions.Item>
             <Descriptions.Item label={t('fleet.firmware')}>{r.firmware ?? '—'}</Descriptions.Item>
             <Descriptions.Item label={t('fleet.lastSeen')}>{fmtTime(r.lastSeen)}</Descriptions.Item>
+            <Descriptions.Item label={t('recorder.model')}>{r.model ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('recorder.unit')}>{r.unit ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('recorder.custodian')}>{r.custodian ?? '—'}</Descriptions.Item>
             <Descriptions.Item label={t('fleet.holder')}>
-              {r.officer ? `${r.officer.name}（${r.officer.certNo}）` : '—'}
+              <OfficerLabel officer={r.officer} />
             </Descriptions.Item>
             <Descriptions.Item label={t('fleet.faults')} span={3}>
-              {r.faults.length
-                ? r.faults.map((f) => (
-                    <Tag color="red" key={f}>
-                      {te('rule', f)}
-                    </Tag>
-                  ))
-                : '—'}
+              <ProblemTags r={r} />
             </Descriptions.Item>
           </Descriptions>
         )}
@@ -124,17 +125,15 @@ export default function RecorderPage({ serial }: { serial: string }) {
           />
         }
       >
-        <ApiErrorView error={hist.error} api={`GET /api/recorders/${serial}/history`} />
-        {hist.data && hist.data.length > 0 ? (
+        {history.length > 0 ? (
           <Suspense fallback={<Spin />}>
-            <HistoryChart points={hist.data} />
+            <HistoryChart points={history} />
           </Suspense>
         ) : (
-          !hist.error && <Empty description={hist.loading ? t('common.loading') : t('recorder.noHistory')} />
+          <Empty description={q.loading ? t('common.loading') : t('recorder.noHistory')} />
         )}
       </Card>
       <Card title={t('recorder.maintenance')}>
-        <ApiErrorView error={maint.error} api={`GET /api/recorders/${serial}/maintenance`} />
         <Form
           form={form}
           layout="inline"
@@ -145,13 +144,17 @@ export default function RecorderPage({ serial }: { serial: string }) {
           <Form.Item name="kind" label={t('recorder.maintenance.kind')}>
             <Select
               style={{ width: 140 }}
-              options={KINDS.map((k) => ({ value: k, label: t(`recorder.maintenance.kind.${k}`) }))}
+              options={KINDS.map((k) => ({ value: k, label: te('recorder.maintenance.kind', k) }))}
             />
           </Form.Item>
           <Form.Item
-            name="note"
+            name="text"
             rules={[
-              { required: true, message: t('login.required', { field: t('recorder.maintenance.note') }) },
+              {
+                required: true,
+                max: 2000,
+                message: t('login.required', { field: t('recorder.maintenance.note') }),
+              },
             ]}
             style={{ flex: 1, minWidth: 220 }}
           >
@@ -164,13 +167,13 @@ export default function RecorderPage({ serial }: { serial: string }) {
         <Table<MaintenanceEntry>
           rowKey="id"
           size="small"
-          dataSource={maint.data ?? []}
+          dataSource={q.data?.maintenance ?? []}
           pagination={{ pageSize: 10, hideOnSinglePage: true }}
           columns={[
             {
               title: t('recorder.maintenance.at'),
               dataIndex: 'at',
-              render: (v: string) => fmtTime(v),
+              render: (v: number) => fmtTime(v),
               width: 180,
             },
             {
@@ -179,7 +182,7 @@ export default function RecorderPage({ serial }: { serial: string }) {
               render: (v: string) => te('recorder.maintenance.kind', v),
               width: 120,
             },
-            { title: t('recorder.maintenance.note'), dataIndex: 'note' },
+            { title: t('recorder.maintenance.note'), dataIndex: 'text' },
             { title: t('recorder.maintenance.by'), dataIndex: 'by', width: 140 },
           ]}
         />
