@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { AlertService } from '../../gateway/alerts/service.js';
 import { InterruptionConfig } from '../../gateway/config.js';
 import { type Db, openDb } from '../../gateway/db.js';
@@ -25,7 +26,7 @@ let alerts: AlertService;
 let svc: InterruptionService;
 let events: [string, unknown][];
 
-async function boot(cfg: Partial<InterruptionConfig> = {}) {
+async function boot(cfg: Partial<z.input<typeof InterruptionConfig>> = {}) {
   db = await openDb(join(dir, 'db'));
   bus = new EventBus(silentLogger);
   events = [];
