@@ -80,12 +80,15 @@ export class DiscoveryResponder {
     await this.multicast(helloMessage(this.opts.describe(), this.nextSeq()));
   }
 
-  async stop(): Promise<void> {
+  /** Closes the sockets, after a Bye unless `bye` is false. */
+  async stop(bye = true): Promise<void> {
     if (!this.tx || !this.rx) return;
-    try {
-      await this.multicast(byeMessage(this.opts.describe(), this.nextSeq()));
-    } catch (err) {
-      this.log.warn({ err }, 'discovery: Bye not sent');
+    if (bye) {
+      try {
+        await this.multicast(byeMessage(this.opts.describe(), this.nextSeq()));
+      } catch (err) {
+        this.log.warn({ err }, 'discovery: Bye not sent');
+      }
     }
     const rx = this.rx;
     const tx = this.tx;

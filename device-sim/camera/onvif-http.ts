@@ -43,7 +43,8 @@ export interface OnvifHttpServerOptions {
   maxBodyBytes?: number;
   /** HTTP auth for the snapshot URL. */
   snapshotAuth: HttpAuth;
-  snapshot: () => Buffer | undefined;
+  /** The latest JPEG; may wait briefly for the first one. */
+  snapshot: () => Promise<Buffer | undefined>;
   logger?: Logger;
 }
 
@@ -200,18 +201,26 @@ export class OnvifHttpServer {
       this.plain(res, 401, 'Unauthorized');
       return;
     }
-    const jpeg = this.opts.snapshot();
-    if (!jpeg) {
-      res.setHeader('Retry-After', '1');
-      this.plain(res, 503, 'No picture yet');
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': 'image/jpeg',
-      'Content-Length': jpeg.length,
-      'Cache-Control': 'no-store',
-    });
-    res.end(req.method === 'HEAD' ? undefined : jpeg);
+    this.opts.snapshot().then(
+      (jpeg) => {
+        if (res.destroyed) return;
+        if (!jpeg) {
+          res.setHeader('Retry-After', '1');
+          this.plain(res, 503, 'No picture yet');
+          return;
+        }
+        res.writeHead(200, {
+          'Content-Type': 'image/jpeg',
+          'Content-Length': jpeg.length,
+          'Cache-Control': 'no-store',
+        });
+        res.end(req.method === 'HEAD' ? undefined : jpeg);
+      },
+      (err) => {
+        this.log.error({ err }, 'onvif http: snapshot failed');
+        this.plain(res, 500, 'Snapshot failed');
+      },
+    );
   }
 
   private send(res: ServerResponse, status: number, xml: string, close = false): void {

@@ -81,7 +81,8 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
   private readonly rtspAuthn: HttpAuth;
   private http: OnvifHttpServer | undefined;
   private rtsp: RtspServer | undefined;
-  private discovery: DiscoveryResponder | undefined;
+  /** One responder for the camera's life, so AppSequence InstanceId grows across reboots. */
+  private readonly discovery: DiscoveryResponder | undefined;
   private ports = { http: 0, rtsp: 0 };
   private running = false;
   private metadataVersion = 1;
@@ -124,6 +125,14 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
     this.snapshotAuth = new HttpAuth({ ...authOpts, schemes: 'digest+basic' });
     this.rtspAuthn = new HttpAuth({ ...authOpts, schemes: o.rtspAuth as AuthSchemes });
     this.faults = new CameraFaults(this);
+    this.discovery = o.discovery
+      ? new DiscoveryResponder({
+          address: o.address,
+          interfaces: o.discoveryInterfaces,
+          describe: () => this.describeTarget(),
+          logger: this.log,
+        })
+      : undefined;
   }
 
   /** The camera's clock, ms since the epoch. */
@@ -177,6 +186,21 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
     return { playing: this.rtsp?.playingSessions ?? 0, ...(this.rtsp?.stats ?? {}) };
   }
 
+  /** The newest JPEG from the encoder (about one a second); waits up to 3 s for the first. */
+  snapshot(waitMs = 3000): Promise<Buffer | undefined> {
+    const have = this.source.latestJpeg;
+    if (have) return Promise.resolve(have);
+    return new Promise((resolve) => {
+      const done = (img: Buffer | undefined) => {
+        clearTimeout(timer);
+        this.source.off('jpeg', done);
+        resolve(img);
+      };
+      const timer = setTimeout(() => done(undefined), waitMs);
+      this.source.on('jpeg', done);
+    });
+  }
+
   /** Discovery scopes (ONVIF Core §7.3.2.2). */
   scopes(): string[] {
     const seg = (s: string) => encodeURIComponent(s.replace(/\s+/g, '_'));
@@ -228,7 +252,7 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
       maxTokenSkewMs: o.maxTokenSkewMs,
       maxBodyBytes: o.maxBodyBytes,
       snapshotAuth: this.snapshotAuth,
-      snapshot: () => this.source.latestJpeg,
+      snapshot: () => this.snapshot(),
       logger: this.log,
     });
     try {
@@ -238,26 +262,15 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
       throw err;
     }
     this.http = http;
-    if (o.discovery) {
-      const discovery = new DiscoveryResponder({
-        address: o.address,
-        interfaces: o.discoveryInterfaces,
-        describe: () => this.describeTarget(),
-        logger: this.log,
-      });
-      await discovery.start();
-      this.discovery = discovery;
+    if (this.discovery) {
+      this.discovery.muted = false;
+      await this.discovery.start();
     }
   }
 
   /** @internal network side down; `bye` sends WS-Discovery Bye first. */
   async takeDown(bye: boolean): Promise<void> {
-    const d = this.discovery;
-    this.discovery = undefined;
-    if (d) {
-      if (!bye) d.muted = true;
-      await d.stop();
-    }
+    await this.discovery?.stop(bye);
     await Promise.all([this.http?.stop(), this.rtsp?.stop()]);
     this.http = undefined;
     this.rtsp = undefined;
