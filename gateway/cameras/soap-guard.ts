@@ -218,7 +218,7 @@ export interface ExpectedResponse {
 export function checkSoapAnswer(text: string, status: number, host: string, expect?: ExpectedResponse): void {
   const top = children(parseResolved(text, host));
   const env = top.find((c) => c.local === 'Envelope');
-  if (!env || top.length !== 1) throw bad(host, 'answer is not a SOAP envelope');
+  if (!env || top.length !== 1) throw bad(host, `answer is not a SOAP envelope (HTTP ${status})`);
   if (env.ns !== SOAP12_NS) throw bad(host, `envelope namespace is ${env.ns ?? 'missing'}, not SOAP 1.2`);
   const body = find(env.el, SOAP12_NS, 'Body');
   if (!body) throw bad(host, 'SOAP envelope without Body');

@@ -104,6 +104,7 @@ export class HearingService implements Service {
 
   async start(): Promise<void> {
     await mkdir(this.#o.workDir, { recursive: true });
+    await this.#o.recorder.warm?.();
     for await (const raw of this.#sessions.values()) {
       const s = HearingSession.safeParse(raw);
       if (!s.success) continue;

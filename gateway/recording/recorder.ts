@@ -27,6 +27,8 @@ export interface RecorderRun {
 
 export interface StreamRecorder {
   start(argv: FfmpegArgv, hooks: RunHooks): RecorderRun;
+  /** Optional one-time preparation (e.g. capability checks) so the first start is fast. */
+  warm?(): Promise<void>;
 }
 
 export interface MediaInfo {

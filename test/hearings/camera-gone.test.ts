@@ -1,0 +1,50 @@
+/**
+ * The camera disappears during a hearing and does not come back: the interruption stays open and
+ * the principal is alerted (R19); stopping the session ends the interruption as not resumed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HearingRig, startHearingRig, waitFor } from './rig.js';
+
+describe('camera gone during a hearing', () => {
+  let rig: HearingRig;
+  beforeAll(async () => {
+    rig = await startHearingRig(1, { firstOctet: 51, cameras: { resumeAlertS: 2 } });
+  });
+  afterAll(() => rig?.stop());
+
+  it('alerts the principal when recording cannot resume, and ends the record at stop', async () => {
+    const started = await rig.staff.post('/api/hearings', { roomId: 'R1', caseNo: 'GONE-1' });
+    const id = started.body.id as string;
+    await waitFor(
+      async () => (await rig.staff.get(`/api/hearings/${id}`)).body.live.segments >= 1 || undefined,
+      'first segment',
+    );
+
+    await rig.fleet.cameras[0]!.stop();
+    const alert = await waitFor(async () => {
+      const r = await rig.principal.get('/api/alerts?active=true');
+      return (r.body as { rule: string; details?: { sessionId?: string } }[]).find(
+        (a) => a.rule === 'interruption-unresumed' && a.details?.sessionId === id,
+      );
+    }, 'principal alert');
+    expect(alert).toMatchObject({ severity: 'critical', details: { source: 'camera', device: 'cam1' } });
+    expect((alert as unknown as { notify: string[] }).notify).toContain('principal');
+
+    const irs = (await rig.principal.get(`/api/interruptions?sessionId=${id}`)).body;
+    expect(irs).toHaveLength(1);
+    expect(irs[0].cause).toBe('contact-lost');
+    expect(irs[0].end).toBeNull();
+    const live = await rig.staff.get(`/api/hearings/${id}`);
+    expect(live.body.live.cameras[0].state).toBe('stalled');
+    expect(live.body.live.cameras[0].runs).toBeGreaterThan(1);
+
+    const stopped = await rig.staff.post(`/api/hearings/${id}/stop`);
+    expect(stopped.status).toBe(200);
+    const after = (await rig.principal.get(`/api/interruptions/${irs[0].id}`)).body;
+    expect(after.end).not.toBeNull();
+    expect(after.resumed).toBe(false);
+    const gap = stopped.body.summary.cameras[0].gaps.at(-1);
+    expect(gap.interruptionId).toBe(irs[0].id);
+    expect(gap.end).toBe(stopped.body.stoppedAt);
+  });
+});

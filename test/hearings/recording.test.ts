@@ -1,0 +1,121 @@
+/**
+ * Start a hearing -> segments appear, hashed, in the store, indexed with the session, in the audit
+ * log; stop -> the last segment is finalised and plays (ffprobe on the stored blob).
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HearingRig, startHearingRig, waitFor } from './rig.js';
+
+const run = promisify(execFile);
+
+describe('hearing recording', () => {
+  let rig: HearingRig;
+  let sessionId = '';
+  beforeAll(async () => {
+    rig = await startHearingRig(1, { firstOctet: 31 });
+  });
+  afterAll(() => rig?.stop());
+
+  it('only hearing staff may start; the room must exist', async () => {
+    expect((await rig.manager.post('/api/hearings', { roomId: 'R1', caseNo: 'X-1' })).status).toBe(403);
+    const r = await rig.staff.post('/api/hearings', { roomId: 'nope', caseNo: 'X-1' });
+    expect(r.status).toBe(404);
+  });
+
+  it('starts recording a room; a second start in the same room is refused', async () => {
+    const r = await rig.staff.post('/api/hearings', {
+      roomId: 'R1',
+      caseNo: '桂广罚〔2026〕7号',
+      activity: 'hearing',
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.state).toBe('recording');
+    expect(r.body.cameras).toEqual(['cam1']);
+    expect(r.body.startedBy).toBe(rig.staff.username);
+    sessionId = r.body.id;
+    const again = await rig.staff.post('/api/hearings', { roomId: 'R1', caseNo: 'Y' });
+    expect(again.status).toBe(409);
+    const rooms = await rig.staff.get('/api/rooms');
+    expect(rooms.body[0].activeSession.id).toBe(sessionId);
+  });
+
+  it('closed segments are hashed, stored, indexed with the session and in the audit log', async () => {
+    const live = await waitFor(async () => {
+      const r = await rig.staff.get(`/api/hearings/${sessionId}`);
+      return r.body.live.segments >= 2 ? r.body : undefined;
+    }, 'two segments');
+    expect(live.live.cameras[0].state).toBe('recording');
+    expect(live.live.bytes).toBeGreaterThan(0);
+
+    const store = rig.gw.app.store;
+    const clips = await store.index.listBySession(sessionId);
+    expect(clips.length).toBeGreaterThanOrEqual(2);
+    for (const clip of clips) {
+      expect(clip.state).toBe('verified');
+      expect(clip.source).toEqual({ kind: 'camera', id: 'cam1' });
+      expect(clip.caseNo).toBe('桂广罚〔2026〕7号');
+      expect(clip.activity).toBe('hearing');
+      expect(clip.end).toBeGreaterThan(clip.start);
+      const bytes = await readFile(store.layout.abs(clip.blob!));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(clip.sha256);
+      const audit = await store.audit.bySubject(`clip:${clip.clipId}`);
+      const ingest = audit.find((e) => e.type === 'ingest');
+      expect(ingest?.actor).toBe(rig.staff.username);
+      expect(ingest?.details.sessionId).toBe(sessionId);
+      expect(ingest?.details.sha256).toBe(clip.sha256);
+    }
+    // Consecutive segments of one ffmpeg run follow each other on the wall clock.
+    const segs = (await rig.staff.get(`/api/hearings/${sessionId}/segments`)).body as {
+      start: number;
+      end: number;
+      run: number;
+    }[];
+    for (let i = 1; i < segs.length; i++) {
+      if (segs[i]!.run === segs[i - 1]!.run)
+        expect(Math.abs(segs[i]!.start - segs[i - 1]!.end)).toBeLessThan(50);
+    }
+  });
+
+  it('stop finalises the last segment: stored, and it plays', async () => {
+    expect((await rig.principal.post(`/api/hearings/${sessionId}/stop`)).status).toBe(403);
+    const r = await rig.staff.post(`/api/hearings/${sessionId}/stop`);
+    expect(r.status).toBe(200);
+    expect(r.body.state).toBe('stopped');
+    expect(r.body.stoppedBy).toBe(rig.staff.username);
+    const cam = r.body.summary.cameras[0];
+    expect(cam.lastSegmentPlayable).toBe(true);
+    expect(cam.segments).toBe(r.body.summary.segments);
+    expect(r.body.summary.coverage).toBeGreaterThan(0);
+    expect(r.body.summary.coverage).toBeLessThanOrEqual(1);
+    expect(r.body.summary.coverage).toBeCloseTo(r.body.summary.recordedMs / r.body.summary.wallMs, 6);
+
+    const clips = await rig.gw.app.store.index.listBySession(sessionId);
+    const last = clips.sort((a, b) => a.start - b.start).at(-1)!;
+    const probe = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_name:format=duration',
+      '-of',
+      'json',
+      rig.gw.app.store.layout.abs(last.blob!),
+    ]);
+    const info = JSON.parse(probe.stdout) as {
+      streams: { codec_name: string }[];
+      format: { duration: string };
+    };
+    expect(info.streams[0]?.codec_name).toBe('h264');
+    expect(Number(info.format.duration)).toBeGreaterThan(0);
+    // No scratch copies are left behind once everything is in the store.
+    const scratch = join(rig.gw.dataDir, 'recording', sessionId, 'cam1');
+    expect((await readdir(scratch)).filter((f) => f.endsWith('.mp4'))).toEqual([]);
+    const again = await rig.staff.post(`/api/hearings/${sessionId}/stop`);
+    expect(again.status).toBe(409);
+    const list = await rig.principal.get('/api/hearings?state=stopped');
+    expect(list.body.map((s: { id: string }) => s.id)).toContain(sessionId);
+  });
+});

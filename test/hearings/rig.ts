@@ -1,0 +1,83 @@
+/**
+ * The real gateway recording simulated hearing-room cameras: one room per camera, short segments
+ * and thresholds so tests stay fast.
+ */
+import { type CameraFleet, startCameras } from '../../device-sim/camera/index.js';
+import type { GatewayConfigInput } from '../../gateway/config.js';
+import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
+
+export interface HearingRig {
+  fleet: CameraFleet;
+  gw: TestGateway;
+  staff: ApiClient;
+  manager: ApiClient;
+  principal: ApiClient;
+  /** Room id of camera i (R1, R2, ...); camera ids are cam1, cam2, ... */
+  room(i: number): string;
+  stop(): Promise<void>;
+}
+
+export const PASSWORD = 'Hear1ng-pw';
+
+export async function startHearingRig(
+  n: number,
+  opts: { firstOctet: number; cameras?: GatewayConfigInput['cameras'] },
+): Promise<HearingRig> {
+  const fleet = await startCameras(n, {
+    firstOctet: opts.firstOctet,
+    common: { user: 'admin', password: PASSWORD },
+  });
+  let gw: TestGateway | undefined;
+  try {
+    gw = await startGateway({
+      cameras: {
+        rooms: fleet.cameras.map((_, i) => ({ id: `R${i + 1}`, name: `Hearing Room ${i + 1}` })),
+        segmentSeconds: 2,
+        staleDataS: 1.5,
+        resumeAlertS: 3,
+        healthPollS: 600,
+        ...opts.cameras,
+      },
+    });
+    for (const [i, cam] of fleet.cameras.entries()) {
+      await gw.app.cameras.add(
+        { id: `cam${i + 1}`, xaddr: cam.xaddr, user: 'admin', password: PASSWORD, roomId: `R${i + 1}` },
+        'test',
+      );
+    }
+    const g = gw;
+    return {
+      fleet,
+      gw: g,
+      staff: await g.as('hearing-staff'),
+      manager: await g.as('equipment-manager'),
+      principal: await g.as('principal'),
+      room: (i) => `R${i + 1}`,
+      async stop() {
+        await g.stop();
+        await fleet.stop();
+      },
+    };
+  } catch (err) {
+    await gw?.stop();
+    await fleet.stop();
+    throw err;
+  }
+}
+
+/** Polls until `fn` returns a value other than undefined/false (the timeout only guards a hang). */
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
