@@ -61,12 +61,12 @@ function hostile(mode: Mode, res: ServerResponse): void {
   };
   switch (mode) {
     case 'malformed':
-      return send(
+      return void send(
         200,
         envelope('<tds:GetCapabilitiesResponse><tds:Capabilities>').replace('</env:Body>', ''),
       );
     case 'soap11-namespace':
-      return send(
+      return void send(
         200,
         envelope(
           `<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Media><tt:XAddr>http://127.0.0.1:1/m</tt:XAddr></tt:Media></tds:Capabilities></tds:GetCapabilitiesResponse>`,
@@ -87,16 +87,16 @@ function hostile(mode: Mode, res: ServerResponse): void {
         res.end('</env:Body></env:Envelope>');
       };
       res.on('error', () => {});
-      return pump();
+      return void pump();
     }
     case 'huge-declared':
       res.writeHead(200, { 'content-type': 'application/soap+xml', 'content-length': 500 * 1024 * 1024 });
       res.on('error', () => {});
       return void res.write('<env:Envelope');
     case 'billion-laughs':
-      return send(200, LAUGHS);
+      return void send(200, LAUGHS);
     case 'external-entity':
-      return send(
+      return void send(
         200,
         `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>` +
           envelope('<tds:GetCapabilitiesResponse>&xxe;</tds:GetCapabilitiesResponse>').replace(
@@ -113,21 +113,21 @@ function hostile(mode: Mode, res: ServerResponse): void {
       return;
     }
     case 'wrong-element':
-      return send(
+      return void send(
         200,
         envelope(
           '<tds:GetDeviceInformationResponse><tds:Model>x</tds:Model></tds:GetDeviceInformationResponse>',
         ),
       );
     case 'bad-values':
-      return send(
+      return void send(
         200,
         envelope(
           `<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Media><tt:XAddr>file:///etc/passwd</tt:XAddr></tt:Media></tds:Capabilities></tds:GetCapabilitiesResponse>`,
         ),
       );
     case 'not-utf8':
-      return send(
+      return void send(
         200,
         Buffer.concat([
           Buffer.from(envelope('<tds:GetCapabilitiesResponse>')),
@@ -135,14 +135,14 @@ function hostile(mode: Mode, res: ServerResponse): void {
         ]),
       );
     case 'deep-nesting':
-      return send(
+      return void send(
         200,
         envelope(
           `<tds:GetCapabilitiesResponse>${'<a>'.repeat(50_000)}${'</a>'.repeat(50_000)}</tds:GetCapabilitiesResponse>`,
         ),
       );
     case 'html-500':
-      return send(500, '<html><body>Internal Server Error</body></html>', 'text/html');
+      return void send(500, '<html><body>Internal Server Error</body></html>', 'text/html');
   }
 }
 
