@@ -25,7 +25,7 @@ export function App() {
       locale={lang === 'en' ? enUS : zhCN}
       theme={{ token: { colorPrimary: '#1f4e9c', borderRadius: 6 } }}
     >
-      <AntApp style={{ height: '100%' }}>
+      <AntApp style={{ height: '100%' }} notification={{ maxCount: 4 }}>
         <AuthGate />
       </AntApp>
     </ConfigProvider>

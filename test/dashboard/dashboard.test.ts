@@ -5,6 +5,7 @@
  */
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FleetHandle, startFleet } from '../../device-sim/scenario/fleet.js';
 import type { Role } from '../../gateway/api/roles.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { DESKTOP, launchChromium, login, loginFast, newPage, screenshot, waitLive } from './browser.js';
@@ -168,25 +169,128 @@ describe('dashboard in chromium against the real gateway', () => {
     }
   });
 
-  it.todo('alerts page lists alerts raised before it opened (needs GET /api/alerts)');
-  it.todo(
-    'battery alert from a simulated recorder over MQTT (needs gateway/fleet health rules wired in app.ts)',
-  );
-  it.todo(
-    'fleet table lists simulated recorders with battery, storage, forecasts (needs GET /api/recorders)',
-  );
-  it.todo(
-    'recorder page shows history charts and saves a maintenance entry (needs GET /api/recorders/:serial/history, GET/POST /api/recorders/:serial/maintenance)',
-  );
+  it('simulated recorders over MQTT: fleet table, live battery alert, recorder page with chart and maintenance', async () => {
+    // Two recorders registered the way an equipment manager does (credential issued, stored hashed).
+    const creds: Record<string, string> = {};
+    for (const serial of ['BC7001', 'BC7002']) {
+      creds[serial] = (await gw.app.field.registry.register({ serial, model: 'DSJ-V9' }, 'test')).credential;
+    }
+    const { context, page } = await newPage(browser, gw.url);
+    let fleet: FleetHandle | undefined;
+    try {
+      await loginFast(page, users['equipment-manager']!, PASSWORD, '/fleet');
+      await waitLive(page);
+      fleet = await startFleet({
+        brokerUrl: `mqtt://127.0.0.1:${gw.app.mqttPort}`,
+        recorders: [
+          {
+            serial: 'BC7001',
+            password: creds.BC7001,
+            profile: { battery: { initialPct: 18 }, telemetryIntervalS: 1 },
+          },
+          {
+            serial: 'BC7002',
+            password: creds.BC7002,
+            profile: { battery: { initialPct: 90 }, telemetryIntervalS: 1 },
+          },
+        ],
+        link: { reconnectMinMs: 50, reconnectMaxMs: 500 },
+        maxClipBytes: 4096,
+      });
+      // The fleet rule raises battery-low from BC7001's telemetry; the manager sees it pop up live.
+      const note = page.locator(
+        '[data-testid="alert-notification"][data-rule="battery-low"][data-subject="BC7001"]',
+      );
+      await note.waitFor();
+      // The table fills in from /api/recorders, refetched on live health events, without a reload.
+      await page.locator('[data-testid="battery-BC7002"]').waitFor();
+      await page.locator('[data-testid="condition-BC7001-battery-low"]').waitFor();
+      await textOf(page.getByTestId('fleet-count')).toContain('共 2 台');
+      await screenshot(page, 'manager-fleet-live');
+      // Filter: problems only leaves BC7001.
+      await page.getByTestId('fleet-problems').click();
+      await page.locator('[data-testid="battery-BC7002"]').waitFor({ state: 'detached' });
+      await page.locator('[data-testid="battery-BC7001"]').waitFor();
+      // Recorder page: chart of the history, a maintenance entry saved and listed.
+      await page.getByTestId('recorder-link-BC7001').click();
+      await page.waitForURL('**/recorders/BC7001');
+      await textOf(page.getByTestId('recorder-title')).toContain('BC7001');
+      await page.getByTestId('maintenance-note').fill('外壳检查，镜头清洁');
+      await page.getByTestId('maintenance-add').click();
+      await page.locator('td', { hasText: '外壳检查，镜头清洁' }).waitFor();
+      const saved = await gw.app.field.maintenance.list('BC7001');
+      expect(saved.map((m) => m.text)).toContain('外壳检查，镜头清洁');
+      await page.getByTestId('history-chart').locator('canvas').first().waitFor();
+      await screenshot(page, 'manager-recorder');
+    } finally {
+      await fleet?.stop();
+      await context.close();
+    }
+  });
+
   it.todo(
     'officer takes a docked recorder and it shows as assigned (needs GET /api/dock, POST /api/pairings)',
   );
   it.todo(
     'hearing staff start and stop a recording and see its segments (needs GET /api/rooms, POST /api/hearings, POST /api/hearings/:id/stop, GET /api/hearings/:id)',
   );
-  it.todo(
-    'interruption explanation flow (needs GET /api/interruptions, POST /api/interruptions/:id/explain, POST /api/interruptions/:id/close)',
-  );
+  it('interruption explanation (R19): explain in writing, review and close; new records appear live', async () => {
+    const officer = { id: 'O0301', name: '王磊', certNo: 'ZF320301' };
+    const now = Date.now();
+    const rec = await gw.app.interruptions.open({
+      source: 'recorder',
+      device: 'BC7301',
+      sessionId: 'S-7301-1',
+      cause: 'battery',
+      start: now - 20 * 60_000,
+      canContinue: true,
+      officer,
+    });
+    await gw.app.interruptions.end(rec.id, { at: now - 5 * 60_000, resumed: true });
+    const { context, page } = await newPage(browser, gw.url);
+    try {
+      await loginFast(page, users['legal-affairs']!, PASSWORD, '/interruptions');
+      await waitLive(page);
+      const row = page.locator('tr', { has: page.getByTestId(`explain-${rec.id}`) });
+      await textOf(row).toContain('电量耗尽');
+      await textOf(row).toContain('王磊');
+      await screenshot(page, 'legal-interruptions');
+      // A new one, opened while the page is shown, appears without a reload.
+      const live = await gw.app.interruptions.open({
+        source: 'camera',
+        device: 'cam-h1',
+        roomId: 'room-1',
+        sessionId: 'H-1',
+        cause: 'stream-lost',
+        start: Date.now(),
+      });
+      await textOf(page.locator('tr', { has: page.getByTestId(`explain-${live.id}`) })).toContain(
+        '录像信号中断',
+      );
+      // Written explanation.
+      await page.getByTestId(`explain-${rec.id}`).click();
+      await page
+        .getByTestId('explain-text')
+        .fill('电池老化导致电量提前耗尽，已更换备用电池后恢复记录，并口述中止原因。');
+      await screenshot(page, 'legal-interruption-explain');
+      await page.locator('#explain-submit').click();
+      await expect.poll(async () => (await gw.app.interruptions.get(rec.id))?.status).toBe('explained');
+      await page.getByTestId(`explain-${rec.id}`).waitFor({ state: 'detached' });
+      // Review: the "to review" tab, accept, closed.
+      await page.getByText('待审核', { exact: true }).click();
+      await page.getByTestId(`close-${rec.id}`).click();
+      await page.locator('#close-confirm').click();
+      await expect.poll(async () => (await gw.app.interruptions.get(rec.id))?.status).toBe('closed');
+      const closed = await gw.app.interruptions.get(rec.id);
+      expect(closed?.explanation?.text).toContain('电池老化');
+      expect(closed?.explanation?.author).toBe(users['legal-affairs']);
+      expect(closed?.review?.by).toBe(users['legal-affairs']);
+      await page.getByTestId(`close-${rec.id}`).waitFor({ state: 'detached' });
+    } finally {
+      await context.close();
+    }
+  });
+
   it.todo(
     'clip search and playback with the access logged (needs GET /api/clips, GET /api/clips/:id/content, GET /api/audit)',
   );

@@ -17,13 +17,9 @@ export function AlertNotifier({ user }: { user: PublicUser }) {
   const { notification } = App.useApp();
   const { te } = useI18n();
   useLive(['alert.raised'], (_name, alert) => {
-    if (!concerns(alert, user)) return;
-    const open =
-      alert.severity === 'critical'
-        ? notification.error
-        : alert.severity === 'warning'
-          ? notification.warning
-          : notification.info;
+    // Info-level alerts (e.g. firmware below minimum) wait on the alerts page; popups are for action.
+    if (alert.severity === 'info' || !concerns(alert, user)) return;
+    const open = alert.severity === 'critical' ? notification.error : notification.warning;
     open({
       key: alert.id,
       title: `${te('rule', alert.rule)} · ${alert.subject}`,

@@ -41,14 +41,14 @@ export default function HistoryChart({ points }: { points: HistoryPoint[] }) {
       {
         name: battery,
         type: 'line',
-        showSymbol: false,
+        showSymbol: points.length < 30,
         data: points.map((p) => [p.t, p.batteryPct]),
       },
       {
         name: storage,
         type: 'line',
         yAxisIndex: 1,
-        showSymbol: false,
+        showSymbol: points.length < 30,
         data: points.map((p) => [p.t, +(p.freeBytes / 1024 ** 3).toFixed(2)]),
       },
     ],
