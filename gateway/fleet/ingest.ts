@@ -41,6 +41,8 @@ export class RecorderIngest implements RecorderTraffic, Service {
 
   telemetry(serial: string, t: Telemetry, receivedAt: number): void {
     this.#o.health.telemetry(serial, t, receivedAt);
+    if (this.#o.sessions.awaitingBack(serial))
+      this.#enqueue(serial, () => this.#o.sessions.back(serial, t.at));
     // R19 resume timeouts also run on the device's clock (buffered data, simulated clocks).
     if (this.#o.interruptions.hasOngoing('recorder', serial)) {
       this.#enqueue(serial, () => this.#o.interruptions.observeDeviceTime('recorder', serial, t.at));
@@ -49,6 +51,7 @@ export class RecorderIngest implements RecorderTraffic, Service {
 
   status(serial: string, s: Status, receivedAt: number): void {
     this.#o.health.status(serial, s.online, receivedAt);
+    if (s.online) this.#enqueue(serial, () => this.#o.sessions.back(serial, s.at));
   }
 
   connection(serial: string, connected: boolean, at: number): void {

@@ -100,6 +100,7 @@ export class SessionTracker implements Service {
   readonly #now: () => number;
   /** The session in progress per recorder. */
   readonly #current = new Map<string, SessionRecord>();
+  readonly #awaitingBack = new Set<string>();
 
   constructor(opts: SessionTrackerOptions) {
     this.#db = opts.db.sublevel<string, SessionRecord>('recorder-sessions', { valueEncoding: 'json' });
@@ -204,22 +205,40 @@ export class SessionTracker implements Service {
     }
   }
 
-  /** The recorder dropped off the link or came back (gateway presence, in the same queue). */
+  /**
+   * The recorder dropped off the link or came back (gateway presence, in the same queue). A
+   * contact-lost interruption ends at the device's time of its first live message after it is
+   * back (`back`), not at our clock's guess of it.
+   */
   async presence(
     serial: string,
     online: boolean,
     info: { lastDeviceAt: number | null; deviceNow: number; state: Telemetry['state'] | null },
   ): Promise<void> {
     if (online) {
-      for (const r of this.#int.ongoing('recorder', serial)) {
-        if (r.cause === 'contact-lost') await this.#int.end(r.id, { at: info.deviceNow, resumed: true });
+      if (this.#int.ongoing('recorder', serial).some((r) => r.cause === 'contact-lost')) {
+        this.#awaitingBack.add(serial);
       }
       return;
     }
+    this.#awaitingBack.delete(serial);
     const s = this.#current.get(serial);
     if (!s?.recording) return;
     await this.#interrupt(s, 'contact-lost', info.lastDeviceAt ?? info.deviceNow, { canContinue: true });
     await this.#save(s);
+  }
+
+  /** True while a recorder is back online but its contact-lost interruption awaits a device time. */
+  awaitingBack(serial: string): boolean {
+    return this.#awaitingBack.size > 0 && this.#awaitingBack.has(serial);
+  }
+
+  /** First live device time after reconnecting (telemetry or retained status). */
+  async back(serial: string, deviceAt: number): Promise<void> {
+    if (!this.#awaitingBack.delete(serial)) return;
+    for (const r of this.#int.ongoing('recorder', serial)) {
+      if (r.cause === 'contact-lost') await this.#int.end(r.id, { at: deviceAt, resumed: true });
+    }
   }
 
   async #interrupt(

@@ -225,11 +225,13 @@ describe('recorder sessions', () => {
     expect(lost).toMatchObject({ sessionId: 'S-h', start: now + 20, end: null });
     await r.end();
     const back = await connectRecorder(gw, serial, pw);
+    // It ends at the device's time of its first live message after reconnecting.
+    await back.telemetry({ state: 'recording', at: now + 5 * MIN });
     await waitFor(async () => {
       await gw.app.field.ingest.idle();
       return (await gw.app.interruptions.get(lost.id))?.end !== null;
     }, 'contact-lost ended');
-    expect(await gw.app.interruptions.get(lost.id)).toMatchObject({ resumed: true });
+    expect(await gw.app.interruptions.get(lost.id)).toMatchObject({ resumed: true, end: now + 5 * MIN });
     await back.end();
   });
 });
