@@ -56,6 +56,7 @@ export class MqttLink {
   private cutUntilTimer: TimerHandle | undefined;
   private cut = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | null = null;
   private backoff: number;
   private telemetryTimer: TimerHandle | undefined;
   private readonly window: number;
@@ -137,23 +138,32 @@ export class MqttLink {
     await this.disconnect(true);
   }
 
-  private async disconnect(graceful: boolean): Promise<void> {
+  private disconnect(graceful: boolean): Promise<void> {
     this.wanted = false;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     const c = this.client;
-    if (!c) return;
-    if (graceful && this.connected) {
-      const offline: Status = { v: PROTOCOL_VERSION, online: false, at: this.rec.deviceNow() };
-      await withTimeout(
-        c.publishAsync(topics.status(this.rec.serial), encodePayload(offline), { qos: 1, retain: true }),
-        2000,
-      ).catch(() => undefined);
-    }
+    if (!c) return this.closing ?? Promise.resolve();
+    const wasConnected = this.connected;
     this.client = null;
     this.connected = false;
-    this.rec.outbox.requeueInFlight();
-    await withTimeout(c.endAsync(!graceful), 2000).catch(() => c.end(true));
+    this.gen++;
+    const done = (async () => {
+      if (graceful && wasConnected) {
+        const offline: Status = { v: PROTOCOL_VERSION, online: false, at: this.rec.deviceNow() };
+        await withTimeout(
+          c.publishAsync(topics.status(this.rec.serial), encodePayload(offline), { qos: 1, retain: true }),
+          2000,
+        ).catch(() => undefined);
+      }
+      this.rec.outbox.requeueInFlight();
+      await withTimeout(c.endAsync(!graceful), 2000).catch(() => c.end(true));
+    })();
+    // A connect asked for meanwhile waits, so the offline status cannot land after a new online.
+    this.closing = done.finally(() => {
+      this.closing = null;
+    });
+    return this.closing;
   }
 
   /** Drops the connection without DISCONNECT, so the broker publishes the last will. */
@@ -168,6 +178,10 @@ export class MqttLink {
 
   private connect(): void {
     if (this.client || this.cut || !this.wanted) return;
+    if (this.closing) {
+      void this.closing.then(() => this.connect());
+      return;
+    }
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     const serial = this.rec.serial;

@@ -46,7 +46,7 @@ export interface FleetOptions {
   /** Overrides the scenario fleet's count (ignored when `recorders` is given). */
   count?: number;
   credentials?: Credentials;
-  /** Default: real time, sped up by `speed`, starting at the scenario's `start` if it has one. */
+  /** Default: real time from now, sped up by `speed`. */
   clock?: Clock;
   speed?: number;
   clips?: ClipChoice;
@@ -88,9 +88,9 @@ export async function startFleet(opts: FleetOptions): Promise<FleetHandle> {
   // Parsing is idempotent, so an already-parsed scenario passes through unchanged.
   const scenario = parseScenario(opts.scenario ?? {});
   const log = opts.logger ?? pino({ level: 'silent' });
-  const clock =
-    opts.clock ??
-    new RealClock({ speed: opts.speed ?? 1, start: scenario.start ? Date.parse(scenario.start) : undefined });
+  // Real-time runs start now, so device clocks sit near the gateway's; a scenario's `start` is
+  // for virtual clocks (`new VirtualClock(Date.parse(scenario.start))`).
+  const clock = opts.clock ?? new RealClock({ speed: opts.speed ?? 1 });
   const start = clock.now();
   const specs = resolveSpecs(scenario, opts);
   const passwords = opts.brokerUrl ? resolvePasswords(specs, opts.credentials) : null;

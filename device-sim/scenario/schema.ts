@@ -150,7 +150,7 @@ export const Scenario = z
     name: z.string().min(1).max(100).default('scenario'),
     description: z.string().max(2000).optional(),
     seed: z.union([z.number().int(), z.string()]).default(1),
-    /** Simulated start time (virtual clock); default: now. */
+    /** Start time for virtual-clock runs (tests); real-time runs start now. */
     start: z.iso.datetime({ offset: true }).optional(),
     /** How long the scenario runs; default: the last action plus one minute, or the random shift. */
     duration: Duration.optional(),

@@ -167,9 +167,13 @@ describe('recorder MQTT link', () => {
       link: FAST_LINK,
     });
     await waitFor(() => fleet!.recorders.every((r) => r.link!.isConnected), 'connect');
-    await clock.runFor(scenarioLength(scenario), 10_000);
-    await fleet.settled();
     const a = fleet.get('BC0101');
+    // Past the battery's end (about 00:55); let the orderly shutdown finish before the dock at 01:45.
+    await clock.runFor(60 * MIN, 10_000);
+    expect(a.recorder.state).toBe('off');
+    await waitFor(() => !a.link!.isConnected, 'orderly disconnect');
+    await clock.runFor(scenarioLength(scenario) - 60 * MIN, 10_000);
+    await fleet.settled();
     await waitFor(() => watcher!.events('BC0101').length === a.recorder.outbox.stats().acked, 'events');
 
     expect(watcher.bad()).toEqual([]);
@@ -184,6 +188,19 @@ describe('recorder MQTT link', () => {
     expect(Math.abs(stops[0]!.at - (drainedAt + 25 * MIN))).toBeLessThan(30_000);
     expect(ev.at(-1)?.type).toBe('session-ended');
     expect(a.recorder.state).toBe('docked');
+    // Orderly offline at shutdown (after handing over the stop), online again once the dock powers it.
+    await waitFor(() => a.link!.isConnected, 'reconnect after docking');
+    const statuses = watcher.seen
+      .filter((s) => s.kind === 'status' && s.serial === 'BC0101')
+      .map((s) => (s.value as Status).online);
+    expect(statuses).toEqual([true, false, true]);
+    const offlineAt = watcher.seen.findIndex(
+      (s) => s.kind === 'status' && s.serial === 'BC0101' && !(s.value as Status).online,
+    );
+    const stopAt = watcher.seen.findIndex(
+      (s) => s.kind === 'event' && (s.value as RecorderEvent).id === stops[0]!.id,
+    );
+    expect(stopAt).toBeLessThan(offlineAt);
 
     const b = watcher.events('BC0102');
     expectOrderedOnce(b);
