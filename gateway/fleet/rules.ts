@@ -80,19 +80,21 @@ export function evaluate(h: RuleInput, cfg: GatewayConfig['fleet']): number {
   return mask;
 }
 
-/** Dotted numeric versions ("2.10.1" > "2.9"); non-numeric parts compare as text. */
+/** Dotted numeric versions ("2.10.1" > "2.9"); a pre-release ("2.0.0-rc1") sorts before its release. */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.replace(/^v/i, '').split(/[.+-]/);
-  const pb = b.replace(/^v/i, '').split(/[.+-]/);
+  const [coreA = '', preA] = a.replace(/^v/i, '').split('+')[0]!.split(/-(.*)/s);
+  const [coreB = '', preB] = b.replace(/^v/i, '').split('+')[0]!.split(/-(.*)/s);
+  const pa = coreA.split('.');
+  const pb = coreB.split('.');
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const x = pa[i] ?? '0';
     const y = pb[i] ?? '0';
-    const nx = /^\d+$/.test(x) ? Number(x) : Number.NaN;
-    const ny = /^\d+$/.test(y) ? Number(y) : Number.NaN;
-    const c = Number.isNaN(nx) || Number.isNaN(ny) ? x.localeCompare(y) : nx - ny;
+    const numeric = /^\d+$/.test(x) && /^\d+$/.test(y);
+    const c = numeric ? Number(x) - Number(y) : x.localeCompare(y);
     if (c !== 0) return Math.sign(c);
   }
-  return 0;
+  if (!preA !== !preB) return preA ? -1 : 1;
+  return preA && preB ? Math.sign(preA.localeCompare(preB)) : 0;
 }
 
 export function ruleMessage(

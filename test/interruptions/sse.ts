@@ -1,5 +1,6 @@
 /** Reads the gateway's live stream (/api/events, server-sent events) as a signed-in user. */
 export interface LiveStream {
+  // biome-ignore lint/suspicious/noExplicitAny: event payloads of every kind, read loosely by tests
   events: { name: string; data: any; at: number }[];
   close(): void;
 }
