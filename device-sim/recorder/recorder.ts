@@ -421,7 +421,10 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       const body: EventBody = { type: 'segment-closed', ...base, bytes: c.bytes, sha256: c.sha256 };
       return body;
     });
-    const tracked = made.finally(() => this.producing.delete(tracked));
+    // Failure is reported through the outbox (fault-raised below); here only completion matters.
+    const tracked: Promise<unknown> = made
+      .catch(() => undefined)
+      .finally(() => this.producing.delete(tracked));
     this.producing.add(tracked);
     this.outbox.add(end, made, (err) => {
       this.hw.releaseClip(nominal);

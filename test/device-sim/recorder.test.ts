@@ -185,6 +185,34 @@ describe('recorder firmware model', () => {
     expect(rec.telemetry().storage.freeBytes).toBe(10_000_000);
   });
 
+  it('reports a clip that cannot be written as a fault, in its place in the event order', async () => {
+    const failing = new SyntheticClipSource({ seed: 1 });
+    failing.produce = async () => {
+      throw new Error('flash write error');
+    };
+    const { clock, rec, events } = makeRecorder({}, failing);
+    rec.startSession();
+    await clock.runFor(MIN, 10_000);
+    rec.endSession();
+    await rec.settled();
+    await new Promise((r) => setImmediate(r));
+    // The fault is logged when the write fails, but keeps the seq of the segment's end.
+    const bySeq = [...events].sort((a, b) => a.seq - b.seq);
+    expect(bySeq.map((e) => e.type)).toEqual([
+      'session-started',
+      'recording-started',
+      'fault-raised',
+      'recording-stopped',
+      'session-ended',
+    ]);
+    expect(bySeq[2]).toMatchObject({
+      code: 'CLIP_WRITE',
+      message: expect.stringContaining('flash write error'),
+    });
+    expect(rec.outbox.take(10).map((e) => e.type)).toEqual(bySeq.map((e) => e.type));
+    expect(rec.clips()).toEqual([]);
+  });
+
   it('refuses actions that make no sense in the present state, with a typed error', () => {
     const { rec } = makeRecorder();
     expect(() => rec.resume()).toThrow(expect.objectContaining({ code: 'NO_SESSION' }));
