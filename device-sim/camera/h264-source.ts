@@ -44,6 +44,8 @@ interface SourceEvents {
   au: [TimedAccessUnit];
   jpeg: [Buffer];
   exit: [code: number | null, signal: NodeJS.Signals | null];
+  /** ffmpeg could not be started at all (e.g. not installed). */
+  failed: [Error];
 }
 
 const FONT_CANDIDATES = [
@@ -175,6 +177,11 @@ export class H264Source extends EventEmitter<SourceEvents> {
     return this.emitted;
   }
 
+  /** Process id of the running ffmpeg (for CPU accounting in benchmarks). */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
   get isRunning(): boolean {
     return this.running;
   }
@@ -185,7 +192,12 @@ export class H264Source extends EventEmitter<SourceEvents> {
     this.running = true;
     process.once('exit', this.killOnExit);
     this.spawnEncoder();
-    await this.waitForKeyframe(timeoutMs);
+    try {
+      await this.waitForKeyframe(timeoutMs);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   /** Resolves at the next keyframe, or rejects after `timeoutMs`. */
@@ -205,11 +217,17 @@ export class H264Source extends EventEmitter<SourceEvents> {
           ),
         );
       }, timeoutMs);
+      const onFailed = (err: Error) => {
+        cleanup();
+        reject(new CameraSimError('ENCODER_FAILED', `ffmpeg: ${err.message}`));
+      };
       const cleanup = () => {
         clearTimeout(timer);
         this.off('au', onAu);
+        this.off('failed', onFailed);
       };
       this.on('au', onAu);
+      this.on('failed', onFailed);
     });
   }
 
@@ -266,7 +284,10 @@ export class H264Source extends EventEmitter<SourceEvents> {
     child.stderr!.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
     });
-    child.on('error', (err) => this.log.error({ err }, 'camera encoder: ffmpeg failed to start'));
+    child.on('error', (err) => {
+      this.log.error({ err }, 'camera encoder: ffmpeg failed to start');
+      this.emit('failed', err);
+    });
     child.on('exit', (code, signal) => {
       this.emit('exit', code, signal);
       if (!this.running) return;

@@ -1,4 +1,5 @@
 /** Simulated ONVIF camera: the public surface for tests, benchmarks and the CLI. */
+export { BAD_SOAP_KINDS, type BadSoapKind, HUGE_SOAP_BYTES } from './bad-soap.js';
 export { CameraSimError, type CameraSimErrorCode } from './errors.js';
 export { type CameraFleet, type CameraFleetOptions, startCameras } from './fleet.js';
 export { encoderArgs, H264Source, type H264SourceOptions } from './h264-source.js';

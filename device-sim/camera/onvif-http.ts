@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { type BadSoapKind, breakSoap } from './bad-soap.js';
 import { CameraSimError } from './errors.js';
 import type { HttpAuth } from './http-auth.js';
 import { silentLogger } from './log.js';
@@ -56,6 +57,8 @@ export class OnvifHttpServer {
   private readonly maxBody: number;
   /** While true, requests are read and never answered (the `hang` fault). */
   hung = false;
+  /** When set, successful SOAP answers are replaced by broken ones of this kind (the `badSoap` fault). */
+  badSoap: BadSoapKind | undefined;
   /** SOAP requests answered, by outcome. */
   readonly counts = { ok: 0, fault: 0 };
 
@@ -135,7 +138,6 @@ export class OnvifHttpServer {
     const f = new SoapFault('Sender', ['InvalidArgs'], `request body exceeds ${this.maxBody} bytes`);
     this.counts.fault++;
     this.send(res, 413, faultEnvelope(f), true);
-    req.unpipe();
     req.resume();
   }
 
@@ -143,7 +145,7 @@ export class OnvifHttpServer {
     try {
       const xml = this.handle(body);
       this.counts.ok++;
-      this.send(res, 200, xml);
+      this.send(res, 200, this.badSoap ? breakSoap(this.badSoap, xml) : xml);
     } catch (err) {
       const fault =
         err instanceof SoapFault

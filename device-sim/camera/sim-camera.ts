@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { BadSoapKind } from './bad-soap.js';
 import { DiscoveryResponder } from './discovery.js';
 import { CAMERA_TYPES, type TargetDescription } from './discovery-messages.js';
 import { CameraSimError } from './errors.js';
@@ -58,7 +59,7 @@ export interface SimCameraDeps {
   logger?: Logger;
 }
 
-export type FaultName = 'stall' | 'hang' | 'down';
+export type FaultName = 'stall' | 'hang' | 'down' | 'bad-soap';
 
 interface SimCameraEvents {
   fault: [fault: FaultName | 'drop' | 'resume'];
@@ -215,8 +216,15 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
 
   async start(): Promise<void> {
     if (this.running) return;
-    if (this.ownsSource || !this.source.isRunning) await this.source.start();
-    await this.bringUp(this.options.httpPort, this.options.rtspPort);
+    const startedSource = this.ownsSource || !this.source.isRunning;
+    if (startedSource) await this.source.start();
+    try {
+      await this.bringUp(this.options.httpPort, this.options.rtspPort);
+    } catch (err) {
+      await this.takeDown(false);
+      if (this.ownsSource) await this.source.stop();
+      throw err;
+    }
     this.running = true;
   }
 
@@ -277,7 +285,8 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
   }
 
   /** @internal applied by CameraFaults */
-  setFlags(f: { stalled?: boolean; hung?: boolean }): void {
+  setFlags(f: { stalled?: boolean; hung?: boolean; badSoap?: BadSoapKind | null }): void {
+    if (f.badSoap !== undefined && this.http) this.http.badSoap = f.badSoap ?? undefined;
     if (f.stalled !== undefined && this.rtsp) this.rtsp.stalled = f.stalled;
     if (f.hung !== undefined) {
       if (this.rtsp) this.rtsp.hung = f.hung;
@@ -344,6 +353,7 @@ export class CameraFaults {
   private stalled = false;
   private hung = false;
   private down = false;
+  private badSoapKind: BadSoapKind | undefined;
 
   constructor(private readonly cam: SimCamera) {}
 
@@ -352,6 +362,7 @@ export class CameraFaults {
     if (this.stalled) out.push('stall');
     if (this.hung) out.push('hang');
     if (this.down) out.push('down');
+    if (this.badSoapKind) out.push('bad-soap');
     return out;
   }
 
@@ -375,17 +386,28 @@ export class CameraFaults {
     this.cam.emit('fault', 'hang');
   }
 
-  /** Clears stall and hang. */
+  /**
+   * Successful SOAP answers become broken: `malformed` XML, `wrong-namespace` (ONVIF prefixes
+   * bound to other URIs), `huge` (8 MiB), `entity-expansion` (a billion-laughs DTD).
+   */
+  badSoap(kind: BadSoapKind): void {
+    this.badSoapKind = kind;
+    this.cam.setFlags({ badSoap: kind });
+    this.cam.emit('fault', 'bad-soap');
+  }
+
+  /** Clears stall, hang and badSoap. */
   resume(): void {
     this.stalled = false;
     this.hung = false;
-    this.cam.setFlags({ stalled: false, hung: false });
+    this.badSoapKind = undefined;
+    this.cam.setFlags({ stalled: false, hung: false, badSoap: null });
     this.cam.emit('fault', 'resume');
   }
 
   /**
    * Bye, everything closed for `downMs`, then up again on the same ports with a Hello.
-   * Stall and hang are cleared by the reboot.
+   * Stall, hang and badSoap are cleared by the reboot.
    */
   async reboot(downMs: number): Promise<void> {
     if (!this.cam.isRunning || this.down) throw new CameraSimError('NOT_RUNNING', 'camera is not running');
@@ -394,6 +416,7 @@ export class CameraFaults {
     this.down = true;
     this.stalled = false;
     this.hung = false;
+    this.badSoapKind = undefined;
     this.cam.emit('fault', 'down');
     await this.cam.takeDown(true);
     await new Promise((r) => setTimeout(r, downMs));

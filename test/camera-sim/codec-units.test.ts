@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AccessUnitAssembler, AnnexBSplitter, profileLevelId } from '../../device-sim/camera/annexb.js';
-import { encoderArgs } from '../../device-sim/camera/h264-source.js';
+import { encoderArgs, H264Source } from '../../device-sim/camera/h264-source.js';
 import { JpegSplitter } from '../../device-sim/camera/jpeg.js';
 import { interleavedRtp, packetizeAccessUnit, rtcpSenderReport } from '../../device-sim/camera/rtp.js';
 
@@ -223,5 +223,13 @@ describe('encoder argv', () => {
       font: undefined,
     });
     expect(noFont[noFont.indexOf('-filter_complex') + 1]).not.toContain('drawtext');
+  });
+});
+
+describe('encoder failure', () => {
+  it('start() rejects with ENCODER_FAILED when ffmpeg cannot run', async () => {
+    const src = new H264Source({ ffmpegPath: '/nonexistent/ffmpeg' });
+    await expect(src.start(5000)).rejects.toMatchObject({ code: 'ENCODER_FAILED' });
+    expect(src.isRunning).toBe(false);
   });
 });

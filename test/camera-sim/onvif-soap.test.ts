@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
+import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimCamera } from '../../device-sim/camera/index.js';
+import { HUGE_SOAP_BYTES, SimCamera } from '../../device-sim/camera/index.js';
 import { faultSubcodes, NSDECL, post, soap } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -354,6 +355,44 @@ describe('node-onvif against the simulator', () => {
   it('init() fails with a wrong password', async () => {
     const dev = new onvif.OnvifDevice({ xaddr: cam.xaddr, user: USER, pass: 'wrong' });
     await expect(dev.init()).rejects.toThrow(/Sender not Authorized/);
+  });
+});
+
+describe("badSoap fault: broken answers for the gateway's defensive tests", () => {
+  const raw = async () => {
+    const res = await fetch(device, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/soap+xml' },
+      body: `<s:Envelope ${NSDECL}><s:Body><tds:GetSystemDateAndTime/></s:Body></s:Envelope>`,
+    });
+    return { status: res.status, text: await res.text() };
+  };
+
+  it('answers malformed XML, wrong namespaces, 8 MiB and a billion-laughs DTD, until resume', async () => {
+    try {
+      cam.faults.badSoap('malformed');
+      const malformed = await raw();
+      expect(malformed.status).toBe(200);
+      expect(XMLValidator.validate(malformed.text)).not.toBe(true);
+
+      cam.faults.badSoap('wrong-namespace');
+      const wrongNs = await raw();
+      expect(XMLValidator.validate(wrongNs.text)).toBe(true);
+      expect(wrongNs.text).toContain('<tds:GetSystemDateAndTimeResponse>');
+      expect(wrongNs.text).not.toContain('http://www.onvif.org/ver10/device/wsdl');
+
+      cam.faults.badSoap('huge');
+      expect((await raw()).text.length).toBeGreaterThan(HUGE_SOAP_BYTES);
+
+      cam.faults.badSoap('entity-expansion');
+      const bomb = await raw();
+      expect(bomb.text).toMatch(/<!DOCTYPE[^[]*\[<!ENTITY e0 "lol">/);
+      expect(bomb.text).toContain('&e10;');
+      expect(cam.faults.active).toEqual(['bad-soap']);
+    } finally {
+      cam.faults.resume();
+    }
+    expect(XMLValidator.validate((await raw()).text)).toBe(true);
   });
 });
 
