@@ -58,6 +58,12 @@ export const DockConfig = z.object({
   ports: z.array(z.string()).default(['/dev/ttyACM*', '/dev/ttyUSB*']),
   baudRate: z.number().int().positive().default(921600),
   shiftHours: z.number().positive().default(10),
+  /** Readiness forecast at check-out: battery draw assumed while recording (%/h; a recorder's own last shift may raise it). */
+  batteryDrawPctPerH: z.number().positive().default(9),
+  /** Readiness forecast: storage filled per hour of recording (1080p about 2.6 GB/h). */
+  recordBytesPerH: z.number().positive().default(2.6e9),
+  /** How often pending clips are checked against their 24 h deadline (R22). */
+  overdueCheckS: z.number().positive().default(60),
   /** Ingest pauses when free disk would fall below this. */
   reserveBytes: z
     .number()

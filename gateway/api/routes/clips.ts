@@ -1,0 +1,73 @@
+/**
+ * Clips (R22, R24, R25): search with upload state and the 24 h deadline, one clip's metadata, and
+ * its original bytes with HTTP Range (the dashboard's <video> seeks), every view and download
+ * logged with who and why. There is no route that edits or deletes a clip (R25).
+ */
+import {
+  assertMayDownload,
+  assertMayRead,
+  CLIP_READERS,
+  type HearingOwner,
+  isSupervisor,
+  mayRead,
+  scopeSearch,
+} from '../../clips/access.js';
+import type { ClipService } from '../../clips/service.js';
+import { ClipSearchQuery, ContentQuery } from '../../clips/view.js';
+import type { AuditLog } from '../../store/index.js';
+import type { Api } from '../server.js';
+
+export interface ClipRouteDeps {
+  clips: ClipService;
+  /** Who started a hearing session (hearing staff see their own hearings' clips). */
+  hearingOwner?: HearingOwner;
+  /** For a clip's custody trail (ingest, release, accesses) shown to supervisors. */
+  audit?: () => AuditLog;
+}
+
+export function clipRoutes(api: Api, d: ClipRouteDeps): void {
+  const { clips, hearingOwner } = d;
+
+  api.route(
+    { method: 'get', path: '/api/clips', roles: CLIP_READERS, query: ClipSearchQuery },
+    async ({ user, query }) => {
+      const q = await scopeSearch(user, query, hearingOwner);
+      const out = [];
+      for (const v of await clips.search(q)) {
+        if (isSupervisor(user) || (await mayRead(user, v, hearingOwner))) out.push(v);
+      }
+      return out;
+    },
+  );
+
+  api.route(
+    { method: 'get', path: '/api/clips/summary', roles: CLIP_READERS, query: ClipSearchQuery },
+    async ({ user, query }) => clips.summary(await scopeSearch(user, query, hearingOwner)),
+  );
+
+  api.route({ method: 'get', path: '/api/clips/:clipId', roles: CLIP_READERS }, async ({ user, params }) => {
+    const r = await clips.get(params.clipId ?? '');
+    await assertMayRead(user, r, hearingOwner);
+    const view = clips.view(r);
+    if (!isSupervisor(user) || !d.audit) return view;
+    return { ...view, custody: await d.audit().bySubject(`clip:${r.clipId}`, { limit: 500 }) };
+  });
+
+  api.route(
+    { method: 'get', path: '/api/clips/:clipId/content', roles: CLIP_READERS, query: ContentQuery },
+    async ({ user, params, query, c }) => {
+      const r = await clips.get(params.clipId ?? '');
+      await assertMayRead(user, r, hearingOwner);
+      if (query.action === 'download') assertMayDownload(user, r);
+      const range = c.req.header('range');
+      const out = await clips.content(r.clipId, {
+        actor: user.username,
+        role: user.roles.join(','),
+        action: query.action,
+        reason: query.reason,
+        ...(range ? { range } : {}),
+      });
+      return new Response(out.body, { status: out.status, headers: out.headers });
+    },
+  );
+}

@@ -1,0 +1,332 @@
+/**
+ * Clips for people (R22, R24, R25): search by recorder, officer, case, session, state and time;
+ * the 24-hour clock (deadline = end of recording + 24 h) with a periodic check that raises an
+ * overdue alert naming officer and recorder, cleared once the clip is verified; and reading the
+ * originals, every view and download logged with who and why before a byte is sent.
+ *
+ * There is deliberately no edit or delete here (R25): originals are only ever read.
+ *
+ * Range requests: a <video> element fetches one playback as many Range requests. The first request
+ * of a playback is logged through the store (`openClip`, the one logged way to read a clip); it
+ * leaves a grant for (user, clip, action, reason) that serves the following ranges for a while
+ * without new entries, each response naming the audit entry (`X-Audit-Seq`) that covers it.
+ */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { Officer } from '../../protocol/common.js';
+import type { AlertService } from '../alerts/service.js';
+import { GatewayError } from '../errors.js';
+import type { EventBus, Service } from '../events.js';
+import type { Logger } from '../log.js';
+import type { ClipRecord, ClipState, ClipStore } from '../store/index.js';
+import { extensionFor, sniffContentType } from './content-type.js';
+import { parseRange } from './range.js';
+import { type ClipSearchQuery, type ClipView, toClipView } from './view.js';
+
+export const RULE_CLIP_OVERDUE = 'clip-overdue';
+/** Who is told of an overdue clip: the office that owns the storage and the device custodians. */
+const OVERDUE_NOTIFY = ['legal-affairs', 'equipment-manager'] as const;
+const GRANT_MS = 30 * 60_000;
+const MAX_GRANTS = 10_000;
+
+export interface ClipServiceOptions {
+  store: Pick<ClipStore, 'index' | 'openClip'>;
+  alerts: Pick<AlertService, 'raise' | 'clear' | 'list'>;
+  bus: EventBus;
+  log: Logger;
+  /** Who had the recorder when the clip was made, for clips that carry no officer. */
+  officerAt?: (serial: string, at: number) => Promise<Officer | null>;
+  /** Bytes already received of clips being uploaded now (the dock slots' live transfers). */
+  liveUploads?: () => Iterable<{ clipId: string; bytesDone: number }>;
+  /** How often the overdue check runs (ms); 0 = only when called. */
+  checkIntervalMs?: number;
+  /** The clock for deadlines (R22); injectable for tests. */
+  now?: () => number;
+}
+
+export interface ContentRequest {
+  actor: string;
+  role?: string;
+  action: 'view' | 'download';
+  reason: string;
+  range?: string;
+}
+
+export interface ContentResponse {
+  status: 200 | 206 | 416;
+  headers: Record<string, string>;
+  body: ReadableStream<Uint8Array> | null;
+}
+
+interface Grant {
+  path: string;
+  sha256: string;
+  bytes: number;
+  contentType: string;
+  auditSeq: number;
+  expires: number;
+}
+
+export class ClipService implements Service {
+  readonly name = 'clips';
+  readonly #o: ClipServiceOptions;
+  readonly #now: () => number;
+  readonly #grants = new Map<string, Grant>();
+  #timer: NodeJS.Timeout | undefined;
+  #checking: Promise<unknown> | undefined;
+  #off: (() => void) | undefined;
+
+  constructor(opts: ClipServiceOptions) {
+    this.#o = opts;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    this.#off = this.#o.bus.on('clip.stored', (e) => {
+      void this.#o.alerts.clear(RULE_CLIP_OVERDUE, subjectOf(e.clipId)).catch((err: unknown) => {
+        this.#o.log.error({ err, clipId: e.clipId }, 'clearing overdue alert failed');
+      });
+    });
+    const every = this.#o.checkIntervalMs ?? 0;
+    if (every > 0) {
+      this.#timer = setInterval(() => void this.#checkQuietly(), every);
+      this.#timer.unref();
+      void this.#checkQuietly();
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#off?.();
+    await this.#checking;
+  }
+
+  now(): number {
+    return this.#now();
+  }
+
+  // ---- queries -----------------------------------------------------------------------------------
+
+  async search(q: Partial<ClipSearchQuery>): Promise<ClipView[]> {
+    const now = this.#now();
+    const index = this.#o.store.index;
+    let records: ClipRecord[];
+    const onlyState =
+      q.state !== undefined &&
+      [q.serial, q.camera, q.officerId, q.caseNo, q.sessionId].every((x) => x === undefined);
+    if (onlyState) {
+      // Only a state (and maybe a time window): walk the state index, earliest deadline first.
+      const inRange = (r: ClipRecord) =>
+        (q.from === undefined || r.start >= q.from) && (q.to === undefined || r.start < q.to);
+      records = (await this.#byState(q.state!, now)).filter(inRange).slice(0, q.limit ?? 500);
+    } else {
+      records = await index.search({
+        ...(q.serial !== undefined ? { recorder: q.serial } : {}),
+        ...(q.camera !== undefined ? { camera: q.camera } : {}),
+        ...(q.officerId !== undefined ? { officerId: q.officerId } : {}),
+        ...(q.caseNo !== undefined ? { caseNo: q.caseNo } : {}),
+        ...(q.sessionId !== undefined ? { sessionId: q.sessionId } : {}),
+        ...(q.from !== undefined ? { from: q.from } : {}),
+        ...(q.to !== undefined ? { to: q.to } : {}),
+        limit: q.limit ?? 500,
+        now,
+      });
+      // Live transfers count as uploading even between checkpoints.
+      if (q.state !== undefined) {
+        const live = this.#live();
+        records = records.filter((r) => this.#shownState(r, now, live) === q.state);
+      }
+    }
+    const live = this.#live();
+    return records.map((r) => toClipView(r, now, live.get(r.clipId)));
+  }
+
+  /** Counts per shown state for a filter (dashboard badges, R22 overview). */
+  async summary(q: Partial<ClipSearchQuery>): Promise<{ total: number; byState: Record<ClipState, number> }> {
+    const { state: _, ...rest } = q;
+    const all = await this.search({ ...rest, limit: 5000 });
+    const byState: Record<ClipState, number> = {
+      'on-recorder': 0,
+      uploading: 0,
+      verified: 0,
+      quarantined: 0,
+      overdue: 0,
+    };
+    for (const c of all) byState[c.state]++;
+    return { total: all.length, byState };
+  }
+
+  async get(clipId: string): Promise<ClipRecord> {
+    const r = await this.#o.store.index.get(clipId);
+    if (!r) throw new GatewayError('NOT_FOUND', `no clip ${clipId}`, { clipId });
+    return r;
+  }
+
+  view(r: ClipRecord): ClipView {
+    return toClipView(r, this.#now(), this.#live().get(r.clipId));
+  }
+
+  // ---- content (R24) -----------------------------------------------------------------------------
+
+  /** The original's bytes (whole or one range), logged with who and why first. */
+  async content(clipId: string, req: ContentRequest): Promise<ContentResponse> {
+    const now = this.#now();
+    const key = [req.actor, clipId, req.action, req.reason].join('\u0000');
+    let g = this.#grants.get(key);
+    if (!g || g.expires < now) {
+      const opened = await this.#o.store.openClip(clipId, {
+        actor: req.actor,
+        action: req.action,
+        reason: req.reason,
+        ...(req.role ? { role: req.role } : {}),
+      });
+      opened.stream.destroy();
+      g = {
+        path: opened.path,
+        sha256: opened.sha256,
+        bytes: opened.bytes,
+        contentType: await sniffContentType(opened.path),
+        auditSeq: opened.audit.seq,
+        expires: now + GRANT_MS,
+      };
+      this.#grant(key, g, now);
+      this.#o.log.info(
+        { clipId, actor: req.actor, action: req.action, reason: req.reason, seq: g.auditSeq },
+        'clip opened',
+      );
+    }
+    const headers: Record<string, string> = {
+      'accept-ranges': 'bytes',
+      'content-type': g.contentType,
+      etag: `"${g.sha256}"`,
+      'cache-control': 'private, no-store',
+      'x-audit-seq': String(g.auditSeq),
+      'x-content-sha256': g.sha256,
+      'content-disposition': `${req.action === 'download' ? 'attachment' : 'inline'}; filename="${clipId}${extensionFor(g.contentType)}"`,
+    };
+    const range = parseRange(req.range, g.bytes);
+    if (range.kind === 'unsatisfiable') {
+      headers['content-range'] = `bytes */${g.bytes}`;
+      return { status: 416, headers, body: null };
+    }
+    const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, g.bytes - 1];
+    headers['content-length'] = String(Math.max(0, end - start + 1));
+    if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${g.bytes}`;
+    const body =
+      g.bytes === 0
+        ? null
+        : (Readable.toWeb(createReadStream(g.path, { start, end })) as unknown as ReadableStream<Uint8Array>);
+    return { status: range.kind === 'partial' ? 206 : 200, headers, body };
+  }
+
+  // ---- the 24-hour clock (R22) -------------------------------------------------------------------
+
+  /**
+   * Raises `clip-overdue` for every pending clip past end + 24 h, naming officer and recorder, and
+   * clears the alerts of clips that are no longer overdue (verified, or deadline moved). Returns the
+   * overdue clips.
+   */
+  checkOverdue(now = this.#now()): Promise<ClipRecord[]> {
+    const run = (async () => {
+      const overdue = await this.#o.store.index.overdue(now);
+      const ids = new Set(overdue.map((r) => r.clipId));
+      for (const r of overdue) await this.#raise(r, now);
+      for (const a of await this.#o.alerts.list({ active: true, rule: RULE_CLIP_OVERDUE, limit: 100_000 })) {
+        const clipId = a.subject.startsWith('clip:') ? a.subject.slice(5) : a.subject;
+        if (!ids.has(clipId)) await this.#o.alerts.clear(RULE_CLIP_OVERDUE, a.subject);
+      }
+      return overdue;
+    })();
+    this.#checking = run.catch(() => undefined);
+    return run;
+  }
+
+  async #raise(r: ClipRecord, now: number): Promise<void> {
+    const officer =
+      r.officer ?? (r.source.kind === 'recorder' ? await this.#officerAt(r.source.id, r.start) : null);
+    const device = r.source.kind === 'recorder' ? `recorder ${r.source.id}` : `camera ${r.source.id}`;
+    const who = officer ? `officer ${officer.name} (cert ${officer.certNo})` : 'officer unknown';
+    const late = formatHours(now - r.deadline);
+    await this.#o.alerts.raise({
+      rule: RULE_CLIP_OVERDUE,
+      subject: subjectOf(r.clipId),
+      severity: 'warning',
+      message: `clip ${r.clipId} on ${device}, ${who}, is not on the designated storage ${late} after its 24 h deadline (R22)`,
+      notify: OVERDUE_NOTIFY,
+      details: {
+        clipId: r.clipId,
+        source: r.source,
+        ...(r.source.kind === 'recorder' ? { serial: r.source.id } : {}),
+        officer,
+        sessionId: r.sessionId,
+        end: r.end,
+        deadline: r.deadline,
+        state: r.state,
+        uploadedBytes: r.uploadedBytes,
+        bytes: r.bytes,
+      },
+    });
+  }
+
+  async #officerAt(serial: string, at: number): Promise<Officer | null> {
+    try {
+      return (await this.#o.officerAt?.(serial, at)) ?? null;
+    } catch (err) {
+      this.#o.log.error({ err, serial }, 'officer lookup failed');
+      return null;
+    }
+  }
+
+  async #checkQuietly(): Promise<void> {
+    try {
+      await this.checkOverdue();
+    } catch (err) {
+      this.#o.log.error({ err }, 'overdue check failed');
+    }
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  async #byState(state: ClipState, now: number): Promise<ClipRecord[]> {
+    const index = this.#o.store.index;
+    const live = this.#live();
+    if (state === 'overdue') return index.overdue(now);
+    if (state === 'on-recorder' || state === 'uploading') {
+      // A live transfer moves an on-recorder clip to uploading before its first checkpoint.
+      const pending = [
+        ...(await index.listByState('on-recorder', { now })),
+        ...(await index.listByState('uploading', { now })),
+      ].sort((a, b) => a.deadline - b.deadline);
+      return pending.filter((r) => this.#shownState(r, now, live) === state);
+    }
+    return index.listByState(state, { now });
+  }
+
+  #shownState(r: ClipRecord, now: number, live: Map<string, number>): ClipState {
+    return toClipView(r, now, live.get(r.clipId)).state;
+  }
+
+  #live(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const u of this.#o.liveUploads?.() ?? []) m.set(u.clipId, u.bytesDone);
+    return m;
+  }
+
+  #grant(key: string, g: Grant, now: number): void {
+    if (this.#grants.size >= MAX_GRANTS) {
+      for (const [k, v] of this.#grants) if (v.expires < now) this.#grants.delete(k);
+      if (this.#grants.size >= MAX_GRANTS) this.#grants.delete(this.#grants.keys().next().value!);
+    }
+    this.#grants.set(key, g);
+  }
+}
+
+export function subjectOf(clipId: string): string {
+  return `clip:${clipId}`;
+}
+
+function formatHours(ms: number): string {
+  const h = ms / 3_600_000;
+  return h < 1 ? `${Math.max(1, Math.round(ms / 60_000))} min` : `${h.toFixed(1)} h`;
+}
