@@ -5,6 +5,7 @@
  */
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCameras } from '../../device-sim/camera/index.js';
 import { type FleetHandle, startFleet } from '../../device-sim/scenario/fleet.js';
 import type { Role } from '../../gateway/api/roles.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -12,6 +13,7 @@ import { DESKTOP, launchChromium, login, loginFast, newPage, screenshot, waitLiv
 import { ensureDashboardBuilt } from './build.js';
 
 const PASSWORD = 'dashboard-test-pw';
+const CAMERA_PW = 'Cam-dash-pw';
 
 /** Polls a locator's text (playwright's own expect is not part of playwright-core). */
 const textOf = (loc: Locator) => expect.poll(() => loc.textContent(), { timeout: 15_000 });
@@ -33,7 +35,15 @@ describe('dashboard in chromium against the real gateway', () => {
 
   beforeAll(async () => {
     await ensureDashboardBuilt();
-    gw = await startGateway();
+    gw = await startGateway({
+      cameras: {
+        rooms: [{ id: 'R1', name: '第一听证室' }],
+        segmentSeconds: 2,
+        staleDataS: 1.5,
+        resumeAlertS: 60,
+        healthPollS: 600,
+      },
+    });
     for (const role of Object.keys(EXPECTED_NAV) as Role[]) {
       const username = `ui-${role}`;
       await gw.app.users.add({ username, displayName: `${role}-用户`, roles: [role], password: PASSWORD });
@@ -149,8 +159,9 @@ describe('dashboard in chromium against the real gateway', () => {
       await textOf(note).toContain(shanghai);
       await screenshot(page, 'manager-alert-notification');
       // The alerts page follows the live stream: raised adds a row, cleared removes it.
-      await page.getByTestId('nav-alerts').click();
+      await page.goto('/alerts');
       await page.locator('.ant-table').waitFor();
+      await waitLive(page);
       await gw.app.alerts.raise({
         rule: 'storage-low',
         subject: 'REC-0043',
@@ -231,9 +242,75 @@ describe('dashboard in chromium against the real gateway', () => {
   it.todo(
     'officer takes a docked recorder and it shows as assigned (needs GET /api/dock, POST /api/pairings)',
   );
-  it.todo(
-    'hearing staff start and stop a recording and see its segments (needs GET /api/rooms, POST /api/hearings, POST /api/hearings/:id/stop, GET /api/hearings/:id)',
-  );
+  it('hearing staff start a recording, see segments grow, an unmissable stream-lost alert, stop and the summary', async () => {
+    const cams = await startCameras(1, { firstOctet: 61, common: { user: 'admin', password: CAMERA_PW } });
+    const { context, page } = await newPage(browser, gw.url);
+    try {
+      await gw.app.cameras.add(
+        {
+          id: 'camH1',
+          name: '主机位',
+          xaddr: cams.cameras[0]!.xaddr,
+          user: 'admin',
+          password: CAMERA_PW,
+          roomId: 'R1',
+        },
+        'test',
+      );
+      await loginFast(page, users['hearing-staff']!, PASSWORD, '/hearings');
+      await waitLive(page);
+      const room = page.getByTestId('room-R1');
+      // The camera's live picture is a real JPEG from the camera, through the gateway.
+      await expect
+        .poll(() =>
+          room.locator('img[data-testid="snapshot-camH1"]').evaluate((i: HTMLImageElement) => i.naturalWidth),
+        )
+        .toBeGreaterThan(0);
+      await room.getByTestId('hearing-case').fill('桂广听〔2026〕12号');
+      await room.getByTestId('hearing-start').click();
+      await room.getByTestId('rec-indicator').waitFor();
+      // Segments arrive live (hearing.segment events patch the counters).
+      await expect
+        .poll(async () => Number(await room.getByTestId('hearing-segments').textContent()), {
+          timeout: 30_000,
+        })
+        .toBeGreaterThanOrEqual(2);
+      await screenshot(page, 'hearing-recording');
+      // The stream stalls: a blocking dialog and a red banner until data flows again.
+      cams.cameras[0]!.faults.stall();
+      await room.getByTestId('stream-lost').waitFor({ timeout: 20_000 });
+      await page.locator('#stream-lost-ack').waitFor();
+      await screenshot(page, 'hearing-stream-lost');
+      await page.locator('#stream-lost-ack').click();
+      cams.cameras[0]!.faults.resume();
+      await room.getByTestId('stream-lost').waitFor({ state: 'detached', timeout: 30_000 });
+      const before = Number(await room.getByTestId('hearing-segments').textContent());
+      await expect
+        .poll(async () => Number(await room.getByTestId('hearing-segments').textContent()), {
+          timeout: 30_000,
+        })
+        .toBeGreaterThan(before);
+      // Stop: the summary shows segments, coverage below 100% and the gap.
+      await room.getByTestId('hearing-stop').click();
+      await page.locator('#hearing-stop-confirm').click();
+      const summary = room.getByTestId('hearing-summary');
+      // Stopping finalises the last segment (ffmpeg closes it): slow on a loaded machine.
+      await summary.waitFor({ timeout: 60_000 });
+      await expect
+        .poll(async () => Number(await summary.getByTestId('summary-segments').textContent()))
+        .toBeGreaterThanOrEqual(3);
+      await textOf(summary.getByTestId('hearing-coverage')).toMatch(/^\d+\.\d\d%$/);
+      await textOf(summary.getByTestId('summary-gaps')).toContain('至');
+      const sessions = await gw.app.hearings.list({ roomId: 'R1' });
+      expect(sessions[0]?.state).toBe('stopped');
+      expect(sessions[0]?.caseNo).toBe('桂广听〔2026〕12号');
+      await screenshot(page, 'hearing-summary');
+    } finally {
+      await context.close();
+      await cams.stop();
+    }
+  });
+
   it('interruption explanation (R19): explain in writing, review and close; new records appear live', async () => {
     const officer = { id: 'O0301', name: '王磊', certNo: 'ZF320301' };
     const now = Date.now();

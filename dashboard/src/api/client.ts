@@ -5,11 +5,13 @@
  */
 import { ApiError } from './errors.js';
 import type {
+  Activity,
   AuditEntryView,
+  CameraView,
   ClipQuery,
   ClipView,
   DockSlotView,
-  HearingSession,
+  HearingView,
   HistoryPoint,
   Interruption,
   InterruptionStatus,
@@ -23,7 +25,9 @@ import type {
   RecorderHealth,
   RecorderListItem,
   RecorderView,
+  RoomApi,
   RoomView,
+  SegmentRow,
   StoredAlert,
 } from './types.js';
 
@@ -152,14 +156,33 @@ export const api = {
   audit: (limit = 200) => request<AuditEntryView[]>('GET', `/api/audit${qs({ limit })}`),
 
   // --- hearing rooms (#5) ---
-  rooms: () => request<RoomView[]>('GET', '/api/rooms'),
+  /** Rooms with their cameras and each room's running (or else latest) session. */
+  rooms: async (): Promise<RoomView[]> => {
+    const [rooms, cameras] = await Promise.all([
+      request<RoomApi[]>('GET', '/api/rooms'),
+      request<CameraView[]>('GET', '/api/cameras'),
+    ]);
+    const byId = new Map(cameras.map((c) => [c.id, c]));
+    return Promise.all(
+      rooms.map(async (r) => ({
+        id: r.id,
+        name: r.name,
+        cameras: r.cameras.map((id) => byId.get(id)).filter((c): c is CameraView => Boolean(c)),
+        session: r.activeSession
+          ? await request<HearingView>('GET', `/api/hearings/${enc(r.activeSession.id)}`)
+          : ((await request<HearingView[]>('GET', `/api/hearings${qs({ roomId: r.id, limit: 1 })}`))[0] ??
+            null),
+      })),
+    );
+  },
   snapshotUrl: (cameraId: string, bust: number) => `/api/cameras/${enc(cameraId)}/snapshot${qs({ t: bust })}`,
-  startHearing: (roomId: string, caseNo: string, activity: string) =>
-    request<HearingSession>('POST', '/api/hearings', { roomId, caseNo, activity }),
+  startHearing: (roomId: string, caseNo: string, activity: Activity) =>
+    request<HearingView>('POST', '/api/hearings', { roomId, caseNo, activity }),
   stopHearing: (sessionId: string) =>
-    request<HearingSession>('POST', `/api/hearings/${enc(sessionId)}/stop`, {}),
-  hearing: (sessionId: string) => request<HearingSession>('GET', `/api/hearings/${enc(sessionId)}`),
-  hearings: (roomId?: string) => request<HearingSession[]>('GET', `/api/hearings${qs({ roomId })}`),
+    request<HearingView>('POST', `/api/hearings/${enc(sessionId)}/stop`, {}),
+  hearing: (sessionId: string) => request<HearingView>('GET', `/api/hearings/${enc(sessionId)}`),
+  hearingSegments: (sessionId: string) =>
+    request<SegmentRow[]>('GET', `/api/hearings/${enc(sessionId)}/segments`),
 };
 
 export type Api = typeof api;

@@ -7,10 +7,13 @@
 import type { StoredAlert } from '../../../gateway/alerts/service.js';
 import type { Role } from '../../../gateway/api/roles.js';
 import type { PublicUser } from '../../../gateway/api/users.js';
+import type { CameraView } from '../../../gateway/cameras/registry.js';
 import type { Alert, AlertSeverity } from '../../../gateway/events.js';
 import type { HistoryPoint as HealthHistoryPoint, RecorderHealth } from '../../../gateway/fleet/health.js';
 import type { MaintenanceEntry, MaintenanceKind } from '../../../gateway/fleet/maintenance.js';
 import type { PublicRecorder } from '../../../gateway/fleet/registry.js';
+import type { HearingGap, HearingSummary, SegmentRow } from '../../../gateway/hearings/schemas.js';
+import type { HearingView } from '../../../gateway/hearings/service.js';
 import type { InterruptionRecord, InterruptionStatus } from '../../../gateway/interruptions/record.js';
 import type { Activity, Officer, RecorderState, StopCause } from '../../../protocol/common.js';
 
@@ -18,6 +21,10 @@ export type {
   Activity,
   Alert,
   AlertSeverity,
+  CameraView,
+  HearingGap,
+  HearingSummary,
+  HearingView,
   InterruptionStatus,
   MaintenanceEntry,
   Officer,
@@ -26,6 +33,7 @@ export type {
   RecorderHealth,
   RecorderState,
   Role,
+  SegmentRow,
   StopCause,
   StoredAlert,
 };
@@ -133,45 +141,18 @@ export interface AuditEntryView {
   details: Record<string, unknown>;
 }
 
-export interface CameraView {
+/** GET /api/rooms item (gateway/api/routes/cameras.ts). */
+export interface RoomApi {
   id: string;
-  name?: string;
-  online: boolean;
+  name: string;
+  cameras: string[];
+  activeSession: { id: string; caseNo: string; startedAt: number } | null;
 }
 
-export interface HearingSegment {
-  clipId: string;
-  start: string | number;
-  end: string | number;
-  bytes: number;
-}
-
-export interface HearingGap {
-  from: string | number;
-  to: string | number;
-  ms: number;
-}
-
-export interface HearingSession {
-  id: string;
-  roomId: string;
-  caseNo: string;
-  activity: Activity | string;
-  state: 'recording' | 'stalled' | 'stopped' | string;
-  startedAt: string;
-  endedAt: string | null;
-  startedBy?: string;
-  segments: HearingSegment[];
-  bytes: number;
-  coverage: number | null;
-  gaps: HearingGap[];
-  /** Since when no fresh data arrived, while the stream is lost. */
-  staleSince?: string | null;
-}
-
+/** A room with its cameras and its current (or last) hearing session, composed by the client. */
 export interface RoomView {
   id: string;
   name: string;
   cameras: CameraView[];
-  session: HearingSession | null;
+  session: HearingView | null;
 }

@@ -13,7 +13,6 @@ import {
   Descriptions,
   Empty,
   Form,
-  Image,
   Input,
   Row,
   Select,
@@ -22,40 +21,45 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client.js';
-import type { Activity, HearingSession, RoomView } from '../../api/types.js';
+import type { Activity, CameraView, HearingView, RoomView } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { useI18n } from '../../i18n/index.js';
 import { useLive } from '../../live.js';
-import { epochMs, fmtBytes, fmtClock, fmtDuration, fmtTime } from '../../time.js';
+import { fmtBytes, fmtClock, fmtDuration, fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
 import './hearing.css';
 
 const ACTIVITIES: Activity[] = ['hearing', 'inquiry', 'notice-of-rights', 'decision', 'service', 'other'];
-const LOST_STATES = new Set(['stalled', 'interrupted', 'lost', 'stream-lost']);
 
-export function isLost(s: HearingSession | null | undefined): boolean {
-  return Boolean(s && (LOST_STATES.has(s.state) || s.staleSince));
+/** Since when a camera of the running session has delivered no fresh data (stream lost), or null. */
+export function lostSince(s: HearingView | null | undefined): number | null {
+  const stalled = (s?.live?.cameras ?? []).filter((c) => c.state === 'stalled' || c.gap);
+  if (stalled.length === 0) return null;
+  return Math.min(...stalled.map((c) => c.gap?.start ?? c.lastDataAt ?? Date.now()));
 }
 
 export default function HearingsPage() {
   const { t } = useI18n();
   const rooms = useApi(() => api.rooms(), [], {
-    refetchOn: ['hearing.changed', 'camera.changed'],
+    refetchOn: ['hearing.changed', 'camera.changed', 'interruption.opened', 'interruption.updated'],
     debounceMs: 300,
   });
-  // Segments patch the running session without a refetch.
+  // New segments patch the running session's counters without a refetch.
   useLive(['hearing.segment'], (_n, p) => {
     rooms.mutate((prev) =>
       prev?.map((r) =>
-        r.session?.id === p.sessionId && !r.session.segments.some((s) => s.clipId === p.clipId)
+        r.session?.id === p.sessionId && r.session.live
           ? {
               ...r,
               session: {
                 ...r.session,
-                segments: [...r.session.segments, { clipId: p.clipId, start: '', end: '', bytes: p.bytes }],
-                bytes: r.session.bytes + p.bytes,
+                live: {
+                  ...r.session.live,
+                  segments: r.session.live.segments + 1,
+                  bytes: r.session.live.bytes + p.bytes,
+                },
               },
             }
           : r,
@@ -86,38 +90,29 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
   const { t, te } = useI18n();
   const { message, modal } = App.useApp();
   const s = room.session && room.session.state !== 'stopped' ? room.session : null;
-  const lost = isLost(s);
+  const lost = lostSince(s);
   const [busy, setBusy] = useState(false);
-  const [summaryId, setSummaryId] = useState<string | null>(null);
-  const [bust, setBust] = useState(0);
-  useEffect(() => {
-    const id = setInterval(() => setBust((b) => b + 1), 5000);
-    return () => clearInterval(id);
-  }, []);
 
   // The unmissable alert: a blocking dialog the moment the stream is lost, besides the red banner.
-  const [warned, setWarned] = useState<string | null>(null);
+  const warnedFor = useRef<string | null>(null);
   useEffect(() => {
-    if (lost && s && warned !== s.id) {
-      setWarned(s.id);
+    if (lost !== null && s && warnedFor.current !== s.id) {
+      warnedFor.current = s.id;
       modal.error({
         title: t('hearing.streamLost'),
-        content: t('hearing.streamLost.desc', {
-          room: room.name,
-          at: fmtTime(s.staleSince ?? Date.now(), 'HH:mm:ss'),
-        }),
+        content: t('hearing.streamLost.desc', { room: room.name, at: fmtTime(lost, 'HH:mm:ss') }),
         okText: t('common.confirm'),
+        okButtonProps: { id: 'stream-lost-ack' },
       });
     }
-    if (!lost && warned) setWarned(null);
-  }, [lost, s, warned, modal, t, room.name]);
+    if (lost === null) warnedFor.current = null;
+  }, [lost, s, modal, t, room.name]);
 
-  const start = async (v: { caseNo: string; activity: string }) => {
+  const start = async (v: { caseNo: string; activity: Activity }) => {
     setBusy(true);
     try {
       await api.startHearing(room.id, v.caseNo.trim(), v.activity);
       message.success(t('hearing.started'));
-      setSummaryId(null);
       onChanged();
     } catch (e) {
       message.error(t('common.error', { msg: (e as Error).message }));
@@ -136,7 +131,6 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
         try {
           await api.stopHearing(s.id);
           message.success(t('hearing.stopped'));
-          setSummaryId(s.id);
           onChanged();
         } catch (e) {
           message.error(t('common.error', { msg: (e as Error).message }));
@@ -148,7 +142,7 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
   return (
     <Card
       data-testid={`room-${room.id}`}
-      className={lost ? 'room-lost' : undefined}
+      className={lost !== null ? 'room-lost' : undefined}
       title={room.name}
       extra={
         s ? (
@@ -160,69 +154,34 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
         )
       }
     >
-      {lost && s && (
+      {lost !== null && (
         <Alert
           type="error"
           banner
           showIcon
           icon={<WarningFilled />}
-          className="stream-lost"
           data-testid="stream-lost"
           title={<strong style={{ fontSize: 18 }}>{t('hearing.streamLost')}</strong>}
-          description={t('hearing.streamLost.desc', {
-            room: room.name,
-            at: fmtTime(s.staleSince ?? Date.now(), 'HH:mm:ss'),
-          })}
+          description={t('hearing.streamLost.desc', { room: room.name, at: fmtTime(lost, 'HH:mm:ss') })}
           style={{ marginBottom: 12 }}
         />
       )}
       <Row gutter={[8, 8]} style={{ marginBottom: 12 }}>
         {room.cameras.map((c) => (
           <Col key={c.id} span={room.cameras.length > 1 ? 12 : 24}>
-            <div
-              style={{
-                position: 'relative',
-                background: '#111',
-                aspectRatio: '16 / 9',
-                borderRadius: 4,
-                overflow: 'hidden',
-              }}
-            >
-              {c.online ? (
-                <Image
-                  src={api.snapshotUrl(c.id, bust)}
-                  alt={c.name ?? c.id}
-                  width="100%"
-                  height="100%"
-                  style={{ objectFit: 'cover' }}
-                  preview={false}
-                  fallback="data:image/gif;base64,R0lGODlhAQABAAAAACw="
-                />
-              ) : (
-                <div style={{ color: '#aaa', display: 'grid', placeItems: 'center', height: '100%' }}>
-                  {c.name ?? c.id} · {t('state.offline')}
-                </div>
-              )}
-              <span
-                style={{
-                  position: 'absolute',
-                  left: 6,
-                  bottom: 4,
-                  color: '#fff',
-                  fontSize: 12,
-                  textShadow: '0 0 2px #000',
-                }}
-              >
-                {t('hearing.camera')} {c.name ?? c.id}
-              </span>
-            </div>
+            <Snapshot camera={c} />
           </Col>
         ))}
       </Row>
       {s ? (
         <RunningSession session={s} onStop={stop} />
       ) : (
-        <Form layout="inline" onFinish={start} initialValues={{ activity: 'hearing' }} style={{ rowGap: 8 }}>
+        <Form<{ caseNo: string; activity: Activity }>
+          layout="inline"
+          onFinish={start}
+          initialValues={{ activity: 'hearing' }}
+          style={{ rowGap: 8 }}
+        >
           <Form.Item
             name="caseNo"
             rules={[
@@ -241,7 +200,6 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
               size="large"
               style={{ width: 160 }}
               options={ACTIVITIES.map((a) => ({ value: a, label: te('activity', a) }))}
-              data-testid="hearing-activity"
             />
           </Form.Item>
           <Button
@@ -257,46 +215,89 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
           </Button>
         </Form>
       )}
-      {!s && (summaryId ?? lastStopped(room)) && (
-        <SessionSummary sessionId={(summaryId ?? lastStopped(room))!} />
-      )}
+      {!s && room.session && <SessionSummary sessionId={room.session.id} />}
     </Card>
   );
 }
 
-function lastStopped(room: RoomView): string | null {
-  return room.session && room.session.state === 'stopped' ? room.session.id : null;
+/** The camera's picture, refreshed every few seconds while the page is open. */
+function Snapshot({ camera }: { camera: CameraView }) {
+  const { t } = useI18n();
+  const [bust, setBust] = useState(() => Date.now());
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    const id = setInterval(() => setBust(Date.now()), 5000);
+    return () => clearInterval(id);
+  }, []);
+  const name = camera.name || camera.id;
+  return (
+    <div
+      style={{
+        position: 'relative',
+        background: '#111',
+        aspectRatio: '16 / 9',
+        borderRadius: 4,
+        overflow: 'hidden',
+      }}
+    >
+      {camera.health.reachable && !failed ? (
+        <img
+          src={api.snapshotUrl(camera.id, bust)}
+          alt={name}
+          style={{ width: '100%', height: '100%', objectFit: 'cover', display: 'block' }}
+          onError={() => setFailed(true)}
+          onLoad={() => setFailed(false)}
+          data-testid={`snapshot-${camera.id}`}
+        />
+      ) : (
+        <div style={{ color: '#aaa', display: 'grid', placeItems: 'center', height: '100%' }}>
+          {name} · {t('state.offline')}
+        </div>
+      )}
+      <span
+        style={{
+          position: 'absolute',
+          left: 6,
+          bottom: 4,
+          color: '#fff',
+          fontSize: 12,
+          textShadow: '0 0 2px #000',
+        }}
+      >
+        {t('hearing.camera')} {name}
+      </span>
+    </div>
+  );
 }
 
-function RunningSession({ session, onStop }: { session: HearingSession; onStop(): void }) {
+function RunningSession({ session, onStop }: { session: HearingView; onStop(): void }) {
   const { t, te } = useI18n();
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const id = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(id);
   }, []);
-  const started = epochMs(session.startedAt) ?? now;
   return (
     <div>
       <Descriptions size="small" column={{ xs: 1, sm: 3 }} bordered>
         <Descriptions.Item label={t('hearing.elapsed')}>
           <span style={{ fontSize: 20, fontVariantNumeric: 'tabular-nums' }} data-testid="hearing-elapsed">
-            {fmtClock(now - started)}
+            {fmtClock(now - session.startedAt)}
           </span>
         </Descriptions.Item>
         <Descriptions.Item label={t('hearing.segments')}>
           <span style={{ fontSize: 20 }} data-testid="hearing-segments">
-            {session.segments.length}
+            {session.live?.segments ?? 0}
           </span>
         </Descriptions.Item>
         <Descriptions.Item label={t('hearing.bytes')}>
           <span style={{ fontSize: 20 }} data-testid="hearing-bytes">
-            {fmtBytes(session.bytes)}
+            {fmtBytes(session.live?.bytes ?? 0)}
           </span>
         </Descriptions.Item>
         <Descriptions.Item label={t('hearing.caseNo')}>{session.caseNo}</Descriptions.Item>
         <Descriptions.Item label={t('hearing.activity')}>
-          {te('activity', String(session.activity))}
+          {te('activity', session.activity)}
         </Descriptions.Item>
         <Descriptions.Item label={t('hearing.startedAt')}>
           {fmtTime(session.startedAt, 'HH:mm:ss')}
@@ -317,13 +318,20 @@ function RunningSession({ session, onStop }: { session: HearingSession; onStop()
   );
 }
 
+/** Coverage = recorded / wall time; gaps per camera (R18); the stored segments. */
 function SessionSummary({ sessionId }: { sessionId: string }) {
   const { t } = useI18n();
-  const q = useApi(() => api.hearing(sessionId), [sessionId], {
-    refetchOn: ['hearing.segment', 'hearing.changed'],
-    filter: (p) => 'sessionId' in p && p.sessionId === sessionId,
-  });
-  const s = q.data;
+  const q = useApi(
+    async () => {
+      const [session, segments] = await Promise.all([api.hearing(sessionId), api.hearingSegments(sessionId)]);
+      return { session, segments };
+    },
+    [sessionId],
+    { refetchOn: ['hearing.changed'], filter: (p) => 'sessionId' in p && p.sessionId === sessionId },
+  );
+  const s = q.data?.session;
+  const sum = s?.summary;
+  const gaps = sum?.cameras.flatMap((c) => c.gaps.map((g) => ({ ...g, cameraId: c.cameraId }))) ?? [];
   return (
     <div style={{ marginTop: 16 }} data-testid="hearing-summary">
       <Typography.Title level={5}>{t('hearing.summary')}</Typography.Title>
@@ -333,40 +341,41 @@ function SessionSummary({ sessionId }: { sessionId: string }) {
           <Descriptions size="small" column={{ xs: 1, sm: 2 }} bordered>
             <Descriptions.Item label={t('hearing.caseNo')}>{s.caseNo}</Descriptions.Item>
             <Descriptions.Item label={t('hearing.coverage')}>
-              <span data-testid="hearing-coverage">
-                {s.coverage === null ? '—' : `${(s.coverage * 100).toFixed(2)}%`}
-              </span>
+              <span data-testid="hearing-coverage">{sum ? `${(sum.coverage * 100).toFixed(2)}%` : '—'}</span>
             </Descriptions.Item>
             <Descriptions.Item label={t('hearing.startedAt')}>{fmtTime(s.startedAt)}</Descriptions.Item>
-            <Descriptions.Item label={t('hearing.endedAt')}>{fmtTime(s.endedAt)}</Descriptions.Item>
+            <Descriptions.Item label={t('hearing.endedAt')}>{fmtTime(s.stoppedAt)}</Descriptions.Item>
             <Descriptions.Item label={t('hearing.segments')}>
-              <span data-testid="summary-segments">{s.segments.length}</span>
+              <span data-testid="summary-segments">{sum?.segments ?? q.data?.segments.length ?? 0}</span>
             </Descriptions.Item>
-            <Descriptions.Item label={t('hearing.bytes')}>{fmtBytes(s.bytes)}</Descriptions.Item>
+            <Descriptions.Item label={t('hearing.bytes')}>{fmtBytes(sum?.bytes)}</Descriptions.Item>
             <Descriptions.Item label={t('hearing.gaps')} span={2}>
-              {s.gaps.length === 0
-                ? t('hearing.gaps.none')
-                : s.gaps.map((g) => (
-                    <div key={String(g.from)}>
-                      {t('hearing.gap', {
-                        from: fmtTime(g.from, 'HH:mm:ss'),
-                        to: fmtTime(g.to, 'HH:mm:ss'),
-                        v: fmtDuration(g.ms, t),
-                      })}
-                    </div>
-                  ))}
+              <span data-testid="summary-gaps">
+                {gaps.length === 0
+                  ? t('hearing.gaps.none')
+                  : gaps.map((g) => (
+                      <div key={`${g.cameraId}-${g.start}`}>
+                        {t('hearing.gap', {
+                          from: fmtTime(g.start, 'HH:mm:ss'),
+                          to: fmtTime(g.end, 'HH:mm:ss'),
+                          v: fmtDuration(g.durationMs, t),
+                        })}
+                      </div>
+                    ))}
+              </span>
             </Descriptions.Item>
           </Descriptions>
           <Table
             style={{ marginTop: 8 }}
             size="small"
             rowKey="clipId"
-            dataSource={s.segments}
+            dataSource={q.data?.segments ?? []}
             pagination={{ pageSize: 5, hideOnSinglePage: true }}
             columns={[
-              { title: '#', key: 'i', width: 48, render: (_v, _r, i) => i + 1 },
-              { title: t('clips.start'), dataIndex: 'start', render: (v) => fmtTime(v, 'HH:mm:ss') },
-              { title: t('clips.end'), dataIndex: 'end', render: (v) => fmtTime(v, 'HH:mm:ss') },
+              { title: '#', dataIndex: 'seq', width: 48 },
+              { title: t('hearing.camera'), dataIndex: 'cameraId', width: 90 },
+              { title: t('clips.start'), dataIndex: 'start', render: (v: number) => fmtTime(v, 'HH:mm:ss') },
+              { title: t('clips.end'), dataIndex: 'end', render: (v: number) => fmtTime(v, 'HH:mm:ss') },
               { title: t('clips.size'), dataIndex: 'bytes', render: (v: number) => fmtBytes(v) },
             ]}
           />
