@@ -17,10 +17,19 @@ export interface PtyPair {
 }
 
 export async function createPtyPair(gatewayPath: string, devicePath: string): Promise<PtyPair> {
+  // socat runs under a tiny shell that kills it when our stdin pipe closes, so a crashed or killed
+  // test process never leaves a cable behind.
   const child: ChildProcess = spawn(
-    'socat',
-    ['-b65536', `pty,raw,echo=0,link=${gatewayPath}`, `pty,raw,echo=0,link=${devicePath}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    'sh',
+    [
+      '-c',
+      'exec 3<&0; socat "$@" & pid=$!; (read _ <&3; kill $pid 2>/dev/null) & wait $pid',
+      'sh',
+      '-b65536',
+      `pty,raw,echo=0,link=${gatewayPath}`,
+      `pty,raw,echo=0,link=${devicePath}`,
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
   );
   let exited = false;
   let stderr = '';
@@ -35,7 +44,7 @@ export async function createPtyPair(gatewayPath: string, devicePath: string): Pr
     await sleep(10);
   }
   if (!existsSync(gatewayPath) || !existsSync(devicePath)) {
-    child.kill('SIGKILL');
+    child.stdin?.end();
     throw new Error(`socat did not create ${gatewayPath} and ${devicePath}: ${stderr.trim()}`);
   }
   return {
@@ -47,7 +56,7 @@ export async function createPtyPair(gatewayPath: string, devicePath: string): Pr
     async unplug() {
       if (exited) return;
       const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
+      child.stdin?.end();
       await done;
     },
   };

@@ -1,7 +1,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPtyPair } from '../../device-sim/pty.js';
+import { afterAll } from 'vitest';
+import { createPtyPair, type PtyPair } from '../../device-sim/pty.js';
 import { MemoryBinding } from '../../gateway/dock/memory-binding.js';
 import { SerialPortBinding } from '../../gateway/dock/serialport-binding.js';
 import { dockBindingContract } from '../contract/dock-binding.contract.js';
@@ -18,10 +19,15 @@ dockBindingContract('memory', {
 });
 
 const serial = new SerialPortBinding();
+const pairs: PtyPair[] = [];
+afterAll(async () => {
+  for (const p of pairs) await p.unplug();
+});
 dockBindingContract('serialport over a socat PTY pair', {
   async connect() {
     const dir = await mkdtemp(join(tmpdir(), 'pty-'));
     const pair = await createPtyPair(join(dir, 'gw'), join(dir, 'dev'));
+    pairs.push(pair);
     const gateway = await serial.open(pair.gatewayPath, { baudRate: 921600 });
     const device = await serial.open(pair.devicePath, { baudRate: 921600 });
     return { gateway, device, unplug: () => pair.unplug() };
