@@ -105,13 +105,20 @@ export class DiscoveryResponder {
   }
 
   private async multicast(xml: string): Promise<void> {
-    const tx = this.tx;
-    if (!tx) return;
+    const { tx, rx } = this;
+    if (!tx || !rx) return;
     for (const iface of this.interfaces) {
-      tx.setMulticastInterface(iface);
-      await new Promise<void>((resolve, reject) =>
-        tx.send(xml, this.port, WSD_MULTICAST, (err) => (err ? reject(err) : resolve())),
-      );
+      // From the camera's own (loopback) address where the kernel allows it; on another interface
+      // a loopback source is refused (EINVAL), so the wildcard-bound socket sends there.
+      const sock = iface.startsWith('127.') ? tx : rx;
+      try {
+        sock.setMulticastInterface(iface);
+        await new Promise<void>((resolve, reject) =>
+          sock.send(xml, this.port, WSD_MULTICAST, (err) => (err ? reject(err) : resolve())),
+        );
+      } catch (err) {
+        this.log.warn({ err, iface }, 'discovery: multicast not sent on this interface');
+      }
     }
   }
 

@@ -39,6 +39,8 @@ export const SimCameraOptions = z.object({
   maxTokenSkewMs: z.number().int().min(0).default(300_000),
   /** RTSP and snapshot authentication. */
   rtspAuth: z.enum(['digest', 'basic', 'digest+basic']).default('digest'),
+  /** Digest nonce lifetime (RTSP and snapshot); later requests get a `stale=true` challenge. */
+  nonceTtlMs: z.number().int().min(1000).default(300_000),
   discovery: z.boolean().default(true),
   /** Interfaces (by an address on them) for WS-Discovery multicast. */
   discoveryInterfaces: z.array(z.ipv4()).min(1).default(['127.0.0.1']),
@@ -122,7 +124,12 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
       resolution: { width: this.source.width, height: this.source.height },
       fps: this.source.fps,
     });
-    const authOpts = { realm: `SimCam ${o.address}`, user: o.user, password: o.password };
+    const authOpts = {
+      realm: `SimCam ${o.address}`,
+      user: o.user,
+      password: o.password,
+      nonceTtlMs: o.nonceTtlMs,
+    };
     this.snapshotAuth = new HttpAuth({ ...authOpts, schemes: 'digest+basic' });
     this.rtspAuthn = new HttpAuth({ ...authOpts, schemes: o.rtspAuth as AuthSchemes });
     this.faults = new CameraFaults(this);
