@@ -154,7 +154,12 @@ describe('RTSP with interleaved H.264', () => {
     await c.play(cam.rtspUrl);
     await until(() => c.interleavedPackets > 20, 10_000, 'RTP before stall');
     cam.faults.stall();
-    await sleep(300); // let bytes already in flight arrive
+    // Let bytes written before the stall arrive: wait until the count holds still for 500 ms.
+    for (let i = 0, last = -1; c.interleavedBytes !== last; i++) {
+      if (i > 20) throw new Error('RTP never stopped after stall()');
+      last = c.interleavedBytes;
+      await sleep(500);
+    }
     const before = c.interleavedBytes;
     await sleep(1500);
     expect(c.interleavedBytes).toBe(before);
