@@ -3,13 +3,28 @@
  * chromium. Flows: sign-in, language switch, navigation per role, live alerts, and (as their
  * routes land) pairing, hearing recording and the interruption explanation (R19).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCameras } from '../../device-sim/camera/index.js';
+import { createPtyPair, type PtyPair } from '../../device-sim/pty.js';
+import { recorderWithClips } from '../../device-sim/recorder/dock-fixture.js';
+import { dockOnSerialPort, type RecorderDock } from '../../device-sim/recorder/dock-link.js';
 import { type FleetHandle, startFleet } from '../../device-sim/scenario/fleet.js';
 import type { Role } from '../../gateway/api/roles.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { DESKTOP, launchChromium, login, loginFast, newPage, screenshot, waitLive } from './browser.js';
+import {
+  DESKTOP,
+  launchChromium,
+  login,
+  loginFast,
+  newPage,
+  screenshot,
+  TABLET,
+  waitLive,
+} from './browser.js';
 import { ensureDashboardBuilt } from './build.js';
 
 const PASSWORD = 'dashboard-test-pw';
@@ -32,10 +47,16 @@ describe('dashboard in chromium against the real gateway', () => {
   let gw: TestGateway;
   let browser: Browser;
   const users: Partial<Record<Role, string>> = {};
+  /** Dock cables (PTY pairs) and the recorders seated on them, closed after the tests. */
+  let dockDir = '';
+  const cables: PtyPair[] = [];
+  const seated: RecorderDock[] = [];
 
   beforeAll(async () => {
     await ensureDashboardBuilt();
+    dockDir = await mkdtemp(join(tmpdir(), 'dash-dock-'));
     gw = await startGateway({
+      dock: { ports: [join(dockDir, 'dock*')], chunkBytes: 16 * 1024, readWindow: 8 },
       cameras: {
         rooms: [{ id: 'R1', name: '第一听证室' }],
         segmentSeconds: 2,
@@ -54,7 +75,10 @@ describe('dashboard in chromium against the real gateway', () => {
 
   afterAll(async () => {
     await browser?.close();
+    for (const d of seated) await d.stop().catch(() => {});
+    for (const c of cables) await c.unplug();
     await gw?.stop();
+    if (dockDir) await rm(dockDir, { recursive: true, force: true });
   });
 
   it('refuses a wrong password, then signs in and out', async () => {
@@ -239,9 +263,72 @@ describe('dashboard in chromium against the real gateway', () => {
     }
   });
 
-  it.todo(
-    'officer takes a docked recorder and it shows as assigned (needs GET /api/dock, POST /api/pairings)',
-  );
+  it('officer at the dock (tablet): takes a recorder, it shows as assigned; at shift end uploads with deadlines', async () => {
+    const officerUser = users.officer!;
+    // Shift start: a charged recorder in dock 1.
+    await gw.app.field.registry.register({ serial: 'BC7101', model: 'DSJ-V9' }, 'test');
+    const dock1 = await createPtyPair(join(dockDir, 'dock1'), join(dockDir, 'dev-dock1'));
+    cables.push(dock1);
+    const { recorder } = await recorderWithClips({ serial: 'BC7101', clipBytes: [], clipSeconds: 1 });
+    seated.push(await dockOnSerialPort(recorder, dock1.devicePath, { helloRetryMs: 200 }));
+    const { context, page } = await newPage(browser, gw.url, TABLET);
+    try {
+      await loginFast(page, officerUser, PASSWORD, '/dock');
+      await waitLive(page);
+      await page.getByTestId('take-BC7101').waitFor({ timeout: 30_000 });
+      await expect.poll(() => page.getByTestId('take-BC7101').isEnabled()).toBe(true);
+      await screenshot(page, 'officer-dock-tablet');
+      // Take it: the big button fills most of the card's width on the tablet.
+      const box = await page.getByTestId('take-BC7101').boundingBox();
+      expect(box!.height).toBeGreaterThanOrEqual(48);
+      await page.getByTestId('take-BC7101').click();
+      expect(await page.getByTestId('take-officer-id').inputValue()).toBe(officerUser);
+      await page.getByTestId('take-name').fill('赵警官');
+      await page.getByTestId('take-cert').fill('ZF32070101');
+      await screenshot(page, 'officer-take');
+      await page.getByTestId('take-confirm').click();
+      await textOf(page.getByTestId('assigned-BC7101')).toContain('赵警官');
+      await textOf(page.getByTestId('assigned-BC7101')).toContain('ZF32070101');
+      // PAIR went over the serial link: the recorder carries the officer; the assignment is kept.
+      expect(recorder.officer).toEqual({ id: officerUser, name: '赵警官', certNo: 'ZF32070101' });
+      expect(gw.app.pairing.activeFor('BC7101')?.officer.certNo).toBe('ZF32070101');
+
+      // The equipment manager's fleet table shows who has it.
+      const mgr = await newPage(browser, gw.url);
+      try {
+        await loginFast(mgr.page, users['equipment-manager']!, PASSWORD, '/fleet');
+        await textOf(mgr.page.getByTestId('holder-BC7101')).toContain('赵警官');
+        await screenshot(mgr.page, 'manager-fleet-holder');
+      } finally {
+        await mgr.context.close();
+      }
+
+      // Shift end: a recorder holding this officer's clips docks; the officer watches them upload.
+      await gw.app.field.registry.register({ serial: 'BC7102' }, 'test');
+      const dock2 = await createPtyPair(join(dockDir, 'dock2'), join(dockDir, 'dev-dock2'));
+      cables.push(dock2);
+      const withClips = await recorderWithClips({
+        serial: 'BC7102',
+        clipBytes: [300_000, 200_000],
+        clipSeconds: 30,
+        officer: { id: officerUser, name: '赵警官', certNo: 'ZF32070101' },
+      });
+      seated.push(await dockOnSerialPort(withClips.recorder, dock2.devicePath, { helloRetryMs: 200 }));
+      const uploads = page.locator('[data-testid^="upload-"]');
+      await expect.poll(() => uploads.count(), { timeout: 30_000 }).toBe(2);
+      // Each clip: its 24 h deadline, then verified at 100 %.
+      await expect
+        .poll(() => uploads.locator('.ant-progress-status-success').count(), { timeout: 30_000 })
+        .toBe(2);
+      await textOf(uploads.first()).toContain('已校验入库');
+      await screenshot(page, 'officer-uploads');
+      const clips = await gw.app.clips.search({ officerId: officerUser, limit: 10 });
+      expect(clips.map((c) => c.state).sort()).toEqual(['verified', 'verified']);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('hearing staff start a recording, see segments grow, an unmissable stream-lost alert, stop and the summary', async () => {
     const cams = await startCameras(1, { firstOctet: 61, common: { user: 'admin', password: CAMERA_PW } });
     const { context, page } = await newPage(browser, gw.url);

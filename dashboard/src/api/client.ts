@@ -6,6 +6,7 @@
 import { ApiError } from './errors.js';
 import type {
   Activity,
+  Assignment,
   AuditEntryView,
   CameraView,
   ClipQuery,
@@ -19,6 +20,7 @@ import type {
   MaintenanceEntry,
   MaintenanceKindValue,
   Officer,
+  PairResult,
   PublicRecorder,
   PublicUser,
   RecorderDetail,
@@ -114,8 +116,15 @@ export const api = {
   me: () => request<PublicUser>('GET', '/api/me'),
 
   // --- fleet, alerts, interruptions (#3) ---
-  recorders: async () =>
-    (await request<RecorderListItem[]>('GET', '/api/recorders')).map((r) => toRecorderView(r)),
+  recorders: async () => {
+    const [list, pairings] = await Promise.all([
+      request<RecorderListItem[]>('GET', '/api/recorders'),
+      // Who has which recorder; the fleet table still shows without it.
+      request<Assignment[]>('GET', '/api/pairings').catch(() => [] as Assignment[]),
+    ]);
+    const holder = new Map(pairings.map((a) => [a.serial, a.officer]));
+    return list.map((r) => toRecorderView(r, holder.get(r.serial) ?? null));
+  },
   recorder: async (serial: string, hours: number): Promise<RecorderDetail> => {
     const d = await request<{
       recorder: PublicRecorder;
@@ -125,8 +134,10 @@ export const api = {
       maintenance: MaintenanceEntry[];
       interruptions: Interruption[];
     }>('GET', `/api/recorders/${enc(serial)}${qs({ hours })}`);
+    const pairings = await request<Assignment[]>('GET', '/api/pairings').catch(() => [] as Assignment[]);
+    const officer = pairings.find((a) => a.serial === serial)?.officer ?? null;
     return {
-      view: toRecorderView({ ...d.recorder, health: d.health, rejected: d.rejected }),
+      view: toRecorderView({ ...d.recorder, health: d.health, rejected: d.rejected }, officer),
       history: d.history,
       maintenance: d.maintenance,
       interruptions: d.interruptions,
@@ -146,9 +157,17 @@ export const api = {
     request<Interruption>('POST', `/api/interruptions/${enc(id)}/close`, { note }),
 
   // --- dock, pairing, clips, audit (#4) ---
-  dock: () => request<DockSlotView[]>('GET', '/api/dock'),
+  /** Docked recorders with the readiness forecast (officer at the dock). */
+  dock: () => request<DockSlotView[]>('GET', '/api/pairings/docked'),
+  /** Check-out; READINESS_SHORT (details.readiness) unless a reason overrides it. */
   pair: (serial: string, officer: Officer, reason?: string) =>
-    request<unknown>('POST', '/api/pairings', { serial, officer, reason }),
+    request<PairResult>('POST', '/api/pairings', {
+      serial,
+      officer,
+      ...(reason ? { override: { reason } } : {}),
+    }),
+  /** Active check-outs (officers get their own only). */
+  pairings: () => request<Assignment[]>('GET', '/api/pairings'),
   clips: (q: ClipQuery) => request<ClipView[]>('GET', `/api/clips${qs({ ...q })}`),
   /** Playable/downloadable bytes; the gateway logs the access with the reason (R24). */
   clipContentUrl: (clipId: string, action: 'view' | 'download', reason: string) =>

@@ -8,6 +8,7 @@ import type { StoredAlert } from '../../../gateway/alerts/service.js';
 import type { Role } from '../../../gateway/api/roles.js';
 import type { PublicUser } from '../../../gateway/api/users.js';
 import type { CameraView } from '../../../gateway/cameras/registry.js';
+import type { ClipView } from '../../../gateway/clips/view.js';
 import type { Alert, AlertSeverity } from '../../../gateway/events.js';
 import type { HistoryPoint as HealthHistoryPoint, RecorderHealth } from '../../../gateway/fleet/health.js';
 import type { MaintenanceEntry, MaintenanceKind } from '../../../gateway/fleet/maintenance.js';
@@ -15,21 +16,30 @@ import type { PublicRecorder } from '../../../gateway/fleet/registry.js';
 import type { HearingGap, HearingSummary, SegmentRow } from '../../../gateway/hearings/schemas.js';
 import type { HearingView } from '../../../gateway/hearings/service.js';
 import type { InterruptionRecord, InterruptionStatus } from '../../../gateway/interruptions/record.js';
+import type { Assignment } from '../../../gateway/pairing/assignment.js';
+import type { Readiness } from '../../../gateway/pairing/readiness.js';
+import type { DockedRecorder, PairResult } from '../../../gateway/pairing/service.js';
+import type { AuditEntry, ClipState } from '../../../gateway/store/index.js';
 import type { Activity, Officer, RecorderState, StopCause } from '../../../protocol/common.js';
 
 export type {
   Activity,
   Alert,
   AlertSeverity,
+  Assignment,
   CameraView,
+  ClipState,
+  ClipView,
   HearingGap,
   HearingSummary,
   HearingView,
   InterruptionStatus,
   MaintenanceEntry,
   Officer,
+  PairResult,
   PublicRecorder,
   PublicUser,
+  Readiness,
   RecorderHealth,
   RecorderState,
   Role,
@@ -91,38 +101,10 @@ export interface RecorderDetail {
   interruptions: InterruptionRecord[];
 }
 
-/** A dock slot (a serial port) and the recorder in it, with the readiness forecast for the shift. */
-export interface DockSlotView {
-  slot: string;
-  serial: string | null;
-  state: string;
-  reason?: string;
-  batteryPct: number | null;
-  charging: boolean;
-  batteryLeftMs: number | null;
-  storageLeftMs: number | null;
-  shiftMs: number;
-  ready: boolean;
-  officer: Officer | null;
-}
+/** A docked recorder with its readiness forecast for the shift (GET /api/pairings/docked). */
+export type DockSlotView = DockedRecorder;
 
-export type ClipState = 'on-recorder' | 'uploading' | 'verified' | 'quarantined' | 'overdue';
-
-export interface ClipView {
-  clipId: string;
-  source: { kind: 'recorder' | 'camera'; id: string };
-  sessionId: string;
-  officer?: Officer;
-  caseNo?: string;
-  activity?: Activity;
-  start: number;
-  end: number;
-  bytes: number;
-  uploadedBytes: number;
-  state: ClipState;
-  deadline: number;
-}
-
+/** What the clip search takes (GET /api/clips); times are UTC ISO. */
 export interface ClipQuery {
   serial?: string;
   officerId?: string;
@@ -132,14 +114,7 @@ export interface ClipQuery {
   to?: string;
 }
 
-export interface AuditEntryView {
-  seq: number;
-  at: string;
-  type: string;
-  actor: string;
-  subject: string;
-  details: Record<string, unknown>;
-}
+export type AuditEntryView = AuditEntry;
 
 /** GET /api/rooms item (gateway/api/routes/cameras.ts). */
 export interface RoomApi {

@@ -36,7 +36,7 @@ const BIG = { height: 56, fontSize: 18, minWidth: 140 } as const;
 export default function DockPage() {
   const { t } = useI18n();
   const dock = useApi(() => api.dock(), [], {
-    refetchOn: ['dock.changed', 'pairing.changed', 'recorder.health'],
+    refetchOn: ['dock.changed', 'pairing.changed', 'recorder.health', 'clip.stored'],
     debounceMs: 800,
   });
   const [taking, setTaking] = useState<DockSlotView | null>(null);
@@ -83,7 +83,9 @@ function SlotCard({ slot, onTake }: { slot: DockSlotView; onTake(): void }) {
       title={
         <Space>
           <span style={{ fontSize: 18 }}>{slot.serial}</span>
-          <Typography.Text type="secondary">{t('dock.slot', { slot: slot.slot })}</Typography.Text>
+          <Typography.Text type="secondary">
+            {t('dock.slot', { slot: slot.slot.split('/').pop() ?? slot.slot })}
+          </Typography.Text>
         </Space>
       }
       extra={
@@ -126,6 +128,31 @@ function SlotCard({ slot, onTake }: { slot: DockSlotView; onTake(): void }) {
           </div>
         </div>
       </Space>
+      {slot.readiness && slot.readiness.shortfalls.length > 0 && !slot.officer && (
+        <ul
+          style={{ color: '#d4380d', margin: '8px 0 0', paddingLeft: 18 }}
+          data-testid={`shortfalls-${slot.serial}`}
+        >
+          {slot.readiness.shortfalls.map((f) => (
+            <li key={f}>{f}</li>
+          ))}
+        </ul>
+      )}
+      {slot.uploads.total > slot.uploads.done && (
+        <div style={{ marginTop: 8 }}>
+          <Typography.Text type="secondary">
+            {t('dock.uploading')} {slot.uploads.done}/{slot.uploads.total}
+          </Typography.Text>
+          <Progress
+            percent={
+              slot.uploads.current && slot.uploads.current.bytes > 0
+                ? Math.floor((slot.uploads.current.bytesDone / slot.uploads.current.bytes) * 100)
+                : 0
+            }
+            status="active"
+          />
+        </div>
+      )}
       <div style={{ marginTop: 12 }}>
         {slot.officer ? (
           <Typography.Text strong data-testid={`assigned-${slot.serial}`}>
@@ -154,11 +181,13 @@ function TakeModal({ slot, onClose }: { slot: DockSlotView; onClose(done: boolea
   const user = useUser();
   const [form] = Form.useForm<Officer & { reason?: string }>();
   const [busy, setBusy] = useState(false);
-  const [short, setShort] = useState<string | null>(slot.ready ? null : '');
+  const [short, setShort] = useState<string | null>(
+    slot.ready ? null : (slot.readiness?.shortfalls.join('；') ?? ''),
+  );
   const submit = async (v: Officer & { reason?: string }) => {
     setBusy(true);
     try {
-      const officer = { id: v.id.trim(), name: v.name.trim(), certNo: v.certNo.trim() };
+      const officer = { id: user.username, name: v.name.trim(), certNo: v.certNo.trim() };
       await api.pair(slot.serial!, officer, v.reason?.trim() || undefined);
       try {
         localStorage.setItem(CERT_KEY, officer.certNo);
@@ -167,7 +196,8 @@ function TakeModal({ slot, onClose }: { slot: DockSlotView; onClose(done: boolea
       onClose(true);
     } catch (e) {
       if (e instanceof ApiError && e.code === 'READINESS_SHORT') {
-        setShort(e.message);
+        const r = e.details?.readiness as { shortfalls?: string[] } | undefined;
+        setShort(r?.shortfalls?.join('；') || e.message);
       } else {
         message.error(t('common.error', { msg: (e as Error).message }));
       }
@@ -208,8 +238,9 @@ function TakeModal({ slot, onClose }: { slot: DockSlotView; onClose(done: boolea
         onFinish={submit}
         initialValues={{ id: user.username, name: user.displayName, certNo: cert }}
       >
+        {/* The gateway pairs an officer only to themselves: the id is the signed-in user name. */}
         <Form.Item name="id" label={t('dock.officerId')} rules={[{ required: true, max: 32 }]}>
-          <Input data-testid="take-officer-id" />
+          <Input data-testid="take-officer-id" disabled />
         </Form.Item>
         <Form.Item name="name" label={t('dock.officerName')} rules={[{ required: true, max: 64 }]}>
           <Input data-testid="take-name" />
@@ -268,7 +299,7 @@ function UploadsCard() {
             .sort((a, b) => a.deadline - b.deadline)
             .map((c) => {
               const left = c.deadline - now;
-              const pct = c.bytes ? Math.floor((c.uploadedBytes / c.bytes) * 100) : 0;
+              const pct = Math.floor(c.progress * 100);
               return (
                 <div key={c.clipId} data-testid={`upload-${c.clipId}`} style={{ fontSize: 15 }}>
                   <Space wrap style={{ justifyContent: 'space-between', width: '100%' }}>
