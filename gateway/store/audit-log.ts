@@ -88,6 +88,7 @@ export class AuditLog {
   #tail: Head = { seq: 0, hash: GENESIS_HASH, offset: 0 };
   #queue: Pending[] = [];
   #draining: Promise<void> | undefined;
+  #writing = false;
   #broken: unknown;
 
   private constructor(opts: AuditLogOptions) {
@@ -136,7 +137,10 @@ export class AuditLog {
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ input: parsed, ops: opts.ops ?? [], resolve, reject });
-      if (!this.#draining) this.#draining = this.#drain().finally(() => (this.#draining = undefined));
+      if (!this.#writing) {
+        this.#writing = true;
+        this.#draining = this.#drain();
+      }
     });
   }
 
@@ -368,46 +372,61 @@ export class AuditLog {
     this.#tail = { ...tail, offset: size };
   }
 
+  /**
+   * The one writer. `#writing` is cleared in the same tick as the last empty-queue check, so an
+   * append from a caller resumed by this drain either is seen by the loop or starts a new drain.
+   */
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const group = this.#queue.splice(0, GROUP_MAX);
-      const at = new Date(this.#now()).toISOString();
-      const entries: AuditEntry[] = [];
-      let prev = this.#tail;
-      for (const p of group) {
-        const body = { seq: prev.seq + 1, at, ...p.input, prevHash: prev.hash };
-        const entry: AuditEntry = { ...body, hash: sha256Hex(canonicalJson(body)) };
-        entries.push(entry);
-        prev = { seq: entry.seq, hash: entry.hash, offset: 0 };
-      }
-      const data = Buffer.from(entries.map((e) => `${canonicalJson(e)}\n`).join(''));
-      const fh = this.#fh!;
-      try {
-        await fh.write(data);
-        await fh.datasync();
-      } catch (err) {
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0, GROUP_MAX);
         try {
-          await fh.truncate(this.#tail.offset);
-        } catch (truncErr) {
-          this.#broken = truncErr;
+          await this.#writeGroup(group);
+        } catch (err) {
+          for (const p of group) p.reject(err);
         }
-        this.#log?.error({ err, file: this.file }, 'audit append failed');
-        for (const p of group) p.reject(err);
-        continue;
       }
-      const last = entries[entries.length - 1]!;
-      this.#tail = { seq: last.seq, hash: last.hash, offset: this.#tail.offset + data.length };
-      const auditOps = [...entries.flatMap((e) => this.#entryOps(e)), this.#headOp(this.#tail)];
-      const results = await this.#commitIndex(
-        auditOps,
-        group.map((p) => p.ops),
-      );
-      group.forEach((p, i) => {
-        const err = results[i];
-        if (err) p.reject(err);
-        else p.resolve(entries[i]!);
-      });
+    } finally {
+      this.#writing = false;
     }
+  }
+
+  async #writeGroup(group: Pending[]): Promise<void> {
+    const at = new Date(this.#now()).toISOString();
+    const entries: AuditEntry[] = [];
+    let prev = this.#tail;
+    for (const p of group) {
+      const body = { seq: prev.seq + 1, at, ...p.input, prevHash: prev.hash };
+      const entry: AuditEntry = { ...body, hash: sha256Hex(canonicalJson(body)) };
+      entries.push(entry);
+      prev = { seq: entry.seq, hash: entry.hash, offset: 0 };
+    }
+    const data = Buffer.from(entries.map((e) => `${canonicalJson(e)}\n`).join(''));
+    const fh = this.#fh!;
+    try {
+      await fh.write(data);
+      await fh.datasync();
+    } catch (err) {
+      try {
+        await fh.truncate(this.#tail.offset);
+      } catch (truncErr) {
+        this.#broken = truncErr;
+      }
+      this.#log?.error({ err, file: this.file }, 'audit append failed');
+      throw err;
+    }
+    const last = entries[entries.length - 1]!;
+    this.#tail = { seq: last.seq, hash: last.hash, offset: this.#tail.offset + data.length };
+    const auditOps = [...entries.flatMap((e) => this.#entryOps(e)), this.#headOp(this.#tail)];
+    const results = await this.#commitIndex(
+      auditOps,
+      group.map((p) => p.ops),
+    );
+    group.forEach((p, i) => {
+      const err = results[i];
+      if (err) p.reject(err);
+      else p.resolve(entries[i]!);
+    });
   }
 
   /**

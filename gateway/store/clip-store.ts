@@ -23,7 +23,7 @@ import { AuditLog } from './audit-log.js';
 import { ClipIndex } from './clip-index.js';
 import { DiskReserve } from './disk-reserve.js';
 import { isErrno, StoreError } from './errors.js';
-import { fsyncDir, linkNoClobber, mkdirDurable } from './fsutil.js';
+import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists } from './fsutil.js';
 import { hashFile } from './hash-file.js';
 import { type Area, StoreLayout } from './layout.js';
 import { KeyedMutex } from './mutex.js';
@@ -271,7 +271,9 @@ export class ClipStore {
       }
       const { manifest } = await ensureSidecar(this.layout, 'blobs', this.#manifest(facts));
       await fsyncDir(this.layout.dirFor('blobs', facts.sha256));
-      return this.#indexVerified(manifest, prev, opts.actor);
+      const record = await this.#indexVerified(manifest, prev, opts.actor);
+      await this.#dropStaleTransfer(facts);
+      return record;
     });
   }
 
@@ -624,6 +626,15 @@ export class ClipStore {
       source: record.source.kind,
     });
     return record;
+  }
+
+  /** A partial transfer of a clip that is now verified is of no further use (crash leftovers). */
+  async #dropStaleTransfer(facts: ClipFacts): Promise<void> {
+    const key = this.layout.tempKey(facts.source, facts.clipId);
+    if (this.#writers.has(key)) return;
+    const paths = this.layout.tempPaths(key);
+    await unlinkIfExists(paths.part);
+    await unlinkIfExists(paths.state);
   }
 
   #alteredBlob(path: string, expected: string, actual: string): void {
