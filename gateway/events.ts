@@ -28,6 +28,16 @@ export interface GatewayEvents {
   'recorder.health': { serial: string };
   'recorder.rejected': { serial: string | null; topic: string; code: string; reason: string };
   'recorder.event': { serial: string; type: string; id: string; at: string };
+  /** A clip closed in the field (MQTT segment-closed, de-duplicated): its 24 h clock starts (R22). */
+  'recorder.segment': {
+    serial: string;
+    sessionId: string;
+    clipId: string;
+    start: number;
+    end: number;
+    bytes: number;
+    sha256: string;
+  };
   /** R19 record opened; `device` is the recorder serial or camera id. */
   'interruption.opened': {
     id: string;

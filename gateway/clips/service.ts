@@ -13,10 +13,10 @@
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { Officer } from '../../protocol/common.js';
+import type { Activity, Officer } from '../../protocol/common.js';
 import type { AlertService } from '../alerts/service.js';
 import { GatewayError } from '../errors.js';
-import type { EventBus, Service } from '../events.js';
+import type { EventBus, GatewayEvents, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { ClipRecord, ClipState, ClipStore } from '../store/index.js';
 import { extensionFor, sniffContentType } from './content-type.js';
@@ -30,12 +30,17 @@ const GRANT_MS = 30 * 60_000;
 const MAX_GRANTS = 10_000;
 
 export interface ClipServiceOptions {
-  store: Pick<ClipStore, 'index' | 'openClip'>;
+  store: Pick<ClipStore, 'index' | 'openClip' | 'announce'>;
   alerts: Pick<AlertService, 'raise' | 'clear' | 'list'>;
   bus: EventBus;
   log: Logger;
   /** Who had the recorder when the clip was made, for clips that carry no officer. */
   officerAt?: (serial: string, at: number) => Promise<Officer | null>;
+  /** Case number, activity and officer of a recorder's session (MQTT session tracking), if known. */
+  sessionOf?: (
+    serial: string,
+    sessionId: string,
+  ) => Promise<{ caseNo: string | null; activity: Activity | null; officer: Officer | null } | undefined>;
   /** Bytes already received of clips being uploaded now (the dock slots' live transfers). */
   liveUploads?: () => Iterable<{ clipId: string; bytesDone: number }>;
   /** How often the overdue check runs (ms); 0 = only when called. */
@@ -74,7 +79,8 @@ export class ClipService implements Service {
   readonly #grants = new Map<string, Grant>();
   #timer: NodeJS.Timeout | undefined;
   #checking: Promise<unknown> | undefined;
-  #off: (() => void) | undefined;
+  #offs: (() => void)[] = [];
+  #announcing: Promise<void> = Promise.resolve();
 
   constructor(opts: ClipServiceOptions) {
     this.#o = opts;
@@ -82,11 +88,16 @@ export class ClipService implements Service {
   }
 
   async start(): Promise<void> {
-    this.#off = this.#o.bus.on('clip.stored', (e) => {
-      void this.#o.alerts.clear(RULE_CLIP_OVERDUE, subjectOf(e.clipId)).catch((err: unknown) => {
-        this.#o.log.error({ err, clipId: e.clipId }, 'clearing overdue alert failed');
-      });
-    });
+    this.#offs.push(
+      this.#o.bus.on('clip.stored', (e) => {
+        void this.#o.alerts.clear(RULE_CLIP_OVERDUE, subjectOf(e.clipId)).catch((err: unknown) => {
+          this.#o.log.error({ err, clipId: e.clipId }, 'clearing overdue alert failed');
+        });
+      }),
+      this.#o.bus.on('recorder.segment', (e) => {
+        this.#announcing = this.#announcing.then(() => this.#announceFieldClip(e));
+      }),
+    );
     const every = this.#o.checkIntervalMs ?? 0;
     if (every > 0) {
       this.#timer = setInterval(() => void this.#checkQuietly(), every);
@@ -98,7 +109,8 @@ export class ClipService implements Service {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#off?.();
+    for (const off of this.#offs.splice(0)) off();
+    await this.#announcing;
     await this.#checking;
   }
 
@@ -221,6 +233,32 @@ export class ClipService implements Service {
   }
 
   // ---- the 24-hour clock (R22) -------------------------------------------------------------------
+
+  /**
+   * A clip closed in the field (MQTT segment-closed): the store learns it as on-recorder, so its
+   * deadline runs from the end of recording even if the recorder never comes back to a dock.
+   * The dock's CLIP_INFO later replaces these facts with the recorder's own.
+   */
+  async #announceFieldClip(e: GatewayEvents['recorder.segment']): Promise<void> {
+    try {
+      const session = await this.#o.sessionOf?.(e.serial, e.sessionId).catch(() => undefined);
+      const officer = (await this.#officerAt(e.serial, e.start)) ?? session?.officer ?? null;
+      await this.#o.store.announce({
+        clipId: e.clipId,
+        source: { kind: 'recorder', id: e.serial },
+        sessionId: e.sessionId,
+        start: e.start,
+        end: e.end,
+        bytes: e.bytes,
+        sha256: e.sha256,
+        ...(officer ? { officer } : {}),
+        ...(session?.caseNo ? { caseNo: session.caseNo } : {}),
+        ...(session?.activity ? { activity: session.activity } : {}),
+      });
+    } catch (err) {
+      this.#o.log.warn({ err, clipId: e.clipId, serial: e.serial }, 'field clip not announced');
+    }
+  }
 
   /**
    * Raises `clip-overdue` for every pending clip past end + 24 h, naming officer and recorder, and

@@ -72,6 +72,10 @@ export class RecorderIngest implements RecorderTraffic, Service {
       this.#events++;
       this.#o.health.event(serial, e);
       await this.#o.sessions.event(serial, e);
+      if (e.type === 'segment-closed') {
+        const { sessionId, clipId, start, end, bytes, sha256 } = e;
+        this.#o.bus.emit('recorder.segment', { serial, sessionId, clipId, start, end, bytes, sha256 });
+      }
       if (this.#o.interruptions.hasOngoing('recorder', serial)) {
         await this.#o.interruptions.observeDeviceTime('recorder', serial, e.at);
       }
