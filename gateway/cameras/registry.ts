@@ -206,6 +206,7 @@ export class CameraRegistry implements Service {
       username: c.user,
       password: c.password,
       audio: c.info.audio,
+      fps: c.info.profiles.find((p) => p.token === c.info?.profileToken)?.fps ?? null,
     };
   }
 

@@ -3,21 +3,24 @@
  * freshness of valid data, restarts with backoff, and hands every closed segment on with its
  * wall-clock start and end.
  *
- * Watchdog (R18/R19, Frigate's lesson): freshness is "the muxed media time grew", read from
- * ffmpeg's `-progress` reports; a live process that writes nothing is as dead as an exited one.
- * - No new data for `staleDataS` -> an interruption record (start = wall time of the last media
- *   written, so the gap is exact, not "when we noticed"); the stalled ffmpeg is stopped (it
- *   finishes its segment) and restarted with backoff. A stream that pauses and resumes inside one
- *   ffmpeg run would leave a hole inside a segment's timeline; restarting keeps every run gapless.
- * - The first new data ends the interruption (resumed, at the new run's media start).
+ * Watchdog (R18/R19, Frigate's lesson): freshness is "ffmpeg muxed new frames", read from its
+ * `-progress` reports; a live process that writes nothing is as dead as an exited one.
+ * - No new data for `staleDataS` -> the stalled ffmpeg is stopped (a stream that paused and resumed
+ *   inside one run would leave a hole inside a segment), and an interruption record (R19) is
+ *   opened whose start is where the stored media ends: the gap is exact, not "when we noticed".
+ * - Restart with backoff. The first sustained flow of frames ends the interruption, at the time
+ *   those frames began (frames since the previous report / frame rate).
  * - Not resumed within `resumeAlertS`: the interruption service alerts the principal (R19).
+ *
+ * Two queues: `#timing` reads segment lists and probes files (fast: the interruption waits for it
+ * to know the exact end of the media), `#custody` stores segments (slow: hashing, copying, fsync).
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenInterruptionInput } from '../interruptions/record.js';
 import type { Logger } from '../log.js';
 import { type AudioMode, buildRecordArgs, type FfmpegArgv, type StreamTransport } from './ffmpeg-args.js';
-import { TimelineAnchor } from './progress.js';
+import { type ProgressReport, TimelineAnchor } from './progress.js';
 import type { MediaInfo, MediaProbe, RecorderRun, RunExit, StreamRecorder } from './recorder.js';
 import { ListTail } from './segment-list.js';
 
@@ -34,6 +37,8 @@ export interface StreamSource {
   username?: string;
   password?: string;
   audio: AudioMode;
+  /** Frame rate the camera announced (ONVIF profile), to time the start of a flow of frames. */
+  fps?: number | null;
 }
 
 export interface ClosedSegment {
@@ -68,7 +73,7 @@ export interface ChannelOptions {
   /** Called when state or counters change (live stats). */
   onChange?(): void;
   now?: () => number;
-  /** ffmpeg progress period (default 0.5 s). */
+  /** ffmpeg progress period (default 0.25 s). */
   progressPeriodS?: number;
 }
 
@@ -102,12 +107,21 @@ interface Run {
   anchor: TimelineAnchor;
   spawnedAt: number;
   lastOutMs: number;
+  lastFrames: number;
+  lastReportAt: number | null;
+  /** Last report that showed new frames. */
   lastFreshAt: number;
+  /** Start of the current uninterrupted flow of frames, and how many reports it has lasted. */
+  flowStart: number | null;
+  flowReports: number;
+  /** A flow was confirmed (two reports with new frames in a row). */
   hadData: boolean;
+  /** When this run's first confirmed flow began. */
+  firstDataAt: number | null;
   exited: boolean;
   stopping: boolean;
   handled: Set<string>;
-  /** Wall end of the last segment handed on (the next unlisted one starts there). */
+  /** Wall end of the last segment closed (the next unlisted one starts there). */
   lastEnd: number | null;
 }
 
@@ -123,6 +137,7 @@ export class CameraChannel {
   readonly #o: ChannelOptions;
   readonly #now: () => number;
   readonly #log: Logger;
+  readonly #periodMs: number;
   #state: ChannelState = 'starting';
   #runNo = 0;
   #run: Run | null = null;
@@ -132,19 +147,28 @@ export class CameraChannel {
   #restartTimer: NodeJS.Timeout | undefined;
   #gap: OpenGap | null = null;
   #gapOpening: Promise<void> | null = null;
+  /** Stale detected; the stalled run is being stopped so its last segment gives the exact start. */
+  #gapPending = false;
+  /** Data came back while the gap was pending: where it resumed. */
+  #resumeWhilePending: number | null = null;
+  /** Freshness: wall time of the newest media ffmpeg reported (or a segment ended at). */
   #lastDataAt: number | null = null;
+  /** Truth: wall end of the last segment closed (what is actually on disk). */
+  #lastStoredEnd: number | null = null;
   #startedAt = 0;
   #lastExitContactLost = false;
   #lastError: string | null = null;
   #segments = 0;
   #bytes = 0;
-  #queue: Promise<void> = Promise.resolve();
+  #timing: Promise<void> = Promise.resolve();
+  #custody: Promise<void> = Promise.resolve();
   #stopped: Promise<void> | null = null;
 
   constructor(opts: ChannelOptions) {
     this.#o = opts;
     this.#now = opts.now ?? Date.now;
     this.#log = opts.log.child({ session: opts.sessionId, camera: opts.cameraId });
+    this.#periodMs = (opts.progressPeriodS ?? 0.25) * 1000;
   }
 
   get state(): ChannelState {
@@ -183,9 +207,10 @@ export class CameraChannel {
     const run = this.#run;
     if (run && !run.exited) {
       run.stopping = true;
-      await run.handle.stop(5000);
+      await run.handle.stop({ graceMs: 5000 });
     }
-    await this.#queue;
+    await this.#timing;
+    await this.#custody;
     await this.#gapOpening;
     if (this.#gap?.interruptionId) {
       // Recording ended without resuming: the interruption ends with the session (R19).
@@ -211,7 +236,7 @@ export class CameraChannel {
       prefix,
       segmentSeconds: this.#o.segmentSeconds,
       ioTimeoutS: Math.max(this.#o.staleDataS * 2, 5),
-      progressPeriodS: this.#o.progressPeriodS ?? 0.5,
+      progressPeriodS: this.#periodMs / 1000,
       fastStart: this.#fastStart,
     });
     const now = this.#now();
@@ -224,8 +249,13 @@ export class CameraChannel {
       anchor: new TimelineAnchor(),
       spawnedAt: now,
       lastOutMs: -1,
+      lastFrames: 0,
+      lastReportAt: null,
       lastFreshAt: now,
+      flowStart: null,
+      flowReports: 0,
       hadData: false,
+      firstDataAt: null,
       exited: false,
       stopping: false,
       handled: new Set(),
@@ -233,33 +263,61 @@ export class CameraChannel {
     };
     this.#run = run;
     run.handle = this.#o.recorder.start(argv, {
-      onProgress: (r, at) => this.#progress(run, r.outTimeMs, at),
+      onProgress: (r, at) => this.#progress(run, r, at),
       onExit: (e) => this.#exited(run, e),
     });
     this.#log.debug({ run: n, fastStart: this.#fastStart }, 'ffmpeg run started');
   }
 
-  #progress(run: Run, outTimeMs: number | null, at: number): void {
-    if (outTimeMs === null || outTimeMs <= run.lastOutMs) return;
-    run.anchor.observe(at, outTimeMs);
-    run.lastOutMs = outTimeMs;
+  #progress(run: Run, r: ProgressReport, at: number): void {
+    const prevReportAt = run.lastReportAt;
+    run.lastReportAt = at;
+    const out = r.outTimeMs;
+    // ffmpeg reports out_time 0 while it waits for the first keyframe: that is not data.
+    const grew =
+      out !== null && out > 0 && (r.frame !== null ? r.frame > run.lastFrames : out > run.lastOutMs);
+    if (!grew) return;
+    const newFrames = r.frame !== null ? r.frame - run.lastFrames : null;
+    if (r.frame !== null) run.lastFrames = r.frame;
+    if (out > run.lastOutMs) {
+      run.anchor.observe(at, out);
+      run.lastOutMs = out;
+      const wall = run.anchor.wall(out / 1000);
+      this.#lastDataAt = Math.max(this.#lastDataAt ?? wall, wall);
+    }
+    // A pause longer than half the stale threshold breaks a flow (a camera may send one cached
+    // frame on PLAY and only then stall): the next frames start a new one.
+    if (run.flowStart === null || at - run.lastFreshAt > (this.#o.staleDataS * 1000) / 2) {
+      const fps = this.#o.source.fps;
+      const took = newFrames !== null && fps ? (newFrames / fps) * 1000 : this.#periodMs;
+      run.flowStart = Math.round(Math.max(prevReportAt ?? at - took, at - took));
+      run.flowReports = 0;
+    }
+    run.flowReports++;
     run.lastFreshAt = at;
-    this.#lastDataAt = run.anchor.wall(outTimeMs / 1000);
-    if (!run.hadData) {
+    if (!run.hadData && run.flowReports >= 2) {
       run.hadData = true;
+      run.firstDataAt = run.flowStart;
       this.#attempt = 0;
       this.#lastError = null;
-      this.#resumed(run);
+      this.#resumed(run.flowStart);
     }
-    if (this.#state === 'starting' || this.#state === 'stalled') this.#setState('recording');
+    if (run.hadData && (this.#state === 'starting' || this.#state === 'stalled')) this.#setState('recording');
     this.#drain(run, false);
   }
 
-  /** Data flows again: the open gap ends where this run's media begins. */
-  #resumed(run: Run): void {
+  /** Data flows again: the open gap ends where the flow began. */
+  #resumed(at: number): void {
+    if (this.#gapPending) {
+      this.#resumeWhilePending = at;
+      return;
+    }
+    this.#resumeAt(at);
+  }
+
+  #resumeAt(at: number): void {
     const gap = this.#gap;
     if (!gap) return;
-    const at = run.anchor.wall(0);
     this.#gap = null;
     const opening = this.#gapOpening ?? Promise.resolve();
     void opening.then(async () => {
@@ -292,23 +350,46 @@ export class CameraChannel {
   }
 
   #tick(): void {
+    if (this.#state === 'stopping' || this.#state === 'stopped') return;
     const now = this.#now();
     const staleMs = this.#o.staleDataS * 1000;
     const lastData = this.#lastDataAt ?? this.#startedAt;
-    if (!this.#gap && now - lastData > staleMs) this.#openGap(now, lastData);
     const run = this.#run;
+    if (!this.#gap && !this.#gapPending && now - lastData > staleMs) {
+      // The record starts where the stored media ends. Progress reports lag the last packet, so
+      // stop the stalled run first and let its segment list and files say where that is.
+      this.#gapPending = true;
+      const stopping =
+        run && !run.exited
+          ? run.stopping
+            ? run.handle.stop({ urgent: true, graceMs: 2000 }).then(() => {})
+            : this.#stopStale(run, now - run.lastFreshAt)
+          : Promise.resolve();
+      void stopping
+        .then(() => this.#timing)
+        .then(() => {
+          this.#gapPending = false;
+          if (this.#state === 'stopping' || this.#state === 'stopped') return;
+          this.#openGap(now, this.#lastStoredEnd ?? lastData);
+          const back = this.#resumeWhilePending;
+          this.#resumeWhilePending = null;
+          if (back !== null) this.#resumeAt(back);
+        });
+    }
     if (!run || run.exited || run.stopping) return;
     const idleMs = now - (run.hadData ? run.lastFreshAt : run.spawnedAt);
     const limit = run.hadData ? staleMs : Math.max(staleMs, CONNECT_GRACE_MS);
-    if (idleMs > limit) {
-      this.#log.warn({ run: run.n, idleMs }, 'no fresh data; stopping ffmpeg');
-      run.stopping = true;
-      void run.handle.stop(2000).then((e) => {
-        // A run we stopped for staleness still counts as a failure for the restart logic.
-        run.stopping = false;
-        this.#exited(run, { ...e, requested: false, stderrTail: [...e.stderrTail, 'no fresh data'] });
-      });
-    }
+    if (idleMs > limit) void this.#stopStale(run, idleMs);
+  }
+
+  /** Stops a run that delivers nothing; its exit then counts as a failure (restart, backoff). */
+  #stopStale(run: Run, idleMs: number): Promise<void> {
+    this.#log.warn({ run: run.n, idleMs }, 'no fresh data; stopping ffmpeg');
+    run.stopping = true;
+    return run.handle.stop({ urgent: true, graceMs: 2000 }).then((e) => {
+      run.stopping = false;
+      this.#exited(run, { ...e, requested: false, stderrTail: [...e.stderrTail, 'no fresh data'] });
+    });
   }
 
   #openGap(now: number, start: number): void {
@@ -335,35 +416,37 @@ export class CameraChannel {
       .catch((err) => this.#log.error({ err }, 'opening interruption failed'));
   }
 
-  /** Hands on the segments ffmpeg has closed (and, after exit, any it could not list). */
+  /** Finds the segments ffmpeg has closed (and, after exit, any it could not list). */
   #drain(run: Run, final: boolean): void {
-    this.#queue = this.#queue.then(async () => {
+    this.#timing = this.#timing.then(async () => {
       try {
         for (const seg of await run.tail.read()) {
           if (run.handled.has(seg.file) || !seg.file.startsWith(run.prefix)) continue;
           run.handled.add(seg.file);
-          const start = this.#wall(run, seg.startS);
-          const end = Math.max(start, this.#wall(run, seg.endS));
-          await this.#hand(run, seg.file, start, end);
+          await this.#close(run, seg.file, this.#wall(run, seg.startS), this.#wall(run, seg.endS));
         }
         if (final) await this.#sweep(run);
       } catch (err) {
-        this.#log.error({ err, run: run.n }, 'segment hand-off failed');
+        this.#log.error({ err, run: run.n }, 'reading closed segments failed');
       }
     });
   }
 
-  /** ffmpeg killed hard writes no list line for its last segment: find and keep it anyway. */
+  /**
+   * A run stopped hard (stall, SIGKILL) writes no list line for its last segment: find it and
+   * keep it anyway. Segments restart at 0 (`-reset_timestamps`), so it begins where the previous
+   * one ended, or at the run's timeline zero.
+   */
   async #sweep(run: Run): Promise<void> {
     const files = (await readdir(this.#o.dir)).filter(
       (f) => f.startsWith(run.prefix) && f.endsWith('.mp4') && !run.handled.has(f),
     );
     for (const file of files.sort()) {
       run.handled.add(file);
-      const path = join(this.#o.dir, file);
-      const media = await this.#o.probe.probe(path).catch(() => null);
-      const start = run.lastEnd ?? (run.anchor.known ? run.anchor.wall(0) : run.spawnedAt);
-      await this.#hand(run, file, start, start + Math.round((media?.durationS ?? 0) * 1000), media);
+      const media = await this.#o.probe.probe(join(this.#o.dir, file)).catch(() => null);
+      const base =
+        run.lastEnd ?? (run.anchor.known ? run.anchor.wall(0) : (run.firstDataAt ?? run.spawnedAt));
+      await this.#close(run, file, base, base + Math.round((media?.durationS ?? 0) * 1000), media);
     }
   }
 
@@ -371,26 +454,50 @@ export class CameraChannel {
     return run.anchor.known ? run.anchor.wall(mediaS) : run.spawnedAt + Math.round(mediaS * 1000);
   }
 
-  async #hand(run: Run, file: string, start: number, end: number, probed?: MediaInfo | null): Promise<void> {
+  /**
+   * One closed segment: probed, given its wall-clock interval, queued for custody. A run's first
+   * segment counts from when its frames began: a camera may send a cached frame on PLAY and then
+   * nothing for a while, and that wait is not recorded time.
+   */
+  async #close(run: Run, file: string, start: number, end: number, probed?: MediaInfo | null): Promise<void> {
     const path = join(this.#o.dir, file);
     const { size } = await stat(path);
     if (size === 0) {
       this.#log.info({ file }, 'empty segment file (no data arrived): nothing to keep');
       return;
     }
-    let media = probed;
-    if (media === undefined) {
-      media = await this.#o.probe.probe(path).catch((err) => {
-        this.#log.warn({ file, err: (err as Error).message }, 'segment not playable; kept anyway');
-        return null;
-      });
-    }
-    const index = Number(file.slice(run.prefix.length, -4));
-    await this.#o.onSegment({ path, run: run.n, index, start, end, media, bytes: size });
+    const media =
+      probed !== undefined
+        ? probed
+        : await this.#o.probe.probe(path).catch((err) => {
+            this.#log.warn({ file, err: (err as Error).message }, 'segment not playable; kept anyway');
+            return null;
+          });
+    if (run.lastEnd === null && run.firstDataAt !== null)
+      start = Math.max(start, Math.min(run.firstDataAt, end));
+    end = Math.max(start, end);
     run.lastEnd = end;
-    this.#segments++;
-    this.#bytes += size;
-    this.#o.onChange?.();
+    this.#lastStoredEnd = Math.max(this.#lastStoredEnd ?? end, end);
+    this.#lastDataAt = Math.max(this.#lastDataAt ?? end, end);
+    const seg: ClosedSegment = {
+      path,
+      run: run.n,
+      index: Number(file.slice(run.prefix.length, -4)),
+      start,
+      end,
+      media,
+      bytes: size,
+    };
+    this.#custody = this.#custody.then(async () => {
+      try {
+        await this.#o.onSegment(seg);
+        this.#segments++;
+        this.#bytes += size;
+        this.#o.onChange?.();
+      } catch (err) {
+        this.#log.error({ err, file }, 'segment custody failed');
+      }
+    });
   }
 
   #setState(s: ChannelState): void {

@@ -8,10 +8,11 @@
  * - `-c copy`: the camera's H.264 is kept bit for bit (no transcoding, R25 "no editing"). The only
  *   exception is audio a MP4 cannot hold (G.711/G.726): that track alone becomes AAC, because a
  *   hearing without sound is not a record of it.
- * - Segment muxer, fixed-length segments, fragmented MP4 (`frag_keyframe+empty_moov+default_base_moof`):
- *   the same container as recorder clips and playable in a browser; every fragment (one per GOP) is
- *   complete on disk, so a segment is readable while it is still being written and after a crash.
- *   MPEG-TS would be as robust but needs a demuxer in the browser.
+ * - Segment muxer, fixed-length segments, fragmented MP4 (`frag_keyframe+empty_moov+default_base_moof`,
+ *   fragments of at most 0.25 s flushed as they complete): the same container as recorder clips and
+ *   playable in a browser; every finished fragment is on disk, so a segment is readable while it is
+ *   still being written and after a crash. MPEG-TS would be as robust but needs a demuxer in the
+ *   browser, and ffmpeg's mp4 trailer is not needed for playback of fragmented files.
  * - `-reset_timestamps 1`: each segment starts at 0. The csv segment list gives each closed segment's
  *   start/end on the run's timeline; the recorder anchors that timeline to the wall clock from the
  *   `-progress` reports (see progress.ts), so segment start times are wall-clock times.
@@ -42,7 +43,7 @@ export const RecordSpec = z.object({
   ioTimeoutS: z.number().positive().max(3600),
   audio: AudioMode.default('copy'),
   /** How often ffmpeg writes a `-progress` report (the watchdog's freshness signal). */
-  progressPeriodS: z.number().positive().max(10).default(0.5),
+  progressPeriodS: z.number().positive().max(10).default(0.25),
   /**
    * Start writing as soon as the first packets arrive instead of analysing the input for seconds:
    * RTSP's SDP already carries the codec parameters (sprop-parameter-sets). A camera whose SDP
@@ -68,6 +69,13 @@ export interface FfmpegArgv {
 }
 
 const MICRO = 1_000_000;
+/**
+ * Fragments of at most 0.25 s (and one per keyframe), flushed to the file as they complete: media
+ * reaches the disk within a fraction of a second, so a segment is playable while it is being
+ * written, and a crash (kill -9, power) or a stall loses at most that much, whatever the camera's
+ * GOP length. The cost is one small `moof` box per fragment.
+ */
+export const FRAGMENT_US = 250_000;
 
 export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   const spec = RecordSpec.parse(input);
@@ -116,7 +124,7 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
     '-segment_format',
     'mp4',
     '-segment_format_options',
-    'movflags=+frag_keyframe+empty_moov+default_base_moof',
+    `movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=${FRAGMENT_US}:flush_packets=1`,
     '-reset_timestamps',
     '1',
     '-segment_list',

@@ -12,7 +12,15 @@ import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type FfmpegArgv, redactArgs } from './ffmpeg-args.js';
 import { ProgressParser } from './progress.js';
-import type { MediaInfo, MediaProbe, RecorderRun, RunExit, RunHooks, StreamRecorder } from './recorder.js';
+import type {
+  MediaInfo,
+  MediaProbe,
+  RecorderRun,
+  RunExit,
+  RunHooks,
+  StopOptions,
+  StreamRecorder,
+} from './recorder.js';
 
 export interface FluentFfmpegOptions {
   ffmpegPath: string;
@@ -32,14 +40,17 @@ export class FluentFfmpegRecorder implements StreamRecorder, MediaProbe {
     ffmpeg.setFfprobePath(opts.ffprobePath ?? siblingProbe(opts.ffmpegPath));
   }
 
-  /** fluent-ffmpeg checks formats/encoders once per process before the first run: do it up front. */
-  warm(): Promise<void> {
-    return new Promise((res) => {
-      ffmpeg.getAvailableFormats((err) => {
-        if (err) this.#log.warn({ err: err.message }, 'ffmpeg capability check failed');
-        res();
-      });
-    });
+  /** fluent-ffmpeg checks formats and encoders once per process before the first run: do it up front. */
+  async warm(): Promise<void> {
+    const check = (fn: (cb: (err: Error | null) => void) => void) =>
+      new Promise<void>((res) =>
+        fn((err) => {
+          if (err) this.#log.warn({ err: err.message }, 'ffmpeg capability check failed');
+          res();
+        }),
+      );
+    await check((cb) => ffmpeg.getAvailableFormats(cb));
+    await check((cb) => ffmpeg.getAvailableEncoders(cb));
   }
 
   start(argv: FfmpegArgv, hooks: RunHooks): RecorderRun {
@@ -86,13 +97,17 @@ export class FluentFfmpegRecorder implements StreamRecorder, MediaProbe {
       get pid() {
         return pid;
       },
-      stop: async (graceMs = 5000) => {
+      stop: async ({ graceMs = 5000, urgent = false }: StopOptions = {}) => {
         requested = true;
+        // ffmpeg's first SIGINT ends the run after the packet being read (trailers written); once
+        // it is running only a second one interrupts a read blocked on a stalled stream.
         proc()?.kill('SIGINT');
+        const again = setTimeout(() => proc()?.kill('SIGINT'), urgent ? 100 : 1500);
         const t = setTimeout(() => proc()?.kill('SIGKILL'), graceMs);
         try {
           return await exited;
         } finally {
+          clearTimeout(again);
           clearTimeout(t);
         }
       },

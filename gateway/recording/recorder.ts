@@ -19,10 +19,20 @@ export interface RunHooks {
   onExit(exit: RunExit): void;
 }
 
+export interface StopOptions {
+  /** SIGKILL after this long (default 5000 ms). */
+  graceMs?: number;
+  /**
+   * The stream is stalled: interrupt a blocked read at once. ffmpeg then skips its trailers (the
+   * open fragment, at most FRAGMENT_US, and the segment's list line are lost; the file is kept).
+   */
+  urgent?: boolean;
+}
+
 export interface RecorderRun {
   readonly pid: number | undefined;
-  /** Graceful stop (SIGINT: ffmpeg finishes the open segment); SIGKILL after `graceMs`. */
-  stop(graceMs?: number): Promise<RunExit>;
+  /** Graceful stop: ffmpeg finishes the open segment and its list line. */
+  stop(opts?: StopOptions): Promise<RunExit>;
 }
 
 export interface StreamRecorder {

@@ -36,9 +36,11 @@ describe('ffmpeg argv builder', () => {
     expect(flagValue(a.outputOptions, '-f')).toBe('segment');
     expect(flagValue(a.outputOptions, '-segment_time')).toBe('60');
     expect(flagValue(a.outputOptions, '-segment_format')).toBe('mp4');
-    expect(flagValue(a.outputOptions, '-segment_format_options')).toBe(
-      'movflags=+frag_keyframe+empty_moov+default_base_moof',
-    );
+    const fmt = flagValue(a.outputOptions, '-segment_format_options')!.split(':');
+    expect(fmt).toContain('movflags=+frag_keyframe+empty_moov+default_base_moof');
+    // Fragments reach the disk as they complete: playable while recording.
+    expect(fmt).toContain('flush_packets=1');
+    expect(fmt).toContain('frag_duration=250000');
     expect(flagValue(a.outputOptions, '-reset_timestamps')).toBe('1');
     expect(flagValue(a.outputOptions, '-segment_list_type')).toBe('csv');
     expect(flagValue(a.outputOptions, '-segment_list')).toBe('/data/rec/H1/cam1/r0001-list.csv');

@@ -1,0 +1,288 @@
+/**
+ * `npm run bench -- cameras [--cameras N] [--seconds S] [--segment S]`
+ *
+ * N simulated ONVIF cameras (in a child process, so their CPU is not counted) recorded at once by
+ * the real gateway (in this process) into its store, one hearing room per camera:
+ * - first_segment_ms: hearing start -> the camera's first segment on disk with media in it (p50);
+ * - cpu_pct / rss_mb: this process (the gateway) plus its ffmpeg children, read from /proc over
+ *   S seconds of steady recording (100 = one core);
+ * - coverage: recorded / wall time of those uninterrupted sessions (mean); the start-up latency
+ *   counts as unrecorded (`coverage_after_first_data` leaves it out);
+ * - loss_detect_p50/p99_ms: stall injected on every camera -> interruption record opened.
+ * Prints one JSON line.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { GatewayApp } from '../gateway/app.js';
+import { parseConfig } from '../gateway/config.js';
+import { createLogger } from '../gateway/log.js';
+
+const PASSWORD = 'Bench-pw1';
+const FIRST_OCTET = 150;
+const CLK_TCK = 100;
+
+const { values } = parseArgs({
+  options: {
+    cameras: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '60' },
+    segment: { type: 'string', default: '10' },
+    'sim-child': { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+});
+const N = Number(values.cameras);
+const SECONDS = Number(values.seconds);
+const SEGMENT = Number(values.segment);
+
+// ---- the simulated cameras, in their own process ------------------------------------------------
+async function simChild(n: number): Promise<void> {
+  const { startCameras } = await import('../device-sim/camera/index.js');
+  const fleet = await startCameras(n, {
+    firstOctet: FIRST_OCTET,
+    common: { user: 'admin', password: PASSWORD },
+  });
+  const say = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  say({ ready: fleet.cameras.map((c) => ({ xaddr: c.xaddr })) });
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line === 'stall') {
+      const at = fleet.cameras.map((c) => {
+        c.faults.stall();
+        return Date.now();
+      });
+      say({ stalled: at });
+    } else if (line === 'resume') {
+      for (const c of fleet.cameras) c.faults.resume();
+      say({ resumed: Date.now() });
+    } else if (line === 'quit') break;
+  }
+  await fleet.stop();
+  process.exit(0);
+}
+
+class Sim {
+  readonly #proc: ChildProcess;
+  readonly #lines: AsyncIterator<string>;
+  constructor() {
+    const file = fileURLToPath(import.meta.url);
+    this.#proc = spawn(process.execPath, ['--import', 'tsx', file, '--sim-child', '--cameras', String(N)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    this.#lines = createInterface({ input: this.#proc.stdout! })[Symbol.asyncIterator]();
+  }
+  async next<T>(): Promise<T> {
+    const r = await this.#lines.next();
+    if (r.done) throw new Error('camera simulator ended');
+    return JSON.parse(r.value) as T;
+  }
+  send(cmd: string): void {
+    this.#proc.stdin!.write(`${cmd}\n`);
+  }
+  async quit(): Promise<void> {
+    this.send('quit');
+    await new Promise((r) => this.#proc.once('exit', r));
+  }
+}
+
+// ---- /proc accounting: this process plus its ffmpeg children ----------------------------------
+interface ProcStat {
+  pid: number;
+  comm: string;
+  ppid: number;
+  ticks: number;
+  childTicks: number;
+  rssBytes: number;
+}
+
+async function procStat(pid: number | 'self'): Promise<ProcStat | null> {
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const close = text.lastIndexOf(')');
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    const f = text
+      .slice(close + 2)
+      .split(' ')
+      .map(Number);
+    // Fields after the command, counted from `state` (field 3 of proc(5)).
+    return {
+      pid: Number(text.slice(0, text.indexOf(' '))),
+      comm,
+      ppid: f[1]!,
+      ticks: f[11]! + f[12]!,
+      childTicks: f[13]! + f[14]!,
+      rssBytes: f[21]! * 4096,
+    };
+  } catch {
+    return null;
+  }
+}
+
+interface Usage {
+  /** CPU ticks of the gateway, of reaped children (ffprobe, ended ffmpeg runs) and live ffmpeg. */
+  gatewayTicks: number;
+  ffmpegTicks: number;
+  gatewayRss: number;
+  ffmpegRss: number;
+  /** Proportional set size: shared library pages split between the processes that map them. */
+  pss: number;
+}
+
+async function pssBytes(pid: number | 'self'): Promise<number> {
+  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+  const kb = /^Pss:\s+(\d+) kB/m.exec(text)?.[1];
+  return kb ? Number(kb) * 1024 : 0;
+}
+
+async function usage(): Promise<Usage> {
+  const self = (await procStat('self'))!;
+  let ffmpegTicks = self.childTicks;
+  let ffmpegRss = 0;
+  let pss = await pssBytes('self');
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = await procStat(Number(name));
+    if (s && s.ppid === self.pid && s.comm === 'ffmpeg') {
+      ffmpegTicks += s.ticks;
+      ffmpegRss += s.rssBytes;
+      pss += await pssBytes(s.pid);
+    }
+  }
+  return { gatewayTicks: self.ticks, ffmpegTicks, gatewayRss: self.rssBytes, ffmpegRss, pss };
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function firstMediaOnDisk(dir: string, since: number): Promise<number> {
+  for (;;) {
+    const files = await readdir(dir).catch(() => [] as string[]);
+    for (const f of files.filter((x) => x.endsWith('.mp4'))) {
+      const s = await stat(join(dir, f)).catch(() => null);
+      // A keyframe fragment, not just the file header.
+      if (s && s.size >= 4096) return Date.now() - since;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function main(): Promise<void> {
+  const sim = new Sim();
+  const { ready } = await sim.next<{ ready: { xaddr: string }[] }>();
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-cameras-'));
+  const rooms = ready.map((_, i) => ({ id: `R${i + 1}`, name: `Room ${i + 1}` }));
+  const config = parseConfig({
+    dataDir,
+    logLevel: 'silent',
+    mqtt: { port: 0, host: '127.0.0.1' },
+    http: { port: 0, host: '127.0.0.1' },
+    dock: { ports: [] },
+    cameras: { rooms, segmentSeconds: SEGMENT, healthPollS: 600 },
+  });
+  const app = new GatewayApp({ config, log: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }) });
+  await app.start();
+  try {
+    for (const [i, cam] of ready.entries()) {
+      await app.cameras.add(
+        { id: `cam${i + 1}`, xaddr: cam.xaddr, user: 'admin', password: PASSWORD, roomId: `R${i + 1}` },
+        'bench',
+      );
+    }
+    const workDir = join(dataDir, 'recording');
+
+    // Phase 1: every room starts at once; first media on disk; steady recording; stop -> coverage.
+    const t0 = Date.now();
+    const sessions = await Promise.all(
+      rooms.map((r) => app.hearings.startSession({ roomId: r.id, caseNo: `B-${r.id}` }, 'bench')),
+    );
+    const firsts = (
+      await Promise.all(sessions.map((s) => firstMediaOnDisk(join(workDir, s.id, s.cameras[0]!), t0)))
+    ).sort((a, b) => a - b);
+    const u0 = await usage();
+    const w0 = Date.now();
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    const u1 = await usage();
+    const wallS = (Date.now() - w0) / 1000;
+    const stopped = await Promise.all(sessions.map((s) => app.hearings.stopSession(s.id, 'bench')));
+    const coverages = stopped.map((s) => s.summary!.coverage);
+    const afterFirst = await Promise.all(
+      stopped.map(async (s) => {
+        const segs = await app.hearings.segments(s.id);
+        const first = Math.min(...segs.map((x) => x.start));
+        return s.summary!.recordedMs / (s.stoppedAt! - first);
+      }),
+    );
+
+    // Phase 2: stall every camera; latency until its interruption record exists.
+    const opened = new Map<string, number>();
+    const off = app.bus.on('interruption.opened', (e) => {
+      if (!opened.has(e.device)) opened.set(e.device, Date.now());
+    });
+    const again = await Promise.all(
+      rooms.map((r) => app.hearings.startSession({ roomId: r.id, caseNo: `L-${r.id}` }, 'bench')),
+    );
+    await Promise.all(again.map((s) => firstMediaOnDisk(join(workDir, s.id, s.cameras[0]!), Date.now())));
+    await new Promise((r) => setTimeout(r, 2000));
+    sim.send('stall');
+    const { stalled } = await sim.next<{ stalled: number[] }>();
+    const deadline = Date.now() + 30_000;
+    while (opened.size < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const detect = stalled
+      .map((at, i) => (opened.get(`cam${i + 1}`) ?? Number.NaN) - at)
+      .filter((x) => Number.isFinite(x))
+      .sort((a, b) => a - b);
+    sim.send('resume');
+    await sim.next();
+    const resumeDeadline = Date.now() + 30_000;
+    while (
+      Date.now() < resumeDeadline &&
+      rooms.some((_, i) => app.interruptions.ongoing('camera', `cam${i + 1}`).length > 0)
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    off();
+    await Promise.all(again.map((s) => app.hearings.stopSession(s.id, 'bench')));
+
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const gwCpu = ((u1.gatewayTicks - u0.gatewayTicks) / CLK_TCK / wallS) * 100;
+    const ffCpu = ((u1.ffmpegTicks - u0.ffmpegTicks) / CLK_TCK / wallS) * 100;
+    console.log(
+      JSON.stringify({
+        bench: 'cameras',
+        cameras: N,
+        cpu_pct: round(gwCpu + ffCpu),
+        rss_mb: round((u1.gatewayRss + u1.ffmpegRss) / 1024 ** 2),
+        first_segment_ms: pct(firsts, 50),
+        loss_detect_p50_ms: pct(detect, 50),
+        loss_detect_p99_ms: pct(detect, 99),
+        coverage: round(mean(coverages), 5),
+        seconds: SECONDS,
+        segment_s: SEGMENT,
+        gateway_cpu_pct: round(gwCpu),
+        ffmpeg_cpu_pct: round(ffCpu),
+        gateway_rss_mb: round(u1.gatewayRss / 1024 ** 2),
+        ffmpeg_rss_mb: round(u1.ffmpegRss / 1024 ** 2),
+        pss_mb: round(u1.pss / 1024 ** 2),
+        first_segment_max_ms: firsts.at(-1),
+        coverage_min: round(Math.min(...coverages), 5),
+        coverage_after_first_data: round(mean(afterFirst), 5),
+        losses_detected: detect.length,
+      }),
+    );
+  } finally {
+    await app.stop();
+    await sim.quit();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (values['sim-child']) await simChild(N);
+else await main();
