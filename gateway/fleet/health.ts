@@ -82,6 +82,7 @@ export interface FleetHealthOptions {
 }
 
 const RING = 60;
+const FLUSH_CHUNK = 500;
 const NOTIFY = ['equipment-manager'] as const;
 const FAULT_RULE = 'recorder-fault';
 const emptyForecast = (): Forecast => ({
@@ -98,6 +99,7 @@ class Live {
   onlineChangedAt: number | null = null;
   lastSeen: number | null = null;
   lastDeviceAt: number | null = null;
+  /** Last telemetry, updated in place (see copyTelemetry). */
   telemetry: Telemetry | null = null;
   firmware: string | null = null;
   firmwareOutdated = false;
@@ -110,7 +112,8 @@ class Live {
   readonly battery = new SampleRing(RING);
   readonly storage = new SampleRing(RING);
   bucket = -1;
-  bucketSample: Telemetry | null = null;
+  /** The sample representing the current history bucket (its last one). */
+  bucketPoint: HistoryPoint | null = null;
   lastLiveEmit = 0;
 
   constructor(readonly serial: string) {}
@@ -188,11 +191,17 @@ export class FleetHealth implements Service {
     return () => this.#presence.delete(fn);
   }
 
-  /** Hot path: every telemetry message. Memory only. */
+  /**
+   * Hot path: every telemetry message. Memory only, and nothing from the message is retained: its
+   * values are copied into the recorder's own objects, so 5000 messages a second stay short-lived
+   * garbage instead of being promoted to the old generation (major GC pauses delay R19 alerts).
+   */
   telemetry(serial: string, t: Telemetry, receivedAt: number): void {
     const h = this.#get(serial);
-    const prev = h.telemetry;
-    h.telemetry = t;
+    const prevState = h.telemetry?.state ?? null;
+    const prevCharging = h.telemetry?.battery.charging ?? null;
+    const prevAt = h.telemetry?.at ?? null;
+    h.telemetry = copyTelemetry(t, h.telemetry);
     h.lastSeen = receivedAt;
     h.lastDeviceAt = t.at;
     if (!h.online) this.#setOnline(h, true, receivedAt, 'telemetry');
@@ -203,10 +212,10 @@ export class FleetHealth implements Service {
       h.clockOffsetSource = 'telemetry';
     }
     if (t.firmware !== h.firmware) {
-      h.firmware = t.firmware;
+      h.firmware = h.telemetry.firmware;
       h.firmwareOutdated = compareVersions(t.firmware, this.#cfg.firmwareMin) < 0;
     }
-    this.#track(h, prev, t);
+    this.#track(h, prevState, prevCharging, prevAt, t);
     this.#history(h, t);
     this.#rules(h);
     this.#dirty.add(serial);
@@ -275,7 +284,7 @@ export class FleetHealth implements Service {
   }
 
   list(): RecorderHealth[] {
-    return [...this.#live.values()].map(snapshot);
+    return [...this.#live.values()].map((h) => snapshot(h));
   }
 
   /** Downsampled history (one point per bucket), oldest first, device time range [from, to]. */
@@ -290,9 +299,8 @@ export class FleetHealth implements Service {
       out.push(p);
     }
     for (const [s, p] of this.#pendingHistory) if (s === serial && p.t >= from && p.t <= to) out.push(p);
-    const h = this.#live.get(serial);
-    if (h?.bucketSample && h.bucketSample.at >= from && h.bucketSample.at <= to)
-      out.push(point(h.bucketSample));
+    const p = this.#live.get(serial)?.bucketPoint;
+    if (p && p.t >= from && p.t <= to) out.push({ ...p });
     return out.sort((a, b) => a.t - b.t);
   }
 
@@ -306,19 +314,28 @@ export class FleetHealth implements Service {
     return this.#flushing;
   }
 
+  /**
+   * In batches of FLUSH_CHUNK recorders with a yield between them, so a flush of a large fleet
+   * never holds the event loop (and so the broker) for long.
+   */
   async #flushNow(): Promise<void> {
-    if (this.#dirty.size === 0 && this.#pendingHistory.length === 0) return;
-    const batch = this.#db.batch();
-    for (const serial of this.#dirty) {
-      const h = this.#live.get(serial);
-      if (h) batch.put(serial, snapshot(h), { sublevel: this.#healthDb });
-    }
+    const dirty = [...this.#dirty];
     this.#dirty.clear();
-    for (const [serial, p] of this.#pendingHistory) {
-      batch.put(`${serial}!${key(p.t)}`, p, { sublevel: this.#historyDb });
-    }
+    const history = this.#pendingHistory;
     this.#pendingHistory = [];
-    await batch.write();
+    for (let i = 0; i < Math.max(dirty.length, history.length); i += FLUSH_CHUNK) {
+      const batch = this.#db.batch();
+      for (const serial of dirty.slice(i, i + FLUSH_CHUNK)) {
+        const h = this.#live.get(serial);
+        // put() encodes at once, so the live objects need no copy.
+        if (h) batch.put(serial, snapshot(h, false), { sublevel: this.#healthDb });
+      }
+      for (const [serial, p] of history.slice(i, i + FLUSH_CHUNK)) {
+        batch.put(`${serial}!${key(p.t)}`, p, { sublevel: this.#historyDb });
+      }
+      await batch.write();
+      await new Promise((r) => setImmediate(r));
+    }
     const now = this.#now();
     if (now - this.#lastPrune > 3600_000) {
       this.#lastPrune = now;
@@ -377,18 +394,30 @@ export class FleetHealth implements Service {
   }
 
   /** Shift and draw tracking for the forecasts. */
-  #track(h: Live, prev: Telemetry | null, t: Telemetry): void {
+  #track(
+    h: Live,
+    prevState: Telemetry['state'] | null,
+    prevCharging: boolean | null,
+    prevAt: number | null,
+    t: Telemetry,
+  ): void {
     const docked = t.state === 'docked';
-    const wasDocked = prev?.state === 'docked';
+    const wasDocked = prevState === 'docked';
     if (docked) h.shiftStart = null;
     else if (h.shiftStart === null || wasDocked) h.shiftStart = t.at;
     // A new draw regime: history from before charging/docking says nothing about now.
-    if (!prev || docked !== wasDocked || t.battery.charging !== prev.battery.charging || t.at < prev.at) {
+    if (
+      prevState === null ||
+      docked !== wasDocked ||
+      t.battery.charging !== prevCharging ||
+      (prevAt !== null && t.at < prevAt)
+    ) {
       h.battery.clear();
       h.storage.clear();
     }
     const windowMs = this.#cfg.forecastWindowS * 1000;
     const last = h.battery.lastT();
+    const f = h.forecast;
     if (last === null || t.at - last >= windowMs / RING) {
       h.battery.push(t.at, t.battery.pct);
       h.storage.push(t.at, t.storage.freeBytes);
@@ -396,22 +425,29 @@ export class FleetHealth implements Service {
       h.storage.trim(t.at - windowMs);
       const b = draw(h.battery);
       const s = draw(h.storage);
-      h.forecast.batteryDrawPctPerH = b === null ? null : -b * 3600_000;
-      h.forecast.batteryS = docked || t.battery.charging ? null : timeLeftS(t.battery.pct, b);
-      h.forecast.storageFillBytesPerS = s === null ? null : -s * 1000;
-      h.forecast.storageS = timeLeftS(t.storage.freeBytes, s);
+      f.batteryDrawPctPerH = b === null ? null : -b * 3600_000;
+      f.batteryS = docked || t.battery.charging ? null : timeLeftS(t.battery.pct, b);
+      f.storageFillBytesPerS = s === null ? null : -s * 1000;
+      f.storageS = timeLeftS(t.storage.freeBytes, s);
     }
     const shiftMs = this.#cfg.shiftHours * 3600_000;
-    h.forecast.shiftLeftS = h.shiftStart === null ? null : Math.max(0, h.shiftStart + shiftMs - t.at) / 1000;
+    f.shiftLeftS = h.shiftStart === null ? null : Math.max(0, h.shiftStart + shiftMs - t.at) / 1000;
   }
 
   #history(h: Live, t: Telemetry): void {
     const b = Math.floor(t.at / (this.#cfg.historyBucketS * 1000));
     if (b !== h.bucket) {
-      if (h.bucketSample) this.#pendingHistory.push([h.serial, point(h.bucketSample)]);
+      if (h.bucketPoint) this.#pendingHistory.push([h.serial, h.bucketPoint]);
+      h.bucketPoint = null;
       h.bucket = b;
     }
-    h.bucketSample = t;
+    const p = (h.bucketPoint ??= point(t));
+    p.t = t.at;
+    p.batteryPct = t.battery.pct;
+    p.charging = t.battery.charging;
+    p.freeBytes = t.storage.freeBytes;
+    p.totalBytes = t.storage.totalBytes;
+    p.state = h.telemetry!.state;
   }
 
   #rules(h: Live): void {
@@ -439,7 +475,11 @@ export class FleetHealth implements Service {
               severity: RULE_SEVERITY[rule],
               message: ruleMessage(rule, h.serial, input, this.#cfg),
               notify: NOTIFY,
-              details: { serial: h.serial, forecast: { ...h.forecast }, telemetry: h.telemetry },
+              details: {
+                serial: h.serial,
+                forecast: { ...h.forecast },
+                telemetry: h.telemetry && structuredClone(h.telemetry),
+              },
             })
           : this.#alerts.clear(rule, h.serial);
       p.catch((err) => this.#log.error({ err, rule, serial: h.serial }, 'alert update failed'));
@@ -448,7 +488,7 @@ export class FleetHealth implements Service {
   }
 }
 
-function snapshot(h: Live): RecorderHealth {
+function snapshot(h: Live, copy = true): RecorderHealth {
   return {
     serial: h.serial,
     online: h.online,
@@ -456,16 +496,45 @@ function snapshot(h: Live): RecorderHealth {
     onlineChangedAt: h.onlineChangedAt === null ? null : new Date(h.onlineChangedAt).toISOString(),
     lastSeen: h.lastSeen === null ? null : new Date(h.lastSeen).toISOString(),
     lastDeviceAt: h.lastDeviceAt,
-    telemetry: h.telemetry,
+    telemetry: copy && h.telemetry ? structuredClone(h.telemetry) : h.telemetry,
     firmware: h.firmware,
     firmwareOutdated: h.firmwareOutdated,
     clockOffsetMs: h.clockOffsetMs,
     clockOffsetSource: h.clockOffsetSource,
-    faults: { ...h.faults },
+    faults: copy ? { ...h.faults } : h.faults,
     shiftStart: h.shiftStart,
-    forecast: { ...h.forecast },
+    forecast: copy ? { ...h.forecast } : h.forecast,
     conditions: FLEET_RULES.filter((r) => h.mask & RULE_BIT[r]),
   };
+}
+
+/**
+ * Copies a telemetry message into the recorder's own object (created on first use), keeping the
+ * old string instances when the text did not change.
+ */
+export function copyTelemetry(t: Telemetry, into: Telemetry | null): Telemetry {
+  if (!into) return structuredClone(t);
+  into.at = t.at;
+  if (into.state !== t.state) into.state = t.state;
+  into.battery.pct = t.battery.pct;
+  into.battery.voltageMv = t.battery.voltageMv;
+  into.battery.charging = t.battery.charging;
+  into.battery.tempC = t.battery.tempC;
+  into.storage.totalBytes = t.storage.totalBytes;
+  into.storage.freeBytes = t.storage.freeBytes;
+  if (!t.position) delete into.position;
+  else if (!into.position) into.position = { ...t.position };
+  else {
+    into.position.lat = t.position.lat;
+    into.position.lon = t.position.lon;
+    into.position.accM = t.position.accM;
+  }
+  if (t.signalDbm === undefined) delete into.signalDbm;
+  else into.signalDbm = t.signalDbm;
+  if (into.firmware !== t.firmware) into.firmware = t.firmware;
+  if (t.sessionId === undefined) delete into.sessionId;
+  else if (into.sessionId !== t.sessionId) into.sessionId = t.sessionId;
+  return into;
 }
 
 function point(t: Telemetry): HistoryPoint {

@@ -64,27 +64,33 @@ export class RecorderIngest implements RecorderTraffic, Service {
 
   event(serial: string, e: RecorderEvent, _receivedAt: number): void {
     this.#enqueue(serial, async () => {
-      if (!(await this.#o.seen.firstTime(serial, e.id))) {
+      const seen = await this.#o.seen.firstTime(serial, e.id);
+      if (!seen.first) {
         this.#duplicates++;
         this.#o.log.debug({ recorder: serial, id: e.id, seq: e.seq }, 'duplicate event ignored');
         return;
       }
       this.#events++;
-      this.#o.health.event(serial, e);
-      await this.#o.sessions.event(serial, e);
-      if (e.type === 'segment-closed') {
-        const { sessionId, clipId, start, end, bytes, sha256 } = e;
-        this.#o.bus.emit('recorder.segment', { serial, sessionId, clipId, start, end, bytes, sha256 });
+      try {
+        this.#o.health.event(serial, e);
+        await this.#o.sessions.event(serial, e);
+        if (e.type === 'segment-closed') {
+          const { sessionId, clipId, start, end, bytes, sha256 } = e;
+          this.#o.bus.emit('recorder.segment', { serial, sessionId, clipId, start, end, bytes, sha256 });
+        }
+        if (this.#o.interruptions.hasOngoing('recorder', serial)) {
+          await this.#o.interruptions.observeDeviceTime('recorder', serial, e.at);
+        }
+        this.#o.bus.emit('recorder.event', {
+          serial,
+          type: e.type,
+          id: e.id,
+          at: new Date(e.at).toISOString(),
+        });
+      } finally {
+        // The id is durable before this recorder's next event is handled.
+        await seen.persisted;
       }
-      if (this.#o.interruptions.hasOngoing('recorder', serial)) {
-        await this.#o.interruptions.observeDeviceTime('recorder', serial, e.at);
-      }
-      this.#o.bus.emit('recorder.event', {
-        serial,
-        type: e.type,
-        id: e.id,
-        at: new Date(e.at).toISOString(),
-      });
     });
   }
 

@@ -23,10 +23,14 @@ export class SeenIds {
     this.#db = db.sublevel<string, number>('seen-events', { valueEncoding: 'json' });
   }
 
-  /** True the first time (serial, id) is seen, and remembers it; false for a duplicate. */
-  async firstTime(serial: string, id: string): Promise<boolean> {
+  /**
+   * `first` is true the first time (serial, id) is seen, which is remembered at once; `persisted`
+   * settles when that is on disk. The caller handles the event meanwhile and awaits `persisted`
+   * before the recorder's next event, so the id is durable without adding a write to the latency.
+   */
+  async firstTime(serial: string, id: string): Promise<{ first: boolean; persisted: Promise<void> }> {
     const s = await this.#load(serial);
-    if (s.ids.has(id)) return false;
+    if (s.ids.has(id)) return { first: false, persisted: Promise.resolve() };
     s.ids.add(id);
     s.order.push(id);
     const batch = this.#db.batch();
@@ -39,8 +43,7 @@ export class SeenIds {
         batch.del(`${serial}!${old}`);
       }
     }
-    await batch.write();
-    return true;
+    return { first: true, persisted: batch.write() };
   }
 
   #load(serial: string): Promise<Seen> {

@@ -155,7 +155,10 @@ export class InterruptionService implements Service {
     };
     this.#live.set(rec.id, rec);
     if (end === null) this.#count(rec, +1);
-    await this.#persist(rec);
+    const persisted = this.#persist(rec);
+    // R19 "at once": the principal's alert is raised while the record is being written.
+    const alerted = end === null && !rec.canContinue ? this.#alert(rec, RULE_CANNOT_CONTINUE) : undefined;
+    await persisted;
     this.#log.warn(
       { interruption: rec.id, source: rec.source, device: rec.device, cause: rec.cause, session: sessionId },
       'recording interrupted',
@@ -167,10 +170,8 @@ export class InterruptionService implements Service {
       cause: rec.cause,
       sessionId,
     });
-    if (end === null) {
-      if (!rec.canContinue) await this.#alert(rec, RULE_CANNOT_CONTINUE);
-      else this.#armTimer(rec);
-    }
+    if (alerted) await alerted;
+    else if (end === null) this.#armTimer(rec);
     return rec;
   }
 
