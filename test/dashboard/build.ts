@@ -4,7 +4,7 @@
  * renames it into place, so a gateway started meanwhile never sees half a build.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +12,8 @@ const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const DASHBOARD = join(ROOT, 'dashboard');
 export const DIST = join(DASHBOARD, 'dist');
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts');
+/** Lock and half-made builds live under node_modules/.cache (ignored, same filesystem as dist). */
+const WORK = join(ROOT, 'node_modules', '.cache', 'dashboard-build');
 
 function newestMtime(path: string): number {
   const st = statSync(path);
@@ -32,10 +34,39 @@ export function distIsFresh(): boolean {
   return statSync(index).mtimeMs >= sources;
 }
 
+/** Test files run in parallel: one builds, the others wait for it (a lock directory). */
+async function withBuildLock(fn: () => Promise<void>): Promise<void> {
+  await mkdir(WORK, { recursive: true });
+  const lock = join(WORK, 'lock');
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A lock left by a killed run goes stale.
+      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > 180_000) await rm(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
 export async function ensureDashboardBuilt(): Promise<void> {
   if (distIsFresh()) return;
+  await withBuildLock(async () => {
+    if (!distIsFresh()) await buildInto();
+  });
+}
+
+async function buildInto(): Promise<void> {
   const { build } = await import('vite');
-  const tmp = join(DASHBOARD, `.dist-${process.pid}`);
+  const tmp = join(WORK, `dist-${process.pid}`);
   await build({
     configFile: join(DASHBOARD, 'vite.config.ts'),
     logLevel: 'warn',

@@ -1,0 +1,94 @@
+/**
+ * Hearing-room staff against a simulated ONVIF camera recorded by the real gateway with ffmpeg.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCameras } from '../../device-sim/camera/index.js';
+import { loginFast, newPage, screenshot, waitLive } from './browser.js';
+import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
+
+const CAMERA_PW = 'Cam-dash-pw';
+
+describe('hearing rooms page', () => {
+  let rig: DashRig;
+  beforeAll(async () => {
+    rig = await startDashRig({
+      cameras: {
+        rooms: [{ id: 'R1', name: '第一听证室' }],
+        segmentSeconds: 2,
+        staleDataS: 1.5,
+        resumeAlertS: 60,
+        healthPollS: 600,
+      },
+    });
+  }, 120_000);
+  afterAll(() => rig?.stop());
+
+  it('hearing staff start a recording, see segments grow, an unmissable stream-lost alert, stop and the summary', async () => {
+    const cams = await startCameras(1, { firstOctet: 61, common: { user: 'admin', password: CAMERA_PW } });
+    const { context, page } = await newPage(rig.browser, rig.gw.url);
+    try {
+      await rig.gw.app.cameras.add(
+        {
+          id: 'camH1',
+          name: '主机位',
+          xaddr: cams.cameras[0]!.xaddr,
+          user: 'admin',
+          password: CAMERA_PW,
+          roomId: 'R1',
+        },
+        'test',
+      );
+      await loginFast(page, rig.users['hearing-staff'], PASSWORD, '/hearings');
+      await waitLive(page);
+      const room = page.getByTestId('room-R1');
+      // The camera's live picture is a real JPEG from the camera, through the gateway.
+      await expect
+        .poll(() =>
+          room.locator('img[data-testid="snapshot-camH1"]').evaluate((i: HTMLImageElement) => i.naturalWidth),
+        )
+        .toBeGreaterThan(0);
+      await room.getByTestId('hearing-case').fill('桂广听〔2026〕12号');
+      await room.getByTestId('hearing-start').click();
+      await room.getByTestId('rec-indicator').waitFor();
+      // Segments arrive live (hearing.segment events patch the counters).
+      await expect
+        .poll(async () => Number(await room.getByTestId('hearing-segments').textContent()), {
+          timeout: 30_000,
+        })
+        .toBeGreaterThanOrEqual(2);
+      await screenshot(page, 'hearing-recording');
+      // The stream stalls: a blocking dialog and a red banner until data flows again.
+      cams.cameras[0]!.faults.stall();
+      await room.getByTestId('stream-lost').waitFor({ timeout: 20_000 });
+      await page.locator('#stream-lost-ack').waitFor();
+      await screenshot(page, 'hearing-stream-lost');
+      await page.locator('#stream-lost-ack').click();
+      cams.cameras[0]!.faults.resume();
+      await room.getByTestId('stream-lost').waitFor({ state: 'detached', timeout: 30_000 });
+      const before = Number(await room.getByTestId('hearing-segments').textContent());
+      await expect
+        .poll(async () => Number(await room.getByTestId('hearing-segments').textContent()), {
+          timeout: 30_000,
+        })
+        .toBeGreaterThan(before);
+      // Stop: the summary shows segments, coverage below 100% and the gap.
+      await room.getByTestId('hearing-stop').click();
+      await page.locator('#hearing-stop-confirm').click();
+      const summary = room.getByTestId('hearing-summary');
+      // Stopping finalises the last segment (ffmpeg closes it): slow on a loaded machine.
+      await summary.waitFor({ timeout: 60_000 });
+      await expect
+        .poll(async () => Number(await summary.getByTestId('summary-segments').textContent()))
+        .toBeGreaterThanOrEqual(3);
+      await textOf(summary.getByTestId('hearing-coverage')).toMatch(/^\d+\.\d\d%$/);
+      await textOf(summary.getByTestId('summary-gaps')).toContain('至');
+      const sessions = await rig.gw.app.hearings.list({ roomId: 'R1' });
+      expect(sessions[0]?.state).toBe('stopped');
+      expect(sessions[0]?.caseNo).toBe('桂广听〔2026〕12号');
+      await screenshot(page, 'hearing-summary');
+    } finally {
+      await context.close();
+      await cams.stop();
+    }
+  });
+});
