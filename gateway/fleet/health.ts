@@ -441,7 +441,8 @@ export class FleetHealth implements Service {
       h.bucketPoint = null;
       h.bucket = b;
     }
-    const p = (h.bucketPoint ??= point(t));
+    if (!h.bucketPoint) h.bucketPoint = point(t);
+    const p = h.bucketPoint;
     p.t = t.at;
     p.batteryPct = t.battery.pct;
     p.charging = t.battery.charging;
