@@ -128,6 +128,37 @@ describe('check-out (pairing at shift start)', () => {
     expect(recorder.officer?.id).toBe(other.username);
   });
 
+  it('checks in by hand: the holder or the equipment manager, nobody else', async () => {
+    const holder = (await officer.get('/api/pairings')).body[0];
+    expect(holder.serial).toBe('PAIR-LOW');
+    const stranger = await rig.gw.as('officer');
+    const refused = await stranger.post('/api/pairings/PAIR-LOW/check-in');
+    expect(refused.status).toBe(403);
+    const manager = await rig.gw.as('equipment-manager');
+    const overview = await manager.get('/api/pairings');
+    expect(overview.body.map((a: { serial: string }) => a.serial).sort()).toEqual([
+      'PAIR-LOW',
+      'PAIR-SECOND',
+    ]);
+    const done = await manager.post('/api/pairings/PAIR-LOW/check-in');
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({
+      serial: 'PAIR-LOW',
+      checkedInBy: manager.username,
+      checkIn: { trigger: 'manual' },
+    });
+    expect(lowBattery.recorder.officer).toBeNull();
+    expect((await officer.get('/api/pairings')).body).toEqual([]);
+    const entry = (await rig.gw.app.store.audit.bySubject('recorder:PAIR-LOW')).at(-1)!;
+    expect(entry).toMatchObject({
+      type: 'check-in',
+      actor: manager.username,
+      details: { trigger: 'manual' },
+    });
+    const again = await manager.post('/api/pairings/PAIR-LOW/check-in');
+    expect(again.status).toBe(404);
+  });
+
   it('refuses a recorder that is not docked', async () => {
     const fresh = await rig.gw.as('officer');
     const r = await fresh.post('/api/pairings', { serial: 'NOT-HERE', officer: officerOf(fresh) });
