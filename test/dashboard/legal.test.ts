@@ -3,6 +3,8 @@
  * search and playback with every access logged (R24), the audit log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recorderWithClips } from '../../device-sim/recorder/dock-fixture.js';
+import { FfmpegClipSource } from '../../device-sim/recorder/ffmpeg-clip-source.js';
 import { loginFast, newPage, screenshot, waitLive } from './browser.js';
 import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
 
@@ -67,6 +69,68 @@ describe('legal-affairs pages', () => {
       await page.getByTestId(`close-${rec.id}`).waitFor({ state: 'detached' });
     } finally {
       await context.close();
+    }
+  });
+
+  it('clip search and playback in the browser, the view logged with who and why (R24), in the audit log', async () => {
+    // A real H.264 MP4 recorded by a simulated recorder, docked over a PTY, verified into the store.
+    await rig.gw.app.field.registry.register({ serial: 'BC7401' }, 'test');
+    const source = new FfmpegClipSource({ maxSeconds: 2 });
+    try {
+      const { recorder } = await recorderWithClips({
+        serial: 'BC7401',
+        clipBytes: [0],
+        clipSeconds: 2,
+        officer: { id: 'O7401', name: '孙警官', certNo: 'ZF32074401' },
+        clips: source,
+      });
+      await rig.dock('dock1', recorder);
+      await expect
+        .poll(async () => (await rig.gw.app.clips.search({ serial: 'BC7401', limit: 10 }))[0]?.state, {
+          timeout: 30_000,
+        })
+        .toBe('verified');
+      const [clip] = await rig.gw.app.clips.search({ serial: 'BC7401', limit: 10 });
+      const { context, page } = await newPage(rig.browser, rig.gw.url);
+      try {
+        await loginFast(page, rig.users['legal-affairs'], PASSWORD, '/clips');
+        await page.getByTestId('clips-serial').fill('BC7401');
+        await page.getByTestId('clips-search').click();
+        const row = page.locator('tr', { has: page.getByTestId(`play-${clip!.clipId}`) });
+        await textOf(row).toContain('孙警官');
+        await textOf(row).toContain('已校验入库');
+        await screenshot(page, 'legal-clips');
+        await page.getByTestId(`play-${clip!.clipId}`).click();
+        await page.getByTestId('access-reason').fill('复核案件 ZF-2026-0417 现场执法过程');
+        await page.getByTestId('access-confirm').click();
+        // The browser really decodes it: metadata loaded, a duration, a frame size.
+        const video = page.getByTestId('clip-video');
+        await expect
+          .poll(() => video.evaluate((v: HTMLVideoElement) => (v.readyState >= 1 ? v.videoWidth : 0)), {
+            timeout: 20_000,
+          })
+          .toBeGreaterThan(0);
+        expect(await video.evaluate((v: HTMLVideoElement) => v.duration)).toBeGreaterThan(0.5);
+        await screenshot(page, 'legal-clip-playback');
+        const access = (await rig.gw.app.store.audit.bySubject(`clip:${clip!.clipId}`)).filter(
+          (e) => e.type === 'clip-access',
+        );
+        expect(access.length).toBeGreaterThanOrEqual(1);
+        expect(access[0]!.actor).toBe(rig.users['legal-affairs']);
+        expect(access[0]!.details).toMatchObject({
+          action: 'view',
+          reason: '复核案件 ZF-2026-0417 现场执法过程',
+        });
+        // The audit page lists the access.
+        await page.goto('/audit');
+        await textOf(page.locator('.ant-table')).toContain('调阅音像记录');
+        await textOf(page.locator('.ant-table')).toContain(`clip:${clip!.clipId}`);
+        await screenshot(page, 'legal-audit');
+      } finally {
+        await context.close();
+      }
+    } finally {
+      await source.close();
     }
   });
 });
