@@ -81,7 +81,12 @@ describe('clip content', () => {
     const log = await accesses();
     expect(log).toHaveLength(1);
     expect(log[0]!.actor).toBe(legal.username);
-    expect(log[0]!.details).toMatchObject({ action: 'view', reason: '案件复核 JC-1', sha256: clip.sha256 });
+    expect(log[0]!.details).toMatchObject({
+      action: 'view',
+      reason: '案件复核 JC-1',
+      sha256: clip.sha256,
+      role: 'legal-affairs',
+    });
     expect(r.headers.get('x-audit-seq')).toBe(String(log[0]!.seq));
   });
 

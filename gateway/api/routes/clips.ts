@@ -7,6 +7,7 @@ import {
   assertMayDownload,
   assertMayRead,
   CLIP_READERS,
+  CLIP_SUPERVISORS,
   type HearingOwner,
   isSupervisor,
   mayRead,
@@ -62,7 +63,9 @@ export function clipRoutes(api: Api, d: ClipRouteDeps): void {
       const range = c.req.header('range');
       const out = await clips.content(r.clipId, {
         actor: user.username,
-        role: user.roles.join(','),
+        // The role under which the clip is opened (R24: access by post).
+        role: (user.roles.find((r) => CLIP_SUPERVISORS.includes(r)) ??
+          user.roles.find((r) => CLIP_READERS.includes(r)))!,
         action: query.action,
         reason: query.reason,
         ...(range ? { range } : {}),
