@@ -1,0 +1,90 @@
+/**
+ * R24 from the dashboard's side: every API route refuses each role it does not name (403) and every
+ * caller without a session (401), and each page the navigation gives a role calls only routes that
+ * role may call (so no page shows a role an error it cannot fix). Real gateway, real HTTP.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NAV, type PageId } from '../../dashboard/src/nav.js';
+import { ALL_ROLES, type Role } from '../../gateway/api/roles.js';
+import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
+
+/** The routes each page calls (dashboard/src/api/client.ts), as the gateway declares them. */
+const PAGE_CALLS: Record<PageId, string[]> = {
+  fleet: ['GET /api/recorders', 'GET /api/recorders/:serial', 'POST /api/recorders/:serial/maintenance'],
+  alerts: ['GET /api/alerts'],
+  dock: ['GET /api/pairings/docked', 'POST /api/pairings', 'GET /api/clips'],
+  hearings: [
+    'GET /api/rooms',
+    'GET /api/cameras',
+    'GET /api/cameras/:id/snapshot',
+    'GET /api/hearings',
+    'GET /api/hearings/:id',
+    'GET /api/hearings/:id/segments',
+    'POST /api/hearings',
+    'POST /api/hearings/:id/stop',
+  ],
+  interruptions: [
+    'GET /api/interruptions',
+    'POST /api/interruptions/:id/explain',
+    'POST /api/interruptions/:id/close',
+  ],
+  overdue: ['GET /api/clips'],
+  clips: ['GET /api/clips', 'GET /api/clips/:clipId/content'],
+  audit: ['GET /api/audit'],
+};
+
+describe('API roles as the dashboard relies on them', () => {
+  let gw: TestGateway;
+  const clients = new Map<Role, ApiClient>();
+  beforeAll(async () => {
+    gw = await startGateway();
+    for (const r of ALL_ROLES) clients.set(r, await gw.as(r));
+  });
+  afterAll(() => gw?.stop());
+
+  const routeRoles = (call: string): readonly Role[] | 'any' | undefined => {
+    const [method, path] = call.split(' ');
+    return gw.app.api.routes.find((r) => r.method === method!.toLowerCase() && r.path === path)?.roles;
+  };
+
+  it('each page of a role calls routes that exist and that role may call', () => {
+    const problems: string[] = [];
+    for (const page of NAV) {
+      for (const call of PAGE_CALLS[page.id]) {
+        const roles = routeRoles(call);
+        if (!roles) {
+          problems.push(`${page.id}: ${call} is not a route`);
+          continue;
+        }
+        for (const role of page.roles) {
+          if (roles !== 'any' && !roles.includes(role)) problems.push(`${page.id}: ${role} may not ${call}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('every route refuses the roles it does not name, and callers without a session', async () => {
+    const routes = gw.app.api.routes.filter((r) => r.roles !== 'any');
+    expect(routes.length).toBeGreaterThan(30);
+    const wrong: string[] = [];
+    for (const r of routes) {
+      const path = r.path.replace(/:[A-Za-z]+/g, 'x');
+      const method = r.method.toUpperCase();
+      const body = method === 'GET' || method === 'DELETE' ? undefined : {};
+      const anon = await fetch(`${gw.url}${path}`, {
+        method,
+        ...(body ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}),
+      });
+      if (anon.status !== 401) wrong.push(`anonymous ${method} ${r.path} -> ${anon.status}`);
+      for (const role of ALL_ROLES) {
+        if ((r.roles as readonly Role[]).includes(role)) continue;
+        const res = await clients.get(role)!.request(method, path, body);
+        if (res.status !== 403 || res.body?.error?.code !== 'FORBIDDEN') {
+          wrong.push(`${role} ${method} ${r.path} -> ${res.status}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
