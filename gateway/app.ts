@@ -14,10 +14,13 @@ import { Api, type HttpServer, listen } from './api/server.js';
 import { UserStore } from './api/users.js';
 import type { GatewayConfig } from './config.js';
 import { type Db, openDb } from './db.js';
+import { dockRoutes } from './dock/routes.js';
+import { DockService } from './dock/service.js';
 import { EventBus, type Service } from './events.js';
 import { createFieldLink, type FieldLink } from './fleet/field-link.js';
 import { InterruptionService } from './interruptions/service.js';
 import { createLogger, type Logger } from './log.js';
+import { ClipStore } from './store/index.js';
 
 export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist', import.meta.url)));
 
@@ -37,6 +40,10 @@ export class GatewayApp {
   interruptions!: InterruptionService;
   /** Recorders' MQTT field link: registry, broker, health, sessions, commands (issue #3). */
   field!: FieldLink;
+  /** Designated storage for originals: blobs, index, audit log (R22, R25). */
+  store!: ClipStore;
+  /** Dock slots: time sync, pairing over the link, verified ingest (issue #4). */
+  docks!: DockService;
   readonly services: Service[] = [];
   #http?: HttpServer;
 
@@ -86,6 +93,25 @@ export class GatewayApp {
     interruptionRoutes(this.api, this.interruptions);
     alertRoutes(this.api, this.alerts);
     sessionRoutes(this.api, this.field.sessions);
+    this.store = new ClipStore({
+      root: join(dataDir, 'store'),
+      db,
+      bus,
+      log: log.child({ svc: 'store' }),
+      reserveBytes: this.config.dock.reserveBytes,
+    });
+    const registry = this.field.registry;
+    this.docks = new DockService({
+      config: this.config.dock,
+      db,
+      store: this.store,
+      bus,
+      log: log.child({ svc: 'dock' }),
+      registry: { isKnown: async (serial) => (await registry.get(serial)) !== undefined },
+      alerts: this.alerts,
+    });
+    this.services.push(this.store, this.docks);
+    dockRoutes(this.docks)(this.api);
   }
 
   async start(): Promise<void> {

@@ -79,6 +79,12 @@ export const DockConfig = z.object({
     .default(32 * 1024),
   /** A recorder that lies about a hash this many times gets the clip quarantined. */
   maxHashRetries: z.number().int().min(1).default(3),
+  /** A transfer is fsynced and its offset persisted every this many bytes (resume point after a crash). */
+  checkpointBytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(8 * 1024 * 1024),
 });
 
 export const CameraEntry = z.object({

@@ -159,7 +159,7 @@ export class ClipIngest {
 
   async #openWriter(info: ClipInfo): Promise<TempWriter> {
     const o = this.#o;
-    for (;;) {
+    for (let busy = 0; ; ) {
       await o.disk.waitForRoom(o.actor, info.bytes, {
         signal: o.signal,
         onPause: (s) => o.onPause?.(s),
@@ -171,6 +171,11 @@ export class ClipIngest {
           expectedBytes: info.bytes,
         });
       } catch (err) {
+        if (err instanceof StoreError && err.code === 'CONFLICT' && ++busy < 100) {
+          // The previous docking's writer is still closing (re-docked before it wound down).
+          await sleepAbortable(100, o.signal);
+          continue;
+        }
         if (!(err instanceof StoreError) || err.code !== 'DISK_RESERVE') throw err;
         // The store's own reserve check refused: wait with everyone else.
         o.onPause?.({

@@ -33,7 +33,7 @@ export interface DockServiceOptions {
   binding?: DockBinding;
   /** Where free disk space is read from (default: the store's filesystem). */
   freeBytes?: FreeBytesSource;
-  /** Resume granularity of a transfer after a crash (fsync + persisted offset), bytes. */
+  /** Overrides config.checkpointBytes (unit tests use tiny clips). */
   checkpointBytes?: number;
   /** How often a paused ingest re-checks free space (ms). */
   diskPollMs?: number;
@@ -64,7 +64,7 @@ export class DockService implements Service {
       ...(opts.alerts ? { alerts: opts.alerts } : {}),
       ...(opts.diskPollMs ? { pollMs: opts.diskPollMs } : {}),
     });
-    this.timeSync = new TimeSync({ db: opts.db, audit: opts.store.audit });
+    this.timeSync = new TimeSync({ db: opts.db, audit: () => opts.store.audit });
     if (opts.watchPorts !== false && opts.config.ports.length > 0) {
       this.#watcher = new PortWatcher({
         patterns: opts.config.ports,
@@ -103,7 +103,7 @@ export class DockService implements Service {
       log: o.log,
       ...(o.alerts ? { alerts: o.alerts } : {}),
       gatewayId: o.gatewayId ?? gatewayIdFor(hostname()),
-      checkpointBytes: o.checkpointBytes ?? 8 * 1024 * 1024,
+      checkpointBytes: o.checkpointBytes ?? o.config.checkpointBytes,
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
     });
     this.#slots.set(path, slot);

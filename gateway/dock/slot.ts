@@ -11,6 +11,7 @@
  * `error`; the recorder's next HELLO starts it over. Pairing (PAIR/UNPAIR) goes through `pair()` /
  * `unpair()` once the recorder has been accepted.
  */
+import { lstat, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { Officer } from '../../protocol/common.js';
 import {
@@ -27,7 +28,7 @@ import { GatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import type { ClipStore } from '../store/index.js';
-import type { DockBinding } from './binding.js';
+import type { CloseInfo, DockBinding } from './binding.js';
 import { DockClient } from './client.js';
 import type { DiskGuard, RoomStatus } from './disk-guard.js';
 import { DockLinkError } from './errors.js';
@@ -229,7 +230,17 @@ export class DockSlot {
 
   async #run(): Promise<void> {
     let backoff = 100;
+    /** Identity of the port node whose link was lost: not reopened until it is replaced. */
+    let lost: string | undefined;
     while (!this.#stopped) {
+      const id = await portIdentity(this.path);
+      if (lost !== undefined && (id === undefined || id === lost)) {
+        // The cable was pulled. The old node (or a PTY symlink left behind, whose target the
+        // kernel may hand to someone else) must not be reopened: wait for a new one.
+        await this.#pause(250);
+        continue;
+      }
+      lost = undefined;
       let port: Awaited<ReturnType<DockBinding['open']>>;
       try {
         port = await this.#d.binding.open(this.path, { baudRate: this.#d.config.baudRate });
@@ -240,20 +251,21 @@ export class DockSlot {
         continue;
       }
       backoff = 100;
-      const down = new Promise<DockLinkError>((resolve) => {
+      const down = new Promise<{ err: DockLinkError; info: CloseInfo | undefined }>((resolve) => {
         this.#client = new DockClient({
           link: new FrameLink(port),
           log: this.#log,
           ...(this.#d.timeoutMs ? { timeoutMs: this.#d.timeoutMs } : {}),
           onHello: (hello, seq) => this.#onHello(hello, seq),
-          onDown: (err) => resolve(err),
+          onDown: (err, info) => resolve({ err, info }),
         });
       });
       this.#set('waiting', null);
-      const err = await down;
+      const { err, info } = await down;
       const client = this.#client!;
       // A dead link with the port still open (no answers): close it and start over.
       await client.close();
+      if (info && !info.intended && id !== undefined) lost = id;
       this.#nextHello = undefined;
       this.#session?.ac.abort(err);
       await this.#session?.done;
@@ -501,6 +513,17 @@ export class DockSlot {
       state,
       ...(reason ? { reason } : {}),
     });
+  }
+}
+
+/** Which node a path is now: a re-plugged device or a new PTY link is a new inode. */
+async function portIdentity(path: string): Promise<string | undefined> {
+  try {
+    const l = await lstat(path);
+    const t = await stat(path);
+    return `${l.ino}:${l.ctimeMs}:${t.rdev}:${t.ino}`;
+  } catch {
+    return undefined;
   }
 }
 

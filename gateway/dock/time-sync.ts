@@ -28,7 +28,8 @@ export type ClockSample = z.infer<typeof ClockSample>;
 
 export interface TimeSyncOptions {
   db: Db;
-  audit?: AuditLog;
+  /** The audit log, looked up when needed (the store opens it at start). */
+  audit?: () => AuditLog;
   now?: () => number;
   /** Samples per measurement (the lowest round trip wins). */
   samples?: number;
@@ -46,7 +47,7 @@ const pad = (n: number) => Math.trunc(n).toString().padStart(16, '0');
 
 export class TimeSync {
   readonly #history;
-  readonly #audit: AuditLog | undefined;
+  readonly #audit: (() => AuditLog) | undefined;
   readonly #now: () => number;
   readonly #samples: number;
   readonly #tolerance: number;
@@ -89,7 +90,7 @@ export class TimeSync {
     };
     await this.#history.put(`${serial}!${pad(at)}`, sample);
     await this.#trim(serial);
-    await this.#audit?.append({
+    await this.#audit?.().append({
       type: 'time-sync',
       actor,
       subject: `recorder:${serial}`,

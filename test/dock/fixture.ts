@@ -69,7 +69,6 @@ export async function dockFixture(
     watchPorts: false,
     checkpointBytes: 16 * 1024,
     diskPollMs: 20,
-    timeoutMs: 300,
     freeBytes: async () => 1e15,
     ...opts.service,
   });
