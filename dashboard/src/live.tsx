@@ -14,6 +14,7 @@ const EVENT_NAMES = [
   'recorder.health',
   'recorder.rejected',
   'recorder.event',
+  'recorder.segment',
   'interruption.opened',
   'interruption.updated',
   'session.flagged',

@@ -93,7 +93,8 @@ describe('equipment manager pages', () => {
       const note = page.locator(
         '[data-testid="alert-notification"][data-rule="battery-low"][data-subject="BC7001"]',
       );
-      await note.waitFor();
+      // In the reader's language, from the alert's details (the gateway's message is for logs).
+      await textOf(note).toContain('电量 18%');
       // The table fills in from /api/recorders, refetched on live health events, without a reload.
       await page.locator('[data-testid="battery-BC7002"]').waitFor();
       await page.locator('[data-testid="condition-BC7001-battery-low"]').waitFor();

@@ -147,6 +147,7 @@ export const api = {
     request<MaintenanceEntry[]>('GET', `/api/recorders/${enc(serial)}/maintenance`),
   addMaintenance: (serial: string, entry: { kind: MaintenanceKindValue; text: string }) =>
     request<MaintenanceEntry>('POST', `/api/recorders/${enc(serial)}/maintenance`, entry),
+  ackAlert: (id: string) => request<StoredAlert>('POST', `/api/alerts/${enc(id)}/ack`, {}),
   alerts: () => request<StoredAlert[]>('GET', `/api/alerts${qs({ active: 'true' })}`),
   interruptions: (status?: InterruptionStatus) =>
     request<Interruption[]>('GET', `/api/interruptions${qs({ status })}`),

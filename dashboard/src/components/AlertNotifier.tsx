@@ -4,6 +4,7 @@ import type { Alert, PublicUser } from '../api/types.js';
 import { useI18n } from '../i18n/index.js';
 import { useLive } from '../live.js';
 import { fmtTime } from '../time.js';
+import { alertText } from './alertText.js';
 
 /** Device-health rules concern the equipment manager even when `notify` does not name the role. */
 const MANAGER_RULES = /^(battery|storage|offline|clock|firmware|forecast|recorder|dock|disk)/;
@@ -15,7 +16,7 @@ export function concerns(alert: Alert, user: PublicUser): boolean {
 
 export function AlertNotifier({ user }: { user: PublicUser }) {
   const { notification } = App.useApp();
-  const { te } = useI18n();
+  const { t, te } = useI18n();
   useLive(['alert.raised'], (_name, alert) => {
     // Info-level alerts (e.g. firmware below minimum) wait on the alerts page; popups are for action.
     if (alert.severity === 'info' || !concerns(alert, user)) return;
@@ -25,7 +26,7 @@ export function AlertNotifier({ user }: { user: PublicUser }) {
       title: `${te('rule', alert.rule)} · ${alert.subject}`,
       description: (
         <span data-testid="alert-notification" data-rule={alert.rule} data-subject={alert.subject}>
-          {alert.message}
+          {alertText(alert, t, te)}
           <br />
           {fmtTime(alert.at)}
         </span>

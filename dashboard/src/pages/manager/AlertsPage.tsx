@@ -1,8 +1,9 @@
 /** Active alerts, kept current from the live stream (raised/cleared patch the list). */
-import { Card, Empty, Table } from 'antd';
+import { App, Button, Card, Empty, Table, Typography } from 'antd';
 import { api } from '../../api/client.js';
 import type { Alert, StoredAlert } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
+import { alertText } from '../../components/alertText.js';
 import { SeverityTag } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
 import { useLive } from '../../live.js';
@@ -11,6 +12,7 @@ import { useApi } from '../../useApi.js';
 
 export default function AlertsPage() {
   const { t, te } = useI18n();
+  const { message } = App.useApp();
   const q = useApi(() => api.alerts(), []);
   useLive(['alert.raised', 'alert.cleared'], (name, p) => {
     if (name === 'alert.raised') {
@@ -55,7 +57,28 @@ export default function AlertsPage() {
           },
           { title: t('alerts.rule'), dataIndex: 'rule', width: 180, render: (v: string) => te('rule', v) },
           { title: t('alerts.subject'), dataIndex: 'subject', width: 140 },
-          { title: t('alerts.message'), dataIndex: 'message' },
+          { title: t('alerts.message'), key: 'message', render: (_, a) => alertText(a, t, te) },
+          {
+            title: t('common.actions'),
+            key: 'ack',
+            width: 140,
+            render: (_, a) =>
+              a.ack ? (
+                <Typography.Text type="secondary">{t('alerts.acked', { by: a.ack.by })}</Typography.Text>
+              ) : (
+                <Button
+                  size="small"
+                  onClick={() =>
+                    api.ackAlert(a.id).then(
+                      (r) => q.mutate((prev) => prev?.map((x) => (x.id === r.id ? r : x))),
+                      (e: Error) => message.error(t('common.error', { msg: e.message })),
+                    )
+                  }
+                >
+                  {t('alerts.ack')}
+                </Button>
+              ),
+          },
         ]}
       />
     </Card>

@@ -1,0 +1,47 @@
+/**
+ * An alert's message in the reader's language, from its rule and details (the gateway's own
+ * `message` is English, for logs); falls back to that message for rules it does not know.
+ */
+import type { Alert } from '../api/types.js';
+import type { Translate } from '../i18n/index.js';
+import { fmtDuration } from '../time.js';
+
+type Te = (prefix: string, value: string | null | undefined) => string;
+
+interface FleetDetails {
+  telemetry?: { battery?: { pct?: number } } | null;
+  forecast?: { batteryS?: number | null; storageS?: number | null; shiftLeftS?: number | null };
+}
+
+interface InterruptionDetails {
+  device?: string;
+  cause?: string;
+}
+
+const ms = (s: number | null | undefined) => (s === null || s === undefined ? null : s * 1000);
+
+export function alertText(a: Alert, t: Translate, te: Te): string {
+  const d = (a.details ?? {}) as FleetDetails & InterruptionDetails;
+  switch (a.rule) {
+    case 'battery-low':
+    case 'battery-critical': {
+      const pct = d.telemetry?.battery?.pct;
+      return pct === undefined ? a.message : t('alertText.battery', { pct: Math.round(pct) });
+    }
+    case 'battery-forecast':
+    case 'storage-forecast': {
+      const left = a.rule === 'battery-forecast' ? d.forecast?.batteryS : d.forecast?.storageS;
+      return t('alertText.forecast', {
+        left: fmtDuration(ms(left), t),
+        shift: fmtDuration(ms(d.forecast?.shiftLeftS), t),
+      });
+    }
+    case 'interruption-unresumed':
+    case 'interruption-cannot-continue':
+      return d.device
+        ? t('alertText.interruption', { device: d.device, cause: te('cause', d.cause) })
+        : a.message;
+    default:
+      return a.message;
+  }
+}
