@@ -7,19 +7,30 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AlertService } from './alerts/service.js';
 import { alertRoutes } from './api/routes/alerts.js';
+import { auditRoutes } from './api/routes/audit.js';
+import { cameraRoutes } from './api/routes/cameras.js';
+import { clipRoutes } from './api/routes/clips.js';
+import { hearingRoutes } from './api/routes/hearings.js';
 import { interruptionRoutes } from './api/routes/interruptions.js';
+import { pairingRoutes } from './api/routes/pairing.js';
 import { recorderRoutes } from './api/routes/recorders.js';
 import { sessionRoutes } from './api/routes/sessions.js';
 import { Api, type HttpServer, listen } from './api/server.js';
 import { UserStore } from './api/users.js';
+import { OnvifNodeAdapter } from './cameras/onvif-node-adapter.js';
+import { CameraRegistry } from './cameras/registry.js';
+import { ClipService } from './clips/service.js';
 import type { GatewayConfig } from './config.js';
 import { type Db, openDb } from './db.js';
 import { dockRoutes } from './dock/routes.js';
 import { DockService } from './dock/service.js';
 import { EventBus, type Service } from './events.js';
 import { createFieldLink, type FieldLink } from './fleet/field-link.js';
+import { HearingService } from './hearings/service.js';
 import { InterruptionService } from './interruptions/service.js';
 import { createLogger, type Logger } from './log.js';
+import { PairingService } from './pairing/service.js';
+import { FluentFfmpegRecorder } from './recording/fluent-ffmpeg-adapter.js';
 import { ClipStore } from './store/index.js';
 
 export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist', import.meta.url)));
@@ -44,6 +55,14 @@ export class GatewayApp {
   store!: ClipStore;
   /** Dock slots: time sync, pairing over the link, verified ingest (issue #4). */
   docks!: DockService;
+  /** Hearing-room cameras (issue #5): registry, discovery, health, snapshots. */
+  cameras!: CameraRegistry;
+  /** Hearing sessions recorded from the room cameras into the same store (issue #5). */
+  hearings!: HearingService;
+  /** Check-out/check-in of recorders to officers (R5, R21); who had recorder X at time T. */
+  pairing!: PairingService;
+  /** Clip search, the 24 h clock with overdue alerts (R22), logged access to originals (R24). */
+  clips!: ClipService;
   readonly services: Service[] = [];
   #http?: HttpServer;
 
@@ -112,6 +131,70 @@ export class GatewayApp {
     });
     this.services.push(this.store, this.docks);
     dockRoutes(this.docks)(this.api);
+    const health = this.field.health;
+    this.pairing = new PairingService({
+      db,
+      bus,
+      log: log.child({ svc: 'pairing' }),
+      docks: this.docks,
+      audit: () => this.store.audit,
+      config: this.config.dock,
+      fieldDraw: (serial) => health.get(serial)?.forecast.batteryDrawPctPerH,
+    });
+    this.interruptions.setOfficerLookup(({ source, device, at }) =>
+      source === 'recorder' ? this.pairing.officerAt(device, at) : null,
+    );
+    this.services.push(this.pairing);
+    pairingRoutes(this.api, this.pairing);
+    const cam = this.config.cameras;
+    this.cameras = new CameraRegistry({
+      db,
+      bus,
+      log: log.child({ svc: 'cameras' }),
+      config: cam,
+      control: new OnvifNodeAdapter({
+        log: log.child({ svc: 'onvif' }),
+        limits: { deadlineMs: cam.soapTimeoutMs, maxBytes: cam.soapMaxBytes },
+        discoveryInterface: cam.discoveryInterface,
+      }),
+    });
+    const ffmpeg = new FluentFfmpegRecorder({
+      ffmpegPath: cam.ffmpegPath,
+      log: log.child({ svc: 'ffmpeg' }),
+    });
+    this.hearings = new HearingService({
+      db,
+      bus,
+      log: log.child({ svc: 'hearings' }),
+      config: cam,
+      cameras: this.cameras,
+      store: this.store,
+      interruptions: this.interruptions,
+      recorder: ffmpeg,
+      probe: ffmpeg,
+      workDir: cam.workDir ?? join(dataDir, 'recording'),
+    });
+    this.cameras.inUse = (id) => this.hearings.inUse(id);
+    this.services.push(this.cameras, this.hearings);
+    cameraRoutes(this.api, this.cameras, this.hearings);
+    hearingRoutes(this.api, this.hearings);
+    this.clips = new ClipService({
+      store: this.store,
+      alerts: this.alerts,
+      bus,
+      log: log.child({ svc: 'clips' }),
+      officerAt: (serial, at) => this.pairing.officerAt(serial, at),
+      sessionOf: (serial, sessionId) => this.field.sessions.get(serial, sessionId),
+      liveUploads: () => this.docks.list().flatMap((s) => (s.current ? [s.current] : [])),
+      checkIntervalMs: this.config.dock.overdueCheckS * 1000,
+    });
+    this.services.push(this.clips);
+    clipRoutes(this.api, {
+      clips: this.clips,
+      hearingOwner: async (id) => (await this.hearings.get(id).catch(() => undefined))?.startedBy ?? null,
+      audit: () => this.store.audit,
+    });
+    auditRoutes(this.api, this.store);
   }
 
   async start(): Promise<void> {
