@@ -71,6 +71,14 @@ describe('officer dock page', () => {
       await screenshot(page, 'officer-uploads');
       const clips = await rig.gw.app.clips.search({ officerId: officerUser, limit: 10 });
       expect(clips.map((c) => c.state).sort()).toEqual(['verified', 'verified']);
+      // Each clip's R22 deadline (end + 24 h), shown in Shanghai time while the browser runs in UTC.
+      for (const c of clips) {
+        expect(c.deadline).toBe(c.end + 24 * 3_600_000);
+        const shanghai = new Date(c.deadline + 8 * 3_600_000).toISOString();
+        await textOf(page.getByTestId(`deadline-${c.clipId}`)).toContain(
+          `${shanghai.slice(5, 10)} ${shanghai.slice(11, 16)}`,
+        );
+      }
     } finally {
       await context.close();
     }

@@ -311,6 +311,9 @@ function UploadsCard() {
                       <Tag color={c.state === 'verified' ? 'green' : left < 0 ? 'red' : 'blue'}>
                         {te('clipState', left < 0 && c.state !== 'verified' ? 'overdue' : c.state)}
                       </Tag>
+                      <Typography.Text type="secondary" data-testid={`deadline-${c.clipId}`}>
+                        {t('dock.uploads.deadline')} {fmtTime(c.deadline, 'MM-DD HH:mm')}{' '}
+                      </Typography.Text>
                       {c.state !== 'verified' && (
                         <Typography.Text
                           type={left < 0 ? 'danger' : left < 4 * 3_600_000 ? 'warning' : 'secondary'}
