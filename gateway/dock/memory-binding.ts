@@ -60,7 +60,7 @@ export class MemoryBinding implements DockBinding {
 
   async open(path: string): Promise<DockPort> {
     const p = this.#ports.get(path);
-    if (!p || !p.isOpen) throw new Error(`no such port ${path}`);
+    if (!p?.isOpen) throw new Error(`no such port ${path}`);
     return p;
   }
 }

@@ -19,12 +19,16 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
+/** Response bodies in tests are whatever JSON the route returns; assertions check the shape. */
+// biome-ignore lint/suspicious/noExplicitAny: untyped JSON in test assertions
+type Json = any;
+
 export interface ApiClient {
   token: string;
   username: string;
-  get(path: string): Promise<{ status: number; body: any }>;
-  post(path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  get(path: string): Promise<{ status: number; body: Json }>;
+  post(path: string, body?: unknown): Promise<{ status: number; body: Json }>;
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
 }
 
 let userSeq = 0;
@@ -79,7 +83,7 @@ export async function apiClient(url: string, username: string, password: string)
     try {
       parsed = JSON.parse(text);
     } catch {}
-    return { status: r.status, body: parsed as any };
+    return { status: r.status, body: parsed as Json };
   };
   return {
     token,
