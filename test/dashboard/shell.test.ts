@@ -70,11 +70,17 @@ describe('dashboard shell', () => {
     }
   });
 
-  // Each page is opened (and photographed) once, by the first role that has it.
-  const visited = new Set<string>();
+  // Every page of the role opens and loads with no failed API call and no script error; each page
+  // is photographed once, by the first role that has it.
+  const photographed = new Set<string>();
   for (const role of Object.keys(EXPECTED_NAV) as Role[]) {
-    it(`shows ${role} only its pages`, async () => {
+    it(`shows ${role} only its pages, each loading cleanly`, async () => {
       const { context, page } = await newPage(rig.browser, rig.gw.url);
+      const failures: string[] = [];
+      page.on('response', (r) => {
+        if (r.url().includes('/api/') && r.status() >= 400) failures.push(`${r.status()} ${r.url()}`);
+      });
+      page.on('pageerror', (e) => failures.push(`pageerror ${e.message}`));
       try {
         await loginFast(page, rig.users[role], PASSWORD);
         await page.getByTestId(`role-${role}`).waitFor();
@@ -85,13 +91,16 @@ describe('dashboard shell', () => {
         // The landing page is the role's first page, and every listed page opens.
         await page.waitForURL(`**/${EXPECTED_NAV[role][0]}`);
         for (const id of EXPECTED_NAV[role]) {
-          if (visited.has(id)) continue;
-          visited.add(id);
           await page.getByTestId(`nav-${id}`).click();
           await page.waitForURL(`**/${id}`);
           await page.locator('.ant-card').first().waitFor();
-          await screenshot(page, `${role}-${id}`);
+          await expect.poll(() => page.locator('.ant-spin-spinning').count()).toBe(0);
+          if (!photographed.has(id)) {
+            photographed.add(id);
+            await screenshot(page, `${role}-${id}`);
+          }
         }
+        expect(failures).toEqual([]);
         // A page of another role falls back to this role's own first page.
         await page.goto(role === 'officer' ? '/fleet' : '/dock');
         await page.waitForURL(`**/${EXPECTED_NAV[role][0]}`);
