@@ -37,10 +37,10 @@ export const FleetConfig = z.object({
   shiftHours: z.number().positive().default(10),
   /** Draw (battery %/h, storage B/s) is estimated over this much recent history. */
   forecastWindowS: z.number().positive().default(1800),
-  /** Health is written to LevelDB in batches this often (never per message). */
-  flushIntervalS: z.number().positive().default(2),
-  /** Per recorder, at most one `recorder.telemetry` live event this often. */
-  liveTelemetryMinS: z.number().min(0).default(1),
+  /** Health is written to LevelDB in batches this often (never per message); live state is in memory. */
+  flushIntervalS: z.number().positive().default(10),
+  /** Per recorder, at most one `recorder.telemetry` live event this often (5000 recorders: 1000/s). */
+  liveTelemetryMinS: z.number().min(0).default(5),
   commandTimeoutS: z.number().positive().default(10),
 });
 

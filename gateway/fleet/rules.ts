@@ -49,22 +49,20 @@ export interface RuleInput {
 /** Percent points a level must recover past its threshold before its alert clears. */
 const HYSTERESIS_PCT = 2;
 
-/** Bit mask of the conditions that hold. */
+/** Bit mask of the conditions that hold. Runs per telemetry message: no closures, no allocation. */
 export function evaluate(h: RuleInput, cfg: GatewayConfig['fleet']): number {
   let mask = 0;
   const t = h.telemetry;
-  const has = (r: FleetRule) => (h.active & RULE_BIT[r]) !== 0;
-  const below = (r: FleetRule, value: number, threshold: number) =>
-    value <= threshold || (has(r) && value <= threshold + HYSTERESIS_PCT);
   if (t) {
     const away = t.state !== 'docked' && !t.battery.charging;
-    if (away && below('battery-critical', t.battery.pct, cfg.batteryCriticalPct)) {
+    const pct = t.battery.pct;
+    if (away && below(h.active, 'battery-critical', pct, cfg.batteryCriticalPct)) {
       mask |= RULE_BIT['battery-critical'];
-    } else if (away && below('battery-low', t.battery.pct, cfg.batteryLowPct)) {
+    } else if (away && below(h.active, 'battery-low', pct, cfg.batteryLowPct)) {
       mask |= RULE_BIT['battery-low'];
     }
     const freePct = t.storage.totalBytes > 0 ? (100 * t.storage.freeBytes) / t.storage.totalBytes : 100;
-    if (below('storage-low', freePct, cfg.storageLowPct)) mask |= RULE_BIT['storage-low'];
+    if (below(h.active, 'storage-low', freePct, cfg.storageLowPct)) mask |= RULE_BIT['storage-low'];
     if (h.firmwareOutdated) mask |= RULE_BIT['firmware-outdated'];
     // Offline matters only for a recorder that should be out there talking to us.
     if (!h.online && t.state !== 'off' && t.state !== 'docked') mask |= RULE_BIT['recorder-offline'];
@@ -78,6 +76,11 @@ export function evaluate(h: RuleInput, cfg: GatewayConfig['fleet']): number {
     mask |= RULE_BIT['clock-drift'];
   }
   return mask;
+}
+
+/** At or below the threshold, or still within the hysteresis band of an active condition. */
+function below(active: number, rule: FleetRule, value: number, threshold: number): boolean {
+  return value <= threshold || ((active & RULE_BIT[rule]) !== 0 && value <= threshold + HYSTERESIS_PCT);
 }
 
 /** Dotted numeric versions ("2.10.1" > "2.9"); a pre-release ("2.0.0-rc1") sorts before its release. */

@@ -1,0 +1,495 @@
+/**
+ * `npm run bench -- telemetry [--recorders N] [--seconds S]` (issue #3).
+ *
+ * 1. The gateway runs in a child process (so its CPU and RSS are its own) with N registered
+ *    recorders connected over MQTT, each sending telemetry at 1 Hz plus session events.
+ *    Measured over S seconds: the gateway's CPU % of one core and RSS, and the R19 alert latency
+ *    under that load: a `recording-stopped` (canContinue false) published by a prober process ->
+ *    the `alert.raised` seen on the live stream (/api/events, SSE) by the same prober.
+ * 2. Flood to saturation: 4 publishers send telemetry (QoS 0) as fast as TCP takes it for S
+ *    seconds; the gateway's validated-and-processed messages/s is read from the child.
+ * 3. Baseline, same run: Debian's mosquitto with one subscriber (its own process), the same
+ *    publishers, payloads and client library; the subscriber's received messages/s.
+ * Prints one JSON line.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import mqtt, { type MqttClient } from 'mqtt';
+import { encodePayload } from '../protocol/mqtt/decode.js';
+import { PROTOCOL_VERSION, type Telemetry } from '../protocol/mqtt/messages.js';
+import { topics } from '../protocol/mqtt/topics.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const FLOODERS = 4;
+/** Prober recorders: R19 stops come from several recorders, as they would in the field. */
+const PROBERS = Array.from({ length: 10 }, (_, i) => `PROBE-${i}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Msg = { type: string; [k: string]: unknown };
+
+function request<T>(child: ChildProcess, msg: Msg): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (m: Msg) => {
+      if (m.type === `${msg.type}:reply`) {
+        child.off('message', on);
+        resolve(m as T);
+      }
+    };
+    child.on('message', on);
+    child.send(msg);
+  });
+}
+
+function telemetryPayload(i: number, at = Date.now()): Buffer {
+  const t: Telemetry = {
+    v: PROTOCOL_VERSION,
+    at,
+    state: 'recording',
+    battery: { pct: 90 - (i % 500) / 10, voltageMv: 3800, charging: false, tempC: 31.5 },
+    storage: { totalBytes: 64_000_000_000, freeBytes: 40_000_000_000 - i * 1000 },
+    position: { lat: 32.0603, lon: 118.7969, accM: 8 },
+    signalDbm: -71,
+    firmware: '2.3.1',
+    sessionId: 'S-bench-0001',
+  };
+  return encodePayload(t);
+}
+
+function connectClient(port: number, opts: mqtt.IClientOptions): Promise<MqttClient> {
+  return mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 30_000,
+    keepalive: 60,
+    ...opts,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child: the gateway.
+async function gatewayChild(dataDir: string, recorders: number): Promise<void> {
+  const { GatewayApp } = await import('../gateway/app.js');
+  const { parseConfig } = await import('../gateway/config.js');
+  const { createLogger } = await import('../gateway/log.js');
+  const config = parseConfig({
+    dataDir,
+    logLevel: 'error',
+    mqtt: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0 },
+    ...JSON.parse(process.env.BENCH_GW_CONFIG ?? '{}'),
+  });
+  const app = new GatewayApp({ config, log: createLogger({ level: 'error' }) });
+  await app.start();
+  const creds: Record<string, string> = {};
+  const serials = [
+    ...Array.from({ length: recorders }, (_, i) => `BENCH-${String(i).padStart(5, '0')}`),
+    ...Array.from({ length: FLOODERS }, (_, i) => `FLOOD-${i}`),
+    ...PROBERS,
+  ];
+  for (const s of serials) creds[s] = (await app.field.registry.register({ serial: s }, 'bench')).credential;
+  await app.users.add({
+    username: 'bench-principal',
+    displayName: 'bench',
+    roles: ['principal'],
+    password: 'bench-password',
+  });
+  const { token } = await app.users.login('bench-principal', 'bench-password');
+  let rssMax = 0;
+  const sampler = setInterval(() => {
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  }, 250);
+  process.on('message', async (m: Msg) => {
+    if (m.type === 'stats') {
+      const rss = process.memoryUsage().rss;
+      rssMax = Math.max(rssMax, rss);
+      process.send!({
+        type: 'stats:reply',
+        processed: app.field.broker.stats().processed,
+        connected: app.field.broker.stats().connected,
+        cpuUs: process.cpuUsage().user + process.cpuUsage().system,
+        t: performance.now(),
+        rss,
+        rssMax,
+        mem: process.memoryUsage(),
+      });
+      if (m.resetRss) rssMax = rss;
+    } else if (m.type === 'stop') {
+      clearInterval(sampler);
+      await app.stop();
+      process.send!({ type: 'stop:reply' });
+      process.exit(0);
+    }
+  });
+  process.send!({ type: 'ready', mqttPort: app.mqttPort, httpPort: app.httpPort, creds, token });
+}
+
+// Child: alert-latency prober (publishes R19 stops, reads the live stream).
+async function proberChild(
+  mqttPort: number,
+  httpPort: number,
+  token: string,
+  passwords: string[],
+): Promise<void> {
+  const clients = await Promise.all(
+    PROBERS.map((s, i) => connectClient(mqttPort, { clientId: s, username: s, password: passwords[i] })),
+  );
+  const sent = new Map<string, number>();
+  const latencies: number[] = [];
+  const ac = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${httpPort}/api/events`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: ac.signal,
+  });
+  void (async () => {
+    const dec = new TextDecoder();
+    let buf = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buf += dec.decode(chunk, { stream: true });
+        let i = buf.indexOf('\n\n');
+        while (i >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          if (block.startsWith('event: alert.raised')) {
+            const data = JSON.parse(block.slice(block.indexOf('data:') + 5).split('\n')[0]!);
+            const t0 = sent.get(data.details?.sessionId);
+            if (t0 !== undefined) {
+              latencies.push(performance.now() - t0);
+              sent.delete(data.details.sessionId);
+            }
+          }
+          i = buf.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  let n = 0;
+  process.on('message', (m: Msg) => {
+    if (m.type === 'start') {
+      timer = setInterval(() => {
+        const sessionId = `P${++n}`;
+        const k = n % PROBERS.length;
+        const at = Date.now();
+        const body = {
+          v: 1,
+          id: `probe-${n}`,
+          seq: n,
+          at,
+          type: 'recording-stopped',
+          sessionId,
+          cause: 'battery',
+          canContinue: false,
+        };
+        sent.set(sessionId, performance.now());
+        clients[k]!.publish(topics.event(PROBERS[k]!), encodePayload(body), { qos: 1 });
+      }, Number(m.everyMs));
+    } else if (m.type === 'stop') {
+      clearInterval(timer);
+      // Let the last ones arrive.
+      setTimeout(() => {
+        ac.abort();
+        process.send!({ type: 'stop:reply', latencies, lost: sent.size });
+        void Promise.all(clients.map((c) => c.endAsync(true))).then(() => process.exit(0));
+      }, 1000);
+    }
+  });
+  process.send!({ type: 'ready' });
+}
+
+// Child: the mosquitto baseline's one subscriber.
+async function subscriberChild(port: number): Promise<void> {
+  const client = await connectClient(port, { clientId: `bench-sub-${process.pid}` });
+  let count = 0;
+  client.on('message', () => {
+    count++;
+  });
+  await client.subscribeAsync('rec/v1/+/telemetry', { qos: 0 });
+  process.on('message', (m: Msg) => {
+    if (m.type === 'count') process.send!({ type: 'count:reply', count, t: performance.now() });
+    if (m.type === 'stop') void client.endAsync(true).then(() => process.exit(0));
+  });
+  process.send!({ type: 'ready' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent.
+
+function forkRole(...args: string[]): ChildProcess {
+  const extra =
+    args[0] === 'gateway' && process.env.BENCH_GW_NODE_FLAGS
+      ? process.env.BENCH_GW_NODE_FLAGS.split(' ')
+      : [];
+  return fork(SELF, ['--role', ...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...extra],
+  });
+}
+
+async function ready(child: ChildProcess): Promise<Msg> {
+  const [m] = (await once(child, 'message')) as [Msg];
+  if (m.type !== 'ready') throw new Error(`child said ${m.type}`);
+  return m;
+}
+
+/** Publishes QoS 0 as fast as the socket takes it, until `stop()`. */
+function flood(client: MqttClient, topic: string, payloads: Buffer[]): { stop: () => Promise<number> } {
+  let running = true;
+  let sent = 0;
+  const stream = (client as unknown as { stream: NodeJS.WritableStream & { writableLength: number } }).stream;
+  const done = (async () => {
+    while (running) {
+      for (let k = 0; k < 200; k++) client.publish(topic, payloads[sent++ % payloads.length]!, { qos: 0 });
+      if (stream.writableLength > 256 * 1024) await once(stream, 'drain');
+      else await new Promise((r) => setImmediate(r));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return sent;
+    },
+  };
+}
+
+async function floodRate(
+  clients: MqttClient[],
+  topicsFor: string[],
+  seconds: number,
+  count: () => Promise<{ n: number; t: number }>,
+): Promise<number> {
+  const payloads = Array.from({ length: 512 }, (_, i) => telemetryPayload(i));
+  const floods = clients.map((c, i) => flood(c, topicsFor[i]!, payloads));
+  await sleep(1000); // warm up
+  const a = await count();
+  await sleep(seconds * 1000);
+  const b = await count();
+  await Promise.all(floods.map((f) => f.stop()));
+  return ((b.n - a.n) / (b.t - a.t)) * 1000;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = tcpConnect(port, '127.0.0.1', () => {
+        s.end();
+        res(true);
+      });
+      s.on('error', () => res(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const round = (x: number | null, d = 1) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+async function main(recorders: number, seconds: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-telemetry-'));
+  const children: ChildProcess[] = [];
+  let mosquitto: ChildProcess | undefined;
+  const steady: MqttClient[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    // --- gateway, N recorders at 1 Hz -------------------------------------------------------
+    const gw = forkRole('gateway', join(dir, 'gw'), String(recorders));
+    children.push(gw);
+    const info = (await ready(gw)) as Msg & {
+      mqttPort: number;
+      httpPort: number;
+      creds: Record<string, string>;
+      token: string;
+    };
+    const stats = () =>
+      request<{
+        processed: number;
+        cpuUs: number;
+        t: number;
+        rss: number;
+        rssMax: number;
+        connected: number;
+      }>(gw, {
+        type: 'stats',
+      });
+
+    const serials = Object.keys(info.creds).filter((s) => s.startsWith('BENCH-'));
+    for (let i = 0; i < serials.length; i += 200) {
+      const batch = serials.slice(i, i + 200);
+      steady.push(
+        ...(await Promise.all(
+          batch.map((s) =>
+            connectClient(info.mqttPort, { clientId: s, username: s, password: info.creds[s] }),
+          ),
+        )),
+      );
+    }
+    // Each recorder: a session with recording, telemetry every second, a segment every minute.
+    steady.forEach((c, i) => {
+      const serial = serials[i]!;
+      let seq = 0;
+      const event = (body: Record<string, unknown>) =>
+        c.publish(
+          topics.event(serial),
+          encodePayload({ v: 1, id: `${serial}-${seq}`, seq: seq++, at: Date.now(), ...body }),
+          {
+            qos: 1,
+          },
+        );
+      event({ type: 'session-started', sessionId: 'S1', activity: 'inspection' });
+      event({ type: 'marker', sessionId: 'S1', marker: 'notice-given' });
+      event({ type: 'recording-started', sessionId: 'S1' });
+      let n = 0;
+      let segStart = Date.now();
+      const offset = (i * 1000) / steady.length;
+      const start = setTimeout(() => {
+        const tick = setInterval(() => {
+          c.publish(topics.telemetry(serial), telemetryPayload(n++), { qos: 0 });
+          if (n % 60 === 0) {
+            const end = Date.now();
+            event({
+              type: 'segment-closed',
+              sessionId: 'S1',
+              clipId: `${serial}-c${n}`,
+              start: segStart,
+              end,
+              bytes: 97_500_000,
+              sha256: 'b'.repeat(64),
+            });
+            segStart = end;
+          }
+        }, 1000);
+        timers.push(tick);
+      }, offset);
+      timers.push(start);
+    });
+    const prober = forkRole(
+      'prober',
+      String(info.mqttPort),
+      String(info.httpPort),
+      info.token,
+      PROBERS.map((s) => info.creds[s]).join(','),
+    );
+    children.push(prober);
+    await ready(prober);
+    await sleep(3000); // all recorders in their 1 Hz rhythm
+    await request(gw, { type: 'stats', resetRss: true });
+    const a = await stats();
+    prober.send({ type: 'start', everyMs: 100 });
+    await sleep(seconds * 1000);
+    const b = await stats();
+    const probe = await request<{ latencies: number[]; lost: number }>(prober, { type: 'stop' });
+    console.error('gateway memory at steady state', JSON.stringify((b as unknown as { mem: unknown }).mem));
+    const cpuPct = ((b.cpuUs - a.cpuUs) / 1000 / (b.t - a.t)) * 100;
+    const steadyRate = ((b.processed - a.processed) / (b.t - a.t)) * 1000;
+    for (const t of timers) clearTimeout(t);
+    await Promise.all(steady.map((c) => c.endAsync(true)));
+    steady.length = 0;
+
+    // --- gateway flood ----------------------------------------------------------------------
+    const flooders = await Promise.all(
+      Array.from({ length: FLOODERS }, (_, i) => `FLOOD-${i}`).map((s) =>
+        connectClient(info.mqttPort, { clientId: s, username: s, password: info.creds[s] }),
+      ),
+    );
+    const gatewayRate = await floodRate(
+      flooders,
+      flooders.map((_, i) => topics.telemetry(`FLOOD-${i}`)),
+      seconds,
+      async () => {
+        const s = await stats();
+        return { n: s.processed, t: s.t };
+      },
+    );
+    await Promise.all(flooders.map((c) => c.endAsync(true)));
+    await request(gw, { type: 'stop' });
+
+    // --- mosquitto baseline -------------------------------------------------------------------
+    const port = await freePort();
+    const conf = join(dir, 'mosquitto.conf');
+    await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n`);
+    mosquitto = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+    await waitForPort(port);
+    const sub = forkRole('subscriber', String(port));
+    children.push(sub);
+    await ready(sub);
+    const pubs = await Promise.all(
+      Array.from({ length: FLOODERS }, (_, i) => connectClient(port, { clientId: `bench-pub-${i}` })),
+    );
+    const mosquittoRate = await floodRate(
+      pubs,
+      pubs.map((_, i) => topics.telemetry(`FLOOD-${i}`)),
+      seconds,
+      async () => {
+        const c = await request<{ count: number; t: number }>(sub, { type: 'count' });
+        return { n: c.count, t: c.t };
+      },
+    );
+    await Promise.all(pubs.map((c) => c.endAsync(true)));
+    sub.send({ type: 'stop' });
+
+    const lat = [...probe.latencies].sort((x, y) => x - y);
+    console.error('alert latencies (ms, sorted)', lat.map((x) => Math.round(x)).join(' '));
+    console.log(
+      JSON.stringify({
+        bench: 'telemetry',
+        recorders,
+        gateway_msgs_per_s: Math.round(gatewayRate),
+        mosquitto_msgs_per_s: Math.round(mosquittoRate),
+        ratio: round(gatewayRate / mosquittoRate, 2),
+        cpu_pct: round(cpuPct),
+        rss_mb: round(b.rssMax / 1024 / 1024),
+        alert_p50_ms: round(percentile(lat, 50)),
+        alert_p99_ms: round(percentile(lat, 99)),
+        steady_msgs_per_s: Math.round(steadyRate),
+        alerts_measured: lat.length,
+        alerts_lost: probe.lost,
+        seconds,
+      }),
+    );
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    await Promise.all(steady.map((c) => c.endAsync(true).catch(() => undefined)));
+    for (const c of children) if (c.exitCode === null) c.kill();
+    mosquitto?.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const { values } = parseArgs({
+  options: {
+    recorders: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    role: { type: 'string' },
+  },
+  allowPositionals: true,
+  strict: false,
+});
+const rest = process.argv.slice(process.argv.indexOf(String(values.role)) + 1);
+if (values.role === 'gateway') await gatewayChild(rest[0]!, Number(rest[1]));
+else if (values.role === 'prober')
+  await proberChild(Number(rest[0]), Number(rest[1]), rest[2]!, rest[3]!.split(','));
+else if (values.role === 'subscriber') await subscriberChild(Number(rest[0]));
+else await main(Number(values.recorders), Number(values.seconds));
