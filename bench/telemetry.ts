@@ -4,19 +4,22 @@
  * 1. The gateway runs in a child process (so its CPU and RSS are its own) with N registered
  *    recorders connected over MQTT, each sending telemetry at 1 Hz plus session events.
  *    Measured over S seconds: the gateway's CPU % of one core and RSS, and the R19 alert latency
- *    under that load: a `recording-stopped` (canContinue false) published by a prober process ->
- *    the `alert.raised` seen on the live stream (/api/events, SSE) by the same prober.
+ *    under that load: 10 probes/s, each a `recording-stopped` (canContinue false) from one of 10
+ *    prober recorders, timed from publishing to the `alert.raised` on the live stream
+ *    (/api/events, SSE), both in a separate prober process.
  * 2. Flood to saturation: 4 publishers send telemetry (QoS 0) as fast as TCP takes it for S
  *    seconds; the gateway's validated-and-processed messages/s is read from the child.
  * 3. Baseline, same run: Debian's mosquitto with one subscriber (its own process), the same
  *    publishers, payloads and client library; the subscriber's received messages/s.
- * Prints one JSON line.
+ * Prints one JSON line on stdout; diagnostics (memory, CPU per message, latencies, load average)
+ * go to stderr. Experiments: BENCH_GW_CONFIG (JSON merged into the gateway's config) and
+ * BENCH_GW_NODE_FLAGS (e.g. "--cpu-prof") apply to the gateway child.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -265,8 +268,8 @@ async function floodRate(
   clients: MqttClient[],
   topicsFor: string[],
   seconds: number,
-  count: () => Promise<{ n: number; t: number }>,
-): Promise<number> {
+  count: () => Promise<{ n: number; t: number; cpuUs: number }>,
+): Promise<{ rate: number; cpuUsPerMsg: number }> {
   const payloads = Array.from({ length: 512 }, (_, i) => telemetryPayload(i));
   const floods = clients.map((c, i) => flood(c, topicsFor[i]!, payloads));
   await sleep(1000); // warm up
@@ -274,7 +277,14 @@ async function floodRate(
   await sleep(seconds * 1000);
   const b = await count();
   await Promise.all(floods.map((f) => f.stop()));
-  return ((b.n - a.n) / (b.t - a.t)) * 1000;
+  return { rate: ((b.n - a.n) / (b.t - a.t)) * 1000, cpuUsPerMsg: (b.cpuUs - a.cpuUs) / (b.n - a.n) };
+}
+
+/** CPU time (user + system, µs) a process has used, from /proc (Linux). */
+async function procCpuUs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 async function freePort(): Promise<number> {
@@ -414,15 +424,16 @@ async function main(recorders: number, seconds: number): Promise<void> {
         connectClient(info.mqttPort, { clientId: s, username: s, password: info.creds[s] }),
       ),
     );
-    const gatewayRate = await floodRate(
+    const gw2 = await floodRate(
       flooders,
       flooders.map((_, i) => topics.telemetry(`FLOOD-${i}`)),
       seconds,
       async () => {
         const s = await stats();
-        return { n: s.processed, t: s.t };
+        return { n: s.processed, t: s.t, cpuUs: s.cpuUs };
       },
     );
+    const gatewayRate = gw2.rate;
     await Promise.all(flooders.map((c) => c.endAsync(true)));
     await request(gw, { type: 'stop' });
 
@@ -438,20 +449,29 @@ async function main(recorders: number, seconds: number): Promise<void> {
     const pubs = await Promise.all(
       Array.from({ length: FLOODERS }, (_, i) => connectClient(port, { clientId: `bench-pub-${i}` })),
     );
-    const mosquittoRate = await floodRate(
+    const mq = await floodRate(
       pubs,
       pubs.map((_, i) => topics.telemetry(`FLOOD-${i}`)),
       seconds,
       async () => {
         const c = await request<{ count: number; t: number }>(sub, { type: 'count' });
-        return { n: c.count, t: c.t };
+        return { n: c.count, t: c.t, cpuUs: await procCpuUs(mosquitto!.pid!) };
       },
+    );
+    const mosquittoRate = mq.rate;
+    console.error(
+      `flood CPU per message: gateway ${gw2.cpuUsPerMsg.toFixed(1)} µs (validated and processed), ` +
+        `mosquitto ${mq.cpuUsPerMsg.toFixed(1)} µs (routed to one subscriber); load average ${loadavg()[0]!.toFixed(1)}`,
     );
     await Promise.all(pubs.map((c) => c.endAsync(true)));
     sub.send({ type: 'stop' });
 
     const lat = [...probe.latencies].sort((x, y) => x - y);
     console.error('alert latencies (ms, sorted)', lat.map((x) => Math.round(x)).join(' '));
+    console.error(
+      `steady ${Math.round(steadyRate)} msg/s from ${recorders} recorders; ` +
+        `${lat.length} alerts measured, ${probe.lost} not seen; load average ${loadavg()[0]!.toFixed(1)}`,
+    );
     console.log(
       JSON.stringify({
         bench: 'telemetry',
@@ -463,10 +483,6 @@ async function main(recorders: number, seconds: number): Promise<void> {
         rss_mb: round(b.rssMax / 1024 / 1024),
         alert_p50_ms: round(percentile(lat, 50)),
         alert_p99_ms: round(percentile(lat, 99)),
-        steady_msgs_per_s: Math.round(steadyRate),
-        alerts_measured: lat.length,
-        alerts_lost: probe.lost,
-        seconds,
       }),
     );
   } finally {
@@ -480,7 +496,7 @@ async function main(recorders: number, seconds: number): Promise<void> {
 
 const { values } = parseArgs({
   options: {
-    recorders: { type: 'string', default: '1000' },
+    recorders: { type: 'string', default: '5000' },
     seconds: { type: 'string', default: '10' },
     role: { type: 'string' },
   },
