@@ -5,15 +5,16 @@
  *
  * Watchdog (R18/R19, Frigate's lesson): freshness is "ffmpeg muxed new frames", read from its
  * `-progress` reports; a live process that writes nothing is as dead as an exited one.
- * - No new data for `staleDataS` -> the stalled ffmpeg is stopped (a stream that paused and resumed
- *   inside one run would leave a hole inside a segment), and an interruption record (R19) is
- *   opened whose start is where the stored media ends: the gap is exact, not "when we noticed".
+ * - No new data for `staleDataS` -> an interruption record (R19) whose start is the wall time of the
+ *   last media ffmpeg reported (within one progress period of the last frame stored), not "when we
+ *   noticed"; the stalled ffmpeg is stopped (a stream that paused and resumed inside one run would
+ *   leave a hole inside a segment). The hearing summary's gaps come from the stored segments.
  * - Restart with backoff. The first sustained flow of frames ends the interruption, at the time
  *   those frames began (frames since the previous report / frame rate).
  * - Not resumed within `resumeAlertS`: the interruption service alerts the principal (R19).
  *
- * Two queues: `#timing` reads segment lists and probes files (fast: the interruption waits for it
- * to know the exact end of the media), `#custody` stores segments (slow: hashing, copying, fsync).
+ * Two queues: `#timing` reads segment lists and probes files, `#custody` stores segments (hashing,
+ * copying, fsync), so a slow disk never delays finding the next closed segment.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -128,7 +129,9 @@ interface Run {
 const TICK_MS = 200;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 /** A run that never delivered anything is given this long (at least) before it is replaced. */
-const CONNECT_GRACE_MS = 4000;
+const CONNECT_GRACE_MS = 5000;
+/** Without fast start ffmpeg analyses the input for up to 5 s before it writes anything. */
+const SLOW_CONNECT_GRACE_MS = 12_000;
 const CONTACT_LOST =
   /Connection refused|No route to host|Network is unreachable|Host is down|timed out|Connection reset/i;
 const NEEDS_ANALYSIS = /dimensions not set|unspecified size|Could not write header|codec parameters/i;
@@ -147,14 +150,8 @@ export class CameraChannel {
   #restartTimer: NodeJS.Timeout | undefined;
   #gap: OpenGap | null = null;
   #gapOpening: Promise<void> | null = null;
-  /** Stale detected; the stalled run is being stopped so its last segment gives the exact start. */
-  #gapPending = false;
-  /** Data came back while the gap was pending: where it resumed. */
-  #resumeWhilePending: number | null = null;
-  /** Freshness: wall time of the newest media ffmpeg reported (or a segment ended at). */
+  /** Wall time of the newest media ffmpeg reported (or a closed segment ended at). */
   #lastDataAt: number | null = null;
-  /** Truth: wall end of the last segment closed (what is actually on disk). */
-  #lastStoredEnd: number | null = null;
   #startedAt = 0;
   #lastExitContactLost = false;
   #lastError: string | null = null;
@@ -308,14 +305,6 @@ export class CameraChannel {
 
   /** Data flows again: the open gap ends where the flow began. */
   #resumed(at: number): void {
-    if (this.#gapPending) {
-      this.#resumeWhilePending = at;
-      return;
-    }
-    this.#resumeAt(at);
-  }
-
-  #resumeAt(at: number): void {
     const gap = this.#gap;
     if (!gap) return;
     this.#gap = null;
@@ -330,14 +319,15 @@ export class CameraChannel {
     });
   }
 
-  #exited(run: Run, e: RunExit): void {
+  #exited(run: Run, e: RunExit, stoppedStale = false): void {
+    if (!run.exited) this.#drain(run, true);
     run.exited = true;
-    this.#drain(run, true);
     if (run.stopping || this.#state === 'stopping' || this.#state === 'stopped') return;
     const why = e.stderrTail.slice(-3).join(' | ') || `exit ${e.code ?? e.signal}`;
     this.#lastError = why;
     this.#lastExitContactLost = CONTACT_LOST.test(why);
-    if (!run.hadData && this.#fastStart && NEEDS_ANALYSIS.test(why)) {
+    // Only ffmpeg's own verdict counts: interrupted before its first packet it says the same.
+    if (!stoppedStale && !run.hadData && this.#fastStart && NEEDS_ANALYSIS.test(why)) {
       this.#log.warn({ why }, 'stream needs input analysis; retrying without fast start');
       this.#fastStart = false;
     }
@@ -355,30 +345,16 @@ export class CameraChannel {
     const staleMs = this.#o.staleDataS * 1000;
     const lastData = this.#lastDataAt ?? this.#startedAt;
     const run = this.#run;
-    if (!this.#gap && !this.#gapPending && now - lastData > staleMs) {
-      // The record starts where the stored media ends. Progress reports lag the last packet, so
-      // stop the stalled run first and let its segment list and files say where that is.
-      this.#gapPending = true;
-      const stopping =
-        run && !run.exited
-          ? run.stopping
-            ? run.handle.stop({ urgent: true, graceMs: 2000 }).then(() => {})
-            : this.#stopStale(run, now - run.lastFreshAt)
-          : Promise.resolve();
-      void stopping
-        .then(() => this.#timing)
-        .then(() => {
-          this.#gapPending = false;
-          if (this.#state === 'stopping' || this.#state === 'stopped') return;
-          this.#openGap(now, this.#lastStoredEnd ?? lastData);
-          const back = this.#resumeWhilePending;
-          this.#resumeWhilePending = null;
-          if (back !== null) this.#resumeAt(back);
-        });
+    if (!this.#gap && now - lastData > staleMs) {
+      this.#openGap(now, lastData);
+      // A stalled run is replaced; one still connecting is left to the connect grace below.
+      if (run && !run.exited && !run.stopping && run.hadData)
+        void this.#stopStale(run, now - run.lastFreshAt);
     }
     if (!run || run.exited || run.stopping) return;
     const idleMs = now - (run.hadData ? run.lastFreshAt : run.spawnedAt);
-    const limit = run.hadData ? staleMs : Math.max(staleMs, CONNECT_GRACE_MS);
+    const grace = this.#fastStart ? CONNECT_GRACE_MS : SLOW_CONNECT_GRACE_MS;
+    const limit = run.hadData ? staleMs : Math.max(staleMs, grace);
     if (idleMs > limit) void this.#stopStale(run, idleMs);
   }
 
@@ -388,7 +364,7 @@ export class CameraChannel {
     run.stopping = true;
     return run.handle.stop({ urgent: true, graceMs: 2000 }).then((e) => {
       run.stopping = false;
-      this.#exited(run, { ...e, requested: false, stderrTail: [...e.stderrTail, 'no fresh data'] });
+      this.#exited(run, { ...e, requested: false, stderrTail: [...e.stderrTail, 'no fresh data'] }, true);
     });
   }
 
@@ -477,7 +453,6 @@ export class CameraChannel {
       start = Math.max(start, Math.min(run.firstDataAt, end));
     end = Math.max(start, end);
     run.lastEnd = end;
-    this.#lastStoredEnd = Math.max(this.#lastStoredEnd ?? end, end);
     this.#lastDataAt = Math.max(this.#lastDataAt ?? end, end);
     const seg: ClosedSegment = {
       path,

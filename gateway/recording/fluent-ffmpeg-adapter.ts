@@ -99,15 +99,15 @@ export class FluentFfmpegRecorder implements StreamRecorder, MediaProbe {
       },
       stop: async ({ graceMs = 5000, urgent = false }: StopOptions = {}) => {
         requested = true;
-        // ffmpeg's first SIGINT ends the run after the packet being read (trailers written); once
-        // it is running only a second one interrupts a read blocked on a stalled stream.
+        // SIGINT: ffmpeg ends after the packet being read and writes its trailers. A read blocked
+        // on a stalled stream is only interrupted by further signals, and signals sent close
+        // together merge on a loaded machine; with nothing arriving there is nothing to finish
+        // (complete fragments are on disk already), so an urgent stop escalates to SIGKILL soon.
         proc()?.kill('SIGINT');
-        const again = setTimeout(() => proc()?.kill('SIGINT'), urgent ? 100 : 1500);
-        const t = setTimeout(() => proc()?.kill('SIGKILL'), graceMs);
+        const t = setTimeout(() => proc()?.kill('SIGKILL'), urgent ? Math.min(graceMs, 300) : graceMs);
         try {
           return await exited;
         } finally {
-          clearTimeout(again);
           clearTimeout(t);
         }
       },

@@ -23,8 +23,9 @@ export interface StopOptions {
   /** SIGKILL after this long (default 5000 ms). */
   graceMs?: number;
   /**
-   * The stream is stalled: interrupt a blocked read at once. ffmpeg then skips its trailers (the
-   * open fragment, at most FRAGMENT_US, and the segment's list line are lost; the file is kept).
+   * The stream is stalled: do not wait for a blocked read. ffmpeg may not write its trailers (the
+   * open fragment, at most FRAGMENT_US, and the segment's list line are lost; the file is kept
+   * and found by the channel's sweep).
    */
   urgent?: boolean;
 }
