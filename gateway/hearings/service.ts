@@ -105,17 +105,23 @@ export class HearingService implements Service {
   async start(): Promise<void> {
     await mkdir(this.#o.workDir, { recursive: true });
     await this.#o.recorder.warm?.();
+    const leftovers = new Set(await readdir(this.#o.workDir));
     for await (const raw of this.#sessions.values()) {
       const s = HearingSession.safeParse(raw);
       if (!s.success) continue;
       const session = s.data;
-      await this.#recover(session);
-      if (session.state !== 'stopped') {
-        this.#log.warn(
-          { session: session.id, room: session.roomId },
-          'resuming hearing recording after restart',
-        );
-        await this.#launch({ ...session, state: 'recording' });
+      if (leftovers.has(session.id)) await this.#recover(session);
+      if (session.state === 'stopping') {
+        // Stopped by staff, but the gateway went down before the summary: finish the stop.
+        const stopped: HearingSession = {
+          ...session,
+          state: 'stopped',
+          summary: await this.#summary(session, session.stoppedAt ?? this.#now()),
+        };
+        await this.#persist(stopped);
+      } else if (session.state === 'recording') {
+        this.#log.warn({ session: session.id, room: session.roomId }, 'resuming hearing recording after restart');
+        await this.#launch(session, true);
       }
     }
   }
@@ -249,10 +255,13 @@ export class HearingService implements Service {
     return undefined;
   }
 
-  async #launch(session: HearingSession): Promise<void> {
+  /** `resumed`: the gateway was down mid-session; each camera's outage is an interruption (R19). */
+  async #launch(session: HearingSession, resumed = false): Promise<void> {
     const a: Active = { session, channels: new Map(), seq: new Map(), retry: [] };
+    const lastEnd = new Map<string, number>();
     for (const r of await this.segments(session.id)) {
       a.seq.set(r.cameraId, Math.max(a.seq.get(r.cameraId) ?? 1, r.seq + 1));
+      lastEnd.set(r.cameraId, Math.max(lastEnd.get(r.cameraId) ?? r.end, r.end));
     }
     this.#active.set(session.id, a);
     const cfg = this.#o.config;
@@ -281,6 +290,7 @@ export class HearingService implements Service {
         interruptions: this.#o.interruptions,
         log: this.#log,
         onSegment: (seg) => this.#custody(a, cameraId, seg),
+        ...(resumed ? { outageSince: lastEnd.get(cameraId) ?? session.startedAt } : {}),
         onChange: () =>
           this.#o.bus.emit('hearing.changed', {
             sessionId: session.id,

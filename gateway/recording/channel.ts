@@ -76,6 +76,11 @@ export interface ChannelOptions {
   now?: () => number;
   /** ffmpeg progress period (default 0.25 s). */
   progressPeriodS?: number;
+  /**
+   * Recording of this session stopped at this wall time for a reason outside the stream (the
+   * gateway was down): an interruption from then until data flows again.
+   */
+  outageSince?: number;
 }
 
 export type ChannelState = 'starting' | 'recording' | 'stalled' | 'stopping' | 'stopped';
@@ -83,7 +88,7 @@ export type ChannelState = 'starting' | 'recording' | 'stalled' | 'stopping' | '
 export interface OpenGap {
   start: number;
   detectedAt: number;
-  cause: 'stream-lost' | 'contact-lost';
+  cause: 'stream-lost' | 'contact-lost' | 'fault';
   interruptionId: string | null;
 }
 
@@ -187,6 +192,9 @@ export class CameraChannel {
 
   start(): void {
     this.#startedAt = this.#now();
+    if (this.#o.outageSince !== undefined) {
+      this.#openGap(this.#startedAt, Math.min(this.#o.outageSince, this.#startedAt), 'fault');
+    }
     this.#spawn();
     this.#ticker = setInterval(() => this.#tick(), TICK_MS);
   }
@@ -368,8 +376,8 @@ export class CameraChannel {
     });
   }
 
-  #openGap(now: number, start: number): void {
-    const cause = this.#lastExitContactLost ? 'contact-lost' : 'stream-lost';
+  #openGap(now: number, start: number, why?: OpenGap['cause']): void {
+    const cause = why ?? (this.#lastExitContactLost ? 'contact-lost' : 'stream-lost');
     const gap: OpenGap = { start, detectedAt: now, cause, interruptionId: null };
     this.#gap = gap;
     this.#setState('stalled');
@@ -383,7 +391,11 @@ export class CameraChannel {
         cause,
         start,
         resumeTimeoutS: this.#o.resumeAlertS,
-        details: { detectedAt: now, staleDataS: this.#o.staleDataS },
+        details: {
+          detectedAt: now,
+          staleDataS: this.#o.staleDataS,
+          ...(why === 'fault' ? { reason: 'gateway was not running' } : {}),
+        },
       })
       .then((rec) => {
         gap.interruptionId = rec.id;

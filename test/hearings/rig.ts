@@ -19,9 +19,23 @@ export interface HearingRig {
 
 export const PASSWORD = 'Hear1ng-pw';
 
+export function rigCameraConfig(
+  n: number,
+  more: GatewayConfigInput['cameras'] = {},
+): GatewayConfigInput['cameras'] {
+  return {
+    rooms: Array.from({ length: n }, (_, i) => ({ id: `R${i + 1}`, name: `Hearing Room ${i + 1}` })),
+    segmentSeconds: 2,
+    staleDataS: 1.5,
+    resumeAlertS: 3,
+    healthPollS: 600,
+    ...more,
+  };
+}
+
 export async function startHearingRig(
   n: number,
-  opts: { firstOctet: number; cameras?: GatewayConfigInput['cameras'] },
+  opts: { firstOctet: number; cameras?: GatewayConfigInput['cameras']; dataDir?: string },
 ): Promise<HearingRig> {
   const fleet = await startCameras(n, {
     firstOctet: opts.firstOctet,
@@ -30,14 +44,8 @@ export async function startHearingRig(
   let gw: TestGateway | undefined;
   try {
     gw = await startGateway({
-      cameras: {
-        rooms: fleet.cameras.map((_, i) => ({ id: `R${i + 1}`, name: `Hearing Room ${i + 1}` })),
-        segmentSeconds: 2,
-        staleDataS: 1.5,
-        resumeAlertS: 3,
-        healthPollS: 600,
-        ...opts.cameras,
-      },
+      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      cameras: rigCameraConfig(n, opts.cameras),
     });
     for (const [i, cam] of fleet.cameras.entries()) {
       await gw.app.cameras.add(
