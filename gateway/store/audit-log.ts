@@ -86,6 +86,7 @@ export class AuditLog {
   readonly #bySubject: Sub<number>;
   #fh: FileHandle | undefined;
   #tail: Head = { seq: 0, hash: GENESIS_HASH, offset: 0 };
+  #rolledForward: { fromSeq: number; toSeq: number } | undefined;
   #queue: Pending[] = [];
   #draining: Promise<void> | undefined;
   #writing = false;
@@ -106,6 +107,20 @@ export class AuditLog {
     const log = new AuditLog(opts);
     await log.#open();
     return log;
+  }
+
+  /**
+   * Seqs `open()` found in the file but not in LevelDB: their index batch was lost (power loss
+   * after the file fsync). Owners of rows that rode in those batches (the clip index) re-derive
+   * them from these entries (`range`); see ClipStore.start.
+   */
+  get rolledForward(): { fromSeq: number; toSeq: number } | undefined {
+    return this.#rolledForward;
+  }
+
+  /** Entries with fromSeq <= seq <= toSeq, in order, streamed from the index. */
+  async *range(fromSeq: number, toSeq: number): AsyncGenerator<AuditEntry> {
+    for await (const e of this.#bySeq.values({ gte: pad(fromSeq), lte: pad(toSeq) })) yield e;
   }
 
   /** Seq and hash of the last entry appended. */
@@ -338,22 +353,20 @@ export class AuditLog {
 
   /** Index entries that reached the file but not LevelDB (crash between fsync and batch). */
   async #rollForward(size: number): Promise<void> {
-    const fh = this.#fh!;
     const from = this.#tail.offset;
-    const buf = Buffer.alloc(size - from);
-    await fh.read(buf, 0, buf.length, from);
-    const lines = buf.toString('utf8').split('\n');
-    lines.pop(); // text after the last '\n' (empty: the torn tail was cut)
+    const input = createReadStream(this.file, { start: from, end: size - 1 });
     let tail = this.#tail;
     let offset = from;
     let ops: BatchOp[] = [];
-    for (const text of lines) {
+    // Every line here ends in '\n' (a torn last line was cut before), so offsets add up.
+    for await (const text of createInterface({ input, crlfDelay: Infinity })) {
       const parsed = parseLine(text);
       if (!parsed.ok || parsed.entry.seq !== tail.seq + 1 || parsed.entry.prevHash !== tail.hash) {
         this.#log?.error(
           { file: this.file, offset, headSeq: tail.seq },
           'audit log does not continue from its recorded head; not rolled forward (run verify)',
         );
+        input.destroy();
         break;
       }
       offset += Buffer.byteLength(text) + 1;
@@ -366,7 +379,8 @@ export class AuditLog {
     }
     await this.#db.batch([...ops, this.#headOp(tail)], { sync: true });
     if (tail.seq !== this.#tail.seq) {
-      this.#log?.info({ fromSeq: this.#tail.seq + 1, toSeq: tail.seq }, 'audit index rolled forward');
+      this.#rolledForward = { fromSeq: this.#tail.seq + 1, toSeq: tail.seq };
+      this.#log?.info(this.#rolledForward, 'audit index rolled forward');
     }
     // Appends continue after whatever the file holds, even unparseable lines (verify names them).
     this.#tail = { ...tail, offset: size };
@@ -433,14 +447,18 @@ export class AuditLog {
    * One batch for the audit rows and every caller's ops. If it fails, the audit rows alone are
    * retried (the entries are already durable) and each caller's ops separately, so only the
    * caller whose ops are bad sees the error.
+   * Not synced: the entries are already fsynced in the file, and the batch is atomic with the
+   * head, so a batch lost to a power cut shows up as entries past the head on the next open,
+   * which rolls them forward (and hands them to `rolledForward` for the callers' rows). This
+   * saves one fsync (~10 ms here) per clip.
    */
   async #commitIndex(auditOps: BatchOp[], callerOps: BatchOp[][]): Promise<(unknown | undefined)[]> {
     try {
-      await this.#db.batch([...auditOps, ...callerOps.flat()], { sync: true });
+      await this.#db.batch([...auditOps, ...callerOps.flat()]);
       return callerOps.map(() => undefined);
     } catch (err) {
       this.#log?.error({ err }, 'audit index batch failed; retrying parts');
-      const auditErr = await this.#db.batch(auditOps, { sync: true }).then(
+      const auditErr = await this.#db.batch(auditOps).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -450,7 +468,7 @@ export class AuditLog {
         results.push(
           ops.length === 0
             ? undefined
-            : await this.#db.batch(ops, { sync: true }).then(
+            : await this.#db.batch(ops).then(
                 () => undefined,
                 (e: unknown) => e,
               ),

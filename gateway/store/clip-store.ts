@@ -25,6 +25,7 @@ import { DiskReserve } from './disk-reserve.js';
 import { isErrno, StoreError } from './errors.js';
 import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists } from './fsutil.js';
 import { hashFile } from './hash-file.js';
+import type { BatchOp } from './keys.js';
 import { type Area, StoreLayout } from './layout.js';
 import { KeyedMutex } from './mutex.js';
 import {
@@ -46,7 +47,7 @@ import {
   ClipSource,
   type ClipSource as ClipSourceT,
 } from './schema.js';
-import { ensureSidecar } from './sidecars.js';
+import { ensureSidecar, readSidecar, sidecarsFor } from './sidecars.js';
 import { TempWriter } from './temp-writer.js';
 import { type VerifyReport, verifyStore } from './verify.js';
 
@@ -146,6 +147,8 @@ export class ClipStore {
       now: this.#now,
       ...(this.#log ? { log: this.#log } : {}),
     });
+    const lost = this.#audit.rolledForward;
+    if (lost) await this.#healFrom(this.#audit.range(lost.fromSeq, lost.toSeq));
     const leftovers = await this.tempTransfers();
     if (leftovers.length > 0) {
       this.#log?.info({ transfers: leftovers.map((t) => t.key) }, 'partial transfers kept for resume');
@@ -256,7 +259,10 @@ export class ClipStore {
     return this.#locks.run(facts.clipId, async () => {
       const prev = await this.index.get(facts.clipId);
       const done = this.#sameClipAsBefore(prev, facts);
-      if (done) return done;
+      if (done) {
+        await this.#dropStaleTransfer(facts);
+        return done;
+      }
       const path = this.layout.blobPath('blobs', facts.sha256);
       let got: { sha256: string; bytes: number };
       try {
@@ -626,6 +632,72 @@ export class ClipStore {
       source: record.source.kind,
     });
     return record;
+  }
+
+  /**
+   * Clip rows ride in the audit entry's LevelDB batch, which is not synced (audit-log.ts). If a
+   * power cut lost such a batch, the audit log rolled the entry forward on open; re-derive the
+   * clip's rows from its sidecar here (blob and sidecar were durable before the entry was
+   * written).
+   */
+  async #healFrom(entries: AsyncIterable<AuditEntry>): Promise<void> {
+    // Runs in start(), before the store is used: no per-clip locks needed.
+    let restored = 0;
+    let ops: BatchOp[] = [];
+    const pending = new Map<string, ClipRecord>();
+    for await (const e of entries) {
+      if (!e.subject.startsWith('clip:') || (e.type !== 'ingest' && e.type !== 'quarantine')) continue;
+      const clipId = e.subject.slice('clip:'.length);
+      const area: Area = e.type === 'ingest' ? 'blobs' : 'quarantine';
+      const sha = e.type === 'ingest' ? e.details.sha256 : e.details.actualSha256;
+      const m = typeof sha === 'string' ? await this.#findSidecar(area, sha, clipId) : undefined;
+      const blob = typeof sha === 'string' ? this.layout.blobPath(area, sha) : '';
+      const size = await stat(blob).then(
+        (st) => st.size,
+        () => -1,
+      );
+      if (!m || size !== m.bytes) {
+        this.#log?.error(
+          { seq: e.seq, clipId, blob },
+          'cannot restore clip row: blob or sidecar missing (run verify)',
+        );
+        continue;
+      }
+      // No re-hash here (that is verify's job): a lost index of a big store must reopen quickly.
+      const prev = pending.get(clipId) ?? (await this.index.get(clipId));
+      const rel = this.layout.rel(blob);
+      let record: ClipRecord;
+      if (area === 'blobs') {
+        if (prev?.state === 'verified') continue;
+        record = verifiedRecord(m, rel, prev);
+      } else {
+        if (prev?.quarantine?.held.some((h) => h.sha256 === m.sha256)) continue;
+        record = quarantinedRecord(m, rel, prev);
+      }
+      ops.push(...this.index.opsFor(prev, record));
+      pending.set(clipId, record);
+      restored++;
+      if (ops.length >= 2000) {
+        await this.#db.batch(ops);
+        ops = [];
+        pending.clear();
+      }
+    }
+    await this.#db.batch(ops, { sync: true });
+    if (restored > 0) {
+      this.#log?.warn(
+        { restored },
+        'clip index rows restored from the audit log and sidecars after a lost batch',
+      );
+    }
+  }
+
+  async #findSidecar(area: Area, sha256: string, clipId: string): Promise<ClipManifest | undefined> {
+    for (const path of await sidecarsFor(this.layout, area, sha256)) {
+      const r = await readSidecar(path);
+      if (r.kind === 'ok' && r.manifest.clipId === clipId) return r.manifest;
+    }
+    return undefined;
   }
 
   /** A partial transfer of a clip that is now verified is of no further use (crash leftovers). */

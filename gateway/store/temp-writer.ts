@@ -184,7 +184,8 @@ export class TempWriter extends Writable {
       await fh.datasync();
       // Read-only before it is ever linked into the store: the original never exists writable.
       await fh.chmod(0o444);
-      await writeState(this.paths.state, this.#offset);
+      // No offset write here: commit follows at once; after a crash in between, resuming at the
+      // last checkpoint only refetches the tail.
       this.#finished = { sha256: this.#hash.digest('hex'), bytes: this.#offset };
       await this.#close();
     })().then(() => cb(), cb);
