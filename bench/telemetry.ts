@@ -103,6 +103,9 @@ async function gatewayChild(dataDir: string, recorders: number): Promise<void> {
     password: 'bench-password',
   });
   const { token } = await app.users.login('bench-principal', 'bench-password');
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   let rssMax = 0;
   const sampler = setInterval(() => {
     rssMax = Math.max(rssMax, process.memoryUsage().rss);
@@ -120,8 +123,14 @@ async function gatewayChild(dataDir: string, recorders: number): Promise<void> {
         rss,
         rssMax,
         mem: process.memoryUsage(),
+        loopP50Ms: loop.percentile(50) / 1e6,
+        loopP99Ms: loop.percentile(99) / 1e6,
+        loopMaxMs: loop.max / 1e6,
       });
-      if (m.resetRss) rssMax = rss;
+      if (m.resetRss) {
+        rssMax = rss;
+        loop.reset();
+      }
     } else if (m.type === 'stop') {
       clearInterval(sampler);
       await app.stop();
@@ -404,14 +413,19 @@ async function main(recorders: number, seconds: number): Promise<void> {
     );
     children.push(prober);
     await ready(prober);
-    await sleep(3000); // all recorders in their 1 Hz rhythm
+    await sleep(8000); // all recorders in their 1 Hz rhythm, connection ramp garbage collected
     await request(gw, { type: 'stats', resetRss: true });
     const a = await stats();
     prober.send({ type: 'start', everyMs: 100 });
     await sleep(seconds * 1000);
     const b = await stats();
     const probe = await request<{ latencies: number[]; lost: number }>(prober, { type: 'stop' });
-    console.error('gateway memory at steady state', JSON.stringify((b as unknown as { mem: unknown }).mem));
+    const diag = b as unknown as { mem: unknown; loopP50Ms: number; loopP99Ms: number; loopMaxMs: number };
+    console.error('gateway memory at steady state', JSON.stringify(diag.mem));
+    console.error(
+      `gateway event-loop delay at steady state: p50 ${diag.loopP50Ms.toFixed(1)} ms, ` +
+        `p99 ${diag.loopP99Ms.toFixed(1)} ms, max ${diag.loopMaxMs.toFixed(1)} ms`,
+    );
     const cpuPct = ((b.cpuUs - a.cpuUs) / 1000 / (b.t - a.t)) * 100;
     const steadyRate = ((b.processed - a.processed) / (b.t - a.t)) * 1000;
     for (const t of timers) clearTimeout(t);
