@@ -120,7 +120,10 @@ export class HearingService implements Service {
         };
         await this.#persist(stopped);
       } else if (session.state === 'recording') {
-        this.#log.warn({ session: session.id, room: session.roomId }, 'resuming hearing recording after restart');
+        this.#log.warn(
+          { session: session.id, room: session.roomId },
+          'resuming hearing recording after restart',
+        );
         await this.#launch(session, true);
       }
     }
@@ -195,6 +198,11 @@ export class HearingService implements Service {
     a.session = { ...a.session, state: 'stopped', summary };
     await this.#persist(a.session);
     this.#active.delete(id);
+    // Everything is in the store: drop the scratch directory (segment lists). Segments whose
+    // custody failed stay, and the next start stores them (#recover).
+    if (a.retry.length === 0) {
+      await rm(join(this.#o.workDir, id), { recursive: true, force: true }).catch(() => {});
+    }
     this.#log.info(
       {
         session: id,

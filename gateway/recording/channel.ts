@@ -140,6 +140,9 @@ const SLOW_CONNECT_GRACE_MS = 12_000;
 const CONTACT_LOST =
   /Connection refused|No route to host|Network is unreachable|Host is down|timed out|Connection reset/i;
 const NEEDS_ANALYSIS = /dimensions not set|unspecified size|Could not write header|codec parameters/i;
+/** The camera's audio is not what its profile said and MP4 cannot hold it (G.711 as "AAC"). */
+const AUDIO_UNFIT =
+  /not currently supported in container|Could not find tag for codec pcm_|codec (pcm_alaw|pcm_mulaw|adpcm)/i;
 
 export class CameraChannel {
   readonly #o: ChannelOptions;
@@ -151,6 +154,7 @@ export class CameraChannel {
   #run: Run | null = null;
   #attempt = 0;
   #fastStart = true;
+  #audio: StreamSource['audio'];
   #ticker: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   #gap: OpenGap | null = null;
@@ -171,6 +175,7 @@ export class CameraChannel {
     this.#now = opts.now ?? Date.now;
     this.#log = opts.log.child({ session: opts.sessionId, camera: opts.cameraId });
     this.#periodMs = (opts.progressPeriodS ?? 0.25) * 1000;
+    this.#audio = opts.source.audio;
   }
 
   get state(): ChannelState {
@@ -236,7 +241,7 @@ export class CameraChannel {
       transport: s.transport,
       username: s.username,
       password: s.password,
-      audio: s.audio,
+      audio: this.#audio,
       outDir: this.#o.dir,
       prefix,
       segmentSeconds: this.#o.segmentSeconds,
@@ -334,8 +339,12 @@ export class CameraChannel {
     const why = e.stderrTail.slice(-3).join(' | ') || `exit ${e.code ?? e.signal}`;
     this.#lastError = why;
     this.#lastExitContactLost = CONTACT_LOST.test(why);
+    if (!stoppedStale && this.#audio === 'copy' && AUDIO_UNFIT.test(why)) {
+      this.#log.warn({ why }, 'camera audio cannot be copied into MP4; converting the audio track only');
+      this.#audio = 'aac';
+    }
     // Only ffmpeg's own verdict counts: interrupted before its first packet it says the same.
-    if (!stoppedStale && !run.hadData && this.#fastStart && NEEDS_ANALYSIS.test(why)) {
+    else if (!stoppedStale && !run.hadData && this.#fastStart && NEEDS_ANALYSIS.test(why)) {
       this.#log.warn({ why }, 'stream needs input analysis; retrying without fast start');
       this.#fastStart = false;
     }
