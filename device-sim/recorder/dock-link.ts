@@ -326,7 +326,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
           );
           return;
         }
-        const rest = all.filter((c) => c.ordinal > after);
+        const rest = all.filter((c) => c.ordinal > after).sort((a, b) => a.ordinal - b.ordinal);
         const page = rest.slice(0, f.body.limit);
         const last = page[page.length - 1];
         const body = {
@@ -404,7 +404,9 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
 
   /** Clips oldest first with a stable ordinal (the LIST_CLIPS cursor survives releases). */
   private clipInfos(): { ordinal: number; info: ClipInfo }[] {
-    return this.rec.clips().map((c) => {
+    // Clips enter the model as their content is made (not always in recording order).
+    const clips = this.rec.clips().sort((a, b) => a.start - b.start || a.clipId.localeCompare(b.clipId));
+    return clips.map((c) => {
       let ordinal = this.ordinals.get(c.clipId);
       if (ordinal === undefined) {
         ordinal = this.nextOrdinal++;

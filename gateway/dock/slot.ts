@@ -245,12 +245,14 @@ export class DockSlot {
       try {
         port = await this.#d.binding.open(this.path, { baudRate: this.#d.config.baudRate });
       } catch (err) {
+        this.#log.debug({ err }, 'cannot open port');
         this.#set('empty', `cannot open port: ${(err as Error).message}`);
         await this.#pause(backoff);
         backoff = Math.min(backoff * 2, 2000);
         continue;
       }
       backoff = 100;
+      this.#log.debug('port opened');
       const down = new Promise<{ err: DockLinkError; info: CloseInfo | undefined }>((resolve) => {
         this.#client = new DockClient({
           link: new FrameLink(port),
@@ -262,6 +264,7 @@ export class DockSlot {
       });
       this.#set('waiting', null);
       const { err, info } = await down;
+      this.#log.debug({ err: err.message, intended: info?.intended }, 'link down');
       const client = this.#client!;
       // A dead link with the port still open (no answers): close it and start over.
       await client.close();

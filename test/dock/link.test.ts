@@ -185,7 +185,10 @@ describe('dock link', () => {
     let free = 1_100_000;
     fx.docks.disk.setFreeBytesSource(async () => free);
     const { recorder, device, path } = await fx.dock({ serial: 'RB6', clipBytes: [60_000, 150_000] });
-    const clips = recorder.clips().map((c) => ({ ...c }));
+    const clips = recorder
+      .clips()
+      .map((c) => ({ ...c }))
+      .sort((a, b) => a.start - b.start);
     const slot = fx.docks.slot(path)!;
     // The first clip fits above the reserve, the second does not.
     let info = await slot.waitFor('paused');
