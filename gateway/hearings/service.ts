@@ -104,7 +104,8 @@ export class HearingService implements Service {
 
   async start(): Promise<void> {
     await mkdir(this.#o.workDir, { recursive: true });
-    await this.#o.recorder.warm?.();
+    // In the background: the gateway must not wait for ffmpeg's capability listing to start.
+    void this.#o.recorder.warm?.()?.catch(() => {});
     const leftovers = new Set(await readdir(this.#o.workDir));
     for await (const raw of this.#sessions.values()) {
       const s = HearingSession.safeParse(raw);
