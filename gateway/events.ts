@@ -83,6 +83,11 @@ export class EventBus {
     return () => this.#any.delete(fn);
   }
 
+  /** Live subscribers to every event (the open live streams). */
+  get anyListenerCount(): number {
+    return this.#any.size;
+  }
+
   readonly #any = new Set<<K extends EventName>(name: K, payload: GatewayEvents[K]) => void>();
 
   emit<K extends EventName>(name: K, payload: GatewayEvents[K]): void {

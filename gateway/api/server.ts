@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
@@ -20,6 +21,8 @@ import { LoginBody } from './schemas.js';
 import type { PublicUser, UserStore } from './users.js';
 
 export const SESSION_COOKIE = 'gw_session';
+/** Live-stream events written but not yet flushed to one client before it is dropped. */
+export const MAX_PENDING_SSE = 2000;
 
 type Env = { Variables: { user: PublicUser } };
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -124,8 +127,24 @@ export class Api {
   #liveStream(c: Context<Env>): Response {
     return streamSSE(c, async (stream) => {
       let id = 0;
+      let pending = 0;
       const off = this.opts.bus.onAny((name, payload) => {
-        void stream.writeSSE({ event: name, data: JSON.stringify(payload), id: String(++id) });
+        // A client that cannot keep up is cut off rather than buffered without bound; EventSource
+        // reconnects and the dashboard refetches what it shows.
+        if (pending >= MAX_PENDING_SSE) {
+          this.opts.log.warn(
+            { user: c.get('user')?.username, pending },
+            'live stream client too slow, closing',
+          );
+          off();
+          stream.abort();
+          (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.destroy();
+          return;
+        }
+        pending++;
+        void stream
+          .writeSSE({ event: name, data: JSON.stringify(payload), id: String(++id) })
+          .finally(() => pending--);
       });
       stream.onAbort(off);
       await stream.writeSSE({ event: 'hello', data: JSON.stringify({ at: new Date().toISOString() }) });
