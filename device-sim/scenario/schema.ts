@@ -79,7 +79,6 @@ export const ScenarioAction = z.discriminatedUnion('action', [
   z.object({ ...at, action: z.literal('pair'), officer: Officer.nullable() }),
 ]);
 export type ScenarioAction = z.infer<typeof ScenarioAction>;
-export type ScenarioActionName = ScenarioAction['action'];
 
 export const InitialState = z.enum(['idle', 'docked', 'off']);
 

@@ -46,9 +46,6 @@ export interface RouteSpec<B, Q> {
 
 export type Handler<B, Q> = (req: Request<B, Q>) => unknown | Promise<unknown>;
 
-/** A feature's routes: registered by the composition root. */
-export type RouteModule = (api: Api) => void;
-
 export interface ApiOptions {
   users: UserStore;
   bus: EventBus;

@@ -144,8 +144,3 @@ export class DockParser {
     }
   }
 }
-
-/** Decodes a complete byte string (convenience for tools and tests). */
-export function decodeWire(bytes: Uint8Array, opts?: DockParserOptions): ParseEvent[] {
-  return new DockParser(opts).feed(bytes);
-}

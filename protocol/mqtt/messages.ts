@@ -108,7 +108,6 @@ export const RecorderEvent = z.discriminatedUnion('type', [
   FaultCleared,
 ]);
 export type RecorderEvent = z.infer<typeof RecorderEvent>;
-export type RecorderEventType = RecorderEvent['type'];
 
 /** Retained on `status`; the recorder sets `{online:false}` as its last will. */
 export const Status = z.object({ v: V, online: z.boolean(), at: EpochMs });
