@@ -11,3 +11,5 @@ export const Role = z.enum([
 ]);
 export type Role = z.infer<typeof Role>;
 export const ALL_ROLES: readonly Role[] = Role.options;
+/** Legal-affairs office, principal and auditors: they supervise, so they may read every record (Art. 22, 24). */
+export const SUPERVISORS: readonly Role[] = ['legal-affairs', 'principal', 'auditor'];

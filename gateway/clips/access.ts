@@ -6,12 +6,12 @@
  *   downloads (R22: officers may not keep recordings);
  * - hearing-staff: clips of hearing sessions they started.
  */
-import type { Role } from '../api/roles.js';
+import { type Role, SUPERVISORS } from '../api/roles.js';
 import { GatewayError } from '../errors.js';
 import type { ClipRecord } from '../store/index.js';
 import type { ClipSearchQuery } from './view.js';
 
-export const CLIP_SUPERVISORS: readonly Role[] = ['legal-affairs', 'principal', 'auditor'];
+export const CLIP_SUPERVISORS: readonly Role[] = SUPERVISORS;
 /** Roles that may call the clip routes at all (each then limited per clip). */
 export const CLIP_READERS: readonly Role[] = [...CLIP_SUPERVISORS, 'officer', 'hearing-staff'];
 

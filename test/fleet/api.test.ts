@@ -1,6 +1,6 @@
 /** Fleet, interruption, alert and session routes over real HTTP and MQTT, with role refusals. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../gateway/api/roles.js';
+import { ALL_ROLES, type Role } from '../../gateway/api/roles.js';
 import { connectRecorder, mqttUrl, refusedCode, waitFor } from '../broker/mqtt-helpers.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -134,16 +134,7 @@ describe('recorders API', () => {
 describe('roles', () => {
   const clients = new Map<Role, ApiClient>();
   beforeAll(async () => {
-    for (const r of [
-      'equipment-manager',
-      'officer',
-      'hearing-staff',
-      'legal-affairs',
-      'principal',
-      'auditor',
-    ] as Role[]) {
-      clients.set(r, await gw.as(r));
-    }
+    for (const r of ALL_ROLES) clients.set(r, await gw.as(r));
     await manager.post('/api/recorders', { serial: 'ROLE-1' });
   });
 

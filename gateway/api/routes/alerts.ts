@@ -1,16 +1,10 @@
 /** Alerts: list and acknowledge. */
 import { z } from 'zod';
 import type { AlertService } from '../../alerts/service.js';
-import type { Role } from '../roles.js';
+import { type Role, SUPERVISORS } from '../roles.js';
 import type { Api } from '../server.js';
 
-export const ALERT_VIEWERS: readonly Role[] = [
-  'equipment-manager',
-  'hearing-staff',
-  'legal-affairs',
-  'principal',
-  'auditor',
-];
+export const ALERT_VIEWERS: readonly Role[] = ['equipment-manager', 'hearing-staff', ...SUPERVISORS];
 export const ALERT_ACKERS: readonly Role[] = [
   'equipment-manager',
   'hearing-staff',

@@ -4,10 +4,10 @@
  */
 import { z } from 'zod';
 import { type AuditEntry, AuditType, type ClipStore } from '../../store/index.js';
-import type { Role } from '../roles.js';
+import { type Role, SUPERVISORS } from '../roles.js';
 import type { Api } from '../server.js';
 
-export const AUDIT_READERS: readonly Role[] = ['legal-affairs', 'principal', 'auditor'];
+export const AUDIT_READERS: readonly Role[] = SUPERVISORS;
 
 export const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200),

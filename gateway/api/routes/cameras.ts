@@ -5,17 +5,11 @@
 import { z } from 'zod';
 import { AddCameraInput, type CameraRegistry } from '../../cameras/registry.js';
 import type { HearingService } from '../../hearings/service.js';
-import type { Role } from '../roles.js';
+import { type Role, SUPERVISORS } from '../roles.js';
 import type { Api } from '../server.js';
 
 export const CAMERA_ADMINS: readonly Role[] = ['equipment-manager'];
-export const CAMERA_READERS: readonly Role[] = [
-  'equipment-manager',
-  'hearing-staff',
-  'legal-affairs',
-  'principal',
-  'auditor',
-];
+export const CAMERA_READERS: readonly Role[] = ['equipment-manager', 'hearing-staff', ...SUPERVISORS];
 /** Live pictures of a hearing room: the people who run or supervise hearings and the custodians. */
 export const SNAPSHOT_VIEWERS: readonly Role[] = [
   'equipment-manager',

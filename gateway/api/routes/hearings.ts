@@ -4,11 +4,11 @@
  */
 import { HearingQuery, StartHearingInput } from '../../hearings/schemas.js';
 import type { HearingService } from '../../hearings/service.js';
-import type { Role } from '../roles.js';
+import { type Role, SUPERVISORS } from '../roles.js';
 import type { Api } from '../server.js';
 
 export const HEARING_CONTROL: readonly Role[] = ['hearing-staff'];
-export const HEARING_READERS: readonly Role[] = ['hearing-staff', 'legal-affairs', 'principal', 'auditor'];
+export const HEARING_READERS: readonly Role[] = ['hearing-staff', ...SUPERVISORS];
 
 export function hearingRoutes(api: Api, hearings: HearingService): void {
   api.route(

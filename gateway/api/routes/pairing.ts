@@ -8,7 +8,7 @@ import { Serial } from '../../../protocol/common.js';
 import { GatewayError } from '../../errors.js';
 import { HistoryQuery, PairBody } from '../../pairing/assignment.js';
 import type { PairingService } from '../../pairing/service.js';
-import type { Role } from '../roles.js';
+import { type Role, SUPERVISORS } from '../roles.js';
 import type { Api } from '../server.js';
 
 /** Who takes a recorder at shift start: the officer, for themselves. */
@@ -18,20 +18,9 @@ export const DOCKED_VIEWERS: readonly Role[] = ['officer', 'equipment-manager'];
 /** Check-in by hand: the officer (their own recorder) or the equipment manager. */
 export const CHECKIN_ROLES: readonly Role[] = ['officer', 'equipment-manager'];
 /** Who has which recorder, and since when (officers see their own only). */
-export const PAIRING_READERS: readonly Role[] = [
-  'equipment-manager',
-  'legal-affairs',
-  'principal',
-  'auditor',
-  'officer',
-];
+export const PAIRING_READERS: readonly Role[] = ['equipment-manager', ...SUPERVISORS, 'officer'];
 /** Assignment history of a recorder and "who had it at T" (R3, R21). */
-export const HISTORY_READERS: readonly Role[] = [
-  'equipment-manager',
-  'legal-affairs',
-  'principal',
-  'auditor',
-];
+export const HISTORY_READERS: readonly Role[] = ['equipment-manager', ...SUPERVISORS];
 
 const AtQuery = z.object({
   serial: Serial,

@@ -6,11 +6,11 @@ import type { FieldLink } from '../../fleet/field-link.js';
 import { MaintenanceInput } from '../../fleet/maintenance.js';
 import { RecorderInfo } from '../../fleet/registry.js';
 import type { InterruptionService } from '../../interruptions/service.js';
-import type { Role } from '../roles.js';
+import { type Role, SUPERVISORS } from '../roles.js';
 import type { Api } from '../server.js';
 
 /** Who may see the fleet. */
-export const FLEET_VIEWERS: readonly Role[] = ['equipment-manager', 'legal-affairs', 'principal', 'auditor'];
+export const FLEET_VIEWERS: readonly Role[] = ['equipment-manager', ...SUPERVISORS];
 /** Who keeps the devices (R21 专门人员). */
 export const FLEET_KEEPERS: readonly Role[] = ['equipment-manager'];
 

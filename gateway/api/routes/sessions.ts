@@ -1,16 +1,11 @@
 /** Recorder sessions with their compliance flags (R16 no notice, R18 gaps, R19 interruptions). */
 import { GatewayError } from '../../errors.js';
 import { SessionQuery, type SessionTracker } from '../../interruptions/sessions.js';
-import type { Role } from '../roles.js';
+import { type Role, SUPERVISORS } from '../roles.js';
 import type { Api } from '../server.js';
 import { serialParam } from './recorders.js';
 
-export const SESSION_VIEWERS: readonly Role[] = [
-  'equipment-manager',
-  'legal-affairs',
-  'principal',
-  'auditor',
-];
+export const SESSION_VIEWERS: readonly Role[] = ['equipment-manager', ...SUPERVISORS];
 
 export function sessionRoutes(api: Api, sessions: SessionTracker): void {
   api.route(
