@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { Id, Serial } from '../../protocol/common.js';
+import { TimeParam } from '../api/schemas.js';
 import { type ClipRecord, ClipState, clipState } from '../store/index.js';
 
 export interface ClipView {
@@ -63,20 +64,6 @@ export function toClipView(r: ClipRecord, now: number, liveBytes?: number): Clip
   if (r.quarantine) v.quarantine = { reason: r.quarantine.reason, heldCopies: r.quarantine.held.length };
   return v;
 }
-
-/** ISO 8601 time or epoch milliseconds, as a query parameter. */
-const TimeParam = z
-  .string()
-  .trim()
-  .min(1)
-  .transform((s, ctx) => {
-    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: `not a time: ${s}` });
-      return z.NEVER;
-    }
-    return ms;
-  });
 
 /** GET /api/clips query: any of recorder, camera, officer, case no, session, state, start-time range. */
 export const ClipSearchQuery = z.object({

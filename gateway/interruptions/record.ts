@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { EpochMs, Officer, StopCause } from '../../protocol/common.js';
+import { QueryBool } from '../api/schemas.js';
 
 export const InterruptionSource = z.enum(['recorder', 'camera']);
 export type InterruptionSource = z.infer<typeof InterruptionSource>;
@@ -102,9 +103,6 @@ export type InterruptionFilter = z.infer<typeof InterruptionFilter>;
 
 /** The same filter from an HTTP query string. */
 export const InterruptionQuery = InterruptionFilter.extend({
-  ongoing: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
+  ongoing: QueryBool,
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { Activity, EpochMs, Officer } from '../../protocol/common.js';
 import type { RecorderEvent, Telemetry } from '../../protocol/mqtt/messages.js';
+import { QueryBool } from '../api/schemas.js';
 import type { GatewayConfig } from '../config.js';
 import type { Db } from '../db.js';
 import type { EventBus, Service } from '../events.js';
@@ -67,15 +68,10 @@ export const SessionFilter = z.object({
 });
 export type SessionFilter = z.infer<typeof SessionFilter>;
 
-const bool = z
-  .enum(['true', 'false'])
-  .transform((v) => v === 'true')
-  .optional();
-
 /** The same filter from an HTTP query string. */
 export const SessionQuery = SessionFilter.extend({
-  flagged: bool,
-  open: bool,
+  flagged: QueryBool,
+  open: QueryBool,
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { AlertService } from '../../alerts/service.js';
 import { type Role, SUPERVISORS } from '../roles.js';
+import { QueryBool } from '../schemas.js';
 import type { Api } from '../server.js';
 
 export const ALERT_VIEWERS: readonly Role[] = ['equipment-manager', 'hearing-staff', ...SUPERVISORS];
@@ -13,10 +14,7 @@ export const ALERT_ACKERS: readonly Role[] = [
 ];
 
 const AlertQuery = z.object({
-  active: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
+  active: QueryBool,
   rule: z.string().max(64).optional(),
   subject: z.string().max(128).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),

@@ -9,6 +9,7 @@ import { GatewayError } from '../../errors.js';
 import { HistoryQuery, PairBody } from '../../pairing/assignment.js';
 import type { PairingService } from '../../pairing/service.js';
 import { type Role, SUPERVISORS } from '../roles.js';
+import { TimeParam } from '../schemas.js';
 import type { Api } from '../server.js';
 
 /** Who takes a recorder at shift start: the officer, for themselves. */
@@ -22,21 +23,7 @@ export const PAIRING_READERS: readonly Role[] = ['equipment-manager', ...SUPERVI
 /** Assignment history of a recorder and "who had it at T" (R3, R21). */
 export const HISTORY_READERS: readonly Role[] = ['equipment-manager', ...SUPERVISORS];
 
-const AtQuery = z.object({
-  serial: Serial,
-  /** ISO time or epoch ms. */
-  at: z
-    .string()
-    .min(1)
-    .transform((s, ctx) => {
-      const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-      if (!Number.isFinite(ms)) {
-        ctx.addIssue({ code: 'custom', message: `not a time: ${s}` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
-});
+const AtQuery = z.object({ serial: Serial, at: TimeParam });
 
 const onlyOfficer = (roles: readonly Role[]) =>
   !roles.some((r) => r !== 'officer' && PAIRING_READERS.includes(r));
