@@ -3,8 +3,7 @@
  * acknowledged on the dashboard. At most one active alert per (rule, subject); raising it again is a
  * no-op, clearing it ends it. `notify` names the roles that must be told at once (R19: principal).
  */
-import { randomBytes } from 'node:crypto';
-import type { Db } from '../db.js';
+import { type Db, timeSortableId } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { Alert, AlertSeverity, EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
@@ -39,11 +38,6 @@ export interface AlertServiceOptions {
 }
 
 const keyOf = (rule: string, subject: string) => `${rule}\u0000${subject}`;
-
-/** Time-sortable id: the newest sorts last in LevelDB. */
-export function newAlertId(ms: number): string {
-  return `${ms.toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
-}
 
 export class AlertService implements Service {
   readonly name = 'alerts';
@@ -82,7 +76,8 @@ export class AlertService implements Service {
     if (existing) return existing;
     const ms = this.#now();
     const alert: StoredAlert = {
-      id: newAlertId(ms),
+      // Time-sortable: the newest sorts last in LevelDB.
+      id: timeSortableId(ms),
       at: new Date(ms).toISOString(),
       severity: input.severity,
       rule: input.rule,

@@ -11,7 +11,7 @@
 import type { RecorderEvent, Telemetry } from '../../protocol/mqtt/messages.js';
 import type { AlertService } from '../alerts/service.js';
 import type { GatewayConfig } from '../config.js';
-import type { Db } from '../db.js';
+import { type Db, timeKey } from '../db.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import { draw, type Forecast, SampleRing, timeLeftS } from './forecast.js';
@@ -293,8 +293,8 @@ export class FleetHealth implements Service {
     const to = range.to ?? Number.MAX_SAFE_INTEGER;
     const out: HistoryPoint[] = [];
     for await (const p of this.#historyDb.values({
-      gte: `${serial}!${key(from)}`,
-      lte: `${serial}!${key(to)}`,
+      gte: `${serial}!${timeKey(from)}`,
+      lte: `${serial}!${timeKey(to)}`,
     })) {
       out.push(p);
     }
@@ -331,7 +331,7 @@ export class FleetHealth implements Service {
         if (h) batch.put(serial, snapshot(h, false), { sublevel: this.#healthDb });
       }
       for (const [serial, p] of history.slice(i, i + FLUSH_CHUNK)) {
-        batch.put(`${serial}!${key(p.t)}`, p, { sublevel: this.#historyDb });
+        batch.put(`${serial}!${timeKey(p.t)}`, p, { sublevel: this.#historyDb });
       }
       await batch.write();
       await new Promise((r) => setImmediate(r));
@@ -348,7 +348,10 @@ export class FleetHealth implements Service {
     const keepMs = this.#cfg.historyKeepH * 3600_000;
     for (const h of this.#live.values()) {
       if (h.lastDeviceAt === null) continue;
-      await this.#historyDb.clear({ gt: `${h.serial}!`, lt: `${h.serial}!${key(h.lastDeviceAt - keepMs)}` });
+      await this.#historyDb.clear({
+        gt: `${h.serial}!`,
+        lt: `${h.serial}!${timeKey(h.lastDeviceAt - keepMs)}`,
+      });
     }
   }
 
@@ -547,9 +550,4 @@ function point(t: Telemetry): HistoryPoint {
     totalBytes: t.storage.totalBytes,
     state: t.state,
   };
-}
-
-/** Sortable key part for a ms time. */
-function key(ms: number): string {
-  return Math.max(0, Math.floor(ms)).toString(36).padStart(9, '0');
 }

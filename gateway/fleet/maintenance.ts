@@ -1,7 +1,6 @@
 /** Maintenance log (R21: dedicated staff keep, maintain and register the recording devices). */
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Db } from '../db.js';
+import { type Db, timeSortableId } from '../db.js';
 
 export const MaintenanceKind = z.enum([
   'inspection',
@@ -45,7 +44,7 @@ export class MaintenanceLog {
   async add(serial: string, input: MaintenanceInput, by: string): Promise<MaintenanceEntry> {
     const now = this.now();
     const at = input.at ?? now;
-    const id = `${at.toString(36).padStart(9, '0')}-${randomBytes(3).toString('hex')}`;
+    const id = timeSortableId(at, 3);
     const entry: MaintenanceEntry = {
       ...input,
       id,

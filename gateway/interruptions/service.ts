@@ -4,11 +4,10 @@
  * and whether it can continue; this service persists the record, tells the principal at once when
  * it cannot continue or is not resumed in time, and runs the explain/review workflow in record.ts.
  */
-import { randomBytes } from 'node:crypto';
 import type { Officer } from '../../protocol/common.js';
 import type { AlertService } from '../alerts/service.js';
 import type { GatewayConfig } from '../config.js';
-import type { Db } from '../db.js';
+import { type Db, timeSortableId } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
@@ -131,7 +130,7 @@ export class InterruptionService implements Service {
     const end = o.end ?? null;
     const details = o.resumeTimeoutS ? { ...o.details, resumeTimeoutS: o.resumeTimeoutS } : o.details;
     const rec: InterruptionRecord = {
-      id: `${o.start.toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`,
+      id: timeSortableId(o.start),
       source: o.source,
       device: o.device,
       roomId: o.roomId ?? null,

@@ -10,11 +10,10 @@
  * rec <serial>!<pairedAt>!<id> -> id; off <officerId>!<pairedAt>!<id> -> id. Every change is one
  * batch committed together with its audit entry.
  */
-import { randomBytes } from 'node:crypto';
 import type { Officer } from '../../protocol/common.js';
 import type { Status } from '../../protocol/dock/index.js';
 import type { GatewayConfig } from '../config.js';
-import type { Db } from '../db.js';
+import { type Db, timeSortableId } from '../db.js';
 import { DockLinkError } from '../dock/errors.js';
 import type { DockSlotInfo, SlotState } from '../dock/slot.js';
 import { GatewayError } from '../errors.js';
@@ -279,7 +278,7 @@ export class PairingService implements Service {
       }
       const now = this.#now();
       const a: Assignment = {
-        id: assignmentId(now),
+        id: timeSortableId(now),
         serial,
         officer,
         pairedAt: now,
@@ -531,10 +530,6 @@ async function dockCall<T>(p: Promise<T>, what: string): Promise<T> {
     }
     throw err;
   }
-}
-
-function assignmentId(ms: number): string {
-  return `${ms.toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
 }
 
 function iso(ms: number): string {
