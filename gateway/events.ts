@@ -2,6 +2,7 @@
  * The typed event bus inside the gateway. Services publish facts; the API's live stream and other
  * services subscribe. A throwing listener is logged and cannot break the others (zigbee2mqtt style).
  */
+import type { ClipMeta } from '../protocol/common.js';
 import type { Telemetry } from '../protocol/mqtt/messages.js';
 import type { Logger } from './log.js';
 
@@ -29,15 +30,7 @@ export interface GatewayEvents {
   'recorder.rejected': { serial: string | null; topic: string; code: string; reason: string };
   'recorder.event': { serial: string; type: string; id: string; at: string };
   /** A clip closed in the field (MQTT segment-closed, de-duplicated): its 24 h clock starts (R22). */
-  'recorder.segment': {
-    serial: string;
-    sessionId: string;
-    clipId: string;
-    start: number;
-    end: number;
-    bytes: number;
-    sha256: string;
-  };
+  'recorder.segment': ClipMeta & { serial: string };
   /** R19 record opened; `device` is the recorder serial or camera id. */
   'interruption.opened': {
     id: string;

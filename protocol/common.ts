@@ -65,9 +65,14 @@ export const Officer = z.object({
 });
 export type Officer = z.infer<typeof Officer>;
 
+/** A marker placed in a clip, at device time; the dock link carries no note (§3.7). */
+export const ClipMarker = z.object({ marker: Marker, at: EpochMs, note: z.string().max(500).optional() });
+export type ClipMarker = z.infer<typeof ClipMarker>;
+
 export const ClipMeta = z.object({
   clipId: Id,
   sessionId: Id,
+  /** Device times of the first and last frame. */
   start: EpochMs,
   end: EpochMs,
   bytes: z.number().int().min(0),

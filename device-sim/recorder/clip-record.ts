@@ -3,10 +3,7 @@
  * hands over with it (officer, activity, markers made during the segment).
  */
 import { z } from 'zod';
-import { Activity, ClipMeta, EpochMs, Marker, Officer } from '../../protocol/common.js';
-
-export const ClipMarker = z.object({ marker: Marker, at: EpochMs, note: z.string().max(500).optional() });
-export type ClipMarker = z.infer<typeof ClipMarker>;
+import { Activity, ClipMarker, ClipMeta, Officer } from '../../protocol/common.js';
 
 export const ClipRecord = ClipMeta.extend({
   officer: Officer.optional(),

@@ -1,5 +1,6 @@
+export { ClipMarker } from '../../protocol/common.js';
 export { BatteryModel, type BatteryReading } from './battery.js';
-export { ClipMarker, ClipRecord } from './clip-record.js';
+export { ClipRecord } from './clip-record.js';
 export { type ClipContent, type ClipSource, type ClipSpec, SyntheticClipSource } from './clip-source.js';
 export { applyCommand, handleCommandPayload } from './commands.js';
 export { DeviceClock } from './device-clock.js';

@@ -10,11 +10,18 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
-import type { Activity, Marker, Officer, RecorderState, StopCause } from '../../protocol/common.js';
+import type {
+  Activity,
+  ClipMarker,
+  Marker,
+  Officer,
+  RecorderState,
+  StopCause,
+} from '../../protocol/common.js';
 import type { RecorderEvent, Telemetry } from '../../protocol/mqtt/messages.js';
 import { PROTOCOL_VERSION } from '../../protocol/mqtt/messages.js';
 import type { TimerHandle } from '../clock.js';
-import type { ClipMarker, ClipRecord } from './clip-record.js';
+import type { ClipRecord } from './clip-record.js';
 import { DeviceSimError } from './errors.js';
 import type { RecorderHardware } from './hardware.js';
 import { type EventBody, EventOutbox } from './outbox.js';

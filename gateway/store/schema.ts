@@ -3,7 +3,7 @@
  * records, audit entries. Types come from these via z.infer (no hand-written duplicates).
  */
 import { z } from 'zod';
-import { Activity, EpochMs, Id, Marker, Officer, Sha256Hex } from '../../protocol/common.js';
+import { Activity, ClipMarker, EpochMs, Id, Officer, Sha256Hex } from '../../protocol/common.js';
 
 /** Where a clip came from: a body-camera recorder (serial) or a hearing-room camera (camera id). */
 export const SourceKind = z.enum(['recorder', 'camera']);
@@ -11,9 +11,6 @@ export type SourceKind = z.infer<typeof SourceKind>;
 
 export const ClipSource = z.object({ kind: SourceKind, id: Id });
 export type ClipSource = z.infer<typeof ClipSource>;
-
-export const ClipMarker = z.object({ marker: Marker, at: EpochMs, note: z.string().max(500).optional() });
-export type ClipMarker = z.infer<typeof ClipMarker>;
 
 const clipFactsShape = {
   clipId: Id,

@@ -4,7 +4,17 @@
  * fixed little-endian binary layouts whose decoded form these schemas also describe.
  */
 import { z } from 'zod';
-import { Activity, EpochMs, Id, Marker, Officer, RecorderState, Serial, Sha256Hex } from '../common.js';
+import {
+  Activity,
+  ClipMeta,
+  EpochMs,
+  Id,
+  Marker,
+  Officer,
+  RecorderState,
+  Serial,
+  Sha256Hex,
+} from '../common.js';
 import { DockTiming, MAX_CHUNK_BYTES, MAX_ERROR_TEXT_BYTES } from './constants.js';
 import { utf8Length } from './utf8.js';
 
@@ -89,14 +99,7 @@ export type ListClips = z.infer<typeof ListClips>;
 export const ClipMarker = z.object({ marker: Marker, at: EpochMs });
 export type ClipMarker = z.infer<typeof ClipMarker>;
 
-export const ClipInfo = z.object({
-  clipId: Id,
-  sessionId: Id,
-  /** Device times of the first and last frame. */
-  start: EpochMs,
-  end: EpochMs,
-  bytes: u53,
-  sha256: Sha256Hex,
+export const ClipInfo = ClipMeta.extend({
   markers: z.array(ClipMarker).max(64),
   /** Officer paired when the clip was recorded. */
   officer: Officer.nullable(),
