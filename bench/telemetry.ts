@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { encodePayload } from '../protocol/mqtt/decode.js';
 import { PROTOCOL_VERSION, type Telemetry } from '../protocol/mqtt/messages.js';
-import { topics } from '../protocol/mqtt/topics.js';
+import { anyRecorder, topics } from '../protocol/mqtt/topics.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const FLOODERS = 4;
@@ -224,7 +224,7 @@ async function subscriberChild(port: number): Promise<void> {
   client.on('message', () => {
     count++;
   });
-  await client.subscribeAsync('rec/v1/+/telemetry', { qos: 0 });
+  await client.subscribeAsync(anyRecorder('telemetry'), { qos: 0 });
   process.on('message', (m: Msg) => {
     if (m.type === 'count') process.send!({ type: 'count:reply', count, t: performance.now() });
     if (m.type === 'stop') void client.endAsync(true).then(() => process.exit(0));

@@ -23,6 +23,11 @@ export function topic(serial: string, kind: TopicKind): string {
   return `${TOPIC_ROOT}/${Serial.parse(serial)}/${kind}`;
 }
 
+/** Subscription filter for one kind from every recorder (monitoring tools; the ACL refuses it to recorders). */
+export function anyRecorder(kind: TopicKind): string {
+  return `${TOPIC_ROOT}/+/${kind}`;
+}
+
 export const topics = {
   telemetry: (serial: string) => topic(serial, 'telemetry'),
   event: (serial: string) => topic(serial, 'event'),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodePayload, encodePayload, MAX_PAYLOAD_BYTES } from '../../protocol/mqtt/decode.js';
 import type { schemaForKind } from '../../protocol/mqtt/messages.js';
 import {
+  anyRecorder,
   parseTopic,
   RECORDER_PUBLISH_KINDS,
   RECORDER_SUBSCRIBE_KINDS,
@@ -24,6 +25,7 @@ describe('MQTT topics', () => {
     expect(topics.status('X1')).toBe('rec/v1/X1/status');
     expect(topics.cmd('X1')).toBe('rec/v1/X1/cmd');
     expect(topics.cmdResponse('X1')).toBe('rec/v1/X1/cmd/res');
+    expect(anyRecorder('telemetry')).toBe('rec/v1/+/telemetry');
   });
 
   it('refuses serials that are not topic-safe', () => {
