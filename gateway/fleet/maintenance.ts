@@ -1,18 +1,9 @@
 /** Maintenance log (R21: dedicated staff keep, maintain and register the recording devices). */
 import { z } from 'zod';
 import { type Db, timeSortableId } from '../db.js';
+import { MAINTENANCE_KINDS } from './maintenance-kinds.js';
 
-export const MaintenanceKind = z.enum([
-  'inspection',
-  'repair',
-  'battery-replaced',
-  'firmware-update',
-  'cleaning',
-  'issued',
-  'returned',
-  'retired',
-  'other',
-]);
+export const MaintenanceKind = z.enum(MAINTENANCE_KINDS);
 
 export const MaintenanceInput = z.object({
   kind: MaintenanceKind,

@@ -30,6 +30,8 @@ export function distIsFresh(): boolean {
     newestMtime(join(DASHBOARD, 'src')),
     newestMtime(join(DASHBOARD, 'index.html')),
     newestMtime(join(DASHBOARD, 'vite.config.ts')),
+    // The one gateway module the dashboard bundles (not type-only).
+    newestMtime(join(ROOT, 'gateway', 'fleet', 'maintenance-kinds.ts')),
   );
   return statSync(index).mtimeMs >= sources;
 }

@@ -1,6 +1,7 @@
 /**
  * What the pages consume. Where the gateway exports a type for a response it is imported from there
- * (type-only: nothing of the gateway is bundled); the rest are the dashboard's view of responses
+ * (type-only: nothing of the gateway is bundled but gateway/fleet/maintenance-kinds.ts, a plain
+ * list); the rest are the dashboard's view of responses
  * whose routes are still being written, adapted in client.ts when they land.
  */
 

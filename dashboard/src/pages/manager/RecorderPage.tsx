@@ -16,6 +16,7 @@ import {
   Tag,
 } from 'antd';
 import { lazy, Suspense, useState } from 'react';
+import { MAINTENANCE_KINDS } from '../../../../gateway/fleet/maintenance-kinds.js';
 import { api } from '../../api/client.js';
 import type { MaintenanceEntry, MaintenanceKindValue } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
@@ -26,17 +27,6 @@ import { fmtBytes, fmtDuration, fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
 
 const HistoryChart = lazy(() => import('../../components/HistoryChart.js'));
-const KINDS: MaintenanceKindValue[] = [
-  'inspection',
-  'repair',
-  'battery-replaced',
-  'firmware-update',
-  'cleaning',
-  'issued',
-  'returned',
-  'retired',
-  'other',
-];
 
 export default function RecorderPage({ serial }: { serial: string }) {
   const { t, te } = useI18n();
@@ -144,7 +134,10 @@ export default function RecorderPage({ serial }: { serial: string }) {
           <Form.Item name="kind" label={t('recorder.maintenance.kind')}>
             <Select
               style={{ width: 140 }}
-              options={KINDS.map((k) => ({ value: k, label: te('recorder.maintenance.kind', k) }))}
+              options={MAINTENANCE_KINDS.map((k) => ({
+                value: k,
+                label: te('recorder.maintenance.kind', k),
+              }))}
             />
           </Form.Item>
           <Form.Item
