@@ -417,18 +417,22 @@ export class HearingService implements Service {
     const window = { start: session.startedAt, end: Math.max(windowEnd, session.startedAt) };
     const cameras: CameraSummary[] = session.cameras.map((cameraId) => {
       const mine = rows.filter((r) => r.cameraId === cameraId);
-      const cov = coverageOf(window, mine, MIN_LISTED_GAP_MS);
-      const gaps: HearingGap[] = cov.gaps.map((g) => {
+      const cov = coverageOf(window, mine);
+      const gaps: HearingGap[] = cov.gaps.flatMap((g) => {
         const hit = interruptions.find(
           (i) => i.device === cameraId && i.start < g.end && (i.end ?? Number.POSITIVE_INFINITY) > g.start,
         );
-        return {
-          start: g.start,
-          end: g.end,
-          durationMs: g.end - g.start,
-          interruptionId: hit?.id ?? null,
-          cause: hit?.cause ?? null,
-        };
+        // A stretch an interruption record covers is always listed; others only when not noise.
+        if (!hit && g.end - g.start < MIN_LISTED_GAP_MS) return [];
+        return [
+          {
+            start: g.start,
+            end: g.end,
+            durationMs: g.end - g.start,
+            interruptionId: hit?.id ?? null,
+            cause: hit?.cause ?? null,
+          },
+        ];
       });
       const last = mine[mine.length - 1];
       return {

@@ -129,9 +129,11 @@ interface Run {
   handled: Set<string>;
   /** Wall end of the last segment closed (the next unlisted one starts there). */
   lastEnd: number | null;
+  lastDrainAt: number;
 }
 
 const TICK_MS = 200;
+const DRAIN_EVERY_MS = 1000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 /** A run that never delivered anything is given this long (at least) before it is replaced. */
 const CONNECT_GRACE_MS = 5000;
@@ -270,6 +272,7 @@ export class CameraChannel {
       stopping: false,
       handled: new Set(),
       lastEnd: null,
+      lastDrainAt: 0,
     };
     this.#run = run;
     run.handle = this.#o.recorder.start(argv, {
@@ -300,7 +303,7 @@ export class CameraChannel {
     if (run.flowStart === null || at - run.lastFreshAt > (this.#o.staleDataS * 1000) / 2) {
       const fps = this.#o.source.fps;
       const took = newFrames !== null && fps ? (newFrames / fps) * 1000 : this.#periodMs;
-      run.flowStart = Math.round(Math.max(prevReportAt ?? at - took, at - took));
+      run.flowStart = Math.round(Math.max(prevReportAt ?? run.spawnedAt, at - took));
       run.flowReports = 0;
     }
     run.flowReports++;
@@ -313,7 +316,11 @@ export class CameraChannel {
       this.#resumed(run.flowStart);
     }
     if (run.hadData && (this.#state === 'starting' || this.#state === 'stalled')) this.#setState('recording');
-    this.#drain(run, false);
+    // Closed segments are looked for about once a second while data flows (and at exit).
+    if (at - run.lastDrainAt >= DRAIN_EVERY_MS) {
+      run.lastDrainAt = at;
+      this.#drain(run, false);
+    }
   }
 
   /** Data flows again: the open gap ends where the flow began. */
