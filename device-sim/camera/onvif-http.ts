@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { type BadSoapKind, breakSoap } from './bad-soap.js';
 import { CameraSimError } from './errors.js';
 import type { HttpAuth } from './http-auth.js';
+import { listen } from './listen.js';
 import { silentLogger } from './log.js';
 import { NS } from './namespaces.js';
 import type { OnvifContext, OperationHandler } from './onvif-context.js';
@@ -71,14 +71,7 @@ export class OnvifHttpServer {
     const server = createServer((req, res) => this.onRequest(req, res));
     server.keepAliveTimeout = 5000;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return (server.address() as AddressInfo).port;
+    return listen(server, this.opts.port, this.opts.host);
   }
 
   async stop(): Promise<void> {

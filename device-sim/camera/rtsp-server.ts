@@ -1,10 +1,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { profileLevelId } from './annexb.js';
 import type { H264Source, TimedAccessUnit } from './h264-source.js';
 import type { HttpAuth } from './http-auth.js';
+import { listen } from './listen.js';
 import { silentLogger } from './log.js';
 import { H264_CLOCK_RATE, H264_PAYLOAD_TYPE, interleave, interleavedRtp, rtcpSenderReport } from './rtp.js';
 import { RtspReader, type RtspRequest, rtspResponse } from './rtsp-message.js';
@@ -109,14 +110,7 @@ export class RtspServer {
   async start(): Promise<number> {
     const server = createServer((socket) => this.onConnection(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.actualPort = (server.address() as AddressInfo).port;
+    this.actualPort = await listen(server, this.opts.port, this.opts.host);
     this.opts.source.on('au', this.onAu);
     this.timeoutTimer = setInterval(() => this.expireIdle(), 5000);
     this.timeoutTimer.unref();
