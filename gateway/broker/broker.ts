@@ -238,7 +238,7 @@ export class MqttBroker implements Service {
     // disconnect) another's session under MQTT-3.1.4-2.
     if (client.id !== username) return [IDENTIFIER_REJECTED, 'client id must be the serial'];
     const will = this.#wills.get(client);
-    if (will && mayPublish(aclFor(username), will.topic) !== 'status') {
+    if (will && will.topic !== topics.status(username)) {
       return [NOT_AUTHORIZED, `last will must be on ${topics.status(username)}`];
     }
     return null;
