@@ -5,6 +5,7 @@
 import type { ClipMeta } from '../protocol/common.js';
 import type { Telemetry } from '../protocol/mqtt/messages.js';
 import type { Logger } from './log.js';
+import type { SourceKind } from './store/schema.js';
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
@@ -34,7 +35,7 @@ export interface GatewayEvents {
   /** R19 record opened; `device` is the recorder serial or camera id. */
   'interruption.opened': {
     id: string;
-    source: 'recorder' | 'camera';
+    source: SourceKind;
     device: string;
     cause: string;
     sessionId: string | null;
@@ -45,7 +46,7 @@ export interface GatewayEvents {
   'alert.cleared': { id: string; rule: string; subject: string };
   'dock.changed': { slot: string; serial: string | null; state: string; reason?: string };
   'ingest.progress': { clipId: string; serial: string; bytesDone: number; bytes: number };
-  'clip.stored': { clipId: string; sha256: string; source: 'recorder' | 'camera' };
+  'clip.stored': { clipId: string; sha256: string; source: SourceKind };
   'pairing.changed': { serial: string; officerId: string | null };
   'camera.changed': { cameraId: string };
   'hearing.changed': { sessionId: string; roomId: string; state: string };

@@ -14,8 +14,10 @@
 import { z } from 'zod';
 import { EpochMs, Officer, StopCause } from '../../protocol/common.js';
 import { QueryBool } from '../api/schemas.js';
+import { SourceKind } from '../store/schema.js';
 
-export const InterruptionSource = z.enum(['recorder', 'camera']);
+/** A body recorder (serial) or a hearing-room camera (camera id), as for clips. */
+export const InterruptionSource = SourceKind;
 export type InterruptionSource = z.infer<typeof InterruptionSource>;
 
 /** StopCause minus `normal`, plus `gap` (R18, segments not contiguous) and `stream-lost` (camera). */
