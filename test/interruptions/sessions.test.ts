@@ -3,6 +3,7 @@
  * flag and gap interruption, R19 records from stops and contact loss, duplicates and late events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StopCause } from '../../protocol/common.js';
 import { connectRecorder, type RecorderClient, register, waitFor } from '../broker/mqtt-helpers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -38,19 +39,17 @@ function segment(sessionId: string, clipId: string, start: number, end: number) 
   };
 }
 
+function stopped(sessionId: string, cause: StopCause, at: number) {
+  return { type: 'recording-stopped' as const, sessionId, cause, canContinue: true, at };
+}
+
 describe('recorder sessions', () => {
   it('flags a session without notice-given (R16) and not one with it', async () => {
     const r = await recorder('SES-16');
     try {
       await r.event({ type: 'session-started', sessionId: 'S-a', activity: 'inspection', at: T0 });
       await r.event({ type: 'recording-started', sessionId: 'S-a', at: T0 + 1000 });
-      await r.event({
-        type: 'recording-stopped',
-        sessionId: 'S-a',
-        cause: 'normal',
-        canContinue: true,
-        at: T0 + MIN,
-      });
+      await r.event(stopped('S-a', 'normal', T0 + MIN));
       await r.event({ type: 'session-ended', sessionId: 'S-a', at: T0 + MIN + 1000 });
 
       await r.event({ type: 'session-started', sessionId: 'S-b', activity: 'inspection', at: T0 + 2 * MIN });
@@ -114,13 +113,7 @@ describe('recorder sessions', () => {
       await r.event({ type: 'marker', marker: 'notice-given', sessionId: 'S-e', at: T0 + 10 });
       await r.event({ type: 'recording-started', sessionId: 'S-e', at: T0 + 20 });
       await r.event(segment('S-e', 'e1', T0 + 20, T0 + 4 * MIN));
-      await r.event({
-        type: 'recording-stopped',
-        sessionId: 'S-e',
-        cause: 'obstruction',
-        canContinue: true,
-        at: T0 + 4 * MIN,
-      });
+      await r.event(stopped('S-e', 'obstruction', T0 + 4 * MIN));
       await r.event({ type: 'recording-started', sessionId: 'S-e', at: T0 + 6 * MIN });
       await r.event({
         type: 'marker',
@@ -129,13 +122,7 @@ describe('recorder sessions', () => {
         at: T0 + 6 * MIN + 3000,
       });
       await r.event(segment('S-e', 'e2', T0 + 6 * MIN, T0 + 9 * MIN));
-      await r.event({
-        type: 'recording-stopped',
-        sessionId: 'S-e',
-        cause: 'normal',
-        canContinue: true,
-        at: T0 + 9 * MIN,
-      });
+      await r.event(stopped('S-e', 'normal', T0 + 9 * MIN));
       await r.event({ type: 'session-ended', sessionId: 'S-e', at: T0 + 9 * MIN });
       await gw.app.field.ingest.idle();
 
@@ -171,25 +158,10 @@ describe('recorder sessions', () => {
         at: T0,
       });
       await r.event({ id: 'x-2', seq: 2, type: 'recording-started', sessionId: 'S-f', at: T0 + 10 });
-      await r.event({
-        id: 'x-3',
-        seq: 3,
-        type: 'recording-stopped',
-        sessionId: 'S-f',
-        cause: 'weather',
-        canContinue: true,
-        at: T0 + MIN,
-      });
+      const stop = { id: 'x-3', seq: 3, ...stopped('S-f', 'weather', T0 + MIN) };
+      await r.event(stop);
       // Resent after a lost acknowledgement: same ids.
-      await r.event({
-        id: 'x-3',
-        seq: 3,
-        type: 'recording-stopped',
-        sessionId: 'S-f',
-        cause: 'weather',
-        canContinue: true,
-        at: T0 + MIN,
-      });
+      await r.event(stop);
       await r.event({ id: 'x-2', seq: 2, type: 'recording-started', sessionId: 'S-f', at: T0 + 10 });
       await gw.app.field.ingest.idle();
       expect(gw.app.field.ingest.stats().duplicates - before).toBe(2);
