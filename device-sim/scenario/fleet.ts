@@ -17,6 +17,7 @@ import { applyAction, type SimRecorder, targets } from './actions.js';
 import { randomShift } from './random-shifts.js';
 import {
   fleetSerials,
+  type InitialState,
   parseScenario,
   type Scenario,
   type ScenarioAction,
@@ -32,7 +33,7 @@ export interface FleetRecorderSpec {
   password?: string;
   profile?: RecorderProfileInput;
   officer?: Officer;
-  initialState?: 'idle' | 'docked' | 'off';
+  initialState?: InitialState;
 }
 
 export type ClipChoice = 'synthetic' | 'ffmpeg' | ((serial: string) => ClipSource);
@@ -231,7 +232,7 @@ interface ResolvedSpec {
   password?: string;
   profile: Record<string, unknown>;
   officer?: Officer;
-  initialState: 'idle' | 'docked' | 'off';
+  initialState: InitialState;
 }
 
 function resolveSpecs(scenario: Scenario, opts: FleetOptions): ResolvedSpec[] {

@@ -81,6 +81,7 @@ export const ScenarioAction = z.discriminatedUnion('action', [
 export type ScenarioAction = z.infer<typeof ScenarioAction>;
 
 export const InitialState = z.enum(['idle', 'docked', 'off']);
+export type InitialState = z.infer<typeof InitialState>;
 
 export const FleetRecorder = z.object({
   serial: Serial,

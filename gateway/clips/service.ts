@@ -21,7 +21,7 @@ import type { Logger } from '../log.js';
 import type { ClipRecord, ClipState, ClipStore } from '../store/index.js';
 import { extensionFor, sniffContentType } from './content-type.js';
 import { parseRange } from './range.js';
-import { type ClipSearchQuery, type ClipView, toClipView } from './view.js';
+import { type ClipSearchQuery, type ClipView, type ContentQuery, toClipView } from './view.js';
 
 export const RULE_CLIP_OVERDUE = 'clip-overdue';
 /** Who is told of an overdue clip: the office that owns the storage and the device custodians. */
@@ -52,7 +52,7 @@ export interface ClipServiceOptions {
 export interface ContentRequest {
   actor: string;
   role?: string;
-  action: 'view' | 'download';
+  action: ContentQuery['action'];
   reason: string;
   range?: string;
 }

@@ -10,6 +10,7 @@ import { Readiness } from './readiness.js';
 export const BatteryReading = z.object({ pct: z.number().min(0).max(100), at: EpochMs });
 
 export const CheckInTrigger = z.enum(['dock', 'manual']);
+export type CheckInTrigger = z.infer<typeof CheckInTrigger>;
 
 export const Assignment = z.object({
   id: z.string(),

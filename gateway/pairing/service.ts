@@ -22,7 +22,7 @@ import type { Logger } from '../log.js';
 import type { AuditLog } from '../store/audit-log.js';
 import { AFTER_SEP, type BatchOp, jsonSub, keyPart, pad, SEP, type Sub } from '../store/keys.js';
 import { KeyedMutex } from '../store/mutex.js';
-import type { Assignment, PairBody } from './assignment.js';
+import type { Assignment, CheckInTrigger, PairBody } from './assignment.js';
 import { forecastReadiness, hoursToMs, type Readiness, shiftDraw } from './readiness.js';
 
 /** What pairing needs of the dock service (DockService has all of it). */
@@ -343,7 +343,7 @@ export class PairingService implements Service {
    * Check-in: the recorder is docked and its uploads are done (slot `ready`); UNPAIR, then the
    * assignment is closed and audited. `trigger` dock = automatic after the shift's docking.
    */
-  checkIn(serial: string, opts: { by: string; trigger: 'dock' | 'manual' }): Promise<Assignment> {
+  checkIn(serial: string, opts: { by: string; trigger: CheckInTrigger }): Promise<Assignment> {
     return this.#lock.run('pairing', async () => {
       const a = this.#active.get(serial);
       if (!a) throw new GatewayError('NOT_FOUND', `recorder ${serial} is not checked out`, { serial });
