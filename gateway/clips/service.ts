@@ -123,6 +123,8 @@ export class ClipService implements Service {
   async search(q: Partial<ClipSearchQuery>): Promise<ClipView[]> {
     const now = this.#now();
     const index = this.#o.store.index;
+    // Live transfers count as uploading even between checkpoints.
+    const live = this.#live();
     let records: ClipRecord[];
     const onlyState =
       q.state !== undefined &&
@@ -131,7 +133,7 @@ export class ClipService implements Service {
       // Only a state (and maybe a time window): walk the state index, earliest deadline first.
       const inRange = (r: ClipRecord) =>
         (q.from === undefined || r.start >= q.from) && (q.to === undefined || r.start < q.to);
-      records = (await this.#byState(q.state!, now)).filter(inRange).slice(0, q.limit ?? 500);
+      records = (await this.#byState(q.state!, now, live)).filter(inRange).slice(0, q.limit ?? 500);
     } else {
       records = await index.search({
         ...(q.serial !== undefined ? { recorder: q.serial } : {}),
@@ -144,13 +146,8 @@ export class ClipService implements Service {
         limit: q.limit ?? 500,
         now,
       });
-      // Live transfers count as uploading even between checkpoints.
-      if (q.state !== undefined) {
-        const live = this.#live();
-        records = records.filter((r) => this.#shownState(r, now, live) === q.state);
-      }
+      if (q.state !== undefined) records = records.filter((r) => this.#shownState(r, now, live) === q.state);
     }
-    const live = this.#live();
     return records.map((r) => toClipView(r, now, live.get(r.clipId)));
   }
 
@@ -326,9 +323,8 @@ export class ClipService implements Service {
 
   // ---- helpers -----------------------------------------------------------------------------------
 
-  async #byState(state: ClipState, now: number): Promise<ClipRecord[]> {
+  async #byState(state: ClipState, now: number, live: Map<string, number>): Promise<ClipRecord[]> {
     const index = this.#o.store.index;
-    const live = this.#live();
     if (state === 'overdue') return index.overdue(now);
     if (state === 'on-recorder' || state === 'uploading') {
       // A live transfer moves an on-recorder clip to uploading before its first checkpoint.
