@@ -52,12 +52,13 @@ export const DockType = {
 } as const;
 export type DockTypeName = keyof typeof DockType;
 
-const byCode = new Map<number, DockTypeName>(
-  Object.entries(DockType).map(([name, code]) => [code, name as DockTypeName]),
-);
-export function dockTypeName(code: number): DockTypeName | undefined {
-  return byCode.get(code);
+/** The name of a code in a table of codes; undefined for a code the table does not have. */
+function namer<T extends Record<string, number>>(table: T): (code: number) => (keyof T & string) | undefined {
+  const byCode = new Map(Object.entries(table).map(([name, code]) => [code, name as keyof T & string]));
+  return (code) => byCode.get(code);
 }
+
+export const dockTypeName: (code: number) => DockTypeName | undefined = namer(DockType);
 
 /** Types whose layout is frozen across versions and always sent with header version 1 (§3.5). */
 export const VERSIONLESS_TYPES: ReadonlySet<DockTypeName> = new Set(['HELLO', 'HELLO_ACK', 'ERROR']);
@@ -78,12 +79,7 @@ export const DockErrorCode = {
 } as const;
 export type DockErrorCodeName = keyof typeof DockErrorCode;
 
-const errorByCode = new Map<number, DockErrorCodeName>(
-  Object.entries(DockErrorCode).map(([name, code]) => [code, name as DockErrorCodeName]),
-);
-export function dockErrorName(code: number): DockErrorCodeName | undefined {
-  return errorByCode.get(code);
-}
+export const dockErrorName: (code: number) => DockErrorCodeName | undefined = namer(DockErrorCode);
 
 /** Timing and pipeline defaults (PROTOCOL.md §3.8). */
 export const DockTiming = {
