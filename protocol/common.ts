@@ -32,6 +32,13 @@ export const StopCause = z.enum([
 ]);
 export type StopCause = z.infer<typeof StopCause>;
 
+/** A recorder's storage as it reports it (telemetry, dock STATUS). */
+export const StorageReading = z.object({
+  totalBytes: z.number().int().min(0),
+  freeBytes: z.number().int().min(0),
+});
+export type StorageReading = z.infer<typeof StorageReading>;
+
 export const RecorderState = z.enum(['off', 'idle', 'recording', 'docked', 'fault']);
 export type RecorderState = z.infer<typeof RecorderState>;
 

@@ -2,12 +2,10 @@
  * Storage model: capacity, clips kept until released (R22: freed only after the gateway verified
  * them), and the segment being written, which grows at the bitrate while recording.
  */
+import type { StorageReading } from '../../protocol/common.js';
 import type { StorageParams } from './profile.js';
 
-export interface StorageReading {
-  totalBytes: number;
-  freeBytes: number;
-}
+export type { StorageReading };
 
 export class StorageModel {
   readonly params: StorageParams;

@@ -14,6 +14,7 @@ import {
   RecorderState,
   Serial,
   Sha256Hex,
+  StorageReading,
 } from '../common.js';
 import { DockTiming, MAX_CHUNK_BYTES, MAX_ERROR_TEXT_BYTES } from './constants.js';
 import { utf8Length } from './utf8.js';
@@ -81,7 +82,7 @@ export const Status = z.object({
     charging: z.boolean(),
     voltageMv: z.number().int().min(0).max(30_000).optional(),
   }),
-  storage: z.object({ totalBytes: u53, freeBytes: u53 }),
+  storage: StorageReading,
   officer: Officer.nullable(),
   deviceTime: EpochMs,
   /** Closed clips not yet released. */

@@ -6,7 +6,17 @@
  * minor firmware may add fields without bumping `v`); missing or mistyped known fields reject.
  */
 import { z } from 'zod';
-import { Activity, EpochMs, Id, Marker, Officer, RecorderState, Sha256Hex, StopCause } from '../common.js';
+import {
+  Activity,
+  EpochMs,
+  Id,
+  Marker,
+  Officer,
+  RecorderState,
+  Sha256Hex,
+  StopCause,
+  StorageReading,
+} from '../common.js';
 
 export const PROTOCOL_VERSION = 1 as const;
 const V = z.literal(PROTOCOL_VERSION);
@@ -22,10 +32,7 @@ export const Telemetry = z.object({
     charging: z.boolean(),
     tempC: z.number().min(-60).max(150),
   }),
-  storage: z.object({
-    totalBytes: z.number().int().min(0),
-    freeBytes: z.number().int().min(0),
-  }),
+  storage: StorageReading,
   position: z
     .object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), accM: z.number().min(0) })
     .optional(),
