@@ -39,6 +39,7 @@ import {
 import { type ReindexReport, reindexStore } from './reindex.js';
 import {
   type AuditEntry,
+  type AuditInput,
   ClipAccess,
   ClipFacts,
   type ClipFactsInput,
@@ -357,33 +358,26 @@ export class ClipStore {
       await writer.discard();
       const heldRel = this.layout.rel(this.layout.blobPath('quarantine', got.sha256));
       const record = quarantinedRecord(manifest, heldRel, prev);
-      const ops = this.index.opsFor(prev, record);
-      const already = (await this.audit.bySubject(clipSubject(facts.clipId))).some(
-        (e) => e.type === 'quarantine' && e.details.actualSha256 === got.sha256,
-      );
-      if (already) {
-        await this.#db.batch(ops, { sync: true });
-      } else {
-        await this.audit.append(
-          {
-            type: 'quarantine',
-            actor: opts.actor ?? 'gateway',
-            subject: clipSubject(facts.clipId),
-            details: {
-              reason: manifest.quarantine!.reason,
-              claimedSha256: facts.sha256,
-              claimedBytes: facts.bytes,
-              actualSha256: got.sha256,
-              actualBytes: got.bytes,
-              source: `${facts.source.kind}:${facts.source.id}`,
-              sessionId: facts.sessionId,
-              officerId: facts.officer?.id,
-              path: heldRel,
-            },
+      await this.#appendOnce(
+        {
+          type: 'quarantine',
+          actor: opts.actor ?? 'gateway',
+          subject: clipSubject(facts.clipId),
+          details: {
+            reason: manifest.quarantine!.reason,
+            claimedSha256: facts.sha256,
+            claimedBytes: facts.bytes,
+            actualSha256: got.sha256,
+            actualBytes: got.bytes,
+            source: `${facts.source.kind}:${facts.source.id}`,
+            sessionId: facts.sessionId,
+            officerId: facts.officer?.id,
+            path: heldRel,
           },
-          { ops },
-        );
-      }
+        },
+        this.index.opsFor(prev, record),
+        (e) => e.details.actualSha256 === got.sha256,
+      );
       this.#log?.warn({ clipId: facts.clipId, reason, actual: got.sha256 }, 'clip quarantined');
       return record;
     });
@@ -591,6 +585,18 @@ export class ClipStore {
     return manifest;
   }
 
+  /**
+   * Appends `entry` with the index `ops` in its batch; after a crash between the audit fsync and the
+   * index batch the entry exists already (same type and subject, `isSame`), so only `ops` are written.
+   */
+  async #appendOnce(entry: AuditInput, ops: BatchOp[], isSame: (e: AuditEntry) => boolean): Promise<void> {
+    const logged = (await this.audit.bySubject(entry.subject)).some(
+      (e) => e.type === entry.type && isSame(e),
+    );
+    if (logged) await this.#db.batch(ops, { sync: true });
+    else await this.audit.append(entry, { ops });
+  }
+
   async #indexVerified(
     manifest: ClipManifest,
     prev: ClipRecord | undefined,
@@ -598,34 +604,26 @@ export class ClipStore {
   ): Promise<ClipRecord> {
     const blobRel = this.layout.rel(this.layout.blobPath('blobs', manifest.sha256));
     const record = verifiedRecord(manifest, blobRel, prev);
-    const ops = this.index.opsFor(prev, record);
-    // After a crash between the audit fsync and the index batch the entry exists already.
-    const logged = (await this.audit.bySubject(clipSubject(manifest.clipId))).some(
-      (e) => e.type === 'ingest' && e.details.sha256 === manifest.sha256,
-    );
-    if (logged) {
-      await this.#db.batch(ops, { sync: true });
-    } else {
-      await this.audit.append(
-        {
-          type: 'ingest',
-          actor,
-          subject: clipSubject(manifest.clipId),
-          details: {
-            sha256: manifest.sha256,
-            bytes: manifest.bytes,
-            source: `${manifest.source.kind}:${manifest.source.id}`,
-            sessionId: manifest.sessionId,
-            officerId: manifest.officer?.id,
-            caseNo: manifest.caseNo,
-            start: manifest.start,
-            end: manifest.end,
-            path: blobRel,
-          },
+    await this.#appendOnce(
+      {
+        type: 'ingest',
+        actor,
+        subject: clipSubject(manifest.clipId),
+        details: {
+          sha256: manifest.sha256,
+          bytes: manifest.bytes,
+          source: `${manifest.source.kind}:${manifest.source.id}`,
+          sessionId: manifest.sessionId,
+          officerId: manifest.officer?.id,
+          caseNo: manifest.caseNo,
+          start: manifest.start,
+          end: manifest.end,
+          path: blobRel,
         },
-        { ops },
-      );
-    }
+      },
+      this.index.opsFor(prev, record),
+      (e) => e.details.sha256 === manifest.sha256,
+    );
     this.#bus?.emit('clip.stored', {
       clipId: record.clipId,
       sha256: record.sha256,
