@@ -1,0 +1,390 @@
+/**
+ * `npm run bench -- ingest [--mb N] [--docks K] [--chunk B] [--window W]`
+ *
+ * Verified dock ingest over socat PTY pairs, against raw serialport throughput on PTY pairs of the
+ * same kind, measured in the same run. The recorders (or the raw writers) run in a child process,
+ * as a docked camera is another device; the gateway side (DockService + ClipStore + LevelDB) runs
+ * here. Both modes read the same clip bytes from the same synthetic clip source.
+ *
+ * (a) one dock: MB/s from HELLO accepted to every clip verified, fsynced, indexed and released,
+ *     vs one raw stream of the same bytes; (b) K docks at once, aggregate vs K raw streams;
+ * (c) the cost of resuming after an unplug half way through a clip (active link time of both
+ *     sessions vs a clean ingest of the same clip, the time without a cable not counted).
+ * Prints one JSON line.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createPtyPair, type PtyPair } from '../device-sim/pty.js';
+import { recorderWithClips } from '../device-sim/recorder/dock-fixture.js';
+import { dockOnSerialPort, type RecorderDock } from '../device-sim/recorder/dock-link.js';
+import type { Recorder } from '../device-sim/recorder/recorder.js';
+import { DockConfig } from '../gateway/config.js';
+import { type Db, openDb } from '../gateway/db.js';
+import type { DockPort } from '../gateway/dock/binding.js';
+import { SerialPortBinding } from '../gateway/dock/serialport-binding.js';
+import { DockService } from '../gateway/dock/service.js';
+import { EventBus } from '../gateway/events.js';
+import { createLogger } from '../gateway/log.js';
+import { ClipStore } from '../gateway/store/index.js';
+
+const { values } = parseArgs({
+  options: {
+    mb: { type: 'string', default: '64' },
+    docks: { type: 'string', default: '8' },
+    chunk: { type: 'string', default: String(60 * 1024) },
+    window: { type: 'string', default: '16' },
+    'clip-mb': { type: 'string', default: '16' },
+    child: { type: 'string' },
+  },
+  allowPositionals: true,
+});
+
+const MB = 1024 * 1024;
+const BAUD = 921_600;
+const THIS_FILE = fileURLToPath(import.meta.url);
+
+/** Clip sizes making up `total` bytes, at most `clip` each. */
+function clipSizes(total: number, clip: number): number[] {
+  const out: number[] = [];
+  for (let left = total; left > 0; left -= clip) out.push(Math.min(clip, left));
+  return out;
+}
+
+// ---- child: the docked recorders, or raw writers ----------------------------------------------
+
+type ToChild =
+  | { cmd: 'dock'; docks: { path: string; serial: string; sizes: number[]; stallAt?: number }[] }
+  | { cmd: 'raw'; streams: { path: string; serial: string; sizes: number[] }[] }
+  | { cmd: 'go' }
+  | { cmd: 'redock'; i: number; path: string }
+  | { cmd: 'exit' };
+type FromChild =
+  | { ev: 'armed' }
+  | { ev: 'sent'; i: number; bytes: number }
+  | { ev: 'error'; message: string };
+
+async function child(): Promise<void> {
+  const send = (m: FromChild) => process.send!(m);
+  const recorders: Recorder[] = [];
+  const docks: RecorderDock[] = [];
+  let raw: { port: DockPort; recorder: Recorder }[] = [];
+  process.on('message', async (m: ToChild) => {
+    try {
+      if (m.cmd === 'dock') {
+        for (const d of m.docks) {
+          const { recorder } = await recorderWithClips({
+            serial: d.serial,
+            clipBytes: d.sizes,
+            seed: d.serial,
+          });
+          recorders.push(recorder);
+          docks.push(
+            await dockOnSerialPort(recorder, d.path, {
+              baudRate: BAUD,
+              helloRetryMs: 100,
+              window: 64,
+              ...(d.stallAt ? { faults: { stallAfterDataBytes: d.stallAt } } : {}),
+            }),
+          );
+        }
+        if (process.env.BENCH_VERBOSE) {
+          for (const d of docks) {
+            d.on('read', (r) => console.error('child read', r.offset, r.length));
+            d.on('data', (r) => console.error('child data', r.offset, r.bytes));
+          }
+        }
+        send({ ev: 'armed' });
+      } else if (m.cmd === 'redock') {
+        await docks[m.i]!.stop();
+        docks[m.i] = await dockOnSerialPort(recorders[m.i]!, m.path, {
+          baudRate: BAUD,
+          helloRetryMs: 100,
+          window: 64,
+        });
+      } else if (m.cmd === 'raw') {
+        const binding = new SerialPortBinding();
+        raw = [];
+        for (const s of m.streams) {
+          const { recorder } = await recorderWithClips({
+            serial: s.serial,
+            clipBytes: s.sizes,
+            seed: s.serial,
+          });
+          raw.push({ port: await binding.open(s.path, { baudRate: BAUD }), recorder });
+        }
+        send({ ev: 'armed' });
+      } else if (m.cmd === 'go') {
+        // The same bytes the dock would serve, read from the same source, no protocol.
+        await Promise.all(
+          raw.map(async ({ port, recorder }, i) => {
+            let sent = 0;
+            for (const c of recorder.clips()) {
+              for (let off = 0; off < c.bytes; off += 60 * 1024) {
+                const chunk = await recorder.readClip(c.clipId, off, 60 * 1024);
+                await port.write(chunk);
+                sent += chunk.length;
+              }
+            }
+            send({ ev: 'sent', i, bytes: sent });
+          }),
+        );
+      } else if (m.cmd === 'exit') {
+        for (const d of docks) await d.stop().catch(() => {});
+        for (const r of raw) await r.port.close().catch(() => {});
+        process.exit(0);
+      }
+    } catch (err) {
+      send({ ev: 'error', message: String(err) });
+    }
+  });
+}
+
+// ---- parent: the gateway side ----------------------------------------------------------------
+
+function startChild(): {
+  proc: ChildProcess;
+  next(ev: FromChild['ev']): Promise<FromChild>;
+  send(m: ToChild): void;
+} {
+  const proc = fork(THIS_FILE, ['--child', '1'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const waiting: { ev: string; resolve(m: FromChild): void }[] = [];
+  const inbox: FromChild[] = [];
+  proc.on('message', (m: FromChild) => {
+    if (m.ev === 'error') {
+      console.error(`bench child: ${m.message}`);
+      process.exit(1);
+    }
+    const w = waiting.findIndex((x) => x.ev === m.ev);
+    if (w >= 0) waiting.splice(w, 1)[0]!.resolve(m);
+    else inbox.push(m);
+  });
+  return {
+    proc,
+    send: (m) => proc.send(m),
+    next(ev) {
+      const i = inbox.findIndex((m) => m.ev === ev);
+      if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0]!);
+      return new Promise((resolve) => waiting.push({ ev, resolve }));
+    },
+  };
+}
+
+async function stopChild(c: ReturnType<typeof startChild>): Promise<void> {
+  const exited = new Promise((r) => c.proc.once('exit', r));
+  c.send({ cmd: 'exit' });
+  await exited;
+}
+
+interface Gateway {
+  dir: string;
+  db: Db;
+  store: ClipStore;
+  bus: EventBus;
+  docks: DockService;
+  close(): Promise<void>;
+}
+
+async function gateway(dir: string): Promise<Gateway> {
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const db = await openDb(join(dir, 'index'));
+  const bus = new EventBus(log);
+  const store = await ClipStore.open({ root: join(dir, 'store'), db, bus, log });
+  const docks = new DockService({
+    config: DockConfig.parse({
+      ports: [join(dir, 'dock*')],
+      baudRate: BAUD,
+      reserveBytes: 0,
+      chunkBytes: Number(values.chunk),
+      readWindow: Number(values.window),
+    }),
+    db,
+    store,
+    bus,
+    log,
+    registry: { isKnown: () => true },
+  });
+  await docks.start();
+  return {
+    dir,
+    db,
+    store,
+    bus,
+    docks,
+    async close() {
+      await docks.stop();
+      await store.stop();
+      await db.close();
+    },
+  };
+}
+
+/** ms from each slot accepting its recorder to all of them `ready`. */
+function timeToReady(g: Gateway, slots: string[]): Promise<number> {
+  const start = new Map<string, number>();
+  const done = new Map<string, number>();
+  return new Promise((resolve) => {
+    const off = g.bus.on('dock.changed', (e) => {
+      if (!slots.includes(e.slot)) return;
+      if (e.state === 'syncing' && !start.has(e.slot)) start.set(e.slot, performance.now());
+      if (e.state === 'ready' && start.has(e.slot)) done.set(e.slot, performance.now());
+      if (done.size === slots.length) {
+        off();
+        resolve(Math.max(...done.values()) - Math.min(...start.values()));
+      }
+    });
+  });
+}
+
+async function pairs(dir: string, k: number, tag: string): Promise<PtyPair[]> {
+  const out: PtyPair[] = [];
+  for (let i = 0; i < k; i++)
+    out.push(await createPtyPair(join(dir, `dock-${tag}${i}`), join(dir, `dev-${tag}${i}`)));
+  return out;
+}
+
+/** K docks ingesting `bytesEach` at once; returns aggregate MB/s. */
+async function ingestRun(root: string, k: number, bytesEach: number, clipBytes: number): Promise<number> {
+  const dir = await mkdtemp(join(root, `ingest${k}-`));
+  const g = await gateway(dir);
+  const ps = await pairs(dir, k, 'i');
+  const c = startChild();
+  const ready = timeToReady(
+    g,
+    ps.map((p) => p.gatewayPath),
+  );
+  c.send({
+    cmd: 'dock',
+    docks: ps.map((p, i) => ({
+      path: p.devicePath,
+      serial: `BENCH${k}x${i}`,
+      sizes: clipSizes(bytesEach, clipBytes),
+    })),
+  });
+  const ms = await ready;
+  await stopChild(c);
+  for (const p of ps) await p.unplug();
+  await g.close();
+  await rm(dir, { recursive: true, force: true });
+  return (k * bytesEach) / MB / (ms / 1000);
+}
+
+/** K raw streams of the same bytes at once; returns aggregate MB/s. */
+async function rawRun(root: string, k: number, bytesEach: number, clipBytes: number): Promise<number> {
+  const dir = await mkdtemp(join(root, `raw${k}-`));
+  const ps = await pairs(dir, k, 'r');
+  const binding = new SerialPortBinding();
+  const c = startChild();
+  const readers = await Promise.all(ps.map((p) => binding.open(p.gatewayPath, { baudRate: BAUD })));
+  c.send({
+    cmd: 'raw',
+    streams: ps.map((p, i) => ({
+      path: p.devicePath,
+      serial: `BENCH${k}x${i}`,
+      sizes: clipSizes(bytesEach, clipBytes),
+    })),
+  });
+  await c.next('armed');
+  let got = 0;
+  const total = k * bytesEach;
+  const done = new Promise<number>((resolve) => {
+    for (const r of readers) {
+      r.onData((chunk) => {
+        got += chunk.length;
+        if (got >= total) resolve(performance.now());
+      });
+    }
+  });
+  const t0 = performance.now();
+  c.send({ cmd: 'go' });
+  const t1 = await done;
+  for (const r of readers) await r.close();
+  await stopChild(c);
+  for (const p of ps) await p.unplug();
+  await rm(dir, { recursive: true, force: true });
+  return total / MB / ((t1 - t0) / 1000);
+}
+
+/** Clean ingest of one clip vs the same clip with an unplug half way; % extra active link time. */
+async function resumeRun(root: string, bytes: number): Promise<number> {
+  const cleanMs = (bytes / MB / (await ingestRun(root, 1, bytes, bytes))) * 1000;
+  const dir = await mkdtemp(join(root, 'resume-'));
+  const g = await gateway(dir);
+  let [pair] = await pairs(dir, 1, 'u');
+  const slot = pair!.gatewayPath;
+  const c = startChild();
+  const half = Math.floor(bytes / 2);
+  let t0 = 0;
+  g.bus.on('dock.changed', (e) => {
+    if (e.slot === slot && e.state === 'syncing' && t0 === 0) t0 = performance.now();
+  });
+  c.send({
+    cmd: 'dock',
+    docks: [{ path: pair!.devicePath, serial: 'BENCHU', sizes: [bytes], stallAt: half }],
+  });
+  // Session 1 runs until the gateway holds everything the recorder sent before it stalled.
+  let held = 0;
+  for (;;) {
+    const t = (await g.store.tempTransfers())[0];
+    held = t?.bytes ?? 0;
+    if (held >= half) break;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const firstMs = performance.now() - t0;
+  await pair!.unplug();
+  while (g.docks.slot(slot)) await new Promise((r) => setTimeout(r, 5));
+  [pair] = await pairs(dir, 1, 'u');
+  const second = timeToReady(g, [slot]);
+  c.send({ cmd: 'redock', i: 0, path: pair!.devicePath });
+  const secondMs = await second;
+  await stopChild(c);
+  await pair!.unplug();
+  await g.close();
+  await rm(dir, { recursive: true, force: true });
+  return ((firstMs + secondMs - cleanMs) / cleanMs) * 100;
+}
+
+async function main(): Promise<void> {
+  const mb = Number(values.mb);
+  const k = Number(values.docks);
+  const clipBytes = Number(values['clip-mb']) * MB;
+  const total = Math.round(mb * MB);
+  const root = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
+  try {
+    const note = (what: string, v: number) => {
+      if (process.env.BENCH_VERBOSE) console.error(`${what}: ${v.toFixed(2)}`);
+      return v;
+    };
+    const raw1 = note('raw x1 MB/s', await rawRun(root, 1, total, clipBytes));
+    const ingest1 = note('ingest x1 MB/s', await ingestRun(root, 1, total, clipBytes));
+    const each = Math.max(MB, Math.round(total / k));
+    const rawK = note(`raw x${k} MB/s`, await rawRun(root, k, each, clipBytes));
+    const ingestK = note(`ingest x${k} MB/s`, await ingestRun(root, k, each, clipBytes));
+    const resume = note('resume overhead %', await resumeRun(root, Math.min(total, clipBytes)));
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    console.log(
+      JSON.stringify({
+        bench: 'ingest',
+        mb,
+        ingest_mb_per_s: r2(ingest1),
+        raw_mb_per_s: r2(raw1),
+        ratio: r2(ingest1 / raw1),
+        docks: k,
+        agg_ingest_mb_per_s: r2(ingestK),
+        agg_raw_mb_per_s: r2(rawK),
+        agg_ratio: r2(ingestK / rawK),
+        resume_overhead_pct: r2(resume),
+        chunk_bytes: Number(values.chunk),
+        window: Number(values.window),
+      }),
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+if (values.child) await child();
+else await main();
