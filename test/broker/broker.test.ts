@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../protocol/mqtt/decode.js';
 import { topics } from '../../protocol/mqtt/topics.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { connectRecorder, mqttUrl, refusedCode, register, run, telemetry, waitFor } from './mqtt-helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { connectRecorder, mqttUrl, refusedCode, register, run, telemetry } from './mqtt-helpers.js';
 
 let gw: TestGateway;
 let pwA: string;

@@ -6,7 +6,8 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { topics } from '../../protocol/mqtt/topics.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { register, run, telemetry, waitFor } from './mqtt-helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { register, run, telemetry } from './mqtt-helpers.js';
 
 let dir: string;
 let gw: TestGateway;

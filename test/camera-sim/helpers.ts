@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { digestAuthorization } from '../../device-sim/camera/http-auth.js';
 import { usernameTokenHeader } from '../../device-sim/camera/wsse.js';
+import { waitFor } from '../helpers/wait.js';
 
 export const run = promisify(execFile);
 
@@ -184,11 +185,7 @@ export class RtspTestClient {
 
 /** Polls `cond` every 50 ms until true; throws after `ms` (a guard against hangs, not a timing assertion). */
 export async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(cond, what, ms, 50);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,8 @@ import { VirtualClock } from '../../device-sim/clock.js';
 import { type FleetHandle, startFleet } from '../../device-sim/scenario/fleet.js';
 import { loadScenario, scenarioLength } from '../../device-sim/scenario/schema.js';
 import type { CommandResponse, RecorderEvent, Status } from '../../protocol/mqtt/messages.js';
-import { startBroker, startWatcher, type TestBroker, type Watcher, waitFor } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { startBroker, startWatcher, type TestBroker, type Watcher } from './helpers.js';
 
 const MIN = 60_000;
 const SCENARIOS = join(import.meta.dirname, '../../device-sim/scenarios');

@@ -1,7 +1,8 @@
 /** Staleness timeout and device faults, over real MQTT. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectRecorder, register, waitFor } from '../broker/mqtt-helpers.js';
+import { connectRecorder, register } from '../broker/mqtt-helpers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 let gw: TestGateway;
 beforeAll(async () => {

@@ -9,8 +9,9 @@ import { VirtualClock } from '../../device-sim/clock.js';
 import { type FleetHandle, startFleet } from '../../device-sim/scenario/fleet.js';
 import { loadScenario, scenarioLength } from '../../device-sim/scenario/schema.js';
 import type { GatewayEvents } from '../../gateway/events.js';
-import { mqttUrl, register, waitFor } from '../broker/mqtt-helpers.js';
+import { mqttUrl, register } from '../broker/mqtt-helpers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 import { type LiveStream, openLiveStream } from './sse.js';
 
 const SCENARIOS = join(import.meta.dirname, '../../device-sim/scenarios');

@@ -17,7 +17,7 @@ import {
   RULE_UNRESUMED,
 } from '../../gateway/interruptions/service.js';
 import { silentLogger } from '../../gateway/log.js';
-import { waitFor } from '../broker/mqtt-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 let dir: string;
 let db: Db;

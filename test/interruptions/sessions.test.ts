@@ -4,8 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StopCause } from '../../protocol/common.js';
-import { connectRecorder, type RecorderClient, register, waitFor } from '../broker/mqtt-helpers.js';
+import { connectRecorder, type RecorderClient, register } from '../broker/mqtt-helpers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 let gw: TestGateway;
 const MIN = 60_000;

@@ -12,6 +12,7 @@ import type { GatewayConfigInput } from '../../gateway/config.js';
 import type { DockSlotInfo, SlotState } from '../../gateway/dock/slot.js';
 import type { Officer } from '../../protocol/common.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface DockRig {
   gw: TestGateway;
@@ -28,14 +29,10 @@ export interface DockRig {
 }
 
 /** Polls `fn` until it returns something truthy (the test timeout bounds the wait). */
-export async function until<T>(
+export function until<T>(
   fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
 ): Promise<T> {
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 40));
-  }
+  return waitFor(fn, 'condition', Number.POSITIVE_INFINITY, 40);
 }
 
 export function officerOf(client: ApiClient, name = '张警官'): Officer {
