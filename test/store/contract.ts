@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClipStore } from '../../gateway/store/clip-store.js';
 import { StoreError } from '../../gateway/store/errors.js';
-import type { ClipFactsInput, ClipRecord } from '../../gateway/store/schema.js';
+import type { ClipFactsInput, ClipRecord, ClipSource } from '../../gateway/store/schema.js';
 import { clipBytes, factsFor, makeStore, sha256, type TestStore } from './helpers.js';
 
 export type PutClip = (
@@ -16,11 +16,7 @@ export type PutClip = (
   facts: ClipFactsInput & { clipId: string },
 ) => Promise<ClipRecord>;
 
-export function describeStoreContract(
-  name: string,
-  source: { kind: 'recorder' | 'camera'; id: string },
-  put: PutClip,
-) {
+export function describeStoreContract(name: string, source: ClipSource, put: PutClip) {
   describe(`store contract: ${name}`, () => {
     let t: TestStore;
     let store: ClipStore;
