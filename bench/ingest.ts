@@ -10,6 +10,7 @@
  *     vs one raw stream of the same bytes; (b) K docks at once, aggregate vs K raw streams;
  * (c) the cost of resuming after an unplug half way through a clip (active link time of both
  *     sessions vs a clean ingest of the same clip, the time without a cable not counted).
+ * Each mode runs `--rounds` times, interleaved; the best round counts (median for (c)).
  * Prints one JSON line.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     chunk: { type: 'string', default: String(60 * 1024) },
     window: { type: 'string', default: '16' },
     'clip-mb': { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '3' },
     child: { type: 'string' },
   },
   allowPositionals: true,
@@ -122,13 +124,17 @@ async function child(): Promise<void> {
         await Promise.all(
           raw.map(async ({ port, recorder }, i) => {
             let sent = 0;
+            let writing: Promise<void> = Promise.resolve();
             for (const c of recorder.clips()) {
               for (let off = 0; off < c.bytes; off += 60 * 1024) {
+                // Read the next chunk while the previous one is being written, as the dock does.
                 const chunk = await recorder.readClip(c.clipId, off, 60 * 1024);
-                await port.write(chunk);
+                await writing;
+                writing = port.write(chunk);
                 sent += chunk.length;
               }
             }
+            await writing;
             send({ ev: 'sent', i, bytes: sent });
           }),
         );
@@ -150,7 +156,16 @@ function startChild(): {
   next(ev: FromChild['ev']): Promise<FromChild>;
   send(m: ToChild): void;
 } {
-  const proc = fork(THIS_FILE, ['--child', '1'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const proc = fork(THIS_FILE, ['--child', '1'], {
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CHILD_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_PROF}`]
+        : []),
+    ],
+    stdio: 'inherit',
+  });
   const waiting: { ev: string; resolve(m: FromChild): void }[] = [];
   const inbox: FromChild[] = [];
   proc.on('message', (m: FromChild) => {
@@ -350,6 +365,7 @@ async function resumeRun(root: string, bytes: number): Promise<number> {
 async function main(): Promise<void> {
   const mb = Number(values.mb);
   const k = Number(values.docks);
+  const rounds = Math.max(1, Number(values.rounds));
   const clipBytes = Number(values['clip-mb']) * MB;
   const total = Math.round(mb * MB);
   const root = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
@@ -358,12 +374,21 @@ async function main(): Promise<void> {
       if (process.env.BENCH_VERBOSE) console.error(`${what}: ${v.toFixed(2)}`);
       return v;
     };
-    const raw1 = note('raw x1 MB/s', await rawRun(root, 1, total, clipBytes));
-    const ingest1 = note('ingest x1 MB/s', await ingestRun(root, 1, total, clipBytes));
+    // The machine is shared: interleave the modes and keep each one's best round.
+    let raw1 = 0;
+    let ingest1 = 0;
+    let rawK = 0;
+    let ingestK = 0;
+    const resumes: number[] = [];
     const each = Math.max(MB, Math.round(total / k));
-    const rawK = note(`raw x${k} MB/s`, await rawRun(root, k, each, clipBytes));
-    const ingestK = note(`ingest x${k} MB/s`, await ingestRun(root, k, each, clipBytes));
-    const resume = note('resume overhead %', await resumeRun(root, Math.min(total, clipBytes)));
+    for (let round = 0; round < rounds; round++) {
+      raw1 = Math.max(raw1, note('raw x1 MB/s', await rawRun(root, 1, total, clipBytes)));
+      ingest1 = Math.max(ingest1, note('ingest x1 MB/s', await ingestRun(root, 1, total, clipBytes)));
+      rawK = Math.max(rawK, note(`raw x${k} MB/s`, await rawRun(root, k, each, clipBytes)));
+      ingestK = Math.max(ingestK, note(`ingest x${k} MB/s`, await ingestRun(root, k, each, clipBytes)));
+      resumes.push(note('resume overhead %', await resumeRun(root, Math.min(total, clipBytes))));
+    }
+    const resume = resumes.sort((a, b) => a - b)[Math.floor(resumes.length / 2)]!;
     const r2 = (x: number) => Math.round(x * 100) / 100;
     console.log(
       JSON.stringify({
@@ -379,6 +404,7 @@ async function main(): Promise<void> {
         resume_overhead_pct: r2(resume),
         chunk_bytes: Number(values.chunk),
         window: Number(values.window),
+        rounds,
       }),
     );
   } finally {

@@ -107,6 +107,8 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
   private gen = 0;
   private readonly reads: QueuedRead[] = [];
   private serving = false;
+  /** The DATA frame being written now. */
+  private writing: Promise<void> = Promise.resolve();
   private stalled: QueuedRead[] = [];
   private readonly cache = new Map<number, { type: DockTypeName; wire: Uint8Array }>();
   private readonly ordinals = new Map<string, number>();
@@ -459,8 +461,10 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
         }
         const gen = this.gen;
         const wire = await this.dataFrame(r);
+        // The next frame was prepared while the previous one was still going out (double buffering).
+        await this.writing;
         if (gen !== this.gen || this.phase !== 'ready') continue;
-        await this.link.writeWire(wire).catch(() => {});
+        this.writing = this.link.writeWire(wire).catch(() => {});
         const resetAt = this.faults.resetAfterDataBytes;
         if (resetAt !== undefined && this.stats.dataBytes >= resetAt) {
           this.faults.resetAfterDataBytes = undefined;

@@ -168,9 +168,23 @@ export class DockClient {
     clearTimeout(p.timer);
     p.timer = setTimeout(() => this.#onTimeout(p), p.timeoutMs);
     this.lastSentAt = Date.now();
-    this.link.writeWire(p.wire).catch((err: Error) => {
-      // The close handler fails the request; only log other write errors.
-      if (this.link.isOpen) this.#log.warn({ err, seq: p.seq, type: p.type }, 'dock write failed');
+    this.#outbox.push(p.wire);
+    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
+  }
+
+  /**
+   * Requests made in the same tick leave in one write: every write to a serial port costs a
+   * syscall and wake-ups at both ends, and small frames going back against the DATA stream slow
+   * the link down (pipelined READs are issued in batches for that reason).
+   */
+  readonly #outbox: Uint8Array[] = [];
+  #flush(): void {
+    const frames = this.#outbox.splice(0);
+    if (frames.length === 0) return;
+    const wire = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    this.link.writeWire(wire).catch((err: Error) => {
+      // The close handler fails the requests; only log other write errors.
+      if (this.link.isOpen) this.#log.warn({ err, frames: frames.length }, 'dock write failed');
     });
   }
 

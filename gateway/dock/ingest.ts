@@ -63,6 +63,8 @@ export interface IngestResult {
   mismatches: number;
   /** Bytes read over the link for this clip. */
   bytesRead: number;
+  /** Where the time went (ms): on the link, committing (fsyncs, index, audit), releasing. */
+  ms: { transfer: number; commit: number; release: number };
 }
 
 const QUARANTINE_NOTIFY = ['legal-affairs', 'principal'] as const;
@@ -95,7 +97,14 @@ export class ClipIngest {
   /** A clip the store already verified with these bytes: only the release is left. */
   async releaseOnly(info: ClipInfo): Promise<IngestResult> {
     await this.#release(info, 'already verified');
-    return { clipId: info.clipId, outcome: 'released', resumedAt: info.bytes, mismatches: 0, bytesRead: 0 };
+    return {
+      clipId: info.clipId,
+      outcome: 'released',
+      resumedAt: info.bytes,
+      mismatches: 0,
+      bytesRead: 0,
+      ms: { transfer: 0, commit: 0, release: 0 },
+    };
   }
 
   async run(first: ClipInfo): Promise<IngestResult> {
@@ -104,6 +113,13 @@ export class ClipIngest {
     let mismatches = 0;
     let resumedAt = -1;
     let bytesRead = 0;
+    const ms = { transfer: 0, commit: 0, release: 0 };
+    let t = performance.now();
+    const lap = (k: keyof typeof ms) => {
+      const now = performance.now();
+      ms[k] += now - t;
+      t = now;
+    };
     for (;;) {
       o.signal.throwIfAborted();
       const writer = await this.#openWriter(info);
@@ -117,7 +133,9 @@ export class ClipIngest {
         continue;
       }
       try {
+        t = performance.now();
         bytesRead += await this.#transfer(writer, info);
+        lap('transfer');
       } catch (err) {
         await this.#keep(writer);
         throw err;
@@ -126,6 +144,7 @@ export class ClipIngest {
       let record: ClipRecord;
       try {
         record = await o.store.commit(writer, facts, { actor: o.actor });
+        lap('commit');
       } catch (err) {
         if (!(err instanceof StoreError) || (err.code !== 'HASH_MISMATCH' && err.code !== 'SIZE_MISMATCH')) {
           await this.#keep(writer);
@@ -145,6 +164,7 @@ export class ClipIngest {
             resumedAt,
             mismatches,
             bytesRead,
+            ms,
           };
         }
         await writer.discard();
@@ -153,7 +173,8 @@ export class ClipIngest {
         continue;
       }
       await this.#release(info, 'verified');
-      return { clipId: info.clipId, outcome: 'verified', record, resumedAt, mismatches, bytesRead };
+      lap('release');
+      return { clipId: info.clipId, outcome: 'verified', record, resumedAt, mismatches, bytesRead, ms };
     }
   }
 
@@ -220,11 +241,14 @@ export class ClipIngest {
       queue.push({ offset: next, length, p });
       next += length;
     };
-    const fill = () => {
+    // Refill in batches once half the window has come back: fewer, larger writes of READs.
+    const refillAt = Math.max(1, Math.floor(o.window / 2));
+    const fill = (force = false) => {
+      if (!force && queue.length > refillAt) return;
       while (!pause && next < end && queue.length < o.window) issue();
     };
     this.#progress(clipId, next, end, true);
-    fill();
+    fill(true);
     while (queue.length > 0 || next < end) {
       if (queue.length === 0) {
         // Paused and drained: everything received is on disk; wait for room (the session keeps the link alive).
@@ -232,7 +256,7 @@ export class ClipIngest {
         await o.disk.waitForRoom(o.actor, end - next, { signal: o.signal, onPause: (s) => o.onPause?.(s) });
         o.onResume?.();
         pause = false;
-        fill();
+        fill(true);
         continue;
       }
       const head = queue[0]!;

@@ -441,7 +441,18 @@ export class DockSlot {
       this.#info.current = null;
       this.#info.disk = null;
       if (this.#info.state === 'paused') this.#set('uploading', null);
-      this.#log.info({ ...result }, 'clip done');
+      this.#log.info(
+        {
+          clipId: result.clipId,
+          outcome: result.outcome,
+          bytes: c.bytes,
+          resumedAt: result.resumedAt,
+          mismatches: result.mismatches,
+          bytesRead: result.bytesRead,
+          ms: mapValues(result.ms, Math.round),
+        },
+        'clip done',
+      );
     }
     this.#setStatus(await client.request('GET_STATUS', {}));
     this.#set('ready', null);
@@ -517,6 +528,10 @@ export class DockSlot {
       ...(reason ? { reason } : {}),
     });
   }
+}
+
+function mapValues<T extends Record<string, number>>(o: T, f: (n: number) => number): T {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)])) as T;
 }
 
 /** Which node a path is now: a re-plugged device or a new PTY link is a new inode. */
