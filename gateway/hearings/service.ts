@@ -8,6 +8,12 @@
  * A session that was recording when the gateway went down is resumed at start (R18: a hearing is
  * recorded from start to end; the outage shows as a gap), and segments left in the work dir are
  * stored first.
+ *
+ * Start and stop each leave an audit entry (`hearing-start`, `hearing-stop`, subject
+ * `hearing:<id>`; R3 every step leaves a trace). No session exists without its start entry: the
+ * entry is written first and a start the log cannot record is refused. The stop entry is written
+ * before the session is marked stopped, so a stop cut short is finished, with its entry, at the
+ * next start.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
@@ -38,8 +44,8 @@ import {
 } from './schemas.js';
 import { coverageOf } from './summary.js';
 
-/** The store's custody path for a file already on disk. */
-export type SegmentStore = Pick<ClipStore, 'ingestFile'>;
+/** The store's custody path for a file already on disk, and its audit log (start/stop, R3). */
+export type SegmentStore = Pick<ClipStore, 'ingestFile' | 'audit'>;
 
 /** Interruption lookups for annotating gaps (InterruptionService fits). */
 export interface InterruptionLookup extends InterruptionPort {
@@ -114,12 +120,17 @@ export class HearingService implements Service {
       if (leftovers.has(session.id)) await this.#recover(session);
       if (session.state === 'stopping') {
         // Stopped by staff, but the gateway went down before the summary: finish the stop.
-        const stopped: HearingSession = {
-          ...session,
-          state: 'stopped',
-          summary: await this.#summary(session, session.stoppedAt ?? this.#now()),
-        };
-        await this.#persist(stopped);
+        const summary = await this.#summary(session, session.stoppedAt ?? this.#now());
+        try {
+          await this.#auditStop(session, summary);
+        } catch (err) {
+          this.#log.error(
+            { err, session: session.id },
+            'hearing stop not recorded in the audit log; retried at next start',
+          );
+          continue;
+        }
+        await this.#persist({ ...session, state: 'stopped', summary });
       } else if (session.state === 'recording') {
         this.#log.warn(
           { session: session.id, room: session.roomId },
@@ -173,6 +184,19 @@ export class HearingService implements Service {
       cameras: cams.map((c) => c.id),
       summary: null,
     };
+    await this.#o.store.audit.append({
+      type: 'hearing-start',
+      actor: by,
+      subject: `hearing:${session.id}`,
+      details: {
+        roomId: session.roomId,
+        caseNo: session.caseNo,
+        activity: session.activity,
+        cameras: session.cameras,
+        note: session.note,
+        startedAt: new Date(now),
+      },
+    });
     await this.#sessions.put(session.id, session);
     this.#log.info(
       { session: session.id, room: i.roomId, caseNo: i.caseNo, by },
@@ -196,6 +220,14 @@ export class HearingService implements Service {
     await this.#persist(a.session);
     await this.#stopChannels(a);
     const summary = await this.#summary(a.session, stoppedAt);
+    try {
+      await this.#auditStop(a.session, summary);
+    } catch (err) {
+      // Recording has ended; the session stays `stopping` and the next start records the stop.
+      this.#active.delete(id);
+      this.#log.error({ err, session: id }, 'hearing stop not recorded in the audit log');
+      throw err;
+    }
     a.session = { ...a.session, state: 'stopped', summary };
     await this.#persist(a.session);
     this.#active.delete(id);
@@ -456,6 +488,36 @@ export class HearingService implements Service {
       bytes: rows.reduce((s, r) => s + r.bytes, 0),
       cameras,
     };
+  }
+
+  /** The `hearing-stop` entry, once per session (a stop finished after a restart may repeat it). */
+  async #auditStop(s: HearingSession, summary: HearingSummary): Promise<void> {
+    const subject = `hearing:${s.id}`;
+    const logged = await this.#o.store.audit.bySubject(subject, { reverse: true, limit: 10 });
+    if (logged.some((e) => e.type === 'hearing-stop')) return;
+    await this.#o.store.audit.append({
+      type: 'hearing-stop',
+      actor: s.stoppedBy ?? 'gateway',
+      subject,
+      details: {
+        roomId: s.roomId,
+        caseNo: s.caseNo,
+        startedBy: s.startedBy,
+        startedAt: new Date(s.startedAt),
+        stoppedAt: s.stoppedAt === null ? null : new Date(s.stoppedAt),
+        segments: summary.segments,
+        bytes: summary.bytes,
+        wallMs: summary.wallMs,
+        recordedMs: summary.recordedMs,
+        coverage: summary.coverage,
+        cameras: summary.cameras.map((c) => ({
+          cameraId: c.cameraId,
+          segments: c.segments,
+          coverage: c.coverage,
+          gaps: c.gaps.length,
+        })),
+      },
+    });
   }
 
   async #load(id: string): Promise<HearingSession> {

@@ -104,6 +104,9 @@ export const AuditType = z.enum([
   'export',
   'export-approval',
   'interruption-explained',
+  /** A hearing-room recording started / stopped by hearing staff (R3, R14). */
+  'hearing-start',
+  'hearing-stop',
   'recorder-refused',
   'reindex',
   'verify',
@@ -115,7 +118,7 @@ export const AuditInput = z.object({
   type: AuditType,
   /** Who did it: a user id, `gateway`, `dock:/dev/ttyACM0`, ... */
   actor: z.string().min(1).max(128),
-  /** What it is about, `kind:id`: `clip:<id>`, `recorder:<serial>`, `officer:<id>`, `session:<id>`. */
+  /** What it is about, `kind:id`: `clip:<id>`, `recorder:<serial>`, `officer:<id>`, `session:<id>`, `hearing:<id>`. */
   subject: z.string().min(1).max(200),
   details: z.record(z.string(), z.json()).default({}),
 });

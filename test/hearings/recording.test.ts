@@ -1,6 +1,7 @@
 /**
  * Start a hearing -> segments appear, hashed, in the store, indexed with the session, in the audit
- * log; stop -> the last segment is finalised and plays (ffprobe on the stored blob).
+ * log; stop -> the last segment is finalised and plays (ffprobe on the stored blob). Start and stop
+ * themselves leave audit entries with who and what (R3).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -39,6 +40,15 @@ describe('hearing recording', () => {
     sessionId = r.body.id;
     const again = await rig.staff.post('/api/hearings', { roomId: 'R1', caseNo: 'Y' });
     expect(again.status).toBe(409);
+    // R3: the start leaves a trace with who, room, case, activity and cameras; refused starts none.
+    const starts = await rig.principal.get('/api/audit?type=hearing-start');
+    expect(starts.status).toBe(200);
+    expect(starts.body).toHaveLength(1);
+    expect(starts.body[0]).toMatchObject({
+      actor: rig.staff.username,
+      subject: `hearing:${sessionId}`,
+      details: { roomId: 'R1', caseNo: '桂广罚〔2026〕7号', activity: 'hearing', cameras: ['cam1'] },
+    });
     const rooms = await rig.staff.get('/api/rooms');
     expect(rooms.body[0].activeSession.id).toBe(sessionId);
   });
@@ -115,6 +125,24 @@ describe('hearing recording', () => {
     expect(await readdir(scratch).catch((e: NodeJS.ErrnoException) => e.code)).toBe('ENOENT');
     const again = await rig.staff.post(`/api/hearings/${sessionId}/stop`);
     expect(again.status).toBe(409);
+    // R3: one stop entry (the refused second stop adds none) with who, segments and coverage.
+    const trail = await rig.principal.get(`/api/audit?subject=hearing:${sessionId}`);
+    expect(trail.body.map((e: { type: string }) => e.type)).toEqual(['hearing-stop', 'hearing-start']);
+    const stop = trail.body[0];
+    expect(stop.actor).toBe(rig.staff.username);
+    expect(stop.details).toMatchObject({
+      roomId: 'R1',
+      caseNo: '桂广罚〔2026〕7号',
+      startedBy: rig.staff.username,
+      segments: r.body.summary.segments,
+      coverage: r.body.summary.coverage,
+      recordedMs: r.body.summary.recordedMs,
+      wallMs: r.body.summary.wallMs,
+    });
+    expect(stop.details.segments).toBeGreaterThanOrEqual(2);
+    expect(stop.details.cameras).toEqual([
+      { cameraId: 'cam1', segments: cam.segments, coverage: cam.coverage, gaps: cam.gaps.length },
+    ]);
     const list = await rig.principal.get('/api/hearings?state=stopped');
     expect(list.body.map((s: { id: string }) => s.id)).toContain(sessionId);
   });
