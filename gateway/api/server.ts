@@ -16,6 +16,7 @@ import type { z } from 'zod';
 import { GatewayError, httpStatusFor } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
+import { visibleTo } from './live-filter.js';
 import type { Role } from './roles.js';
 import { LoginBody } from './schemas.js';
 import type { PublicUser, UserStore } from './users.js';
@@ -125,7 +126,9 @@ export class Api {
     return streamSSE(c, async (stream) => {
       let id = 0;
       let pending = 0;
+      const roles = c.get('user').roles;
       const off = this.opts.bus.onAny((name, payload) => {
+        if (!visibleTo(roles, name, payload)) return;
         // A client that cannot keep up is cut off rather than buffered without bound; EventSource
         // reconnects and the dashboard refetches what it shows.
         if (pending >= MAX_PENDING_SSE) {

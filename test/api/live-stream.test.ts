@@ -29,6 +29,76 @@ describe('live event stream (SSE)', () => {
     await reader.cancel();
   });
 
+  it('gives each role only the events its duty needs (R24)', async () => {
+    const read = async (role: 'officer' | 'hearing-staff' | 'equipment-manager') => {
+      const c = await gw.as(role);
+      const res = await fetch(`${gw.url}/api/events`, { headers: { authorization: `Bearer ${c.token}` } });
+      const reader = res.body!.getReader();
+      await reader.read(); // hello
+      return { reader, text: '' };
+    };
+    const clients = {
+      officer: await read('officer'),
+      staff: await read('hearing-staff'),
+      mgr: await read('equipment-manager'),
+    };
+    const bus = gw.app.bus;
+    bus.emit('recorder.online', { serial: 'BC0009', online: true, at: new Date().toISOString() });
+    bus.emit('dock.changed', { slot: '/dev/ttyACM0', serial: 'BC0009', state: 'ready' });
+    bus.emit('hearing.changed', { sessionId: 'h1', roomId: 'room-1', state: 'recording' });
+    bus.emit('interruption.opened', {
+      id: 'i1',
+      source: 'recorder',
+      device: 'BC0009',
+      cause: 'battery',
+      sessionId: 's1',
+    });
+    bus.emit('interruption.opened', {
+      id: 'i2',
+      source: 'camera',
+      device: 'cam1',
+      cause: 'stream-lost',
+      sessionId: 'h1',
+    });
+    bus.emit('alert.raised', {
+      id: 'a9',
+      at: new Date().toISOString(),
+      severity: 'critical',
+      rule: 'interruption-unresumed',
+      subject: 'cam1',
+      message: 'stream lost',
+      notify: ['principal', 'hearing-staff'],
+    });
+    bus.emit('clip.stored', { clipId: 'END', sha256: 'x', source: 'recorder' });
+    bus.emit('hearing.segment', { sessionId: 'END', clipId: 'c', bytes: 1 });
+    const until = async (
+      c: { reader: ReadableStreamDefaultReader<Uint8Array>; text: string },
+      end: string,
+    ) => {
+      while (!c.text.includes(end)) {
+        const r = await c.reader.read();
+        if (r.done) break;
+        c.text += new TextDecoder().decode(r.value);
+      }
+      await c.reader.cancel();
+      return c.text;
+    };
+    const officer = await until(clients.officer, '"clipId":"END"');
+    const staff = await until(clients.staff, '"sessionId":"END"');
+    const mgr = await until(clients.mgr, '"sessionId":"END"');
+    expect(officer).toContain('event: dock.changed');
+    expect(officer).not.toContain('recorder.online');
+    expect(officer).not.toContain('interruption.opened');
+    expect(officer).not.toContain('alert.raised');
+    expect(staff).toContain('event: hearing.changed');
+    expect(staff).toContain('"id":"i2"');
+    expect(staff).not.toContain('"id":"i1"');
+    expect(staff).toContain('"id":"a9"');
+    expect(staff).not.toContain('dock.changed');
+    expect(mgr).toContain('recorder.online');
+    expect(mgr).toContain('"id":"i1"');
+  });
+
   it('cuts off a client that stops reading instead of buffering without bound', async () => {
     const c = await gw.as('auditor');
     const before = gw.app.bus.anyListenerCount;

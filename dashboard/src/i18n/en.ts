@@ -268,6 +268,8 @@ export const en: Record<MessageKey, string> = {
   'audit.type.pairing': 'Pairing',
   'audit.type.check-in': 'Check-in',
   'audit.type.time-sync': 'Time sync',
+  'audit.type.hearing-start': 'Hearing recording started',
+  'audit.type.hearing-stop': 'Hearing recording stopped',
   'audit.type.clip-access': 'Clip access',
   'audit.type.export': 'Export',
   'audit.type.export-approval': 'Export approval',

@@ -265,6 +265,8 @@ export const zh = {
   'audit.type.pairing': '领用绑定',
   'audit.type.check-in': '交还',
   'audit.type.time-sync': '校时',
+  'audit.type.hearing-start': '听证录制开始',
+  'audit.type.hearing-stop': '听证录制结束',
   'audit.type.clip-access': '调阅音像记录',
   'audit.type.export': '导出',
   'audit.type.export-approval': '导出审批',
