@@ -101,15 +101,18 @@ describe('battery exhaustion (R19)', () => {
     });
     expect(obstructed!.end! - obstructed!.start).toBeGreaterThanOrEqual(4 * MIN - 1000);
 
-    // Written explanation by the officer, review by the principal (R19 "explain in writing").
-    const officer = await gw.as('officer');
-    expect((await officer.post(`/api/interruptions/${dead!.id}/close`, {})).status).toBe(403);
+    // Written explanation, review by the principal (R19 "explain in writing"). No dock pairing in this
+    // scenario, so the record names no officer and the custodian (equipment manager) writes it;
+    // an officer may explain only records naming them (R24, test/api/interruption-scope.test.ts).
+    expect(dead!.officer).toBeNull();
+    const custodian = await gw.as('equipment-manager');
+    expect((await custodian.post(`/api/interruptions/${dead!.id}/close`, {})).status).toBe(403);
     expect((await principal.post(`/api/interruptions/${dead!.id}/close`, {})).status).toBe(409);
-    const ex = await officer.post(`/api/interruptions/${dead!.id}/explain`, { text: '电池老化，已送修' });
+    const ex = await custodian.post(`/api/interruptions/${dead!.id}/explain`, { text: '电池老化，已送修' });
     expect(ex.status).toBe(200);
     expect(ex.body).toMatchObject({
       status: 'explained',
-      explanation: { text: '电池老化，已送修', author: officer.username },
+      explanation: { text: '电池老化，已送修', author: custodian.username },
     });
     const closed = await principal.post(`/api/interruptions/${dead!.id}/close`, { note: 'accepted' });
     expect(closed.body).toMatchObject({ status: 'closed', review: { by: principal.username } });
