@@ -40,6 +40,8 @@ const { values } = parseArgs({
     window: { type: 'string', default: '16' },
     'clip-mb': { type: 'string', default: '16' },
     rounds: { type: 'string', default: '3' },
+    /** Debugging: run only some parts (a, b, c). */
+    only: { type: 'string', default: 'abc' },
     child: { type: 'string' },
   },
   allowPositionals: true,
@@ -48,6 +50,22 @@ const { values } = parseArgs({
 const MB = 1024 * 1024;
 const BAUD = 921_600;
 const THIS_FILE = fileURLToPath(import.meta.url);
+
+/** CPU ms used so far by the processes whose command line mentions `needle` (socat of a run). */
+async function cpuOf(needle: string, isPid = false): Promise<number> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  let ms = 0;
+  for (const pid of isPid ? [needle] : await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (!isPid && !(cmd.startsWith('socat') && cmd.includes(needle))) continue;
+      const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      ms += (Number(f[11]) + Number(f[12])) * 10;
+    } catch {}
+  }
+  return ms;
+}
 
 /** Clip sizes making up `total` bytes, at most `clip` each. */
 function clipSizes(total: number, clip: number): number[] {
@@ -74,9 +92,11 @@ async function child(): Promise<void> {
   const recorders: Recorder[] = [];
   const docks: RecorderDock[] = [];
   let raw: { port: DockPort; recorder: Recorder }[] = [];
+  let pendingDocks: Extract<ToChild, { cmd: 'dock' }>['docks'] | undefined;
   process.on('message', async (m: ToChild) => {
     try {
       if (m.cmd === 'dock') {
+        // Clips first (hashing them is not part of the measurement), then dock on 'go'.
         for (const d of m.docks) {
           const { recorder } = await recorderWithClips({
             serial: d.serial,
@@ -84,21 +104,8 @@ async function child(): Promise<void> {
             seed: d.serial,
           });
           recorders.push(recorder);
-          docks.push(
-            await dockOnSerialPort(recorder, d.path, {
-              baudRate: BAUD,
-              helloRetryMs: 100,
-              window: 64,
-              ...(d.stallAt ? { faults: { stallAfterDataBytes: d.stallAt } } : {}),
-            }),
-          );
         }
-        if (process.env.BENCH_VERBOSE) {
-          for (const d of docks) {
-            d.on('read', (r) => console.error('child read', r.offset, r.length));
-            d.on('data', (r) => console.error('child data', r.offset, r.bytes));
-          }
-        }
+        pendingDocks = m.docks;
         send({ ev: 'armed' });
       } else if (m.cmd === 'redock') {
         await docks[m.i]!.stop();
@@ -119,6 +126,19 @@ async function child(): Promise<void> {
           raw.push({ port: await binding.open(s.path, { baudRate: BAUD }), recorder });
         }
         send({ ev: 'armed' });
+      } else if (m.cmd === 'go' && pendingDocks) {
+        const list = pendingDocks;
+        pendingDocks = undefined;
+        for (const [i, d] of list.entries()) {
+          docks.push(
+            await dockOnSerialPort(recorders[i]!, d.path, {
+              baudRate: BAUD,
+              helloRetryMs: 100,
+              window: 64,
+              ...(d.stallAt ? { faults: { stallAfterDataBytes: d.stallAt } } : {}),
+            }),
+          );
+        }
       } else if (m.cmd === 'go') {
         // The same bytes the dock would serve, read from the same source, no protocol.
         await Promise.all(
@@ -279,12 +299,46 @@ async function ingestRun(root: string, k: number, bytesEach: number, clipBytes: 
       sizes: clipSizes(bytesEach, clipBytes),
     })),
   });
+  await c.next('armed');
+  const cpu = await cpuSnapshot(c.proc.pid!, dir);
+  c.send({ cmd: 'go' });
   const ms = await ready;
+  await cpuReport(`ingest x${k}`, cpu, k * bytesEach);
   await stopChild(c);
   for (const p of ps) await p.unplug();
   await g.close();
   await rm(dir, { recursive: true, force: true });
   return (k * bytesEach) / MB / (ms / 1000);
+}
+
+interface CpuSnap {
+  self: NodeJS.CpuUsage;
+  child: number;
+  socat: number;
+  childPid: number;
+  dir: string;
+}
+
+async function cpuSnapshot(childPid: number, dir: string): Promise<CpuSnap> {
+  return {
+    self: process.cpuUsage(),
+    child: await cpuOf(`${childPid}`, true),
+    socat: await cpuOf(dir),
+    childPid,
+    dir,
+  };
+}
+
+/** With BENCH_VERBOSE: CPU ms per MB of this process, the child and socat since the snapshot. */
+async function cpuReport(what: string, s: CpuSnap, bytes: number): Promise<void> {
+  if (!process.env.BENCH_VERBOSE) return;
+  const self = process.cpuUsage(s.self);
+  const mb = bytes / MB;
+  const child = (await cpuOf(`${s.childPid}`, true)) - s.child;
+  const socat = (await cpuOf(s.dir)) - s.socat;
+  console.error(
+    `${what} cpu ms/MB: gateway ${((self.user + self.system) / 1000 / mb).toFixed(1)}, device ${(child / mb).toFixed(1)}, socat ${(socat / mb).toFixed(1)}`,
+  );
 }
 
 /** K raw streams of the same bytes at once; returns aggregate MB/s. */
@@ -313,9 +367,11 @@ async function rawRun(root: string, k: number, bytesEach: number, clipBytes: num
       });
     }
   });
+  const cpu = await cpuSnapshot(c.proc.pid!, dir);
   const t0 = performance.now();
   c.send({ cmd: 'go' });
   const t1 = await done;
+  await cpuReport(`raw x${k}`, cpu, total);
   for (const r of readers) await r.close();
   await stopChild(c);
   for (const p of ps) await p.unplug();
@@ -340,6 +396,8 @@ async function resumeRun(root: string, bytes: number): Promise<number> {
     cmd: 'dock',
     docks: [{ path: pair!.devicePath, serial: 'BENCHU', sizes: [bytes], stallAt: half }],
   });
+  await c.next('armed');
+  c.send({ cmd: 'go' });
   // Session 1 runs until the gateway holds everything the recorder sent before it stalled.
   let held = 0;
   for (;;) {
@@ -366,6 +424,7 @@ async function main(): Promise<void> {
   const mb = Number(values.mb);
   const k = Number(values.docks);
   const rounds = Math.max(1, Number(values.rounds));
+  const only = values.only;
   const clipBytes = Number(values['clip-mb']) * MB;
   const total = Math.round(mb * MB);
   const root = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
@@ -382,13 +441,19 @@ async function main(): Promise<void> {
     const resumes: number[] = [];
     const each = Math.max(MB, Math.round(total / k));
     for (let round = 0; round < rounds; round++) {
-      raw1 = Math.max(raw1, note('raw x1 MB/s', await rawRun(root, 1, total, clipBytes)));
-      ingest1 = Math.max(ingest1, note('ingest x1 MB/s', await ingestRun(root, 1, total, clipBytes)));
-      rawK = Math.max(rawK, note(`raw x${k} MB/s`, await rawRun(root, k, each, clipBytes)));
-      ingestK = Math.max(ingestK, note(`ingest x${k} MB/s`, await ingestRun(root, k, each, clipBytes)));
-      resumes.push(note('resume overhead %', await resumeRun(root, Math.min(total, clipBytes))));
+      if (only.includes('a')) {
+        raw1 = Math.max(raw1, note('raw x1 MB/s', await rawRun(root, 1, total, clipBytes)));
+        ingest1 = Math.max(ingest1, note('ingest x1 MB/s', await ingestRun(root, 1, total, clipBytes)));
+      }
+      if (only.includes('b')) {
+        rawK = Math.max(rawK, note(`raw x${k} MB/s`, await rawRun(root, k, each, clipBytes)));
+        ingestK = Math.max(ingestK, note(`ingest x${k} MB/s`, await ingestRun(root, k, each, clipBytes)));
+      }
+      if (only.includes('c')) {
+        resumes.push(note('resume overhead %', await resumeRun(root, Math.min(total, clipBytes))));
+      }
     }
-    const resume = resumes.sort((a, b) => a - b)[Math.floor(resumes.length / 2)]!;
+    const resume = resumes.sort((a, b) => a - b)[Math.floor(resumes.length / 2)] ?? Number.NaN;
     const r2 = (x: number) => Math.round(x * 100) / 100;
     console.log(
       JSON.stringify({

@@ -17,13 +17,15 @@ import {
   type ClipInfo,
   crc32c,
   DOCK_VERSIONS,
-  type DockBody,
   DockErrorCode,
   type DockFrame,
   type DockFrameInput,
   DockTiming,
+  DockType,
   type DockTypeName,
+  encodeDataHeader,
   encodeFrame,
+  encodeFrameParts,
   MAX_CHUNK_BYTES,
   type Status,
 } from '../../protocol/dock/index.js';
@@ -514,8 +516,11 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
       bytes: chunk.length,
       totalBytes: this.stats.dataBytes,
     });
-    const body: DockBody<'DATA'> = { clipId: r.clipId, offset: r.offset, eof, chunkCrc, chunk };
-    const wire = encodeFrame({ type: 'DATA', seq: r.seq, version: v, body });
+    // The hot path: header and DATA layout built directly (the READ was validated on the way in),
+    // the chunk copied once, into the wire buffer.
+    const header = Uint8Array.of(v, DockType.DATA, r.seq & 0xff, r.seq >>> 8);
+    const dataHeader = encodeDataHeader({ clipId: r.clipId, offset: r.offset, eof, chunkCrc });
+    const wire = encodeFrameParts(header, [dataHeader, chunk]);
     if (!flipped && (this.faults.corruptWireFrames ?? 0) > 0) {
       this.faults.corruptWireFrames!--;
       // Flip a byte well inside the frame; never create a 0x00 (that would only cut it short).

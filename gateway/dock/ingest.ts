@@ -107,23 +107,33 @@ export class ClipIngest {
     };
   }
 
+  /** Fetch, verify and release, fetching again after a mismatch, until verified or quarantined. */
   async run(first: ClipInfo): Promise<IngestResult> {
+    this.#info ??= first;
+    for (;;) {
+      const writer = await this.fetch(this.#info);
+      const r = await this.settle(writer);
+      if (r !== 'refetch') return r;
+    }
+  }
+
+  #info: ClipInfo | undefined;
+  #mismatches = 0;
+  #resumedAt = -1;
+  #bytesRead = 0;
+  readonly #ms = { transfer: 0, commit: 0, release: 0 };
+
+  /**
+   * Brings the clip's bytes onto the gateway (resuming a partial transfer) and returns the full
+   * temp transfer for `settle()`. The link is free again as soon as this resolves.
+   */
+  async fetch(info: ClipInfo): Promise<TempWriter> {
     const o = this.#o;
-    let info = first;
-    let mismatches = 0;
-    let resumedAt = -1;
-    let bytesRead = 0;
-    const ms = { transfer: 0, commit: 0, release: 0 };
-    let t = performance.now();
-    const lap = (k: keyof typeof ms) => {
-      const now = performance.now();
-      ms[k] += now - t;
-      t = now;
-    };
+    this.#info = info;
     for (;;) {
       o.signal.throwIfAborted();
       const writer = await this.#openWriter(info);
-      if (resumedAt < 0) resumedAt = writer.offset;
+      if (this.#resumedAt < 0) this.#resumedAt = writer.offset;
       if (writer.offset > info.bytes) {
         o.log.warn(
           { clipId: info.clipId, offset: writer.offset, bytes: info.bytes },
@@ -132,50 +142,72 @@ export class ClipIngest {
         await writer.discard();
         continue;
       }
+      const t = performance.now();
       try {
-        t = performance.now();
-        bytesRead += await this.#transfer(writer, info);
-        lap('transfer');
+        this.#bytesRead += await this.#transfer(writer, info);
       } catch (err) {
         await this.#keep(writer);
         throw err;
+      } finally {
+        this.#ms.transfer += performance.now() - t;
       }
-      const facts = clipFacts(info, o.serial);
-      let record: ClipRecord;
-      try {
-        record = await o.store.commit(writer, facts, { actor: o.actor });
-        lap('commit');
-      } catch (err) {
-        if (!(err instanceof StoreError) || (err.code !== 'HASH_MISMATCH' && err.code !== 'SIZE_MISMATCH')) {
-          await this.#keep(writer);
-          throw err;
-        }
-        mismatches++;
-        o.log.warn(
-          { clipId: info.clipId, mismatches, err: err.message, details: err.details },
-          'clip does not match CLIP_INFO',
-        );
-        if (mismatches >= o.maxHashRetries) {
-          const rec = await this.#quarantine(writer, info, facts, mismatches, err);
-          return {
-            clipId: info.clipId,
-            outcome: 'quarantined',
-            record: rec,
-            resumedAt,
-            mismatches,
-            bytesRead,
-            ms,
-          };
-        }
-        await writer.discard();
-        // Ask again: the claim may have been a transient error on the recorder's side.
-        info = await o.client.request('GET_CLIP', { clipId: info.clipId });
-        continue;
-      }
-      await this.#release(info, 'verified');
-      lap('release');
-      return { clipId: info.clipId, outcome: 'verified', record, resumedAt, mismatches, bytesRead, ms };
+      return writer;
     }
+  }
+
+  /**
+   * Commits what `fetch()` brought (fsync, SHA-256 against CLIP_INFO, blob, index, audit), then
+   * releases it. On a mismatch: quarantine after `maxHashRetries`, else 'refetch' (the recorder's
+   * claim is asked for again).
+   */
+  async settle(writer: TempWriter): Promise<IngestResult | 'refetch'> {
+    const o = this.#o;
+    const info = this.#info!;
+    const facts = clipFacts(info, o.serial);
+    let t = performance.now();
+    let record: ClipRecord;
+    try {
+      record = await o.store.commit(writer, facts, { actor: o.actor });
+      this.#ms.commit += performance.now() - t;
+    } catch (err) {
+      if (!(err instanceof StoreError) || (err.code !== 'HASH_MISMATCH' && err.code !== 'SIZE_MISMATCH')) {
+        await this.#keep(writer);
+        throw err;
+      }
+      this.#mismatches++;
+      o.log.warn(
+        { clipId: info.clipId, mismatches: this.#mismatches, err: err.message, details: err.details },
+        'clip does not match CLIP_INFO',
+      );
+      if (this.#mismatches >= o.maxHashRetries) {
+        const rec = await this.#quarantine(writer, info, facts, this.#mismatches, err);
+        return this.#result('quarantined', rec);
+      }
+      await writer.discard();
+      // Ask again: the claim may have been a transient error on the recorder's side.
+      this.#info = await o.client.request('GET_CLIP', { clipId: info.clipId });
+      return 'refetch';
+    }
+    t = performance.now();
+    await this.#release(info, 'verified');
+    this.#ms.release += performance.now() - t;
+    return this.#result('verified', record);
+  }
+
+  get info(): ClipInfo | undefined {
+    return this.#info;
+  }
+
+  #result(outcome: IngestOutcome, record: ClipRecord): IngestResult {
+    return {
+      clipId: this.#info!.clipId,
+      outcome,
+      record,
+      resumedAt: Math.max(0, this.#resumedAt),
+      mismatches: this.#mismatches,
+      bytesRead: this.#bytesRead,
+      ms: { ...this.#ms },
+    };
   }
 
   async #openWriter(info: ClipInfo): Promise<TempWriter> {
@@ -221,6 +253,11 @@ export class ClipIngest {
   }
 
   /** Pipelined READs from `writer.offset` to the end; returns bytes read. */
+  /**
+   * Pipelined READs from `writer.offset` to the end; returns bytes read. The link never waits for
+   * the disk: chunks are gathered into large appends that run behind the receive loop, and a
+   * checkpoint (fsync + persisted offset) runs in that same queue while DATA keeps arriving.
+   */
   async #transfer(writer: TempWriter, info: ClipInfo): Promise<number> {
     const o = this.#o;
     const { clipId, bytes: end } = info;
@@ -233,7 +270,7 @@ export class ClipIngest {
     let read = 0;
     let sinceCheckpoint = 0;
     let pause = false;
-    let lastWrite: Promise<void> = Promise.resolve();
+    const disk = new DiskQueue(writer);
     const issue = () => {
       const length = Math.min(o.chunkBytes, end - next);
       const p = o.client.request('READ', { clipId, offset: next, length });
@@ -248,45 +285,55 @@ export class ClipIngest {
       while (!pause && next < end && queue.length < o.window) issue();
     };
     this.#progress(clipId, next, end, true);
-    fill(true);
-    while (queue.length > 0 || next < end) {
-      if (queue.length === 0) {
-        // Paused and drained: everything received is on disk; wait for room (the session keeps the link alive).
-        await writer.checkpoint();
-        await o.disk.waitForRoom(o.actor, end - next, { signal: o.signal, onPause: (s) => o.onPause?.(s) });
-        o.onResume?.();
-        pause = false;
-        fill(true);
-        continue;
-      }
-      const head = queue[0]!;
-      const d = await head.p;
-      queue.shift();
-      if (d.clipId !== clipId || d.offset !== head.offset || d.chunk.length !== head.length) {
-        throw new DockLinkError(
-          'PROTOCOL',
-          `READ ${clipId}@${head.offset}+${head.length} answered with ${d.clipId}@${d.offset}+${d.chunk.length}`,
-        );
-      }
-      fill();
-      lastWrite = writer.append(d.chunk, head.offset);
-      lastWrite.catch(() => {});
-      if (writer.writableNeedDrain) await lastWrite;
-      read += head.length;
-      sinceCheckpoint += head.length;
-      if (sinceCheckpoint >= o.checkpointBytes && next < end) {
-        sinceCheckpoint = 0;
-        const durable = await writer.checkpoint();
-        void o.store.markUploading(clipId, durable).catch(() => {});
-        const room = await o.disk.check(end - next);
-        if (!room.ok) {
-          pause = true;
-          o.onPause?.(room);
+    try {
+      fill(true);
+      while (queue.length > 0 || next < end) {
+        if (queue.length === 0) {
+          // Paused and drained: everything received goes to disk; wait for room (the session keeps the link alive).
+          await disk.checkpoint();
+          await o.disk.waitForRoom(o.actor, end - next, { signal: o.signal, onPause: (s) => o.onPause?.(s) });
+          o.onResume?.();
+          pause = false;
+          fill(true);
+          continue;
         }
+        const head = queue[0]!;
+        const d = await head.p;
+        queue.shift();
+        if (d.clipId !== clipId || d.offset !== head.offset || d.chunk.length !== head.length) {
+          throw new DockLinkError(
+            'PROTOCOL',
+            `READ ${clipId}@${head.offset}+${head.length} answered with ${d.clipId}@${d.offset}+${d.chunk.length}`,
+          );
+        }
+        fill();
+        disk.add(d.chunk);
+        read += head.length;
+        sinceCheckpoint += head.length;
+        if (sinceCheckpoint >= o.checkpointBytes && next < end) {
+          sinceCheckpoint = 0;
+          void disk.checkpoint().then(
+            async (durable) => {
+              void o.store.markUploading(clipId, durable).catch(() => {});
+              const room = await o.disk.check(end - durable);
+              if (!room.ok && !pause) {
+                pause = true;
+                o.onPause?.(room);
+              }
+            },
+            () => {},
+          );
+        }
+        // The disk fell far behind the link: let it catch up (bounded memory).
+        if (disk.backlog > DISK_BACKLOG_MAX) await disk.drained();
+        this.#progress(clipId, head.offset + head.length, end, false);
       }
-      this.#progress(clipId, head.offset + head.length, end, false);
+      await disk.drained();
+    } finally {
+      // Whatever arrived intact is written (and made durable by the caller's checkpoint) even if
+      // the link failed: the next docking resumes after it.
+      await disk.drained().catch(() => {});
     }
-    await lastWrite;
     this.#progress(clipId, end, end, true);
     return read;
   }
@@ -344,6 +391,77 @@ export class ClipIngest {
     await o.store.recordRelease(info.clipId, { actor: o.actor, details: { serial: o.serial, why } });
     const ack = await o.client.request('RELEASE', { clipId: info.clipId, sha256: info.sha256 });
     o.log.info({ clipId: info.clipId, result: ack.result }, 'clip released');
+  }
+}
+
+/** Bytes gathered per append: one disk write per MiB instead of one per DATA chunk. */
+const APPEND_BYTES = 1024 * 1024;
+/** Received but not yet written bytes before the receive loop waits for the disk. */
+const DISK_BACKLOG_MAX = 32 * 1024 * 1024;
+
+/**
+ * The appends and checkpoints of one transfer, in order, behind the receive loop. Chunks are
+ * gathered to APPEND_BYTES; a checkpoint flushes what is gathered and then fsyncs, so the offset
+ * it persists never covers bytes still in memory.
+ */
+class DiskQueue {
+  readonly #writer: TempWriter;
+  #parts: Uint8Array[] = [];
+  #gathered = 0;
+  #at: number;
+  #chain: Promise<unknown> = Promise.resolve();
+  #failure: unknown;
+  /** Bytes handed over and not yet written. */
+  backlog = 0;
+
+  constructor(writer: TempWriter) {
+    this.#writer = writer;
+    this.#at = writer.offset;
+  }
+
+  add(chunk: Uint8Array): void {
+    this.#parts.push(chunk);
+    this.#gathered += chunk.length;
+    this.backlog += chunk.length;
+    if (this.#gathered >= APPEND_BYTES) this.#flush();
+  }
+
+  /** Resolves with the durable offset once everything added so far is fsynced. */
+  checkpoint(): Promise<number> {
+    this.#flush();
+    const done = this.#chain.then(() => this.#writer.checkpoint());
+    this.#chain = done.catch((err: unknown) => {
+      this.#failure ??= err;
+    });
+    return done;
+  }
+
+  /** Everything added so far is written (not necessarily fsynced); rejects if a write failed. */
+  async drained(): Promise<void> {
+    this.#flush();
+    await this.#chain;
+    if (this.#failure) throw this.#failure;
+  }
+
+  #flush(): void {
+    if (this.#gathered === 0) return;
+    const parts = this.#parts;
+    const bytes = this.#gathered;
+    const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
+    const at = this.#at;
+    this.#parts = [];
+    this.#gathered = 0;
+    this.#at += bytes;
+    this.#chain = this.#chain
+      .then(() => (this.#failure ? undefined : this.#writer.append(buf, at)))
+      .then(
+        () => {
+          this.backlog -= bytes;
+        },
+        (err: unknown) => {
+          this.#failure ??= err;
+        },
+      );
   }
 }
 

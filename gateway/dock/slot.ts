@@ -396,9 +396,8 @@ export class DockSlot {
     this.#set('uploading', null);
     const window = Math.max(1, Math.min(d.config.readWindow, hello.window));
     const chunkBytes = Math.max(256, Math.min(d.config.chunkBytes, hello.maxRead));
-    for (const [i, c] of infos.entries()) {
-      signal.throwIfAborted();
-      const ingest = new ClipIngest({
+    const newIngest = () =>
+      new ClipIngest({
         client,
         store: d.store,
         disk: d.disk,
@@ -424,28 +423,13 @@ export class DockSlot {
           this.#info.current = p;
         },
       });
-      const existing = await d.store.index.get(c.clipId);
-      let result: IngestResult;
-      if (existing?.state === 'quarantined') {
-        // Kept on the recorder and on the gateway; never released (R22). Nothing more to do here.
-        this.#info.clips[i]!.result = 'quarantined';
-        continue;
-      }
-      if (existing?.state === 'verified' && existing.sha256 === c.sha256) {
-        result = await ingest.releaseOnly(c);
-      } else {
-        if (this.#info.state === 'paused') this.#set('uploading', null);
-        result = await ingest.run(c);
-      }
+    const done = (i: number, result: IngestResult) => {
       this.#info.clips[i]!.result = result.outcome;
-      this.#info.current = null;
-      this.#info.disk = null;
-      if (this.#info.state === 'paused') this.#set('uploading', null);
       this.#log.info(
         {
           clipId: result.clipId,
           outcome: result.outcome,
-          bytes: c.bytes,
+          bytes: infos[i]!.bytes,
           resumedAt: result.resumedAt,
           mismatches: result.mismatches,
           bytesRead: result.bytesRead,
@@ -453,7 +437,49 @@ export class DockSlot {
         },
         'clip done',
       );
+    };
+    // Clip i is committed and released while clip i+1 is on the link (one settle at a time, in
+    // order). A clip whose hash did not match is fetched again after the others.
+    let settling: Promise<void> = Promise.resolve();
+    let failed: { err: unknown } | undefined;
+    const again: { i: number; ingest: ClipIngest }[] = [];
+    for (const [i, c] of infos.entries()) {
+      signal.throwIfAborted();
+      if (failed) break;
+      const existing = await d.store.index.get(c.clipId);
+      if (existing?.state === 'quarantined') {
+        // Kept on the recorder and on the gateway; never released (R22). Nothing more to do here.
+        this.#info.clips[i]!.result = 'quarantined';
+        continue;
+      }
+      const ingest = newIngest();
+      if (existing?.state === 'verified' && existing.sha256 === c.sha256) {
+        done(i, await ingest.releaseOnly(c));
+        continue;
+      }
+      const writer = await ingest.fetch(c);
+      this.#info.current = null;
+      settling = settling.then(async () => {
+        if (failed) return;
+        try {
+          const r = await ingest.settle(writer);
+          if (r === 'refetch') again.push({ i, ingest });
+          else done(i, r);
+        } catch (err) {
+          failed = { err };
+        }
+      });
     }
+    await settling;
+    if (failed) throw failed.err;
+    for (const { i, ingest } of again) {
+      signal.throwIfAborted();
+      done(i, await ingest.run(ingest.info!));
+      this.#info.current = null;
+    }
+    this.#info.current = null;
+    this.#info.disk = null;
+    if (this.#info.state === 'paused') this.#set('uploading', null);
     this.#setStatus(await client.request('GET_STATUS', {}));
     this.#set('ready', null);
     // The session lives on (keepalive) until the recorder leaves or resets.

@@ -152,6 +152,27 @@ describe('dock link', () => {
     expect(recorder.clips()).toHaveLength(0);
   });
 
+  it('fetches a mismatched clip again after the others, while the others are committed in order', async () => {
+    fx = await dockFixture({ config: { maxHashRetries: 2 } });
+    fx.known.add('RB8');
+    const { recorder, device, path } = await fx.dock({ serial: 'RB8', clipBytes: [30_000, 20_000, 10_000] });
+    const clips = recorder
+      .clips()
+      .map((c) => ({ ...c }))
+      .sort((a, b) => a.start - b.start);
+    // The first clip's claim is wrong once (its listing): that fetch fails verification.
+    device.faults.lieAboutHash = { times: 1, clipId: clips[0]!.clipId };
+    const stored: string[] = [];
+    fx.bus.on('clip.stored', (e) => stored.push(e.clipId));
+    const info = await fx.docks.slot(path)!.waitFor('ready');
+    expect(info.clips.map((c) => c.result)).toEqual(['verified', 'verified', 'verified']);
+    expect(stored).toEqual([clips[1]!.clipId, clips[2]!.clipId, clips[0]!.clipId]);
+    // Fetched twice in full, the others once.
+    expect(device.stats.dataBytes).toBeGreaterThanOrEqual(2 * 30_000 + 20_000 + 10_000);
+    expect(recorder.clips()).toHaveLength(0);
+    for (const c of clips) expect((await fx.store.index.get(c.clipId))?.sha256).toBe(c.sha256);
+  });
+
   it('resumes at the byte offset after the recorder resets mid-transfer', async () => {
     fx = await dockFixture();
     fx.known.add('RB5');
@@ -197,7 +218,9 @@ describe('dock link', () => {
     const alert = fx.alerts.activeFor('disk-reserve', 'gateway-store');
     expect(alert?.severity).toBe('critical');
     expect(fx.docks.disk.paused).toEqual([`dock:${path}`]);
-    expect((await fx.store.index.get(clips[0]!.clipId))?.state).toBe('verified');
+    // The first clip is committed and released while the second waits for room.
+    while ((await fx.store.index.get(clips[0]!.clipId))?.state !== 'verified')
+      await new Promise((r) => setTimeout(r, 10));
     const readSoFar = device.stats.dataBytes;
     // Paused: the link stays up (keepalive), nothing more is read, nothing is dropped.
     await new Promise((r) => setTimeout(r, 200));
