@@ -37,7 +37,7 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '64' },
     docks: { type: 'string', default: '8' },
     chunk: { type: 'string', default: String(60 * 1024) },
-    window: { type: 'string', default: '16' },
+    window: { type: 'string', default: '32' },
     'clip-mb': { type: 'string', default: '16' },
     rounds: { type: 'string', default: '3' },
     /** Debugging: run only some parts (a, b, c). */
