@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Command line: `gateway run`, `gateway demo`, `gateway user add`, ... (see `--help`). */
 import { Command, Option } from 'commander';
+import { pino } from 'pino';
 import { Role } from './api/roles.js';
 import { GatewayApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -14,7 +15,11 @@ const program = new Command('gateway')
 
 async function withApp<T>(fn: (app: GatewayApp) => Promise<T>, opts: { start?: boolean } = {}): Promise<T> {
   const config = await loadConfig(program.opts().config);
-  const app = new GatewayApp({ config, log: createLogger({ level: opts.start ? config.logLevel : 'warn' }) });
+  // Offline commands print their results on stdout: their logs go to stderr.
+  const log = opts.start
+    ? createLogger({ level: config.logLevel })
+    : pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const app = new GatewayApp({ config, log });
   if (opts.start) await app.start();
   else await app.open();
   try {
