@@ -43,6 +43,8 @@ export interface DockFaults {
   resetAfterDataBytes?: number;
   /** Once this many DATA bytes went out in total, READs are left unanswered (a stalled transfer). */
   stallAfterDataBytes?: number;
+  /** The next n requests are answered ERROR BUSY (flash busy). */
+  busyReplies?: number;
 }
 
 export interface RecorderDockOptions {
@@ -103,6 +105,9 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
   private version = 1;
   private helloSeq = 0;
   private helloTimer: NodeJS.Timeout | undefined;
+  private helloEveryMs: number;
+  /** `t0` of the last TIME_SYNC adjustment applied (§3.8: the same one is never applied twice). */
+  private lastAdjustT0: number | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private lastHeard = 0;
   /** Bumped on reset: reads queued before it are never answered. */
@@ -124,6 +129,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     this.faults = opts.faults ?? {};
     this.log = (opts.logger ?? this.rec.log ?? pino({ level: 'silent' })).child({ dock: opts.port.path });
     this.link = new FrameLink(opts.port);
+    this.helloEveryMs = opts.helloRetryMs ?? DockTiming.HELLO_RETRY_MS;
   }
 
   get isReady(): boolean {
@@ -190,7 +196,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     const tick = () => {
       if (this.phase !== 'hello') return;
       this.sendHello();
-      this.helloTimer = setTimeout(tick, this.opts.helloRetryMs ?? DockTiming.HELLO_RETRY_MS);
+      this.helloTimer = setTimeout(tick, this.helloEveryMs);
     };
     tick();
   }
@@ -269,11 +275,21 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
       return;
     }
     if (f.type === 'ERROR') {
-      if (this.phase === 'hello' && f.seq === this.helloSeq) this.emit('refused', f.body);
+      if (this.phase === 'hello' && f.seq === this.helloSeq) {
+        this.emit('refused', f.body);
+        // §3.5: no common version -> a fault is shown and HELLO is tried again every 30 s.
+        if (f.body.code === DockErrorCode.BAD_VERSION) this.helloEveryMs = 30_000;
+      }
       return;
     }
     if (this.phase !== 'ready') {
       void this.send(this.error(f.seq, DockErrorCode.NOT_READY, 'HELLO first'));
+      if (this.phase === 'hello') this.sendHello();
+      return;
+    }
+    if ((this.faults.busyReplies ?? 0) > 0) {
+      this.faults.busyReplies!--;
+      void this.send(this.error(f.seq, DockErrorCode.BUSY, 'flash busy'));
       return;
     }
     if (f.type === 'READ') {
@@ -300,8 +316,9 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     switch (f.type) {
       case 'TIME_SYNC': {
         let adjusted = false;
-        if (f.body.adjustMs !== undefined && Math.abs(f.body.adjustMs) > 0) {
+        if (f.body.adjustMs !== undefined && f.body.adjustMs !== 0 && f.body.t0 !== this.lastAdjustT0) {
           this.rec.hw.deviceClock.jump(f.body.adjustMs);
+          this.lastAdjustT0 = f.body.t0;
           adjusted = true;
         }
         const body = { t0: f.body.t0, deviceTime: this.rec.deviceNow(), adjusted };

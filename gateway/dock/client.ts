@@ -1,13 +1,20 @@
 /**
- * The gateway's side of the dock link as request/response (PROTOCOL.md §3.8): every request gets a
- * fresh seq, its response echoes it; a request unanswered after RESPONSE_TIMEOUT_MS is sent again
- * with the same seq (the recorder answers a repeated seq from its cache, so TIME_SYNC with an
- * adjustment is never applied twice), and after MAX_RETRIES the link is declared dead. Many
- * requests may be in flight at once (pipelined READs). A DATA whose chunk check fails is re-read at
- * once. An unsolicited HELLO means the recorder (re)started: everything in flight fails PEER_RESET.
+ * The gateway's side of the dock link as request/response (PROTOCOL.md §3.8, §3.9):
+ * - every request gets a fresh seq and its response echoes it; a late answer to a request already
+ *   retransmitted matches nothing and is dropped;
+ * - unanswered after RESPONSE_TIMEOUT_MS: sent again with a new seq; after MAX_RETRIES the link is
+ *   dead. READs time out only when no DATA at all came for that long (a deep window is not late);
+ * - a request marked `once` (TIME_SYNC with adjustMs) is never retransmitted: it fails NO_ANSWER
+ *   and the caller measures again;
+ * - ERROR BUSY: asked again after 500 ms, not counted as a retry;
+ * - a DATA whose chunk check fails is re-read at once (§3.11);
+ * - many requests may be in flight (pipelined READs); requests made in the same tick leave in one
+ *   write;
+ * - an unsolicited HELLO means the recorder (re)started: the owner abandons what is in flight.
  */
 import {
   type DockBody,
+  DockErrorCode,
   type DockFrame,
   DockTiming,
   DockType,
@@ -38,16 +45,23 @@ export type RequestType = keyof ResponseOf;
 export interface RequestOptions {
   timeoutMs?: number;
   retries?: number;
+  /** Not idempotent: never retransmitted; fails NO_ANSWER on timeout (PROTOCOL.md §3.8). */
+  once?: boolean;
 }
+
+/** Wait before asking again after ERROR BUSY (PROTOCOL.md §3.8). */
+const BUSY_RETRY_MS = 500;
 
 interface Pending {
   seq: number;
   type: RequestType;
-  wire: Uint8Array;
+  body: unknown;
   tries: number;
   badChunks: number;
+  sentAt: number;
   timeoutMs: number;
   retries: number;
+  once: boolean;
   timer: NodeJS.Timeout | undefined;
   resolve(body: unknown): void;
   reject(err: Error): void;
@@ -79,9 +93,11 @@ export class DockClient {
   readonly #opts: DockClientOptions;
   #seq = Math.floor(Math.random() * 0xffff);
   #down: DockLinkError | undefined;
+  /** Last DATA received: outstanding READs are not late while DATA keeps coming. */
+  #lastDataAt = 0;
   /** Last time any frame went out (keepalive bookkeeping). */
   lastSentAt = 0;
-  readonly stats = { retransmits: 0, badChunks: 0, droppedFrames: 0 };
+  readonly stats = { retransmits: 0, badChunks: 0, droppedFrames: 0, busy: 0 };
 
   constructor(opts: DockClientOptions) {
     this.#opts = opts;
@@ -119,31 +135,34 @@ export class DockClient {
     opts: RequestOptions = {},
   ): Promise<DockBody<ResponseOf[K]>> {
     if (this.#down) return Promise.reject(this.#down);
-    const seq = this.#nextSeq();
-    const wire = encodeFrame({ type, seq, body, version: this.version } as Parameters<typeof encodeFrame>[0]);
     return new Promise((resolve, reject) => {
       const p: Pending = {
-        seq,
+        seq: -1,
         type,
-        wire,
+        body,
         tries: 0,
         badChunks: 0,
+        sentAt: 0,
         timeoutMs: opts.timeoutMs ?? this.#timeoutMs,
         retries: opts.retries ?? this.#retries,
+        once: opts.once ?? false,
         timer: undefined,
         resolve: resolve as (b: unknown) => void,
         reject,
       };
-      this.#pending.set(seq, p);
-      this.#transmit(p);
+      try {
+        this.#send(p);
+      } catch (err) {
+        reject(err as Error);
+      }
     });
   }
 
-  /** Sends a frame that expects no answer (HELLO_ACK, ERROR). */
-  async notify(frame: Parameters<typeof encodeFrame>[0]): Promise<void> {
+  /** Sends a frame that expects no answer (HELLO_ACK, ERROR), or a bare 0x00 to resync the peer. */
+  async notify(frame: Parameters<typeof encodeFrame>[0] | 'delimiter'): Promise<void> {
     if (this.#down) throw this.#down;
     this.lastSentAt = Date.now();
-    await this.link.writeWire(encodeFrame(frame));
+    await this.link.writeWire(frame === 'delimiter' ? Uint8Array.of(0) : encodeFrame(frame));
   }
 
   /** Fails everything in flight with `err` (the session is being abandoned), link stays up. */
@@ -163,12 +182,20 @@ export class DockClient {
     return this.#seq;
   }
 
-  #transmit(p: Pending): void {
+  /** (Re)sends `p` under a fresh seq; the old seq, if any, is forgotten (its late answer is dropped). */
+  #send(p: Pending): void {
+    if (p.seq >= 0 && this.#pending.get(p.seq) === p) this.#pending.delete(p.seq);
+    p.seq = this.#nextSeq();
+    const wire = encodeFrame({ type: p.type, seq: p.seq, body: p.body, version: this.version } as Parameters<
+      typeof encodeFrame
+    >[0]);
+    this.#pending.set(p.seq, p);
     p.tries++;
+    p.sentAt = Date.now();
     clearTimeout(p.timer);
     p.timer = setTimeout(() => this.#onTimeout(p), p.timeoutMs);
-    this.lastSentAt = Date.now();
-    this.#outbox.push(p.wire);
+    this.lastSentAt = p.sentAt;
+    this.#outbox.push(wire);
     if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
   }
 
@@ -190,18 +217,27 @@ export class DockClient {
 
   #onTimeout(p: Pending): void {
     if (this.#pending.get(p.seq) !== p) return;
+    if (p.type === 'READ') {
+      // §3.8: a READ is late only when no DATA at all arrived for the timeout.
+      const quiet = Date.now() - Math.max(this.#lastDataAt, p.sentAt);
+      if (quiet < p.timeoutMs) {
+        p.timer = setTimeout(() => this.#onTimeout(p), p.timeoutMs - quiet);
+        return;
+      }
+    }
+    if (p.once) {
+      this.#settle(p, new DockLinkError('NO_ANSWER', `${p.type} seq ${p.seq}: no answer (not repeated)`));
+      return;
+    }
     if (p.tries > p.retries) {
-      const err = new DockLinkError(
-        'LINK_TIMEOUT',
-        `${p.type} seq ${p.seq}: no answer after ${p.tries} tries`,
-      );
+      const err = new DockLinkError('LINK_TIMEOUT', `${p.type}: no answer after ${p.tries} tries`);
       this.#log.warn({ seq: p.seq, type: p.type }, err.message);
       this.#fail(err);
       return;
     }
     this.stats.retransmits++;
     this.#log.debug({ seq: p.seq, type: p.type, tries: p.tries }, 'dock request retransmitted');
-    this.#transmit(p);
+    this.#send(p);
   }
 
   #onFrame(f: DockFrame): void {
@@ -209,13 +245,25 @@ export class DockClient {
       this.#opts.onHello(f.body, f.seq);
       return;
     }
+    if (f.type === 'DATA') this.#lastDataAt = Date.now();
     const p = this.#pending.get(f.seq);
     if (!p) {
-      // A late answer to a request already answered (after a retransmission), or noise.
+      // A late answer to a request already sent again under another seq, or noise (§3.8).
       if (f.type !== 'DATA') this.#log.debug({ seq: f.seq, type: f.type }, 'dock frame without a request');
       return;
     }
     if (f.type === 'ERROR') {
+      if (f.body.code === DockErrorCode.BUSY && !p.once) {
+        this.stats.busy++;
+        clearTimeout(p.timer);
+        // Stays pending under its old seq (abortAll still sees it) until asked again.
+        p.timer = setTimeout(() => {
+          if (this.#down || this.#pending.get(p.seq) !== p) return;
+          p.tries--;
+          this.#send(p);
+        }, BUSY_RETRY_MS);
+        return;
+      }
       this.#settle(
         p,
         new DockLinkError('REMOTE_ERROR', `${p.type} refused by recorder: ${f.body.message}`, f.body.code),
@@ -234,7 +282,8 @@ export class DockClient {
     this.stats.droppedFrames++;
     const p = e.seq === undefined ? undefined : this.#pending.get(e.seq);
     if (p && e.code === 'BAD_CHUNK_CHECK') {
-      // The frame arrived whole but its chunk is not what the recorder read: ask again at once.
+      // The frame arrived whole but its chunk is not what the recorder read: read it again at once.
+      this.#lastDataAt = Date.now();
       this.stats.badChunks++;
       p.badChunks++;
       this.#log.info({ seq: p.seq, err: e.message }, 'DATA chunk check failed: re-reading');
@@ -242,17 +291,17 @@ export class DockClient {
         this.#settle(p, new DockLinkError('BAD_CHUNKS', `${e.message} (${p.badChunks} times)`));
       } else {
         p.tries = 0;
-        this.#transmit(p);
+        this.#send(p);
       }
       return;
     }
-    // Bad frame check or cut frame: the request's timer retransmits it.
+    // Bad frame check or cut frame: the request's timer sends it again.
     this.#log.debug({ code: e.code, err: e.message }, 'dock frame dropped');
   }
 
   #settle(p: Pending, err?: Error, body?: unknown): void {
     clearTimeout(p.timer);
-    this.#pending.delete(p.seq);
+    if (this.#pending.get(p.seq) === p) this.#pending.delete(p.seq);
     if (err) p.reject(err);
     else p.resolve(body);
   }

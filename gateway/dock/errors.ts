@@ -6,6 +6,8 @@ export type DockLinkErrorCode =
   | 'LINK_CLOSED'
   /** No answer after every retransmission (PROTOCOL.md §3.8). */
   | 'LINK_TIMEOUT'
+  /** No answer to a request that must not be repeated (TIME_SYNC with adjustMs); the link lives on. */
+  | 'NO_ANSWER'
   /** The recorder said HELLO again mid-session: it reset; everything in flight is void. */
   | 'PEER_RESET'
   /** The recorder answered with an ERROR frame. */

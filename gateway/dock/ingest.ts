@@ -13,7 +13,7 @@
  * 4. Only then: the `release` audit entry, then RELEASE to the recorder.
  * Disk reserve reached: the transfer pauses (in-flight chunks are kept) until space is back.
  */
-import type { ClipInfo } from '../../protocol/dock/index.js';
+import { type ClipInfo, DockErrorCode } from '../../protocol/dock/index.js';
 import type { AlertService } from '../alerts/service.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
@@ -264,7 +264,7 @@ export class ClipIngest {
     const queue: {
       offset: number;
       length: number;
-      p: Promise<{ offset: number; chunk: Uint8Array; clipId: string }>;
+      p: Promise<{ offset: number; chunk: Uint8Array; clipId: string; eof: boolean }>;
     }[] = [];
     let next = writer.offset;
     let read = 0;
@@ -298,12 +298,19 @@ export class ClipIngest {
           continue;
         }
         const head = queue[0]!;
+        // §3.9.3: clip, offset, length and eof must be exactly what was asked for.
         const d = await head.p;
         queue.shift();
-        if (d.clipId !== clipId || d.offset !== head.offset || d.chunk.length !== head.length) {
+        const eof = head.offset + head.length === end;
+        if (
+          d.clipId !== clipId ||
+          d.offset !== head.offset ||
+          d.chunk.length !== head.length ||
+          d.eof !== eof
+        ) {
           throw new DockLinkError(
             'PROTOCOL',
-            `READ ${clipId}@${head.offset}+${head.length} answered with ${d.clipId}@${d.offset}+${d.chunk.length}`,
+            `READ ${clipId}@${head.offset}+${head.length} answered with ${d.clipId}@${d.offset}+${d.chunk.length}${d.eof ? ' eof' : ''}`,
           );
         }
         fill();
@@ -389,8 +396,24 @@ export class ClipIngest {
       );
     }
     await o.store.recordRelease(info.clipId, { actor: o.actor, details: { serial: o.serial, why } });
-    const ack = await o.client.request('RELEASE', { clipId: info.clipId, sha256: info.sha256 });
-    o.log.info({ clipId: info.clipId, result: ack.result }, 'clip released');
+    try {
+      const ack = await o.client.request('RELEASE', { clipId: info.clipId, sha256: info.sha256 });
+      o.log.info({ clipId: info.clipId, result: ack.result }, 'clip released');
+    } catch (err) {
+      if (!(err instanceof DockLinkError) || err.remoteCode !== DockErrorCode.HASH_MISMATCH) throw err;
+      // §3.9.4: the recorder's record of the clip differs from what we verified; it keeps the clip.
+      o.log.error({ clipId: info.clipId, err: err.message }, 'recorder refused RELEASE: hash differs');
+      await o.alerts
+        ?.raise({
+          rule: 'release-refused',
+          subject: `clip:${info.clipId}`,
+          severity: 'warning',
+          message: `Recorder ${o.serial} refused to free clip ${info.clipId}: its record of the clip's hash differs from the verified copy. The clip stays on the recorder.`,
+          notify: ['equipment-manager'],
+          details: { clipId: info.clipId, serial: o.serial, sha256: info.sha256 },
+        })
+        .catch(() => undefined);
+    }
   }
 }
 

@@ -72,7 +72,8 @@ export interface PlannedClip {
   /** end + 24 h (R22). */
   deadline: number;
   officerId: string | null;
-  result?: IngestResult['outcome'];
+  /** `missing`: listed, but the recorder could not serve it (NO_SUCH_CLIP / OUT_OF_RANGE). */
+  result?: IngestResult['outcome'] | 'missing';
 }
 
 export interface DockSlotInfo {
@@ -111,6 +112,9 @@ export interface DockSlotDeps {
   reopenMs?: number;
   timeoutMs?: number;
 }
+
+/** READY: list again at least this often (PROTOCOL.md §3.9). */
+const RELIST_MS = 30_000;
 
 /** The refusal an unknown recorder gets (ERROR body code; PROTOCOL.md §3.10). */
 export const REFUSED_CODE = DockErrorCode.NOT_READY;
@@ -263,6 +267,8 @@ export class DockSlot {
         });
       });
       this.#set('waiting', null);
+      // §3.9: a lone 0x00 ends whatever partial frame the recorder's receiver may hold.
+      await this.#client!.notify('delimiter').catch(() => undefined);
       const { err, info } = await down;
       this.#log.debug({ err: err.message, intended: info?.intended }, 'link down');
       const client = this.#client!;
@@ -375,11 +381,49 @@ export class DockSlot {
     signal.throwIfAborted();
     this.#set('listing', null);
     this.#setStatus(await client.request('GET_STATUS', {}));
+    await this.#upload(client, hello, signal, true);
+    this.#setStatus(await client.request('GET_STATUS', {}));
+    this.#set('ready', null);
+    // READY (§3.9): keepalive, and list again when the recorder's pending count changes or every 30 s.
+    for (;;) {
+      const pending = this.#info.status?.pendingClips;
+      const again = await this.#relistWhen(signal, pending);
+      if (!again) return;
+      await this.#upload(client, hello, signal, false);
+    }
+  }
+
+  /** Resolves true when a re-list is due (pending count changed, or RELIST_MS passed); false on abort. */
+  #relistWhen(signal: AbortSignal, pending: number | undefined): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve(false);
+      const done = (v: boolean) => {
+        clearTimeout(t);
+        clearInterval(poll);
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      };
+      const onAbort = () => done(false);
+      const t = setTimeout(() => done(true), RELIST_MS);
+      const poll = setInterval(() => {
+        if (this.#info.status && this.#info.status.pendingClips !== pending) done(true);
+      }, 250);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * LIST, then upload every clip not yet verified, earliest deadline (end + 24 h, R22) first. On a
+   * later re-list the slot stays `ready` unless there is something to do.
+   */
+  async #upload(client: DockClient, hello: Hello, signal: AbortSignal, first: boolean): Promise<void> {
+    const d = this.#d;
     const infos = await this.#listClips(client);
     signal.throwIfAborted();
-
-    // Earliest deadline (end + 24 h, R22) first.
     infos.sort((a, b) => a.end - b.end || a.clipId.localeCompare(b.clipId));
+    const states = await Promise.all(infos.map((c) => d.store.index.get(c.clipId)));
+    const todo = infos.filter((_, i) => states[i]?.state !== 'quarantined');
+    if (!first && todo.length === 0) return;
     this.#info.clips = infos.map((c) => ({
       clipId: c.clipId,
       bytes: c.bytes,
@@ -446,7 +490,7 @@ export class DockSlot {
     for (const [i, c] of infos.entries()) {
       signal.throwIfAborted();
       if (failed) break;
-      const existing = await d.store.index.get(c.clipId);
+      const existing = states[i];
       if (existing?.state === 'quarantined') {
         // Kept on the recorder and on the gateway; never released (R22). Nothing more to do here.
         this.#info.clips[i]!.result = 'quarantined';
@@ -457,7 +501,13 @@ export class DockSlot {
         done(i, await ingest.releaseOnly(c));
         continue;
       }
-      const writer = await ingest.fetch(c);
+      let writer: Awaited<ReturnType<ClipIngest['fetch']>>;
+      try {
+        writer = await ingest.fetch(c);
+      } catch (err) {
+        if (!(await this.#clipGone(err, c, i))) throw err;
+        continue;
+      }
       this.#info.current = null;
       settling = settling.then(async () => {
         if (failed) return;
@@ -474,19 +524,44 @@ export class DockSlot {
     if (failed) throw failed.err;
     for (const { i, ingest } of again) {
       signal.throwIfAborted();
-      done(i, await ingest.run(ingest.info!));
+      try {
+        done(i, await ingest.run(ingest.info!));
+      } catch (err) {
+        if (!(await this.#clipGone(err, ingest.info!, i))) throw err;
+      }
       this.#info.current = null;
     }
     this.#info.current = null;
     this.#info.disk = null;
-    if (this.#info.state === 'paused') this.#set('uploading', null);
-    this.#setStatus(await client.request('GET_STATUS', {}));
     this.#set('ready', null);
-    // The session lives on (keepalive) until the recorder leaves or resets.
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) return resolve();
-      signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+  }
+
+  /**
+   * §3.9.3: the recorder no longer has a clip it listed (NO_SUCH_CLIP) or not in the size it said
+   * (OUT_OF_RANGE). The partial copy is kept, an alert raised, and the upload goes on with the
+   * next clip; the next listing looks at it again. False when `err` is anything else.
+   */
+  async #clipGone(err: unknown, c: ClipInfo, i: number): Promise<boolean> {
+    if (
+      !(err instanceof DockLinkError) ||
+      (err.remoteCode !== DockErrorCode.NO_SUCH_CLIP && err.remoteCode !== DockErrorCode.OUT_OF_RANGE)
+    ) {
+      return false;
+    }
+    this.#info.clips[i]!.result = 'missing';
+    this.#info.current = null;
+    this.#log.error({ clipId: c.clipId, err: err.message }, 'recorder lost a listed clip');
+    await this.#d.alerts
+      ?.raise({
+        rule: 'clip-lost-on-recorder',
+        subject: `clip:${c.clipId}`,
+        severity: 'critical',
+        message: `Recorder ${this.#info.serial} listed clip ${c.clipId} but could not serve it (${err.remoteName}). What was received is kept; the clip is not released.`,
+        notify: ['equipment-manager', 'legal-affairs'],
+        details: { clipId: c.clipId, serial: this.#info.serial, error: err.remoteName ?? null },
+      })
+      .catch(() => undefined);
+    return true;
   }
 
   async #listClips(client: DockClient): Promise<ClipInfo[]> {

@@ -9,6 +9,7 @@ import { DockTiming } from '../../protocol/dock/index.js';
 import type { Db } from '../db.js';
 import type { AuditLog } from '../store/index.js';
 import type { DockClient } from './client.js';
+import { DockLinkError } from './errors.js';
 
 export const ClockSample = z.object({
   serial: z.string(),
@@ -17,7 +18,7 @@ export const ClockSample = z.object({
   /** Device clock minus gateway clock before any step (ms, positive: device ahead). */
   offsetMs: z.number(),
   rttMs: z.number(),
-  /** Step applied (ms), 0 when within tolerance. */
+  /** Net step applied to the recorder's clock (ms), 0 when it was within tolerance. */
   adjustMs: z.number(),
   /** Offset measured after the step. */
   residualMs: z.number(),
@@ -43,6 +44,8 @@ interface Measurement {
   rttMs: number;
 }
 
+const MAX_RTT_MS = 200;
+
 const pad = (n: number) => Math.trunc(n).toString().padStart(16, '0');
 
 export class TimeSync {
@@ -65,13 +68,22 @@ export class TimeSync {
   /** Measure, step if needed, record. `actor` is the dock slot, for the audit entry. */
   async sync(client: DockClient, serial: string, actor: string): Promise<ClockSample> {
     const before = await this.#measure(client);
-    let adjustMs = 0;
     let residual = before;
-    if (Math.abs(before.offsetMs) > this.#tolerance) {
-      adjustMs = -Math.round(before.offsetMs);
-      await client.request('TIME_SYNC', { t0: this.#now(), adjustMs });
+    for (let attempt = 0; Math.abs(residual.offsetMs) > this.#tolerance && attempt < 3; attempt++) {
+      try {
+        // Never repeated (§3.8): if the answer is lost, measuring again tells whether it applied.
+        await client.request(
+          'TIME_SYNC',
+          { t0: this.#now(), adjustMs: -Math.round(residual.offsetMs) },
+          { once: true },
+        );
+      } catch (err) {
+        if (!(err instanceof DockLinkError) || err.code !== 'NO_ANSWER') throw err;
+      }
       residual = await this.#measure(client);
     }
+    // The step that really happened, whatever answers were lost.
+    const adjustMs = Math.round(residual.offsetMs - before.offsetMs);
     const last = await this.last(serial);
     const at = this.#now();
     // The last sync left the clock at its residual; what it gained since is drift.
@@ -108,13 +120,16 @@ export class TimeSync {
     return (await this.history(serial, 1))[0];
   }
 
+  /** §3.9.2: the sample with the smallest round trip; samples slower than 200 ms are not trusted. */
   async #measure(client: DockClient): Promise<Measurement> {
     let best: Measurement | undefined;
-    for (let i = 0; i < this.#samples; i++) {
+    let good = 0;
+    for (let i = 0; i < this.#samples * 2 && good < this.#samples; i++) {
       const t0 = this.#now();
       const ack = await client.request('TIME_SYNC', { t0 });
       const t1 = this.#now();
       const m = { offsetMs: ack.deviceTime - (t0 + t1) / 2, rttMs: t1 - t0 };
+      if (m.rttMs <= MAX_RTT_MS) good++;
       if (!best || m.rttMs < best.rttMs) best = m;
     }
     return best!;

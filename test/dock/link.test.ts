@@ -236,6 +236,40 @@ describe('dock link', () => {
     expect(recorder.clips()).toHaveLength(0);
   });
 
+  it('asks again after ERROR BUSY without counting it as a retry', async () => {
+    fx = await dockFixture({ config: { maxHashRetries: 2 } });
+    fx.known.add('RB9');
+    const { recorder, device, path } = await fx.dock(
+      { serial: 'RB9', clipBytes: [20_000] },
+      { faults: { busyReplies: 3 } },
+    );
+    const info = await fx.docks.slot(path)!.waitFor('ready');
+    expect(device.faults.busyReplies).toBe(0);
+    expect(info.clips[0]?.result).toBe('verified');
+    expect(recorder.clips()).toHaveLength(0);
+  });
+
+  it('keeps going when the recorder loses a listed clip: partial kept, alert, next clip uploaded', async () => {
+    fx = await dockFixture();
+    fx.known.add('RB10');
+    const { recorder, device, path } = await fx.dock({ serial: 'RB10', clipBytes: [80_000, 10_000] });
+    const [lost, kept] = recorder
+      .clips()
+      .map((c) => ({ ...c }))
+      .sort((a, b) => a.start - b.start);
+    // The recorder's flash loses the first clip once its transfer has started.
+    device.once('data', () => void recorder.releaseClip(lost!.clipId));
+    const info = await fx.docks.slot(path)!.waitFor('ready');
+    expect(info.clips.map((c) => c.result)).toEqual(['missing', 'verified']);
+    expect((await fx.store.index.get(kept!.clipId))?.state).toBe('verified');
+    expect((await fx.store.index.get(lost!.clipId))?.state).not.toBe('verified');
+    const alert = fx.alerts.activeFor('clip-lost-on-recorder', `clip:${lost!.clipId}`);
+    expect(alert?.message).toContain('RB10');
+    // What arrived before the loss is kept for the record.
+    const partial = (await fx.store.tempTransfers()).find((t) => t.key.endsWith(lost!.clipId));
+    expect(partial?.bytes).toBeGreaterThan(0);
+  });
+
   it('pairs and unpairs the docked recorder over the link', async () => {
     fx = await dockFixture();
     fx.known.add('RB7');
