@@ -138,7 +138,7 @@ export class GatewayApp {
       log: log.child({ svc: 'pairing' }),
       docks: this.docks,
       audit: () => this.store.audit,
-      config: this.config.dock,
+      config: { ...this.config.dock, shiftHours: this.config.fleet.shiftHours },
       fieldDraw: (serial) => health.get(serial)?.forecast.batteryDrawPctPerH,
     });
     this.interruptions.setOfficerLookup(({ source, device, at }) =>

@@ -33,7 +33,10 @@ export const FleetConfig = z.object({
   /** Battery/storage history is kept one point per bucket (downsampled for charts). */
   historyBucketS: z.number().positive().default(60),
   historyKeepH: z.number().positive().default(72),
-  /** A shift starts when a recorder leaves the dock; forecasts shorter than its rest alert. */
+  /**
+   * The one shift length: a shift starts when a recorder leaves the dock; forecasts shorter than its
+   * rest alert, and check-out readiness (pairing) is judged against it.
+   */
   shiftHours: z.number().positive().default(10),
   /** Draw (battery %/h, storage B/s) is estimated over this much recent history. */
   forecastWindowS: z.number().positive().default(1800),
@@ -57,7 +60,6 @@ export const DockConfig = z.object({
   /** Serial ports: paths and globs, e.g. /dev/ttyACM*, /dev/ttyUSB*. */
   ports: z.array(z.string()).default(['/dev/ttyACM*', '/dev/ttyUSB*']),
   baudRate: z.number().int().positive().default(921600),
-  shiftHours: z.number().positive().default(10),
   /** Readiness forecast at check-out: battery draw assumed while recording (%/h; a recorder's own last shift may raise it). */
   batteryDrawPctPerH: z.number().positive().default(9),
   /** Readiness forecast: storage filled per hour of recording (1080p about 2.6 GB/h). */

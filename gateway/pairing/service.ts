@@ -41,7 +41,8 @@ export interface PairingServiceOptions {
   docks: PairingDocks;
   /** The store's audit log (a getter: it opens when the store starts). */
   audit: () => AuditLog;
-  config: Pick<GatewayConfig['dock'], 'shiftHours' | 'batteryDrawPctPerH' | 'recordBytesPerH'>;
+  config: Pick<GatewayConfig['dock'], 'batteryDrawPctPerH' | 'recordBytesPerH'> &
+    Pick<GatewayConfig['fleet'], 'shiftHours'>;
   /** Battery draw (%/h) the fleet measured from field telemetry, if positive and known. */
   fieldDraw?: (serial: string) => number | null | undefined;
   now?: () => number;

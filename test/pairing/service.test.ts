@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecorderDock } from '../../device-sim/recorder/dock-link.js';
 import type { Recorder } from '../../device-sim/recorder/recorder.js';
-import { DockConfig } from '../../gateway/config.js';
+import { DockConfig, FleetConfig } from '../../gateway/config.js';
 import { createLogger } from '../../gateway/log.js';
 import { PairingService } from '../../gateway/pairing/service.js';
 import { type DockFixture, dockFixture } from '../dock/fixture.js';
@@ -24,7 +24,7 @@ async function pairingService(): Promise<PairingService> {
     log,
     docks: fx.docks,
     audit: () => fx.store.audit,
-    config: DockConfig.parse({}),
+    config: { ...DockConfig.parse({}), shiftHours: FleetConfig.parse({}).shiftHours },
   });
   await s.start();
   services.push(s);
