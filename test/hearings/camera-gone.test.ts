@@ -4,7 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InterruptionRecord } from '../../gateway/interruptions/record.js';
-import { type HearingRig, startHearingRig, waitFor } from './rig.js';
+import {
+  type HearingRig,
+  interruptionIds,
+  startHearingRig,
+  startHearingWithSegment,
+  waitFor,
+} from './rig.js';
 
 describe('camera gone during a hearing', () => {
   let rig: HearingRig;
@@ -14,18 +20,9 @@ describe('camera gone during a hearing', () => {
   afterAll(() => rig?.stop());
 
   it('alerts the principal when recording cannot resume, and ends the record at stop', async () => {
-    const started = await rig.staff.post('/api/hearings', { roomId: 'R1', caseNo: 'GONE-1' });
-    const id = started.body.id as string;
-    await waitFor(
-      async () => (await rig.staff.get(`/api/hearings/${id}`)).body.live.segments >= 1 || undefined,
-      'first segment',
-    );
+    const id = await startHearingWithSegment(rig, 'GONE-1');
 
-    const before = new Set(
-      ((await rig.principal.get(`/api/interruptions?sessionId=${id}`)).body as InterruptionRecord[]).map(
-        (r) => r.id,
-      ),
-    );
+    const before = await interruptionIds(rig, id);
     await rig.fleet.cameras[0]!.stop();
     const alert = await waitFor(async () => {
       const r = await rig.principal.get('/api/alerts?active=true');

@@ -2,8 +2,11 @@
  * The real gateway recording simulated hearing-room cameras: one room per camera, short segments
  * and thresholds so tests stay fast.
  */
+
+import { expect } from 'vitest';
 import { type CameraFleet, startCameras } from '../../device-sim/camera/index.js';
 import type { GatewayConfigInput } from '../../gateway/config.js';
+import type { InterruptionRecord } from '../../gateway/interruptions/record.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 export interface HearingRig {
@@ -86,6 +89,24 @@ export async function waitFor<T>(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Starts a hearing in room R1 and waits for its first stored segment; returns the session id. */
+export async function startHearingWithSegment(rig: HearingRig, caseNo: string): Promise<string> {
+  const started = await rig.staff.post('/api/hearings', { roomId: 'R1', caseNo });
+  expect(started.status).toBe(200);
+  const id = started.body.id as string;
+  await waitFor(
+    async () => (await rig.staff.get(`/api/hearings/${id}`)).body.live.segments >= 1 || undefined,
+    'first segment',
+  );
+  return id;
+}
+
+/** Ids of the interruption records a session has now (a slow start may already have left one). */
+export async function interruptionIds(rig: HearingRig, sessionId: string): Promise<Set<string>> {
+  const r = await rig.principal.get(`/api/interruptions?sessionId=${sessionId}`);
+  return new Set((r.body as InterruptionRecord[]).map((i) => i.id));
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InterruptionRecord } from '../../gateway/interruptions/record.js';
-import { type HearingRig, sleep, startHearingRig, waitFor } from './rig.js';
+import {
+  type HearingRig,
+  interruptionIds,
+  sleep,
+  startHearingRig,
+  startHearingWithSegment,
+  waitFor,
+} from './rig.js';
 
 /** Wall-clock estimates of media time carry ffmpeg's muxing delay: allow this much noise. */
 const ESTIMATE_NOISE_MS = 300;
@@ -19,20 +26,10 @@ describe('stream stall during a hearing', () => {
 
   it('records the gap as an interruption, recovers, and reports coverage accordingly', async () => {
     const cam = rig.fleet.cameras[0]!;
-    const started = await rig.staff.post('/api/hearings', { roomId: 'R1', caseNo: 'STALL-1' });
-    expect(started.status).toBe(200);
-    const id = started.body.id as string;
-    await waitFor(
-      async () => (await rig.staff.get(`/api/hearings/${id}`)).body.live.segments >= 1 || undefined,
-      'first segment',
-    );
+    const id = await startHearingWithSegment(rig, 'STALL-1');
 
     // A slow start on a loaded machine may already have left a (resumed) record: only new ones count.
-    const before = new Set(
-      ((await rig.principal.get(`/api/interruptions?sessionId=${id}`)).body as InterruptionRecord[]).map(
-        (r) => r.id,
-      ),
-    );
+    const before = await interruptionIds(rig, id);
     const stallAt = Date.now();
     cam.faults.stall();
     const opened = await waitFor(async () => {
