@@ -23,6 +23,7 @@ import {
   DockTiming,
   DockType,
   type DockTypeName,
+  dockErrorName,
   encodeDataHeader,
   encodeFrame,
   encodeFrameParts,
@@ -45,6 +46,8 @@ export interface DockFaults {
   stallAfterDataBytes?: number;
   /** The next n requests are answered ERROR BUSY (flash busy). */
   busyReplies?: number;
+  /** The next n LIST_CLIPS that carry a cursor are answered ERROR BAD_CURSOR (the cursor expired). */
+  expireCursors?: number;
 }
 
 export interface RecorderDockOptions {
@@ -59,6 +62,8 @@ export interface RecorderDockOptions {
   /** Versions offered in HELLO. */
   versions?: number[];
   helloRetryMs?: number;
+  /** HELLO period after a refusal (BAD_VERSION, NOT_REGISTERED): a person must act first (§3.9). */
+  refusedHelloMs?: number;
   linkTimeoutMs?: number;
   logger?: Logger;
 }
@@ -86,6 +91,11 @@ interface QueuedRead {
 
 const CACHE_SIZE = 32;
 
+/** HELLO period after a refusal (PROTOCOL.md §3.5, §3.9). */
+const REFUSED_HELLO_MS = 30_000;
+/** ERROR codes answering HELLO that a person must resolve (version, registration). */
+const REFUSALS: ReadonlySet<number> = new Set([DockErrorCode.BAD_VERSION]);
+
 export class RecorderDock extends EventEmitter<RecorderDockEvents> {
   readonly rec: Recorder;
   readonly link: FrameLink;
@@ -98,6 +108,9 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     releases: 0,
     resets: 0,
     badFrames: 0,
+    /** LIST_CLIPS requests served (pages), and those refused BAD_CURSOR by the fault. */
+    listPages: 0,
+    expiredCursors: 0,
   };
   private readonly log: Logger;
   private readonly opts: RecorderDockOptions;
@@ -106,6 +119,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
   private helloSeq = 0;
   private helloTimer: NodeJS.Timeout | undefined;
   private helloEveryMs: number;
+  #fault: string | null = null;
   /** `t0` of the last TIME_SYNC adjustment applied (§3.8: the same one is never applied twice). */
   private lastAdjustT0: number | undefined;
   private watchdog: NodeJS.Timeout | undefined;
@@ -134,6 +148,16 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
 
   get isReady(): boolean {
     return this.phase === 'ready';
+  }
+
+  /** The dock fault the recorder shows (a refusal by the gateway), or null. */
+  get fault(): string | null {
+    return this.#fault;
+  }
+
+  /** How often HELLO is sent now (slower after a refusal). */
+  get helloRetryMs(): number {
+    return this.helloEveryMs;
   }
 
   /** Docked: power from the dock, charging; HELLO until the gateway answers. */
@@ -193,12 +217,18 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
   private enterHello(): void {
     this.phase = 'hello';
     clearTimeout(this.helloTimer);
-    const tick = () => {
-      if (this.phase !== 'hello') return;
-      this.sendHello();
-      this.helloTimer = setTimeout(tick, this.helloEveryMs);
-    };
-    tick();
+    this.helloTick();
+  }
+
+  private helloTick(): void {
+    if (this.phase !== 'hello') return;
+    this.sendHello();
+    this.rescheduleHello();
+  }
+
+  private rescheduleHello(): void {
+    clearTimeout(this.helloTimer);
+    this.helloTimer = setTimeout(() => this.helloTick(), this.helloEveryMs);
   }
 
   private sendHello(): void {
@@ -269,6 +299,8 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
       if (this.phase !== 'hello' || f.seq !== this.helloSeq) return;
       this.version = f.body.version;
       this.phase = 'ready';
+      this.#fault = null;
+      this.helloEveryMs = this.opts.helloRetryMs ?? DockTiming.HELLO_RETRY_MS;
       clearTimeout(this.helloTimer);
       this.log.info({ version: this.version, gateway: f.body.gatewayId }, 'dock link ready');
       this.emit('ready');
@@ -276,9 +308,15 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     }
     if (f.type === 'ERROR') {
       if (this.phase === 'hello' && f.seq === this.helloSeq) {
+        // §3.5, §3.9: no common version, or a serial the gateway does not know -> a fault is shown
+        // and HELLO is tried again slowly (every 30 s) until a person fixes it.
+        if (REFUSALS.has(f.body.code)) {
+          this.#fault = `${dockErrorName(f.body.code)}: ${f.body.message}`;
+          this.helloEveryMs = this.opts.refusedHelloMs ?? REFUSED_HELLO_MS;
+          this.log.warn({ fault: this.#fault }, 'dock refused');
+          this.rescheduleHello();
+        }
         this.emit('refused', f.body);
-        // §3.5: no common version -> a fault is shown and HELLO is tried again every 30 s.
-        if (f.body.code === DockErrorCode.BAD_VERSION) this.helloEveryMs = 30_000;
       }
       return;
     }
@@ -337,8 +375,19 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
         this.reply(f.seq, f.type, { type: 'STATUS', seq: f.seq, version: v, body: this.status() });
         return;
       case 'LIST_CLIPS': {
+        this.stats.listPages++;
         const all = this.clipInfos();
         const after = f.body.cursor === undefined ? 0 : Number(f.body.cursor);
+        if (f.body.cursor !== undefined && (this.faults.expireCursors ?? 0) > 0) {
+          this.faults.expireCursors!--;
+          this.stats.expiredCursors++;
+          this.reply(
+            f.seq,
+            f.type,
+            this.error(f.seq, DockErrorCode.BAD_CURSOR, `cursor ${f.body.cursor} expired`),
+          );
+          return;
+        }
         if (!Number.isInteger(after) || after < 0) {
           this.reply(
             f.seq,

@@ -115,6 +115,8 @@ export interface DockSlotDeps {
 
 /** READY: list again at least this often (PROTOCOL.md §3.9). */
 const RELIST_MS = 30_000;
+/** BAD_CURSOR restarts of one listing before the session gives up (PROTOCOL.md §3.9 step 4). */
+const MAX_LIST_RESTARTS = 5;
 
 /** The refusal an unknown recorder gets (ERROR body code; PROTOCOL.md §3.10). */
 export const REFUSED_CODE = DockErrorCode.NOT_READY;
@@ -321,7 +323,7 @@ export class DockSlot {
     this.#nextHello = undefined;
     this.#handshakeSeq = next.seq;
     const ac = new AbortController();
-    const done = this.#runSession(client, next.hello, next.seq, ac.signal)
+    const done = this.#runSession(client, next.hello, ac.signal)
       .catch((err: unknown) => this.#sessionFailed(err, ac.signal))
       .finally(() => {
         this.#stopKeepalive();
@@ -343,7 +345,7 @@ export class DockSlot {
 
   // ---- one docking -------------------------------------------------------------------------------
 
-  async #runSession(client: DockClient, hello: Hello, seq: number, signal: AbortSignal): Promise<void> {
+  async #runSession(client: DockClient, hello: Hello, signal: AbortSignal): Promise<void> {
     const d = this.#d;
     const common = hello.versions.filter((v) => DOCK_VERSIONS.includes(v));
     this.#info.serial = hello.serial;
@@ -351,13 +353,21 @@ export class DockSlot {
     this.#info.firmware = hello.firmware;
     if (common.length === 0) {
       const reason = `recorder ${hello.serial} speaks dock versions ${hello.versions.join(',')}; this gateway speaks ${DOCK_VERSIONS.join(',')}`;
-      await client.notify({ type: 'ERROR', seq, body: { code: DockErrorCode.BAD_VERSION, message: reason } });
+      await client.notify({
+        type: 'ERROR',
+        seq: this.#handshakeSeq,
+        body: { code: DockErrorCode.BAD_VERSION, message: reason },
+      });
       await this.#refuse(hello, reason);
       return;
     }
     if (!(await d.registry.isKnown(hello.serial))) {
       const reason = `recorder ${hello.serial} is not registered in this gateway's fleet; an equipment manager must register it before it can dock`;
-      await client.notify({ type: 'ERROR', seq, body: { code: REFUSED_CODE, message: reason } });
+      await client.notify({
+        type: 'ERROR',
+        seq: this.#handshakeSeq,
+        body: { code: REFUSED_CODE, message: reason },
+      });
       await this.#refuse(hello, reason);
       return;
     }
@@ -564,16 +574,32 @@ export class DockSlot {
     return true;
   }
 
+  /**
+   * §3.9 step 4: LIST_CLIPS from no cursor, following `next` until null. A BAD_CURSOR answer (the
+   * recorder expired the cursor, e.g. a release renumbered its pages) restarts from the first page;
+   * after MAX_LIST_RESTARTS of those in one listing the session fails (the next HELLO starts over).
+   */
   async #listClips(client: DockClient): Promise<ClipInfo[]> {
-    const out: ClipInfo[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 100_000; page++) {
-      const list = await client.request('LIST_CLIPS', { limit: 64, ...(cursor ? { cursor } : {}) });
-      out.push(...list.clips);
-      if (!list.next) break;
-      cursor = list.next;
+    for (let restarts = 0; ; restarts++) {
+      const out: ClipInfo[] = [];
+      let cursor: string | undefined;
+      try {
+        for (let page = 0; page < 100_000; page++) {
+          const list = await client.request('LIST_CLIPS', { limit: 64, ...(cursor ? { cursor } : {}) });
+          out.push(...list.clips);
+          if (!list.next) break;
+          cursor = list.next;
+        }
+        return out;
+      } catch (err) {
+        const expired = err instanceof DockLinkError && err.remoteCode === DockErrorCode.BAD_CURSOR;
+        if (!expired || restarts >= MAX_LIST_RESTARTS) throw err;
+        this.#log.warn(
+          { serial: this.#info.serial, cursor, restarts: restarts + 1 },
+          'LIST_CLIPS cursor expired: listing again from the first page',
+        );
+      }
     }
-    return out;
   }
 
   async #refuse(hello: Hello, reason: string): Promise<void> {

@@ -1,0 +1,135 @@
+/**
+ * PROTOCOL.md §3.9 conformance over real serial ports: socat PTY pairs, serialport on both ends,
+ * the real gateway (ports found by the hot-plug watcher) and simulated recorders with fault hooks.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPtyPair, type PtyPair } from '../../device-sim/pty.js';
+import { recorderWithClips } from '../../device-sim/recorder/dock-fixture.js';
+import {
+  type DockFaults,
+  dockOnSerialPort,
+  type RecorderDock,
+  type RecorderDockOptions,
+} from '../../device-sim/recorder/dock-link.js';
+import type { Recorder } from '../../device-sim/recorder/recorder.js';
+import type { DockSlotInfo, SlotState } from '../../gateway/dock/slot.js';
+import { DOCK_VERSIONS, DockErrorCode } from '../../protocol/dock/index.js';
+import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
+
+let gw: TestGateway;
+let dir: string;
+let api: ApiClient;
+const pairs: PtyPair[] = [];
+const devices: RecorderDock[] = [];
+let n = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dock-conf-'));
+  gw = await startGateway({
+    dock: { ports: [join(dir, 'dock*')], chunkBytes: 16 * 1024, readWindow: 8, checkpointBytes: 64 * 1024 },
+  });
+  api = await gw.as('equipment-manager');
+});
+
+afterAll(async () => {
+  for (const d of devices) await d.stop().catch(() => {});
+  for (const p of pairs) await p.unplug();
+  await gw?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function register(serial: string): Promise<void> {
+  await gw.app.field.registry.register({ serial }, 'test');
+}
+
+/** A new cable: a PTY pair whose gateway end the dock watcher picks up. */
+async function plug(name?: string): Promise<{ pair: PtyPair; slot: string }> {
+  const id = name ?? `dock${++n}`;
+  const pair = await createPtyPair(join(dir, id), join(dir, `dev-${id}-${Date.now()}`));
+  pairs.push(pair);
+  return { pair, slot: join(dir, id) };
+}
+
+async function seat(
+  recorder: Recorder,
+  pair: PtyPair,
+  opts: { faults?: DockFaults } & Omit<RecorderDockOptions, 'recorder' | 'port' | 'faults'> = {},
+): Promise<RecorderDock> {
+  const d = await dockOnSerialPort(recorder, pair.devicePath, { helloRetryMs: 200, ...opts });
+  devices.push(d);
+  return d;
+}
+
+/** Polls GET /api/docks until the slot is in `state`. */
+async function apiState(slot: string, state: SlotState): Promise<DockSlotInfo> {
+  return waitFor(
+    async () => {
+      const r = await api.get('/api/docks');
+      expect(r.status).toBe(200);
+      const s = r.body.docks.find((d: { slot: string }) => d.slot === slot);
+      return s?.state === state ? (s as DockSlotInfo) : undefined;
+    },
+    `${slot} ${state}`,
+    20_000,
+    50,
+  );
+}
+
+describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
+  it('§3.9 step 4: a BAD_CURSOR answer restarts the listing from the first page', async () => {
+    await register('CONF-CURSOR');
+    const { pair, slot } = await plug();
+    // 70 clips: more than one LIST_CLIPS page (64), so the second page needs a cursor.
+    const sizes = Array.from({ length: 70 }, (_, i) => 200 + i);
+    const { recorder } = await recorderWithClips({
+      serial: 'CONF-CURSOR',
+      clipBytes: sizes,
+      clipSeconds: 10,
+    });
+    const clips = recorder.clips().map((c) => ({ ...c }));
+    expect(clips).toHaveLength(70);
+    const states: string[] = [];
+    const off = gw.app.bus.on('dock.changed', (e) => {
+      if (e.slot === slot) states.push(e.state);
+    });
+    const device = await seat(recorder, pair, { faults: { expireCursors: 1 } });
+    const done = await apiState(slot, 'ready');
+    off();
+    expect(device.stats.expiredCursors).toBe(1);
+    // Page 1, page 2 refused, then page 1 and page 2 again.
+    expect(device.stats.listPages).toBeGreaterThanOrEqual(4);
+    expect(states).not.toContain('error');
+    expect(done.clips).toHaveLength(70);
+    expect(done.clips.every((c) => c.result === 'verified')).toBe(true);
+    for (const c of clips) expect((await gw.app.store.index.get(c.clipId))?.sha256).toBe(c.sha256);
+    expect(recorder.clips()).toHaveLength(0);
+  });
+
+  it('§3.5: no common version: ERROR BAD_VERSION, the slot stays refused and the API says why', async () => {
+    await register('CONF-V9');
+    const { pair, slot } = await plug();
+    const { recorder } = await recorderWithClips({ serial: 'CONF-V9', clipBytes: [3_000] });
+    const device = await seat(recorder, pair, { versions: [9] });
+    const refused = new Promise<{ code: number; message: string }>((r) => device.once('refused', r));
+    const s = await apiState(slot, 'refused');
+    expect(s.serial).toBe('CONF-V9');
+    expect(s.version).toBeNull();
+    expect(s.reason).toContain('speaks dock versions 9');
+    expect(s.reason).toContain(`this gateway speaks ${DOCK_VERSIONS.join(',')}`);
+    const err = await refused;
+    expect(err.code).toBe(DockErrorCode.BAD_VERSION);
+    // The recorder shows a fault and slows its HELLO to every 30 s; nothing is read.
+    expect(device.helloRetryMs).toBe(30_000);
+    expect(device.fault).toMatch(/BAD_VERSION/);
+    expect(device.stats.reads).toBe(0);
+    expect(recorder.clips()).toHaveLength(1);
+    const audit = await gw.app.store.audit.bySubject('recorder:CONF-V9');
+    expect(audit.map((e) => e.type)).toEqual(['recorder-refused']);
+    // It stays refused: a repeated HELLO does not start a session.
+    expect(gw.app.docks.slot(slot)?.state).toBe('refused');
+  });
+});
