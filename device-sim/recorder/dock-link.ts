@@ -94,7 +94,7 @@ const CACHE_SIZE = 32;
 /** HELLO period after a refusal (PROTOCOL.md §3.5, §3.9). */
 const REFUSED_HELLO_MS = 30_000;
 /** ERROR codes answering HELLO that a person must resolve (version, registration). */
-const REFUSALS: ReadonlySet<number> = new Set([DockErrorCode.BAD_VERSION]);
+const REFUSALS: ReadonlySet<number> = new Set([DockErrorCode.BAD_VERSION, DockErrorCode.NOT_REGISTERED]);
 
 export class RecorderDock extends EventEmitter<RecorderDockEvents> {
   readonly rec: Recorder;

@@ -118,8 +118,8 @@ const RELIST_MS = 30_000;
 /** BAD_CURSOR restarts of one listing before the session gives up (PROTOCOL.md §3.9 step 4). */
 const MAX_LIST_RESTARTS = 5;
 
-/** The refusal an unknown recorder gets (ERROR body code; PROTOCOL.md §3.10). */
-export const REFUSED_CODE = DockErrorCode.NOT_READY;
+/** The refusal an unregistered recorder gets (ERROR body code; PROTOCOL.md §3.9 step 1, §3.10). */
+export const REFUSED_CODE = DockErrorCode.NOT_REGISTERED;
 
 export class DockSlot {
   readonly path: string;
@@ -362,7 +362,7 @@ export class DockSlot {
       return;
     }
     if (!(await d.registry.isKnown(hello.serial))) {
-      const reason = `recorder ${hello.serial} is not registered in this gateway's fleet; an equipment manager must register it before it can dock`;
+      const reason = `recorder ${hello.serial} is not registered in this gateway's fleet; an equipment manager must register it, then re-dock it`;
       await client.notify({
         type: 'ERROR',
         seq: this.#handshakeSeq,

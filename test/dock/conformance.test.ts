@@ -109,6 +109,35 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     expect(recorder.clips()).toHaveLength(0);
   });
 
+  it('§3.9 step 1: an unregistered serial is refused NOT_REGISTERED, retries slowly, and is served once registered', async () => {
+    const { pair, slot } = await plug();
+    const { recorder } = await recorderWithClips({ serial: 'CONF-NEW', clipBytes: [4_000] });
+    const clip = { ...recorder.clips()[0]! };
+    const device = await seat(recorder, pair, { refusedHelloMs: 300 });
+    const refused = new Promise<{ code: number; message: string }>((r) => device.once('refused', r));
+    const s = await apiState(slot, 'refused');
+    expect(s.serial).toBe('CONF-NEW');
+    expect(s.reason).toMatch(/CONF-NEW is not registered in this gateway's fleet.*register it, then re-dock/);
+    const err = await refused;
+    expect(err.code).toBe(DockErrorCode.NOT_REGISTERED);
+    expect(device.fault).toMatch(/^NOT_REGISTERED: .*not registered/);
+    expect(device.helloRetryMs).toBe(300);
+    // Refused HELLOs keep coming (slowly); each is checked again, the refusal is audited once.
+    const hellos = device.stats.helloSent;
+    await waitFor(() => device.stats.helloSent >= hellos + 2, 'slow HELLO retries');
+    expect(gw.app.docks.slot(slot)?.state).toBe('refused');
+    expect(device.stats.reads).toBe(0);
+    const audit = await gw.app.store.audit.bySubject('recorder:CONF-NEW');
+    expect(audit.map((e) => e.type)).toEqual(['recorder-refused']);
+    // An equipment manager registers it: the next HELLO is served and the clip uploads.
+    const reg = await api.post('/api/recorders', { serial: 'CONF-NEW' });
+    expect(reg.status).toBeLessThan(300);
+    const done = await apiState(slot, 'ready');
+    expect(done.clips[0]?.result).toBe('verified');
+    expect(device.fault).toBeNull();
+    expect((await gw.app.store.index.get(clip.clipId))?.sha256).toBe(clip.sha256);
+  });
+
   it('§3.5: no common version: ERROR BAD_VERSION, the slot stays refused and the API says why', async () => {
     await register('CONF-V9');
     const { pair, slot } = await plug();

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DockErrorCode } from '../../protocol/dock/index.js';
 import { type DockFixture, dockFixture, officer } from './fixture.js';
 
 let fx: DockFixture | undefined;
@@ -76,12 +77,16 @@ describe('dock link', () => {
   it('refuses an unknown recorder with a clear reason and reads nothing', async () => {
     fx = await dockFixture();
     const { recorder, device, path } = await fx.dock({ serial: 'RB404', clipBytes: [10_000] });
-    const refused = new Promise<{ message: string }>((r) => device.once('refused', r));
+    const refused = new Promise<{ code: number; message: string }>((r) => device.once('refused', r));
     const slot = fx.docks.slot(path)!;
     const info = await slot.waitFor('refused');
     expect(info.serial).toBe('RB404');
     expect(info.reason).toMatch(/RB404 is not registered/);
-    expect((await refused).message).toMatch(/not registered/);
+    // PROTOCOL.md §3.9 step 1, §3.10: the refusal has its own code, and the recorder shows it.
+    const err = await refused;
+    expect(err.code).toBe(DockErrorCode.NOT_REGISTERED);
+    expect(err.message).toMatch(/not registered/);
+    expect(device.fault).toMatch(/^NOT_REGISTERED: /);
     expect(device.stats.reads).toBe(0);
     expect(recorder.clips()).toHaveLength(1);
     expect(fx.docks.list().find((s) => s.slot === path)?.state).toBe('refused');
