@@ -27,6 +27,8 @@ export interface RecorderWithClipsSpec {
   profile?: RecorderProfileInput;
   /** Content source; default synthetic bytes of the sizes given. */
   clips?: ClipSource;
+  /** Recorder instance id (part of its clip ids; default random). */
+  instanceId?: string;
 }
 
 /**
@@ -122,7 +124,13 @@ export async function recorderWithClips(
     clips: spec.clips ? inner : new SizedClipSource(inner, spec.clipBytes),
     rng: new SeededRng(String(spec.seed ?? spec.serial)),
   });
-  const recorder = new Recorder({ serial: spec.serial, hardware: hw, profile, initialState: 'idle' });
+  const recorder = new Recorder({
+    serial: spec.serial,
+    hardware: hw,
+    profile,
+    initialState: 'idle',
+    ...(spec.instanceId ? { instanceId: spec.instanceId } : {}),
+  });
   if (spec.officer) recorder.pair(spec.officer);
   if (n > 0) {
     recorder.startSession({ activity: 'inspection', caseNo: `CASE-${spec.serial}` });

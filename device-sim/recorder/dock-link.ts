@@ -74,6 +74,8 @@ export interface RecorderDockEvents {
   /** The gateway refused the HELLO (ERROR). */
   refused: [{ code: number; message: string }];
   read: [{ clipId: string; offset: number; length: number }];
+  /** A GET_CLIP was answered (CLIP_INFO or NO_SUCH_CLIP). */
+  'get-clip': [string];
   data: [{ clipId: string; offset: number; bytes: number; totalBytes: number }];
   released: [string];
   reset: [];
@@ -407,6 +409,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
         return;
       }
       case 'GET_CLIP': {
+        this.emit('get-clip', f.body.clipId);
         const found = this.clipInfos().find((c) => c.info.clipId === f.body.clipId);
         if (!found) {
           this.reply(

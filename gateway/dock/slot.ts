@@ -27,7 +27,7 @@ import type { GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import type { ClipStore } from '../store/index.js';
+import { type ClipRecord, type ClipStore, isPending, StoreError } from '../store/index.js';
 import type { CloseInfo, DockBinding } from './binding.js';
 import { DockClient } from './client.js';
 import type { DiskGuard, RoomStatus } from './disk-guard.js';
@@ -432,6 +432,9 @@ export class DockSlot {
     signal.throwIfAborted();
     infos.sort((a, b) => a.end - b.end || a.clipId.localeCompare(b.clipId));
     const states = await Promise.all(infos.map((c) => d.store.index.get(c.clipId)));
+    // Before anything is announced (which records this listing's facts): a partial copy is resumed
+    // only if the recorder still describes its clip as it did when the copy was made (§3.9.3).
+    await this.#checkPartials(client, hello.serial, infos, states, signal);
     const todo = infos.filter((_, i) => states[i]?.state !== 'quarantined');
     if (!first && todo.length === 0) return;
     this.#info.clips = infos.map((c) => ({
@@ -544,6 +547,65 @@ export class DockSlot {
     this.#info.current = null;
     this.#info.disk = null;
     this.#set('ready', null);
+  }
+
+  /**
+   * §3.9.3: on (re)start of a transfer with a persisted partial copy, GET_CLIP first and compare
+   * `bytes` and `sha256` with what was recorded from the CLIP_INFO the copy was fetched against. If
+   * they differ, the copy is not a prefix of the clip as it now is: it is set aside (kept and
+   * audited, never deleted) and the transfer starts from 0. `infos[i]` becomes the fresh CLIP_INFO.
+   */
+  async #checkPartials(
+    client: DockClient,
+    serial: string,
+    infos: ClipInfo[],
+    states: (ClipRecord | undefined)[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const store = this.#d.store;
+    const source = { kind: 'recorder' as const, id: serial };
+    const held = new Map((await store.tempTransfers()).map((t) => [t.key, t.bytes]));
+    for (const [i, listed] of infos.entries()) {
+      const prev = states[i];
+      if (!prev || !isPending(prev)) continue;
+      if ((held.get(store.layout.tempKey(source, listed.clipId)) ?? 0) <= 0) continue;
+      signal.throwIfAborted();
+      let now: ClipInfo;
+      try {
+        now = await client.request('GET_CLIP', { clipId: listed.clipId });
+      } catch (err) {
+        // Gone from the recorder: the transfer reports it (alert, partial kept).
+        if (err instanceof DockLinkError && err.remoteCode === DockErrorCode.NO_SUCH_CLIP) continue;
+        throw err;
+      }
+      infos[i] = now;
+      if (now.sha256 === prev.sha256 && now.bytes === prev.bytes) continue;
+      const reason = `recorder ${serial} now reports clip ${now.clipId} as ${now.bytes} B sha256 ${now.sha256}; the partial copy was fetched when it reported ${prev.bytes} B sha256 ${prev.sha256}`;
+      for (let busy = 0; ; busy++) {
+        try {
+          const kept = await store.setAsidePartial(
+            {
+              clipId: now.clipId,
+              source,
+              reason,
+              recorded: { sha256: prev.sha256, bytes: prev.bytes },
+              reported: { sha256: now.sha256, bytes: now.bytes },
+            },
+            { actor: this.actor },
+          );
+          this.#log.warn(
+            { clipId: now.clipId, kept, reason },
+            'clip changed on the recorder: partial set aside, restarting at 0',
+          );
+          break;
+        } catch (err) {
+          // The previous docking's writer is still closing (re-docked before it wound down).
+          if (!(err instanceof StoreError) || err.code !== 'CONFLICT' || busy >= 100) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+          signal.throwIfAborted();
+        }
+      }
+    }
   }
 
   /**

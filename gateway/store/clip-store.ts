@@ -13,7 +13,7 @@
  * or quarantine/.
  */
 import { createReadStream, type ReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { chmod, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../db.js';
@@ -23,7 +23,7 @@ import { AuditLog } from './audit-log.js';
 import { ClipIndex } from './clip-index.js';
 import { DiskReserve } from './disk-reserve.js';
 import { isErrno, StoreError } from './errors.js';
-import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists } from './fsutil.js';
+import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists, writeFileNoClobber } from './fsutil.js';
 import { hashFile } from './hash-file.js';
 import type { BatchOp } from './keys.js';
 import { type Area, StoreLayout } from './layout.js';
@@ -380,6 +380,86 @@ export class ClipStore {
       );
       this.#log?.warn({ clipId: facts.clipId, reason, actual: got.sha256 }, 'clip quarantined');
       return record;
+    });
+  }
+
+  /**
+   * PROTOCOL.md §3.9.3: the recorder now describes a clip (`bytes`/`sha256`) otherwise than the
+   * CLIP_INFO its partial transfer was fetched against, so those bytes are not a prefix of the
+   * clip as it now is. They still came off an enforcement recorder: they are moved, never deleted,
+   * to discarded/<key>.<time>.part (0444) with a JSON note beside it, and audited
+   * (`partial-discarded`, with their hash); the next transfer starts from 0. Undefined when no
+   * partial bytes were held. CONFLICT while a writer of the clip is open.
+   */
+  async setAsidePartial(
+    req: {
+      clipId: string;
+      source: ClipSourceT;
+      reason: string;
+      recorded: { sha256: string; bytes: number };
+      reported: { sha256: string; bytes: number };
+    },
+    opts: ActorOpt = {},
+  ): Promise<{ path: string; bytes: number; sha256: string } | undefined> {
+    const source = parseOr(ClipSource, req.source, 'source');
+    const clipId = parseOr(ClipFacts.shape.clipId, req.clipId, 'clipId');
+    if (!req.reason.trim()) throw new StoreError('BAD_REQUEST', 'setting a partial aside needs a reason');
+    const key = this.layout.tempKey(source, clipId);
+    return this.#locks.run(clipId, async () => {
+      if (this.#writers.has(key)) {
+        throw new StoreError('CONFLICT', `a transfer of clip ${clipId} is open`, { clipId, key });
+      }
+      const paths = this.layout.tempPaths(key);
+      const size = await stat(paths.part).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (size <= 0) {
+        // Nothing was received: nothing to keep.
+        await unlinkIfExists(paths.part);
+        await unlinkIfExists(paths.state);
+        return undefined;
+      }
+      await mkdirDurable(this.layout.discardedDir);
+      const at = new Date(this.#now()).toISOString();
+      const dest = join(this.layout.discardedDir, `${key}.${at.replace(/[:.]/g, '-')}.part`);
+      await chmod(paths.part, 0o444);
+      await rename(paths.part, dest);
+      const { sha256, bytes } = await hashFile(dest);
+      const rel = this.layout.rel(dest);
+      const note = {
+        v: 1,
+        clipId,
+        source,
+        reason: req.reason,
+        at,
+        sha256,
+        bytes,
+        recorded: req.recorded,
+        reported: req.reported,
+      };
+      await writeFileNoClobber(this.layout.tmpDir, `${dest}.json`, `${JSON.stringify(note, null, 2)}\n`);
+      await fsyncDir(this.layout.discardedDir);
+      await unlinkIfExists(paths.state);
+      await fsyncDir(this.layout.tmpDir);
+      await this.audit.append({
+        type: 'partial-discarded',
+        actor: opts.actor ?? 'gateway',
+        subject: clipSubject(clipId),
+        details: {
+          reason: req.reason,
+          source: `${source.kind}:${source.id}`,
+          recordedSha256: req.recorded.sha256,
+          recordedBytes: req.recorded.bytes,
+          reportedSha256: req.reported.sha256,
+          reportedBytes: req.reported.bytes,
+          keptSha256: sha256,
+          keptBytes: bytes,
+          path: rel,
+        },
+      });
+      this.#log?.warn({ clipId, path: rel, bytes, reason: req.reason }, 'partial transfer set aside');
+      return { path: rel, bytes, sha256 };
     });
   }
 

@@ -5,6 +5,8 @@
  *                                     with identical bytes)
  *   quarantine/ab/cd/<sha256>[.json]  bytes a recorder lied about, named by their real hash; kept
  *   tmp/<key>.part, tmp/<key>.state   partial transfers and their persisted offsets (resume)
+ *   discarded/<key>.<time>.part[.json] partial transfers of a clip its recorder later described
+ *                                     differently (PROTOCOL.md §3.9.3): set aside, 0444, never deleted
  *   audit/audit.jsonl                 the hash-chained audit log
  */
 import { join, relative } from 'node:path';
@@ -15,6 +17,7 @@ export class StoreLayout {
   readonly blobsDir: string;
   readonly quarantineDir: string;
   readonly tmpDir: string;
+  readonly discardedDir: string;
   readonly auditDir: string;
   readonly auditFile: string;
 
@@ -22,6 +25,7 @@ export class StoreLayout {
     this.blobsDir = join(root, 'blobs');
     this.quarantineDir = join(root, 'quarantine');
     this.tmpDir = join(root, 'tmp');
+    this.discardedDir = join(root, 'discarded');
     this.auditDir = join(root, 'audit');
     this.auditFile = join(this.auditDir, 'audit.jsonl');
   }

@@ -108,6 +108,11 @@ export const AuditType = z.enum([
   'hearing-start',
   'hearing-stop',
   'recorder-refused',
+  /** A partial transfer set aside: the recorder now describes the clip differently (PROTOCOL.md §3.9.3). */
+  'partial-discarded',
+  /** An equipment manager declared a recorder lost (its assignment closed), and it docked again. */
+  'recorder-lost',
+  'recorder-found',
   'reindex',
   'verify',
   'store-recovery',

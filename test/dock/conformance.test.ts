@@ -2,7 +2,8 @@
  * PROTOCOL.md §3.9 conformance over real serial ports: socat PTY pairs, serialport on both ends,
  * the real gateway (ports found by the hot-plug watcher) and simulated recorders with fault hooks.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +137,106 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     expect(done.clips[0]?.result).toBe('verified');
     expect(device.fault).toBeNull();
     expect((await gw.app.store.index.get(clip.clipId))?.sha256).toBe(clip.sha256);
+  });
+
+  it.concurrent('§3.9.3: a partial copy of a clip the recorder now reports otherwise is set aside (audited) and the transfer restarts at 0', async () => {
+    await register('CONF-CHANGED');
+    const { pair, slot } = await plug('dockC');
+    const size = 600_000;
+    const first = await recorderWithClips({ serial: 'CONF-CHANGED', clipBytes: [size], instanceId: 'same' });
+    const before = { ...first.recorder.clips()[0]! };
+    // Half the clip arrives, then the recorder stalls and the cable is pulled.
+    const d1 = await seat(first.recorder, pair, { faults: { stallAfterDataBytes: size / 2 } });
+    await apiState(slot, 'uploading');
+    await waitFor(() => d1.stats.dataBytes >= size / 2, 'half the clip sent');
+    const sent = d1.stats.dataBytes;
+    await waitFor(
+      async () =>
+        (await gw.app.store.tempTransfers()).find((t) => t.key.endsWith(before.clipId))?.bytes === sent,
+      'partial persisted',
+    );
+    await pair.unplug();
+    await d1.stop();
+    await waitFor(async () => {
+      const r = await api.get('/api/docks');
+      const s = r.body.docks.find((x: { slot: string }) => x.slot === slot);
+      return !s || s.state === 'empty';
+    }, 'slot emptied');
+    // The same recorder (same clip id) comes back describing the clip otherwise: other bytes, other size.
+    const second = await recorderWithClips({
+      serial: 'CONF-CHANGED',
+      clipBytes: [size - 4_321],
+      instanceId: 'same',
+      seed: 'rewritten',
+    });
+    const after = { ...second.recorder.clips()[0]! };
+    expect(after.clipId).toBe(before.clipId);
+    expect(after.sha256).not.toBe(before.sha256);
+    const again = await plug('dockC');
+    const reads: number[] = [];
+    let getClips = 0;
+    const d2 = await seat(second.recorder, again.pair);
+    d2.on('read', (r) => reads.push(r.offset));
+    d2.on('get-clip', () => getClips++);
+    const done = await apiState(slot, 'ready');
+    expect(done.clips[0]?.result).toBe('verified');
+    // GET_CLIP came first, then the transfer started over at 0 and fetched the whole new clip.
+    expect(getClips).toBeGreaterThanOrEqual(1);
+    expect(reads[0]).toBe(0);
+    expect(d2.stats.dataBytes).toBeGreaterThanOrEqual(after.bytes);
+    const rec = await gw.app.store.index.get(after.clipId);
+    expect(rec?.state).toBe('verified');
+    expect(rec?.sha256).toBe(after.sha256);
+    expect(rec?.bytes).toBe(after.bytes);
+    expect(second.recorder.clips()).toHaveLength(0);
+    // The old partial bytes were kept aside, read-only, and audited with both descriptions.
+    const entries = await gw.app.store.audit.bySubject(`clip:${after.clipId}`);
+    expect(entries.map((e) => e.type)).toEqual(['partial-discarded', 'ingest', 'release']);
+    const aside = entries[0]!.details as Record<string, string | number>;
+    expect(aside).toMatchObject({
+      recordedSha256: before.sha256,
+      recordedBytes: before.bytes,
+      reportedSha256: after.sha256,
+      reportedBytes: after.bytes,
+      keptBytes: sent,
+    });
+    const kept = await readFile(gw.app.store.layout.abs(String(aside.path)));
+    expect(kept.length).toBe(sent);
+    expect(createHash('sha256').update(kept).digest('hex')).toBe(aside.keptSha256);
+    expect((await stat(gw.app.store.layout.abs(String(aside.path)))).mode & 0o222).toBe(0);
+    // The set-aside bytes are the first half of the old clip.
+    expect(kept.equals(await first.recorder.readClip(before.clipId, 0, sent))).toBe(true);
+    expect((await gw.app.store.tempTransfers()).find((t) => t.key.endsWith(after.clipId))).toBeUndefined();
+  });
+
+  it.concurrent('§3.9.3: a partial copy of an unchanged clip is resumed after GET_CLIP confirms it', async () => {
+    await register('CONF-SAME');
+    const { pair, slot } = await plug('dockS');
+    const size = 400_000;
+    const { recorder } = await recorderWithClips({ serial: 'CONF-SAME', clipBytes: [size] });
+    const clip = { ...recorder.clips()[0]! };
+    const d1 = await seat(recorder, pair, { faults: { stallAfterDataBytes: size / 2 } });
+    await waitFor(() => d1.stats.dataBytes >= size / 2, 'half the clip sent');
+    const sent = d1.stats.dataBytes;
+    await waitFor(
+      async () =>
+        (await gw.app.store.tempTransfers()).find((t) => t.key.endsWith(clip.clipId))?.bytes === sent,
+      'partial persisted',
+    );
+    await pair.unplug();
+    await d1.stop();
+    const again = await plug('dockS');
+    let getClips = 0;
+    const reads: number[] = [];
+    const d2 = await seat(recorder, again.pair);
+    d2.on('get-clip', () => getClips++);
+    d2.on('read', (r) => reads.push(r.offset));
+    const done = await apiState(slot, 'ready');
+    expect(done.clips[0]?.result).toBe('verified');
+    expect(getClips).toBeGreaterThanOrEqual(1);
+    expect(Math.min(...reads)).toBe(sent);
+    const types = (await gw.app.store.audit.bySubject(`clip:${clip.clipId}`)).map((e) => e.type);
+    expect(types).toEqual(['ingest', 'release']);
   });
 
   it('§3.5: no common version: ERROR BAD_VERSION, the slot stays refused and the API says why', async () => {
