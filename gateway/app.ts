@@ -31,6 +31,7 @@ import { InterruptionService } from './interruptions/service.js';
 import { createLogger, type Logger } from './log.js';
 import { PairingService } from './pairing/service.js';
 import { FluentFfmpegRecorder } from './recording/fluent-ffmpeg-adapter.js';
+import { PrerollCache } from './recording/preroll.js';
 import { ClipStore } from './store/index.js';
 
 export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist', import.meta.url)));
@@ -59,6 +60,8 @@ export class GatewayApp {
   cameras!: CameraRegistry;
   /** Hearing sessions recorded from the room cameras into the same store (issue #5). */
   hearings!: HearingService;
+  /** Warm pre-roll cache of assigned cameras: hearings' lead-ins (issue #5, R18). */
+  preroll!: PrerollCache;
   /** Check-out/check-in of recorders to officers (R5, R21); who had recorder X at time T. */
   pairing!: PairingService;
   /** Clip search, the 24 h clock with overdue alerts (R22), logged access to originals (R24). */
@@ -140,6 +143,8 @@ export class GatewayApp {
       audit: () => this.store.audit,
       config: { ...this.config.dock, shiftHours: this.config.fleet.shiftHours },
       fieldDraw: (serial) => health.get(serial)?.forecast.batteryDrawPctPerH,
+      alerts: this.alerts,
+      clips: this.store.index,
     });
     this.interruptions.setOfficerLookup(({ source, device, at }) =>
       source === 'recorder' ? this.pairing.officerAt(device, at) : null,
@@ -162,6 +167,16 @@ export class GatewayApp {
       ffmpegPath: cam.ffmpegPath,
       log: log.child({ svc: 'ffmpeg' }),
     });
+    const workDir = cam.workDir ?? join(dataDir, 'recording');
+    this.preroll = new PrerollCache({
+      config: { ...cam.preroll, staleDataS: cam.staleDataS },
+      cameras: this.cameras,
+      bus,
+      recorder: ffmpeg,
+      probe: ffmpeg,
+      dir: join(workDir, 'preroll'),
+      log: log.child({ svc: 'preroll' }),
+    });
     this.hearings = new HearingService({
       db,
       bus,
@@ -172,10 +187,11 @@ export class GatewayApp {
       interruptions: this.interruptions,
       recorder: ffmpeg,
       probe: ffmpeg,
-      workDir: cam.workDir ?? join(dataDir, 'recording'),
+      workDir,
+      preroll: this.preroll,
     });
     this.cameras.inUse = (id) => this.hearings.inUse(id);
-    this.services.push(this.cameras, this.hearings);
+    this.services.push(this.cameras, this.preroll, this.hearings);
     cameraRoutes(this.api, this.cameras, this.hearings);
     hearingRoutes(this.api, this.hearings);
     this.clips = new ClipService({

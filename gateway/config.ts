@@ -98,6 +98,15 @@ export const CameraEntry = z.object({
   roomId: z.string().optional(),
 });
 
+/** Warm pre-roll cache per assigned camera: a hearing's lead-in (gateway/recording/preroll.ts). */
+export const PrerollConfig = z.object({
+  enabled: z.boolean().default(true),
+  /** Cache segment length, s (cut on keyframes, so never shorter than the camera's GOP). */
+  segmentSeconds: z.number().int().min(1).max(10).default(1),
+  /** Cache segments kept; older ones are deleted (also after ringSegments + 1 segment lengths). */
+  ringSegments: z.number().int().min(2).max(60).default(5),
+});
+
 export const CameraConfig = z.object({
   rooms: z.array(z.object({ id: z.string(), name: z.string() })).default([]),
   cameras: z.array(CameraEntry).default([]),
@@ -120,6 +129,7 @@ export const CameraConfig = z.object({
     .default(1024 * 1024),
   /** Segments are written here until they are in the store (default <dataDir>/recording). */
   workDir: z.string().optional(),
+  preroll: PrerollConfig.default(PrerollConfig.parse({})),
 });
 
 /** R14 recording list: activity -> continuous (whole process) or as-needed. */

@@ -76,6 +76,8 @@ export const SegmentRow = z.object({
   durationS: z.number().nullable(),
   playable: z.boolean(),
   run: z.number().int(),
+  /** From the warm pre-roll cache: the stretch from the hearing's start to the first segment. */
+  leadIn: z.boolean().optional(),
 });
 export type SegmentRow = z.infer<typeof SegmentRow>;
 

@@ -9,6 +9,12 @@
  * recorded from start to end; the outage shows as a gap), and segments left in the work dir are
  * stored first.
  *
+ * Lead-in (R18, recorded from the start): a camera kept warm by the pre-roll cache
+ * (recording/preroll.ts) gives the session the cache segments from the keyframe at or before the
+ * start up to where the channel's own media begins; they are stored, indexed and audited like the
+ * segments (clip id ending `.pre`, row `leadIn`), before them. A camera not warm starts as before:
+ * the start-up time is unrecorded and counted so.
+ *
  * Start and stop each leave an audit entry (`hearing-start`, `hearing-stop`, subject
  * `hearing:<id>`; R3 every step leaves a trace). No session exists without its start entry: the
  * entry is written first and a start the log cannot record is refused. The stop entry is written
@@ -30,6 +36,7 @@ import {
   type ClosedSegment,
   type InterruptionPort,
 } from '../recording/channel.js';
+import type { LeadInSource, PrerollHold } from '../recording/preroll.js';
 import type { MediaProbe, StreamRecorder } from '../recording/recorder.js';
 import type { ClipStore } from '../store/clip-store.js';
 import {
@@ -67,11 +74,20 @@ export interface HearingServiceOptions {
   probe: MediaProbe;
   /** Scratch directory for segments on their way into the store. */
   workDir: string;
+  /** Warm pre-roll cache: lead-ins for sessions started on warm cameras. */
+  preroll?: LeadInSource;
   now?: () => number;
 }
 
 /** Gaps shorter than this are timing noise between segments, not worth listing (still counted). */
 export const MIN_LISTED_GAP_MS = 500;
+
+/**
+ * The lead-in reaches this far past where the channel's media begins: the cache and the channel
+ * anchor their timelines separately (each within about one progress period), and a seam between
+ * them must not open a gap. The overlap is counted once (summary.ts takes the union).
+ */
+export const LEAD_IN_OVERLAP_MS = 250;
 
 interface Active {
   session: HearingSession;
@@ -80,6 +96,9 @@ interface Active {
   seq: Map<string, number>;
   /** Segments whose custody failed (kept in the work dir), retried with the next one. */
   retry: { cameraId: string; seg: ClosedSegment }[];
+  /** Per camera: its hold on the pre-roll cache, and the lead-in being stored. */
+  holds: Map<string, PrerollHold>;
+  leadIns: Map<string, Promise<void>>;
 }
 
 export interface LiveStats {
@@ -218,7 +237,7 @@ export class HearingService implements Service {
     const stoppedAt = this.#now();
     a.session = { ...a.session, state: 'stopping', stoppedBy: by, stoppedAt };
     await this.#persist(a.session);
-    await this.#stopChannels(a);
+    await this.#stopChannels(a, stoppedAt);
     const summary = await this.#summary(a.session, stoppedAt);
     try {
       await this.#auditStop(a.session, summary);
@@ -298,7 +317,14 @@ export class HearingService implements Service {
 
   /** `resumed`: the gateway was down mid-session; each camera's outage is an interruption (R19). */
   async #launch(session: HearingSession, resumed = false): Promise<void> {
-    const a: Active = { session, channels: new Map(), seq: new Map(), retry: [] };
+    const a: Active = {
+      session,
+      channels: new Map(),
+      seq: new Map(),
+      retry: [],
+      holds: new Map(),
+      leadIns: new Map(),
+    };
     const lastEnd = new Map<string, number>();
     for (const r of await this.segments(session.id)) {
       a.seq.set(r.cameraId, Math.max(a.seq.get(r.cameraId) ?? 1, r.seq + 1));
@@ -317,6 +343,9 @@ export class HearingService implements Service {
       }
       const dir = join(this.#o.workDir, session.id, cameraId);
       await mkdir(dir, { recursive: true });
+      // A resumed session's outage is a real gap: no lead-in for it.
+      const hold = resumed ? undefined : this.#o.preroll?.hold(cameraId, session.startedAt);
+      if (hold) a.holds.set(cameraId, hold);
       const channel = new CameraChannel({
         sessionId: session.id,
         cameraId,
@@ -332,6 +361,13 @@ export class HearingService implements Service {
         log: this.#log,
         onSegment: (seg) => this.#custody(a, cameraId, seg),
         ...(resumed ? { outageSince: lastEnd.get(cameraId) ?? session.startedAt } : {}),
+        ...(hold?.warm
+          ? {
+              onFirstData: (at: number) => {
+                a.leadIns.set(cameraId, this.#leadIn(a, cameraId, hold, at + LEAD_IN_OVERLAP_MS, dir));
+              },
+            }
+          : {}),
         onChange: () =>
           this.#o.bus.emit('hearing.changed', {
             sessionId: session.id,
@@ -350,14 +386,38 @@ export class HearingService implements Service {
     });
   }
 
-  async #stopChannels(a: Active): Promise<void> {
-    await Promise.allSettled([...a.channels.values()].map((c) => c.stop()));
+  /** `at`: the staff's stop time (a gateway shutdown stops at once, holds stay with the cache). */
+  async #stopChannels(a: Active, at?: number): Promise<void> {
+    await Promise.allSettled([...a.channels.values()].map((c) => c.stop({ at })));
+    await Promise.allSettled(a.leadIns.values());
+    if (at !== undefined) for (const h of a.holds.values()) h.release();
     // Last chance for segments whose custody failed earlier (they stay in the work dir otherwise).
     for (const r of a.retry.splice(0)) await this.#store(a, r.cameraId, r.seg).catch(() => {});
   }
 
+  /** The lead-in from the warm cache, stored before the channel's first segment. */
+  async #leadIn(a: Active, cameraId: string, hold: PrerollHold, until: number, dir: string): Promise<void> {
+    let segs: ClosedSegment[];
+    try {
+      segs = await hold.takeLeadIn(until, dir);
+    } catch (err) {
+      this.#log.error({ err, session: a.session.id, camera: cameraId }, 'taking the lead-in failed');
+      return;
+    }
+    for (const seg of segs) {
+      await this.#store(a, cameraId, seg).catch((err) => {
+        this.#log.error(
+          { err, session: a.session.id, camera: cameraId },
+          'lead-in custody failed; kept for retry',
+        );
+        a.retry.push({ cameraId, seg });
+      });
+    }
+  }
+
   /** Store a closed segment with the same custody as a recorder clip, then drop the scratch copy. */
   async #custody(a: Active, cameraId: string, seg: ClosedSegment): Promise<void> {
+    await a.leadIns.get(cameraId);
     for (const r of a.retry.splice(0)) {
       await this.#store(a, r.cameraId, r.seg).catch(() => a.retry.push(r));
     }
@@ -373,7 +433,8 @@ export class HearingService implements Service {
   async #store(a: Active, cameraId: string, seg: ClosedSegment): Promise<void> {
     const s = a.session;
     const seq = a.seq.get(cameraId) ?? 1;
-    const clipId = `${s.id}.${cameraId}.${String(seq).padStart(5, '0')}`;
+    // A lead-in says so in its id (the store's manifest and audit entry carry the id).
+    const clipId = `${s.id}.${cameraId}.${String(seq).padStart(5, '0')}${seg.leadIn ? '.pre' : ''}`;
     const record = await this.#o.store.ingestFile(
       seg.path,
       {
@@ -400,6 +461,7 @@ export class HearingService implements Service {
       durationS: seg.media?.durationS ?? null,
       playable: seg.media !== null,
       run: seg.run,
+      ...(seg.leadIn ? { leadIn: true } : {}),
     };
     await this.#segments.put(`${s.id}!${cameraId}!${String(seq).padStart(6, '0')}`, row);
     await unlink(seg.path).catch(() => {});
@@ -415,7 +477,14 @@ export class HearingService implements Service {
     } catch {
       return;
     }
-    const a: Active = { session, channels: new Map(), seq: new Map(), retry: [] };
+    const a: Active = {
+      session,
+      channels: new Map(),
+      seq: new Map(),
+      retry: [],
+      holds: new Map(),
+      leadIns: new Map(),
+    };
     for (const r of await this.segments(session.id)) {
       a.seq.set(r.cameraId, Math.max(a.seq.get(r.cameraId) ?? 1, r.seq + 1));
     }
@@ -433,8 +502,10 @@ export class HearingService implements Service {
         const end = Math.round(st.mtimeMs);
         const start = end - Math.round((media?.durationS ?? 0) * 1000);
         const run = Number(/^r(\d+)-/.exec(f)?.[1] ?? 0);
-        await this.#store(a, cameraId, { path, run, index: 0, start, end, media, bytes: st.size }).catch(
-          (err) => this.#log.error({ err, path }, 'recovering a left-over segment failed; kept'),
+        const leadIn = f.startsWith('pre-');
+        const seg: ClosedSegment = { path, run, index: 0, start, end, media, bytes: st.size, leadIn };
+        await this.#store(a, cameraId, seg).catch((err) =>
+          this.#log.error({ err, path }, 'recovering a left-over segment failed; kept'),
         );
       }
     }
@@ -466,7 +537,7 @@ export class HearingService implements Service {
           },
         ];
       });
-      const last = mine[mine.length - 1];
+      const last = mine.filter((r) => !r.leadIn).at(-1) ?? mine.at(-1);
       return {
         cameraId,
         recordedMs: cov.recordedMs,

@@ -53,6 +53,8 @@ export interface ClosedSegment {
   /** ffprobe's view; null when the file is not playable (it is kept anyway: R25). */
   media: MediaInfo | null;
   bytes: number;
+  /** Taken from the warm pre-roll cache (preroll.ts): media from before this channel's first frame. */
+  leadIn?: boolean;
 }
 
 export interface ChannelOptions {
@@ -73,6 +75,12 @@ export interface ChannelOptions {
   log: Logger;
   /** Called when state or counters change (live stats). */
   onChange?(): void;
+  /**
+   * Called once, when the session's first run confirms a flow of frames, with the wall time its
+   * recorded media begins (never earlier than where the first segment will start). The hearing
+   * takes its lead-in from the warm cache up to there.
+   */
+  onFirstData?(at: number): void;
   now?: () => number;
   /** ffmpeg progress period (default 0.25 s). */
   progressPeriodS?: number;
@@ -135,6 +143,8 @@ interface Run {
 const TICK_MS = 200;
 const DRAIN_EVERY_MS = 1000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+/** A stop waits at most this long for the media to reach the stop time (about two reports). */
+const TAIL_WAIT_MS = 750;
 /** A run that never delivered anything is given this long (at least) before it is replaced. */
 const CONNECT_GRACE_MS = 5000;
 /** Without fast start ffmpeg analyses the input for up to 5 s before it writes anything. */
@@ -171,6 +181,9 @@ export class CameraChannel {
   #timing: Promise<void> = Promise.resolve();
   #custody: Promise<void> = Promise.resolve();
   #stopped: Promise<void> | null = null;
+  #firstDataSent = false;
+  /** stop({ at }) waiting for media to reach the stop time. */
+  #tailWaiter: (() => void) | null = null;
 
   constructor(opts: ChannelOptions) {
     this.#o = opts;
@@ -206,17 +219,25 @@ export class CameraChannel {
     this.#ticker = setInterval(() => this.#tick(), TICK_MS);
   }
 
-  /** Stops recording: ffmpeg finishes the open segment, every segment is handed on, gaps ended. */
-  stop(): Promise<void> {
-    this.#stopped ??= this.#stop();
+  /**
+   * Stops recording: ffmpeg finishes the open segment, every segment is handed on, gaps ended.
+   * `at`: the session's stop time; while data flows, ffmpeg is stopped only once the media written
+   * reaches it (at most TAIL_WAIT_MS later), so the recording ends at the stop, not a frame or a
+   * delayed packet before it.
+   */
+  stop(opts: { at?: number } = {}): Promise<void> {
+    this.#stopped ??= this.#stop(opts.at);
     return this.#stopped;
   }
 
-  async #stop(): Promise<void> {
+  async #stop(at: number | undefined): Promise<void> {
     this.#setState('stopping');
     clearInterval(this.#ticker);
     clearTimeout(this.#restartTimer);
     const run = this.#run;
+    if (at !== undefined && run && !run.exited && !run.stopping && run.hadData && !this.#gap) {
+      await this.#mediaReaches(at);
+    }
     if (run && !run.exited) {
       run.stopping = true;
       await run.handle.stop({ graceMs: 5000 });
@@ -232,6 +253,28 @@ export class CameraChannel {
     }
     this.#gap = null;
     this.#setState('stopped');
+  }
+
+  /** The end of the newest frame written (its start plus one frame), if known. */
+  #mediaEnd(): number | null {
+    if (this.#lastDataAt === null) return null;
+    const fps = this.#o.source.fps;
+    return this.#lastDataAt + (fps ? 1000 / fps : 0);
+  }
+
+  #mediaReaches(at: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#tailWaiter = null;
+        resolve();
+      };
+      const timer = setTimeout(done, TAIL_WAIT_MS);
+      this.#tailWaiter = () => {
+        if ((this.#mediaEnd() ?? Number.NEGATIVE_INFINITY) >= at) done();
+      };
+      this.#tailWaiter();
+    });
   }
 
   #spawn(): void {
@@ -297,6 +340,7 @@ export class CameraChannel {
       run.lastOutMs = out;
       const wall = run.anchor.wall(out / 1000);
       this.#lastDataAt = Math.max(this.#lastDataAt ?? wall, wall);
+      this.#tailWaiter?.();
     }
     // A pause longer than half the stale threshold breaks a flow (a camera may send one cached
     // frame on PLAY and only then stall): the next frames start a new one.
@@ -314,6 +358,12 @@ export class CameraChannel {
       this.#attempt = 0;
       this.#lastError = null;
       this.#resumed(run.flowStart);
+      if (!this.#firstDataSent) {
+        this.#firstDataSent = true;
+        // Where the first segment will start (#close): the flow, or media 0 if that is later.
+        const media0 = run.anchor.known ? run.anchor.wall(0) : run.flowStart;
+        this.#o.onFirstData?.(Math.max(run.flowStart, media0));
+      }
     }
     if (run.hadData && (this.#state === 'starting' || this.#state === 'stalled')) this.#setState('recording');
     // Closed segments are looked for about once a second while data flows (and at exit).

@@ -141,6 +141,20 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   };
 }
 
+/**
+ * The warm pre-roll cache (preroll.ts): the same recording, in short keyframe-aligned segments
+ * (`segmentSeconds` 1), with a segment list that ffmpeg rewrites (atomically, via `<list>.tmp`
+ * and rename) to hold only the last `listSize` closed segments, so it stays small however long
+ * the camera is warm. Its entries are anchored to the wall clock exactly like a recording's.
+ */
+export function buildCacheArgs(input: RecordSpecInput & { listSize: number }): FfmpegArgv {
+  const listSize = z.number().int().min(1).max(1000).parse(input.listSize);
+  const a = buildRecordArgs(input);
+  const at = a.outputOptions.indexOf('-segment_list_type');
+  a.outputOptions.splice(at, 0, '-segment_list_size', String(listSize));
+  return a;
+}
+
 /** The whole argument vector (without the ffmpeg binary). */
 export function flattenArgv(a: FfmpegArgv): string[] {
   return [...a.inputOptions, '-i', a.input, ...a.outputOptions, a.output];

@@ -3,7 +3,7 @@
  * segment, times in seconds on the run's timeline. A line appears only once the segment file is
  * complete, so it is our "segment closed" signal.
  */
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 
 export interface ListedSegment {
   file: string;
@@ -50,4 +50,21 @@ export class ListTail {
       await fh.close();
     }
   }
+}
+
+/**
+ * Reads a whole segment list that ffmpeg rewrites (`-segment_list_size`: only the last N closed
+ * segments, replaced by rename). Only newline-terminated lines count; a missing list is empty.
+ */
+export async function readSegmentList(path: string): Promise<ListedSegment[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const lines = text.split('\n');
+  lines.pop();
+  return lines.map(parseSegmentLine).filter((s): s is ListedSegment => s !== null);
 }
