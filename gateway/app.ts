@@ -143,6 +143,8 @@ export class GatewayApp {
       audit: () => this.store.audit,
       config: { ...this.config.dock, shiftHours: this.config.fleet.shiftHours },
       fieldDraw: (serial) => health.get(serial)?.forecast.batteryDrawPctPerH,
+      alerts: this.alerts,
+      clips: this.store.index,
     });
     this.interruptions.setOfficerLookup(({ source, device, at }) =>
       source === 'recorder' ? this.pairing.officerAt(device, at) : null,

@@ -41,6 +41,8 @@ export const Assignment = z.object({
       clips: z.object({ verified: z.number().int(), quarantined: z.number().int(), total: z.number().int() }),
     })
     .nullable(),
+  /** Closed without a dock: the recorder was reported lost (who, why, when). */
+  lost: z.object({ at: EpochMs, by: z.string(), reason: z.string() }).optional(),
 });
 export type Assignment = z.infer<typeof Assignment>;
 

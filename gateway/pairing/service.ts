@@ -12,6 +12,7 @@
  */
 import type { Officer } from '../../protocol/common.js';
 import type { Status } from '../../protocol/dock/index.js';
+import type { AlertService } from '../alerts/service.js';
 import type { GatewayConfig } from '../config.js';
 import { type Db, timeSortableId } from '../db.js';
 import { DockLinkError } from '../dock/errors.js';
@@ -20,9 +21,12 @@ import { GatewayError } from '../errors.js';
 import type { EventBus, GatewayEvents, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { AuditLog } from '../store/audit-log.js';
+import type { ClipIndex } from '../store/clip-index.js';
 import { AFTER_SEP, type BatchOp, jsonSub, keyPart, pad, SEP, type Sub } from '../store/keys.js';
 import { KeyedMutex } from '../store/mutex.js';
+import { isPending } from '../store/records.js';
 import type { Assignment, CheckInTrigger, PairBody } from './assignment.js';
+import { type LostBody, type LostRecorder, lostAlertMessage, RULE_RECORDER_LOST } from './lost.js';
 import { forecastReadiness, hoursToMs, type Readiness, shiftDraw } from './readiness.js';
 
 /** What pairing needs of the dock service (DockService has all of it). */
@@ -45,6 +49,10 @@ export interface PairingServiceOptions {
     Pick<GatewayConfig['fleet'], 'shiftHours'>;
   /** Battery draw (%/h) the fleet measured from field telemetry, if positive and known. */
   fieldDraw?: (serial: string) => number | null | undefined;
+  /** The principal is told when a recorder is reported lost. */
+  alerts?: Pick<AlertService, 'raise' | 'clear'>;
+  /** The clip index: which of a lost recorder's clips are not yet on the designated storage (R22). */
+  clips?: Pick<ClipIndex, 'listByRecorder'>;
   now?: () => number;
 }
 
@@ -81,6 +89,8 @@ export interface DockedRecorder {
 }
 
 const GONE: ReadonlySet<string> = new Set(['empty', 'waiting', 'removed']);
+/** Dock states of an accepted recorder (it is physically back). */
+const ACCEPTED: ReadonlySet<string> = new Set(['syncing', 'listing', 'uploading', 'paused', 'ready']);
 
 export class PairingService implements Service {
   readonly name = 'pairing';
@@ -91,12 +101,17 @@ export class PairingService implements Service {
   readonly #activeIdx: Sub<string>;
   readonly #byRecorder: Sub<string>;
   readonly #byOfficer: Sub<string>;
+  readonly #lostSub: Sub<LostRecorder>;
+  /** Recorders reported lost and not docked since (loaded at start; small). */
+  readonly #lost = new Map<string, LostRecorder>();
   /** Active assignments by serial and officer id (loaded at start; small). */
   readonly #active = new Map<string, Assignment>();
   readonly #activeOfficer = new Map<string, string>();
   /** Which recorder sat in which slot: `dock.changed` for an emptied slot carries no serial. */
   readonly #slotSerial = new Map<string, string>();
   readonly #lock = new KeyedMutex();
+  /** Found recorders whose uploads are not done yet (UNPAIR follows them). */
+  readonly #foundIn = new Set<string>();
   #off: (() => void) | undefined;
   #tasks: Promise<void> = Promise.resolve();
 
@@ -109,6 +124,7 @@ export class PairingService implements Service {
     this.#activeIdx = jsonSub<string>(root, 'active');
     this.#byRecorder = jsonSub<string>(root, 'rec');
     this.#byOfficer = jsonSub<string>(root, 'off');
+    this.#lostSub = jsonSub<LostRecorder>(root, 'lost');
   }
 
   async start(): Promise<void> {
@@ -118,6 +134,8 @@ export class PairingService implements Service {
       const a = await this.#asg.get(id);
       if (a && a.checkedInAt === null) this.#remember(a);
     }
+    this.#lost.clear();
+    for await (const [serial, l] of this.#lostSub.iterator()) this.#lost.set(serial, l);
     this.#off = this.#o.bus.on('dock.changed', (e) => this.#onDock(e));
   }
 
@@ -408,6 +426,144 @@ export class PairingService implements Service {
     });
   }
 
+  // ---- lost recorder ------------------------------------------------------------------------------
+
+  /** Recorders reported lost and not docked since, newest first. */
+  lost(): LostRecorder[] {
+    return [...this.#lost.values()].sort((a, b) => b.at - a.at);
+  }
+
+  lostRecord(serial: string): LostRecorder | undefined {
+    return this.#lost.get(serial);
+  }
+
+  /**
+   * The equipment manager (or the principal) reports a recorder lost: its open assignment is closed
+   * without a dock (the officer may take another recorder), the clips the gateway knows are still
+   * on it are listed (their 24 h clock runs on and names officer and recorder, R22), the report is
+   * audited (who, why) and the principal alerted. CONFLICT when it sits in a dock (check it in
+   * instead) or is already reported; NOT_FOUND when it is not checked out and was never assigned.
+   */
+  markLost(serial: string, body: LostBody, by: string): Promise<LostRecorder> {
+    return this.#lock.run('pairing', async () => {
+      const reason = body.reason.trim();
+      if (!reason) throw new GatewayError('BAD_REQUEST', 'a lost report needs a reason');
+      if (this.#lost.has(serial)) {
+        throw new GatewayError('CONFLICT', `recorder ${serial} is already reported lost`, { serial });
+      }
+      const slot = this.#o.docks.slotFor(serial);
+      if (slot && !GONE.has(slot.state)) {
+        throw new GatewayError(
+          'CONFLICT',
+          `recorder ${serial} is in dock ${slot.path} (state ${slot.state}): it is not lost; check it in instead`,
+          { serial, slot: slot.path },
+        );
+      }
+      const a = this.#active.get(serial);
+      if (!a && (await this.historyForRecorder(serial, 1)).length === 0) {
+        throw new GatewayError('NOT_FOUND', `recorder ${serial} was never checked out`, { serial });
+      }
+      const now = this.#now();
+      const known = (await this.#o.clips?.listByRecorder(serial)) ?? [];
+      const pendingClips = known
+        .filter(isPending)
+        .sort((x, y) => x.deadline - y.deadline)
+        .map((c) => ({ clipId: c.clipId, end: c.end, deadline: c.deadline, state: c.state }));
+      const record: LostRecorder = {
+        serial,
+        at: now,
+        by,
+        reason,
+        assignmentId: a?.id ?? null,
+        officer: a?.officer ?? null,
+        pendingClips,
+      };
+      const ops: BatchOp[] = [
+        { type: 'put', sublevel: this.#lostSub, key: serial, value: record } as BatchOp,
+      ];
+      let closed: Assignment | undefined;
+      if (a) {
+        closed = { ...a, checkedInAt: now, checkedInBy: by, lost: { at: now, by, reason } };
+        ops.push(...this.#ops(closed, false));
+      }
+      await this.#o.audit().append(
+        {
+          type: 'recorder-lost',
+          actor: by,
+          subject: `recorder:${serial}`,
+          details: {
+            reason,
+            assignmentId: record.assignmentId,
+            officer: record.officer,
+            pairedAt: a ? iso(a.pairedAt) : null,
+            pendingClips: pendingClips.map((c) => c.clipId),
+            earliestDeadline: pendingClips[0] ? iso(pendingClips[0].deadline) : null,
+          },
+        },
+        { ops },
+      );
+      this.#lost.set(serial, record);
+      if (a) this.#forget(a);
+      this.#log.warn(
+        { serial, by, reason, officer: record.officer?.id, pending: pendingClips.length },
+        'recorder reported lost',
+      );
+      await this.#o.alerts
+        ?.raise({
+          rule: RULE_RECORDER_LOST,
+          subject: `recorder:${serial}`,
+          severity: 'critical',
+          message: lostAlertMessage(record),
+          notify: ['principal', 'equipment-manager', 'legal-affairs'],
+          details: {
+            serial,
+            officer: record.officer,
+            reason,
+            by,
+            pendingClips: pendingClips.map((c) => c.clipId),
+          },
+        })
+        .catch((err: unknown) => this.#log.error({ err, serial }, 'lost-recorder alert failed'));
+      if (a) this.#o.bus.emit('pairing.changed', { serial, officerId: null });
+      return record;
+    });
+  }
+
+  /** A recorder reported lost docked again: un-marked (audited); the dock uploads its clips as usual. */
+  async #found(serial: string, slot: string): Promise<void> {
+    await this.#lock.run('pairing', async () => {
+      const l = this.#lost.get(serial);
+      if (!l) return;
+      await this.#o.audit().append(
+        {
+          type: 'recorder-found',
+          actor: `dock:${slot}`,
+          subject: `recorder:${serial}`,
+          details: { lostAt: iso(l.at), lostBy: l.by, reason: l.reason, assignmentId: l.assignmentId, slot },
+        },
+        { ops: [{ type: 'del', sublevel: this.#lostSub, key: serial } as BatchOp] },
+      );
+      this.#lost.delete(serial);
+      this.#log.info({ serial, slot }, 'lost recorder docked again');
+      await this.#o.alerts
+        ?.clear(RULE_RECORDER_LOST, `recorder:${serial}`)
+        .catch((err: unknown) => this.#log.error({ err, serial }, 'clearing lost-recorder alert failed'));
+      this.#o.bus.emit('pairing.changed', { serial, officerId: null });
+    });
+  }
+
+  /**
+   * After a found recorder's uploads: it still stamps the officer of the closed assignment on new
+   * clips; UNPAIR it (as a check-in would) unless someone has checked it out since.
+   */
+  async #unpairFound(serial: string): Promise<void> {
+    if (this.#active.has(serial)) return;
+    const info = this.#o.docks.slotFor(serial)?.info();
+    if (!info?.status?.officer) return;
+    await dockCall(this.#o.docks.unpair(serial), `UNPAIR ${serial}`);
+    this.#log.info({ serial }, 'found recorder unpaired after its uploads');
+  }
+
   // ---- dock events: leaving the dock, coming back, uploads done ----------------------------------
 
   #onDock(e: GatewayEvents['dock.changed']): void {
@@ -420,8 +576,14 @@ export class PairingService implements Service {
     }
     if (!e.serial) return;
     const serial = e.serial;
+    if (this.#lost.has(serial) && ACCEPTED.has(e.state)) {
+      const slot = e.slot;
+      this.#enqueue(() => this.#found(serial, slot));
+      this.#foundIn.add(serial);
+    }
     if (e.state === 'uploading' || e.state === 'ready') this.#enqueue(() => this.#back(serial));
     if (e.state === 'ready') this.#enqueue(() => this.#maybeCheckIn(serial));
+    if (e.state === 'ready' && this.#foundIn.delete(serial)) this.#enqueue(() => this.#unpairFound(serial));
   }
 
   #enqueue(task: () => Promise<void>): void {

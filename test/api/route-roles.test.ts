@@ -88,6 +88,8 @@ const TABLE: Row[] = [
   { route: 'GET /api/pairings/at', roles: [EM, ...SUP], query: '?serial=REC-NOPE&at=1' },
   { route: 'GET /api/pairings/recorders/:serial', roles: [EM, ...SUP] },
   { route: 'GET /api/pairings/officers/:officerId', roles: [EM, ...SUP, OFFICER] },
+  // A lost recorder's assignment is closed without a dock by its keeper or the principal (R21).
+  { route: 'POST /api/recorders/:serial/lost', roles: [EM, PRINCIPAL], body: { reason: 'not returned' } },
 
   // Hearing-room cameras: the keeper administers (R21); hearing staff and supervisors see them.
   { route: 'GET /api/rooms', roles: [EM, HEARING, ...SUP] },

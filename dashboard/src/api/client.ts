@@ -17,6 +17,7 @@ import type {
   Interruption,
   InterruptionStatus,
   LoginResponse,
+  LostRecorder,
   MaintenanceEntry,
   MaintenanceKindValue,
   Officer,
@@ -147,6 +148,9 @@ export const api = {
     request<MaintenanceEntry[]>('GET', `/api/recorders/${enc(serial)}/maintenance`),
   addMaintenance: (serial: string, entry: { kind: MaintenanceKindValue; text: string }) =>
     request<MaintenanceEntry>('POST', `/api/recorders/${enc(serial)}/maintenance`, entry),
+  /** Close a lost recorder's assignment without a dock (equipment manager, principal; R21). */
+  reportLost: (serial: string, reason: string) =>
+    request<LostRecorder>('POST', `/api/recorders/${enc(serial)}/lost`, { reason }),
   ackAlert: (id: string) => request<StoredAlert>('POST', `/api/alerts/${enc(id)}/ack`, {}),
   alerts: () => request<StoredAlert[]>('GET', `/api/alerts${qs({ active: 'true' })}`),
   interruptions: (status?: InterruptionStatus) =>

@@ -18,6 +18,7 @@ import type { HearingGap, HearingSummary, SegmentRow } from '../../../gateway/he
 import type { HearingView } from '../../../gateway/hearings/service.js';
 import type { InterruptionRecord, InterruptionStatus } from '../../../gateway/interruptions/record.js';
 import type { Assignment } from '../../../gateway/pairing/assignment.js';
+import type { LostRecorder } from '../../../gateway/pairing/lost.js';
 import type { Readiness } from '../../../gateway/pairing/readiness.js';
 import type { DockedRecorder, PairResult } from '../../../gateway/pairing/service.js';
 import type { AuditEntry, ClipState } from '../../../gateway/store/index.js';
@@ -35,6 +36,7 @@ export type {
   HearingSummary,
   HearingView,
   InterruptionStatus,
+  LostRecorder,
   MaintenanceEntry,
   Officer,
   PairResult,

@@ -94,6 +94,12 @@ export const en: Record<MessageKey, string> = {
   'recorder.maintenance.by': 'By',
   'recorder.maintenance.at': 'Time',
   'recorder.maintenance.add': 'Add maintenance entry',
+  'recorder.lost.report': 'Report lost',
+  'recorder.lost.title': 'Report recorder {serial} lost',
+  'recorder.lost.hint':
+    'Closes the current check-out without a dock and alerts the principal; clips not yet uploaded keep their 24 h deadline. Docking it again clears the report and uploads.',
+  'recorder.lost.reason': 'Why it is lost',
+  'recorder.lost.done': 'Reported lost; {n} clip(s) not yet uploaded',
   'recorder.maintenance.kind.inspection': 'Inspection',
   'recorder.maintenance.kind.repair': 'Repair',
   'recorder.maintenance.kind.other': 'Other',

@@ -92,6 +92,12 @@ export const zh = {
   'recorder.maintenance.by': '记录人',
   'recorder.maintenance.at': '时间',
   'recorder.maintenance.add': '新增维护记录',
+  'recorder.lost.report': '报失',
+  'recorder.lost.title': '报失执法记录仪 {serial}',
+  'recorder.lost.hint':
+    '结束当前领用（无需入坞），通知局主要负责人；未上传的音像记录继续计算24小时期限。记录仪再次入坞时自动解除报失并上传。',
+  'recorder.lost.reason': '报失原因',
+  'recorder.lost.done': '已报失，{n} 段音像记录尚未上传',
   'recorder.maintenance.kind.inspection': '检查',
   'recorder.maintenance.kind.repair': '维修',
   'recorder.maintenance.kind.other': '其他',

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { Serial } from '../../../protocol/common.js';
 import { GatewayError } from '../../errors.js';
 import { HistoryQuery, PairBody } from '../../pairing/assignment.js';
+import { LostBody } from '../../pairing/lost.js';
 import type { PairingService } from '../../pairing/service.js';
 import { type Role, SUPERVISORS } from '../roles.js';
 import { TimeParam } from '../schemas.js';
@@ -20,6 +21,8 @@ export const DOCKED_VIEWERS: readonly Role[] = ['officer', 'equipment-manager'];
 export const CHECKIN_ROLES: readonly Role[] = ['officer', 'equipment-manager'];
 /** Who has which recorder, and since when (officers see their own only). */
 export const PAIRING_READERS: readonly Role[] = ['equipment-manager', ...SUPERVISORS, 'officer'];
+/** Report a recorder lost, closing its assignment without a dock (R21): custodian or principal. */
+export const LOST_REPORTERS: readonly Role[] = ['equipment-manager', 'principal'];
 /** Assignment history of a recorder and "who had it at T" (R3, R21). */
 export const HISTORY_READERS: readonly Role[] = ['equipment-manager', ...SUPERVISORS];
 
@@ -53,6 +56,15 @@ export function pairingRoutes(api: Api, pairing: PairingService): void {
         throw new GatewayError('FORBIDDEN', `recorder ${serial} is checked out to another officer`);
       }
       return pairing.checkIn(serial, { by: user.username, trigger: 'manual' });
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/api/recorders/:serial/lost', roles: LOST_REPORTERS, body: LostBody },
+    ({ user, params, body }) => {
+      const serial = Serial.safeParse(params.serial);
+      if (!serial.success) throw new GatewayError('BAD_REQUEST', `bad serial ${params.serial}`);
+      return pairing.markLost(serial.data, body, user.username);
     },
   );
 

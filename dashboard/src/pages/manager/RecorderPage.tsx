@@ -1,4 +1,4 @@
-/** One recorder: health, battery and storage history charts, maintenance log (R21). */
+/** One recorder: health, battery and storage history charts, maintenance log, report lost (R21). */
 import { ArrowLeftOutlined } from '@ant-design/icons';
 import {
   App,
@@ -8,6 +8,7 @@ import {
   Empty,
   Form,
   Input,
+  Modal,
   Segmented,
   Select,
   Space,
@@ -25,6 +26,7 @@ import { useI18n } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
 import { fmtBytes, fmtDuration, fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
+import { useUser } from '../../user.js';
 
 const HistoryChart = lazy(() => import('../../components/HistoryChart.js'));
 
@@ -52,6 +54,24 @@ export default function RecorderPage({ serial }: { serial: string }) {
       setSaving(false);
     }
   };
+  const user = useUser();
+  const mayReportLost = user.roles.some((role) => role === 'equipment-manager' || role === 'principal');
+  const [lostOpen, setLostOpen] = useState(false);
+  const [lostReason, setLostReason] = useState('');
+  const reportLost = async () => {
+    setSaving(true);
+    try {
+      const l = await api.reportLost(serial, lostReason.trim());
+      message.success(t('recorder.lost.done', { n: l.pendingClips.length }));
+      setLostOpen(false);
+      setLostReason('');
+      q.reload();
+    } catch (err) {
+      message.error(t('common.error', { msg: (err as Error).message }));
+    } finally {
+      setSaving(false);
+    }
+  };
   const r = q.data?.view;
   const history = q.data?.history ?? [];
   return (
@@ -68,7 +88,32 @@ export default function RecorderPage({ serial }: { serial: string }) {
             <span data-testid="recorder-title">{t('recorder.title', { serial })}</span>
           </Space>
         }
+        extra={
+          mayReportLost &&
+          r?.officer && (
+            <Button danger onClick={() => setLostOpen(true)} data-testid="recorder-report-lost">
+              {t('recorder.lost.report')}
+            </Button>
+          )
+        }
       >
+        <Modal
+          open={lostOpen}
+          title={t('recorder.lost.title', { serial })}
+          okText={t('recorder.lost.report')}
+          okButtonProps={{ danger: true, disabled: !lostReason.trim(), loading: saving }}
+          onOk={reportLost}
+          onCancel={() => setLostOpen(false)}
+        >
+          <p>{t('recorder.lost.hint')}</p>
+          <Input.TextArea
+            value={lostReason}
+            onChange={(e) => setLostReason(e.target.value)}
+            placeholder={t('recorder.lost.reason')}
+            maxLength={500}
+            data-testid="recorder-lost-reason"
+          />
+        </Modal>
         <ApiErrorView error={q.error} api={`GET /api/recorders/${serial}`} />
         {r && (
           <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} bordered>
