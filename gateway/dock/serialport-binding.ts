@@ -1,6 +1,7 @@
 /** DockBinding over the `serialport` package: real USB CDC ports and PTYs alike. */
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
 import { type CloseInfo, CloseLatch, type DockBinding, type DockPort, type OpenOptions } from './binding.js';
+import { LoopIoBinding } from './loop-io-binding.js';
 
 /** uv_poll interest bits of @serialport/bindings-cpp's Poller (UV_READABLE, UV_WRITABLE, UV_DISCONNECT). */
 const POLL_EVENTS: Record<string, number> = { readable: 0b001, writable: 0b010, disconnect: 0b100 };
@@ -18,7 +19,7 @@ interface PollerLike {
  * ends wait: seen with large frames across processes on PTYs). Patched to always ask for the union
  * of every event someone still waits for.
  */
-function patchPoller(port: SerialPort): void {
+function patchPoller(port: SerialPortStream): void {
   const poller = (port.port as unknown as { poller?: PollerLike } | undefined)?.poller;
   if (!poller) return;
   const proto = Object.getPrototypeOf(poller) as PollerLike & { [PATCHED]?: boolean };
@@ -38,7 +39,7 @@ class SerialDockPort implements DockPort {
 
   constructor(
     readonly path: string,
-    private readonly port: SerialPort,
+    private readonly port: SerialPortStream,
   ) {
     // Always read: a hang-up is only noticed by a pending read.
     port.on('data', (chunk: Buffer) => {
@@ -107,7 +108,13 @@ class SerialDockPort implements DockPort {
 export class SerialPortBinding implements DockBinding {
   open(path: string, opts: OpenOptions): Promise<DockPort> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path, baudRate: opts.baudRate, autoOpen: false, hupcl: false });
+      const port = new SerialPortStream({
+        binding: LoopIoBinding,
+        path,
+        baudRate: opts.baudRate,
+        autoOpen: false,
+        hupcl: false,
+      });
       port.open((err) => {
         if (err) return reject(err);
         patchPoller(port);

@@ -6,8 +6,12 @@ import {
   cobsEncodeInto,
   cobsMaxEncodedLength,
   crc32c,
+  crc32cImplementation,
   crc32cOf,
+  crc32cTables,
+  crc32cUpdate,
 } from '../../protocol/dock/index.js';
+
 import { checks } from './load-vectors.js';
 
 /** Bit-at-a-time CRC-32C: the textbook definition, to check the table-driven one against. */
@@ -41,6 +45,28 @@ describe('CRC-32C', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('uses the native CRC for long inputs on this platform, with the same results as the tables', () => {
+    expect(crc32cImplementation).toBe('native');
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 256, maxLength: 70_000 }),
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: -2147483648, max: 2147483647 }),
+        (data, a, b, reg) => {
+          const start = a % 64;
+          const end = data.length - (b % 64);
+          const want = crc32cTables(reg, data, start, end);
+          expect(crc32cUpdate(reg, data, start, end)).toBe(want);
+          expect(crc32cUpdate(reg, data.subarray(start, end))).toBe(want);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    const big = new Uint8Array(5000).map((_, i) => (i * 131) & 0xff);
+    expect(crc32c(big)).toBe(crcRef(big));
   });
 });
 
