@@ -6,8 +6,12 @@
  * - first_segment_ms: hearing start -> the camera's first segment on disk with media in it (p50);
  * - cpu_pct / rss_mb: this process (the gateway) plus its ffmpeg children, read from /proc over
  *   S seconds of steady recording (100 = one core);
- * - coverage: recorded / wall time of those uninterrupted sessions (mean); the start-up latency
- *   counts as unrecorded (`coverage_after_first_data` leaves it out);
+ * - coverage: recorded / wall time of those uninterrupted sessions (mean), started once every
+ *   camera is warm (pre-roll cache, gateway/recording/preroll.ts): the lead-in covers the start-up;
+ *   `coverage_after_first_data` counts only the session's own segments from its first one on;
+ *   `lead_in_ms` how far before the start the lead-in reaches (p50), `tail_short_ms_max` how much
+ *   the last segment ended before the stop time (worst session, 0 = it reached it);
+ * - warm_cpu_pct: the warm ffmpegs plus gateway while idle (every camera warm, no hearing);
  * - loss_detect_p50/p99_ms: stall injected on every camera -> interruption record opened.
  * Prints one JSON line.
  */
@@ -20,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GatewayApp } from '../gateway/app.js';
 import { parseConfig } from '../gateway/config.js';
+import { coverageOf } from '../gateway/hearings/summary.js';
 import { createLogger } from '../gateway/log.js';
 
 const PASSWORD = 'Bench-pw1';
@@ -198,6 +203,19 @@ async function main(): Promise<void> {
     }
     const workDir = join(dataDir, 'recording');
 
+    // Phase 0: every camera warm; what keeping them warm costs while idle.
+    const warmDeadline = Date.now() + 60_000;
+    while (Date.now() < warmDeadline && ready.some((_, i) => !app.preroll.isWarm(`cam${i + 1}`)))
+      await new Promise((r) => setTimeout(r, 100));
+    const warm = ready.filter((_, i) => app.preroll.isWarm(`cam${i + 1}`)).length;
+    const i0 = await usage();
+    const iw0 = Date.now();
+    await new Promise((r) => setTimeout(r, 10_000));
+    const i1 = await usage();
+    const idleS = (Date.now() - iw0) / 1000;
+    const warmCpu =
+      ((i1.gatewayTicks + i1.ffmpegTicks - i0.gatewayTicks - i0.ffmpegTicks) / CLK_TCK / idleS) * 100;
+
     // Phase 1: every room starts at once; first media on disk; steady recording; stop -> coverage.
     const t0 = Date.now();
     const sessions = await Promise.all(
@@ -213,12 +231,20 @@ async function main(): Promise<void> {
     const wallS = (Date.now() - w0) / 1000;
     const stopped = await Promise.all(sessions.map((s) => app.hearings.stopSession(s.id, 'bench')));
     const coverages = stopped.map((s) => s.summary!.coverage);
-    const afterFirst = await Promise.all(
-      stopped.map(async (s) => {
-        const segs = await app.hearings.segments(s.id);
-        const first = Math.min(...segs.map((x) => x.start));
-        return s.summary!.recordedMs / (s.stoppedAt! - first);
-      }),
+    const rowsOf = await Promise.all(stopped.map((s) => app.hearings.segments(s.id)));
+    const afterFirst = stopped.map((s, i) => {
+      const own = rowsOf[i]!.filter((x) => !x.leadIn);
+      const first = Math.min(...own.map((x) => x.start));
+      return coverageOf({ start: first, end: s.stoppedAt! }, own).coverage;
+    });
+    const leadMs = stopped
+      .flatMap((s, i) => {
+        const lead = rowsOf[i]!.filter((x) => x.leadIn);
+        return lead.length > 0 ? [s.startedAt - Math.min(...lead.map((x) => x.start))] : [];
+      })
+      .sort((a, b) => a - b);
+    const tailShort = stopped.map((s, i) =>
+      Math.max(0, s.stoppedAt! - Math.max(...rowsOf[i]!.filter((x) => !x.leadIn).map((x) => x.end))),
     );
 
     // Phase 2: stall every camera; latency until its interruption record exists.
@@ -274,6 +300,11 @@ async function main(): Promise<void> {
         first_segment_max_ms: firsts.at(-1),
         coverage_min: round(Math.min(...coverages), 5),
         coverage_after_first_data: round(mean(afterFirst), 5),
+        warm_cameras: warm,
+        warm_cpu_pct: round(warmCpu),
+        sessions_with_lead_in: leadMs.length,
+        lead_in_ms: pct(leadMs, 50),
+        tail_short_ms_max: Math.max(...tailShort),
         losses_detected: detect.length,
       }),
     );
