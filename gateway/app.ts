@@ -157,6 +157,7 @@ export class GatewayApp {
       bus,
       log: log.child({ svc: 'cameras' }),
       config: cam,
+      keyFile: join(dataDir, 'camera-secrets.key'),
       control: new OnvifNodeAdapter({
         log: log.child({ svc: 'onvif' }),
         limits: { deadlineMs: cam.soapTimeoutMs, maxBytes: cam.soapMaxBytes },

@@ -2,7 +2,9 @@
  * Hearing-room cameras known to the gateway (R21 for fixed equipment): added by hand (address,
  * user, password) or from discovery, or from config; assigned to rooms; polled for health
  * (reachability, clock offset) and for a fresh snapshot for the dashboard. Persisted in the
- * `cameras` sublevel; live connections are in memory.
+ * `cameras` sublevel; live connections are in memory. Passwords are stored sealed (AES-256-GCM,
+ * secret-box.ts, key file in the data dir); a record still holding one in clear (written before
+ * sealing existed) is sealed when it is read at start.
  */
 import { z } from 'zod';
 import type { GatewayConfig } from '../config.js';
@@ -20,6 +22,7 @@ import {
   type DiscoveredCamera,
   HttpUrl,
 } from './control.js';
+import { SecretBox } from './secret-box.js';
 
 export const CameraId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'camera id: 1-32 of [A-Za-z0-9_-]');
 
@@ -72,6 +75,8 @@ export interface CameraRegistryOptions {
   log: Logger;
   config: GatewayConfig['cameras'];
   control: CameraControl;
+  /** The key that seals camera passwords at rest (created 0600 on first start). */
+  keyFile: string;
   now?: () => number;
 }
 
@@ -91,6 +96,8 @@ const UNKNOWN_HEALTH: CameraHealth = {
 export class CameraRegistry implements Service {
   readonly name = 'cameras';
   readonly #db;
+  readonly #keyFile: string;
+  #box: SecretBox | undefined;
   readonly #bus: EventBus;
   readonly #log: Logger;
   readonly #config: GatewayConfig['cameras'];
@@ -109,6 +116,7 @@ export class CameraRegistry implements Service {
 
   constructor(opts: CameraRegistryOptions) {
     this.#db = opts.db.sublevel<string, CameraRecord>('cameras', { valueEncoding: 'json' });
+    this.#keyFile = opts.keyFile;
     this.#bus = opts.bus;
     this.#log = opts.log;
     this.#config = opts.config;
@@ -117,10 +125,38 @@ export class CameraRegistry implements Service {
   }
 
   async start(): Promise<void> {
+    const key = await SecretBox.load(this.#keyFile);
+    this.#box = key.box;
+    if (key.created) this.#log.info({ keyFile: this.#keyFile }, 'camera password key created');
+    if (key.narrowed)
+      this.#log.warn({ keyFile: this.#keyFile }, 'camera password key was readable by others: now 0600');
+    const clear: CameraRecord[] = [];
     for await (const raw of this.#db.values()) {
-      const r = CameraRecord.safeParse(raw);
-      if (r.success) this.#cams.set(r.data.id, r.data);
-      else this.#log.error({ issues: r.error.issues.slice(0, 3) }, 'unreadable camera record skipped');
+      const pw = (raw as { password?: unknown }).password;
+      const id = String((raw as { id?: unknown }).id);
+      let password = pw;
+      if (typeof pw === 'string' && SecretBox.isSealed(pw)) {
+        try {
+          password = key.box.open(pw, secretContext(id));
+        } catch (err) {
+          this.#log.error(
+            { camera: id, err: (err as Error).message },
+            'camera record skipped: password does not open',
+          );
+          continue;
+        }
+      }
+      const r = CameraRecord.safeParse({ ...(raw as object), password });
+      if (!r.success) {
+        this.#log.error({ issues: r.error.issues.slice(0, 3) }, 'unreadable camera record skipped');
+        continue;
+      }
+      this.#cams.set(r.data.id, r.data);
+      if (password === pw) clear.push(r.data);
+    }
+    for (const rec of clear) {
+      await this.#db.put(rec.id, this.#sealed(rec));
+      this.#log.info({ camera: rec.id }, 'camera password sealed at rest');
     }
     for (const c of this.#config.cameras) {
       const prev = this.#cams.get(c.id);
@@ -401,10 +437,16 @@ export class CameraRegistry implements Service {
     return { ...rest, snapshotAt: this.#snapshots.get(c.id)?.at ?? null };
   }
 
+  /** The record as stored: its password sealed, bound to its camera id. */
+  #sealed(rec: CameraRecord): CameraRecord {
+    if (!this.#box) throw new GatewayError('INTERNAL', 'camera registry not started');
+    return { ...rec, password: this.#box.seal(rec.password, secretContext(rec.id)) };
+  }
+
   async #save(rec: CameraRecord): Promise<void> {
     const before = this.#cams.get(rec.id);
     this.#cams.set(rec.id, rec);
-    await this.#db.put(rec.id, rec);
+    await this.#db.put(rec.id, this.#sealed(rec));
     if (
       !before ||
       JSON.stringify({ ...before, health: null }) !== JSON.stringify({ ...rec, health: null }) ||
@@ -413,4 +455,8 @@ export class CameraRegistry implements Service {
       this.#bus.emit('camera.changed', { cameraId: rec.id });
     }
   }
+}
+
+function secretContext(cameraId: string): string {
+  return `camera:${cameraId}`;
 }
