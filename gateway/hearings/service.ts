@@ -343,8 +343,8 @@ export class HearingService implements Service {
       }
       const dir = join(this.#o.workDir, session.id, cameraId);
       await mkdir(dir, { recursive: true });
-      // A resumed session's outage is a real gap: no lead-in for it.
-      const hold = resumed ? undefined : this.#o.preroll?.hold(cameraId, session.startedAt);
+      // A resumed session's outage is a real gap: no lead-in for it (the hold pauses the cache).
+      const hold = this.#o.preroll?.hold(cameraId, resumed ? null : session.startedAt);
       if (hold) a.holds.set(cameraId, hold);
       const channel = new CameraChannel({
         sessionId: session.id,

@@ -66,7 +66,8 @@ export interface PrerollHold {
 
 /** The lead-in source a hearing uses (PrerollCache fits). */
 export interface LeadInSource {
-  hold(cameraId: string, from: number): PrerollHold;
+  /** `from`: the hearing's start; null when it wants no lead-in (a session resumed after an outage). */
+  hold(cameraId: string, from: number | null): PrerollHold;
 }
 
 export class PrerollCache implements Service, LeadInSource {
@@ -118,12 +119,12 @@ export class PrerollCache implements Service, LeadInSource {
     return join(this.#o.dir, cameraId);
   }
 
-  hold(cameraId: string, from: number): PrerollHold {
+  hold(cameraId: string, from: number | null): PrerollHold {
     const w = this.#warm.get(cameraId);
-    const warm = w?.warm ?? false;
+    const warm = from !== null && (w?.warm ?? false);
     count(this.#held, cameraId, +1);
     if (warm) count(this.#pending, cameraId, +1);
-    const unpin = warm && w ? w.hold(from) : () => {};
+    const unpin = warm && w && from !== null ? w.hold(from) : () => {};
     // Not warm: nothing to wait for, the hearing's own stream is all there is.
     if (!warm) this.#reconcile(cameraId);
     const segS = this.#o.config.segmentSeconds;
@@ -138,7 +139,7 @@ export class PrerollCache implements Service, LeadInSource {
     return {
       warm,
       takeLeadIn: async (until, dest) => {
-        if (!pending || !w) return [];
+        if (!pending || !w || from === null) return [];
         try {
           const segs = await w.take(from, until, dest, timeoutMs);
           const out: ClosedSegment[] = [];
