@@ -14,6 +14,7 @@ export interface DockPort {
   readonly isOpen: boolean;
   /** Resolves once the bytes are accepted by the OS (waits for drain under back-pressure). */
   write(data: Uint8Array): Promise<void>;
+  /** `chunk` may be a view of a reused receive buffer: it is valid only during the call. */
   onData(fn: (chunk: Uint8Array) => void): void;
   /** Called exactly once. */
   onClose(fn: (info: CloseInfo) => void): void;

@@ -48,7 +48,11 @@ function onLoop(b: LinuxPortBinding): LinuxPortBinding {
   let drained = false;
   b.read = async (buffer: Buffer, offset: number, length: number) => {
     for (;;) {
-      if (drained) await ready(b.poller, 'readable');
+      let woke = false;
+      if (drained) {
+        await ready(b.poller, 'readable');
+        woke = true;
+      }
       if (!b.isOpen || b.fd === null) throw closedError();
       let n: number;
       try {
@@ -58,9 +62,11 @@ function onLoop(b: LinuxPortBinding): LinuxPortBinding {
         drained = true;
         continue;
       }
-      // 0 bytes: nothing now (bindings-cpp retries too); wait instead of spinning.
       drained = n < length;
       if (n > 0) return { bytesRead: n, buffer };
+      // Readable yet nothing to read: end of file, the other end hung up.
+      if (woke)
+        throw markDisconnect(Object.assign(new Error('end of file: the port hung up'), { code: 'EIO' }));
     }
   };
   b.write = (buffer: Buffer) => {

@@ -1,11 +1,21 @@
-/** DockBinding over the `serialport` package: real USB CDC ports and PTYs alike. */
-import { SerialPortStream } from '@serialport/stream';
+/**
+ * DockBinding over serialport's binding layer (@serialport/bindings-cpp): real USB CDC ports and
+ * PTYs alike. The port is driven through the binding interface directly (open, read, write,
+ * close — node-serialport's own abstraction), not through its Node stream: the dock link is a
+ * byte pipe whose reader copies every byte at once (the frame parser), so one receive buffer is
+ * reused for every read instead of a fresh 64 KiB pool per 16 reads, and no stream machinery runs
+ * per 4 KiB. That, with reads and writes on the loop (loop-io-binding.ts), is what lets ingest
+ * approach the raw speed of the port (`npm run bench -- ingest`).
+ */
+import type { LinuxPortBinding } from '@serialport/bindings-cpp';
 import { type CloseInfo, CloseLatch, type DockBinding, type DockPort, type OpenOptions } from './binding.js';
 import { LoopIoBinding } from './loop-io-binding.js';
 
 /** uv_poll interest bits of @serialport/bindings-cpp's Poller (UV_READABLE, UV_WRITABLE, UV_DISCONNECT). */
 const POLL_EVENTS: Record<string, number> = { readable: 0b001, writable: 0b010, disconnect: 0b100 };
 const PATCHED = Symbol.for('gateway.dock.pollerUnionPatched');
+/** One read takes what the kernel has, up to this (a PTY gives ~4 KiB, USB CDC up to 16 KiB). */
+const READ_BYTES = 64 * 1024;
 
 interface PollerLike {
   poll(flag: number): void;
@@ -19,8 +29,8 @@ interface PollerLike {
  * ends wait: seen with large frames across processes on PTYs). Patched to always ask for the union
  * of every event someone still waits for.
  */
-function patchPoller(port: SerialPortStream): void {
-  const poller = (port.port as unknown as { poller?: PollerLike } | undefined)?.poller;
+function patchPoller(binding: LinuxPortBinding): void {
+  const poller = (binding as unknown as { poller?: PollerLike }).poller;
   if (!poller) return;
   const proto = Object.getPrototypeOf(poller) as PollerLike & { [PATCHED]?: boolean };
   if (proto[PATCHED]) return;
@@ -36,57 +46,56 @@ function patchPoller(port: SerialPortStream): void {
 class SerialDockPort implements DockPort {
   readonly #latch = new CloseLatch();
   readonly #data: ((chunk: Uint8Array) => void)[] = [];
+  readonly #buf = Buffer.allocUnsafe(READ_BYTES);
+  /** Writes leave in call order, one at a time. */
+  #writes: Promise<void> = Promise.resolve();
 
   constructor(
     readonly path: string,
-    private readonly port: SerialPortStream,
+    private readonly binding: LinuxPortBinding,
   ) {
     // Always read: a hang-up is only noticed by a pending read.
-    port.on('data', (chunk: Buffer) => {
-      for (const fn of this.#data) fn(chunk);
-    });
-    port.on('close', (err?: Error & { disconnected?: boolean }) => this.#latch.fire(err ?? undefined));
-    port.on('error', (err: Error) => {
-      this.#latch.fire(err);
-      if (port.isOpen) port.close(() => {});
-    });
+    void this.#readLoop();
   }
 
   get isOpen(): boolean {
-    return this.port.isOpen && !this.#latch.closed;
+    return this.binding.isOpen && !this.#latch.closed;
+  }
+
+  async #readLoop(): Promise<void> {
+    const buf = this.#buf;
+    try {
+      while (this.isOpen) {
+        const { bytesRead } = await this.binding.read(buf, 0, buf.length);
+        if (this.#latch.closed) return;
+        const chunk = buf.subarray(0, bytesRead);
+        for (const fn of this.#data) fn(chunk);
+      }
+    } catch (err) {
+      const e = err as Error & { canceled?: boolean };
+      // Canceled = we closed the port ourselves (the latch already says intended).
+      this.#lost(e.canceled ? undefined : e);
+    }
+  }
+
+  #lost(err?: Error): void {
+    if (this.#latch.closed) return;
+    this.#latch.fire(err);
+    if (this.binding.isOpen) this.binding.close().catch(() => {});
   }
 
   write(data: Uint8Array): Promise<void> {
     if (!this.isOpen) return Promise.reject(new Error(`${this.path} is closed`));
-    return new Promise((resolve, reject) => {
-      const ok = this.port.write(data, (err) => {
-        if (err) reject(err);
-      });
-      if (ok) resolve();
-      else this.#drained().then(resolve, reject);
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const op = this.#writes.then(() => {
+      if (!this.isOpen) throw new Error(`${this.path} closed while writing`);
+      return this.binding.write(buf);
     });
+    this.#writes = op.catch((err: Error) => this.#lost(err));
+    return op;
   }
 
-  /** One shared wait for 'drain' however many writers are queued (no listener per write). */
-  #drain: Promise<void> | undefined;
-  #drained(): Promise<void> {
-    this.#drain ??= new Promise<void>((resolve, reject) => {
-      const onClose = () => {
-        this.port.off('drain', onDrain);
-        this.#drain = undefined;
-        reject(new Error(`${this.path} closed while writing`));
-      };
-      const onDrain = () => {
-        this.port.off('close', onClose);
-        this.#drain = undefined;
-        resolve();
-      };
-      this.port.once('close', onClose);
-      this.port.once('drain', onDrain);
-    });
-    return this.#drain;
-  }
-
+  /** The chunk is valid only during the call (the receive buffer is reused): copy what you keep. */
   onData(fn: (chunk: Uint8Array) => void): void {
     this.#data.push(fn);
   }
@@ -95,31 +104,21 @@ class SerialDockPort implements DockPort {
     this.#latch.on(fn);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#latch.intended = true;
-    if (!this.port.isOpen) {
+    if (!this.binding.isOpen) {
       this.#latch.fire();
-      return Promise.resolve();
+      return;
     }
-    return new Promise((resolve) => this.port.close(() => resolve()));
+    await this.binding.close().catch(() => {});
+    this.#latch.fire();
   }
 }
 
 export class SerialPortBinding implements DockBinding {
-  open(path: string, opts: OpenOptions): Promise<DockPort> {
-    return new Promise((resolve, reject) => {
-      const port = new SerialPortStream({
-        binding: LoopIoBinding,
-        path,
-        baudRate: opts.baudRate,
-        autoOpen: false,
-        hupcl: false,
-      });
-      port.open((err) => {
-        if (err) return reject(err);
-        patchPoller(port);
-        resolve(new SerialDockPort(path, port));
-      });
-    });
+  async open(path: string, opts: OpenOptions): Promise<DockPort> {
+    const binding = await LoopIoBinding.open({ path, baudRate: opts.baudRate, hupcl: false });
+    patchPoller(binding);
+    return new SerialDockPort(path, binding);
   }
 }

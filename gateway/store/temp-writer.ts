@@ -175,7 +175,19 @@ export class TempWriter extends Writable {
       cb();
       return;
     }
-    this.#writeAll(chunk).then(() => cb(), cb);
+    this.#writeAll([chunk]).then(() => cb(), cb);
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    cb: (err?: Error | null) => void,
+  ): void {
+    const bufs = chunks.map((c) => c.chunk).filter((b) => b.length > 0);
+    if (bufs.length === 0) {
+      cb();
+      return;
+    }
+    this.#writeAll(bufs).then(() => cb(), cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -198,12 +210,17 @@ export class TempWriter extends Writable {
     );
   }
 
-  async #writeAll(chunk: Buffer): Promise<void> {
+  async #writeAll(bufs: Buffer[]): Promise<void> {
     const fh = this.#requireOpen();
+    let total = 0;
+    for (const b of bufs) total += b.length;
     let done = 0;
     try {
-      while (done < chunk.length) {
-        const { bytesWritten } = await fh.write(chunk, done, chunk.length - done);
+      while (done < total) {
+        const { bytesWritten } =
+          bufs.length === 1
+            ? await fh.write(bufs[0]!, done, total - done)
+            : await fh.writev(done === 0 ? bufs : rest(bufs, done));
         done += bytesWritten;
       }
     } catch (err) {
@@ -214,8 +231,8 @@ export class TempWriter extends Writable {
       }
       throw err;
     }
-    this.#hash.update(chunk);
-    this.#offset += chunk.length;
+    for (const b of bufs) this.#hash.update(b);
+    this.#offset += total;
   }
 
   #requireOpen(): FileHandle {
@@ -233,6 +250,19 @@ export class TempWriter extends Writable {
       this.#onClose();
     }
   }
+}
+
+/** The buffers after the first `skip` bytes (a short `writev` goes on from there). */
+function rest(bufs: readonly Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of bufs) {
+    if (skip >= b.length) skip -= b.length;
+    else {
+      out.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+  }
+  return out;
 }
 
 async function readPersistedOffset(statePath: string): Promise<number> {
