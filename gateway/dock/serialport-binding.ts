@@ -8,6 +8,7 @@
  * approach the raw speed of the port (`npm run bench -- ingest`).
  */
 import type { LinuxPortBinding } from '@serialport/bindings-cpp';
+import { SerialPort } from 'serialport';
 import { type CloseInfo, CloseLatch, type DockBinding, type DockPort, type OpenOptions } from './binding.js';
 import { LoopIoBinding } from './loop-io-binding.js';
 
@@ -117,7 +118,11 @@ class SerialDockPort implements DockPort {
 
 export class SerialPortBinding implements DockBinding {
   async open(path: string, opts: OpenOptions): Promise<DockPort> {
-    const binding = await LoopIoBinding.open({ path, baudRate: opts.baudRate, hupcl: false });
+    // Elsewhere than Linux (a developer's Mac): serialport's own binding, I/O in its thread pool.
+    const o = { path, baudRate: opts.baudRate, hupcl: false };
+    const binding = (
+      process.platform === 'linux' ? await LoopIoBinding.open(o) : await SerialPort.binding.open(o)
+    ) as LinuxPortBinding;
     patchPoller(binding);
     return new SerialDockPort(path, binding);
   }
