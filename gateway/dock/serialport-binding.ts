@@ -13,7 +13,11 @@ import { type CloseInfo, CloseLatch, type DockBinding, type DockPort, type OpenO
 import { LoopIoBinding } from './loop-io-binding.js';
 
 /** uv_poll interest bits of @serialport/bindings-cpp's Poller (UV_READABLE, UV_WRITABLE, UV_DISCONNECT). */
-const POLL_EVENTS: Record<string, number> = { readable: 0b001, writable: 0b010, disconnect: 0b100 };
+const POLL_EVENTS = [
+  ['readable', 0b001],
+  ['writable', 0b010],
+  ['disconnect', 0b100],
+] as const;
 const PATCHED = Symbol.for('gateway.dock.pollerUnionPatched');
 /** One read takes what the kernel has, up to this (a PTY gives ~4 KiB, USB CDC up to 16 KiB). */
 const READ_BYTES = 64 * 1024;
@@ -38,7 +42,10 @@ function patchPoller(binding: LinuxPortBinding): void {
   const poll = proto.poll;
   proto.poll = function (this: PollerLike, flag = 0) {
     let all = flag;
-    for (const [event, bit] of Object.entries(POLL_EVENTS)) if (this.listenerCount(event) > 0) all |= bit;
+    for (let i = 0; i < POLL_EVENTS.length; i++) {
+      const [event, bit] = POLL_EVENTS[i]!;
+      if (this.listenerCount(event) > 0) all |= bit;
+    }
     poll.call(this, all);
   };
   proto[PATCHED] = true;

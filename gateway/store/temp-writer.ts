@@ -26,6 +26,8 @@ export interface FinishedTransfer {
 }
 
 const EMPTY = Buffer.alloc(0);
+const HASH_SLICE = 128 * 1024;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const READ_CHUNK = 1024 * 1024;
 
 export class TempWriter extends Writable {
@@ -231,7 +233,14 @@ export class TempWriter extends Writable {
       }
       throw err;
     }
-    for (const b of bufs) this.#hash.update(b);
+    // Hashed in slices with a turn of the event loop between them: a MiB at once would hold the
+    // loop for ~0.6 ms, long enough for a dock link's kernel buffers to fill and the link to stall.
+    for (const b of bufs) {
+      for (let at = 0; at < b.length; at += HASH_SLICE) {
+        if (at > 0) await yieldToLoop();
+        this.#hash.update(at === 0 && b.length <= HASH_SLICE ? b : b.subarray(at, at + HASH_SLICE));
+      }
+    }
     this.#offset += total;
   }
 
