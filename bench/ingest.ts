@@ -8,6 +8,9 @@
  *
  * (a) one dock: MB/s from HELLO accepted to every clip verified, fsynced, indexed and released,
  *     vs one raw stream of the same bytes; (b) K docks at once, aggregate vs K raw streams;
+ * Raw is measured twice: through the `serialport` package as shipped (`raw_*`, `ratio`: the
+ * issue's baseline) and through the gateway's own port binding with no protocol on top
+ * (`raw_loop_*`, `ratio_loop`: what the protocol and the store cost on the same I/O layer).
  * (c) the cost of resuming after an unplug half way through a clip (active link time of both
  *     sessions vs a clean ingest of the same clip, the time without a cable not counted).
  * Each mode runs `--rounds` times, interleaved; the best round counts (median for (c)).
@@ -31,6 +34,7 @@ import { DockService } from '../gateway/dock/service.js';
 import { EventBus } from '../gateway/events.js';
 import { createLogger } from '../gateway/log.js';
 import { ClipStore } from '../gateway/store/index.js';
+import { StockSerialPortBinding } from './stock-serialport.js';
 
 const { values } = parseArgs({
   options: {
@@ -78,10 +82,15 @@ function clipSizes(total: number, clip: number): number[] {
 
 type ToChild =
   | { cmd: 'dock'; docks: { path: string; serial: string; sizes: number[]; stallAt?: number }[] }
-  | { cmd: 'raw'; streams: { path: string; serial: string; sizes: number[] }[] }
+  | { cmd: 'raw'; kind: RawKind; streams: { path: string; serial: string; sizes: number[] }[] }
   | { cmd: 'go' }
   | { cmd: 'redock'; i: number; path: string }
   | { cmd: 'exit' };
+/** `stock`: the serialport package's stream; `loop`: the gateway's binding (gateway/dock). */
+type RawKind = 'stock' | 'loop';
+const rawBinding = (kind: RawKind) =>
+  kind === 'stock' ? new StockSerialPortBinding() : new SerialPortBinding();
+
 type FromChild =
   | { ev: 'armed' }
   | { ev: 'sent'; i: number; bytes: number }
@@ -115,7 +124,7 @@ async function child(): Promise<void> {
           window: 64,
         });
       } else if (m.cmd === 'raw') {
-        const binding = new SerialPortBinding();
+        const binding = rawBinding(m.kind);
         raw = [];
         for (const s of m.streams) {
           const { recorder } = await recorderWithClips({
@@ -342,14 +351,21 @@ async function cpuReport(what: string, s: CpuSnap, bytes: number): Promise<void>
 }
 
 /** K raw streams of the same bytes at once; returns aggregate MB/s. */
-async function rawRun(root: string, k: number, bytesEach: number, clipBytes: number): Promise<number> {
+async function rawRun(
+  root: string,
+  k: number,
+  bytesEach: number,
+  clipBytes: number,
+  kind: RawKind,
+): Promise<number> {
   const dir = await mkdtemp(join(root, `raw${k}-`));
   const ps = await pairs(dir, k, 'r');
-  const binding = new SerialPortBinding();
+  const binding = rawBinding(kind);
   const c = startChild();
   const readers = await Promise.all(ps.map((p) => binding.open(p.gatewayPath, { baudRate: BAUD })));
   c.send({
     cmd: 'raw',
+    kind,
     streams: ps.map((p, i) => ({
       path: p.devicePath,
       serial: `BENCH${k}x${i}`,
@@ -371,7 +387,7 @@ async function rawRun(root: string, k: number, bytesEach: number, clipBytes: num
   const t0 = performance.now();
   c.send({ cmd: 'go' });
   const t1 = await done;
-  await cpuReport(`raw x${k}`, cpu, total);
+  await cpuReport(`raw ${kind} x${k}`, cpu, total);
   for (const r of readers) await r.close();
   await stopChild(c);
   for (const p of ps) await p.unplug();
@@ -438,15 +454,19 @@ async function main(): Promise<void> {
     let ingest1 = 0;
     let rawK = 0;
     let ingestK = 0;
+    let loop1 = 0;
+    let loopK = 0;
     const resumes: number[] = [];
     const each = Math.max(MB, Math.round(total / k));
     for (let round = 0; round < rounds; round++) {
       if (only.includes('a')) {
-        raw1 = Math.max(raw1, note('raw x1 MB/s', await rawRun(root, 1, total, clipBytes)));
+        raw1 = Math.max(raw1, note('raw stock x1 MB/s', await rawRun(root, 1, total, clipBytes, 'stock')));
+        loop1 = Math.max(loop1, note('raw loop x1 MB/s', await rawRun(root, 1, total, clipBytes, 'loop')));
         ingest1 = Math.max(ingest1, note('ingest x1 MB/s', await ingestRun(root, 1, total, clipBytes)));
       }
       if (only.includes('b')) {
-        rawK = Math.max(rawK, note(`raw x${k} MB/s`, await rawRun(root, k, each, clipBytes)));
+        rawK = Math.max(rawK, note(`raw stock x${k} MB/s`, await rawRun(root, k, each, clipBytes, 'stock')));
+        loopK = Math.max(loopK, note(`raw loop x${k} MB/s`, await rawRun(root, k, each, clipBytes, 'loop')));
         ingestK = Math.max(ingestK, note(`ingest x${k} MB/s`, await ingestRun(root, k, each, clipBytes)));
       }
       if (only.includes('c')) {
@@ -466,6 +486,10 @@ async function main(): Promise<void> {
         agg_ingest_mb_per_s: r2(ingestK),
         agg_raw_mb_per_s: r2(rawK),
         agg_ratio: r2(ingestK / rawK),
+        raw_loop_mb_per_s: r2(loop1),
+        ratio_loop: r2(ingest1 / loop1),
+        agg_raw_loop_mb_per_s: r2(loopK),
+        agg_ratio_loop: r2(ingestK / loopK),
         resume_overhead_pct: r2(resume),
         chunk_bytes: Number(values.chunk),
         window: Number(values.window),
