@@ -27,8 +27,10 @@ import {
   encodeDataHeader,
   encodeFrame,
   encodeFrameParts,
+  MAX_BODY_BYTES,
   MAX_CHUNK_BYTES,
   type Status,
+  wireBytesMax,
 } from '../../protocol/dock/index.js';
 import { DeviceSimError } from './errors.js';
 import type { Recorder } from './recorder.js';
@@ -132,6 +134,8 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
   private serving = false;
   /** The DATA frame being written now. */
   private writing: Promise<void> = Promise.resolve();
+  private readonly wireBufs: Uint8Array[] = [];
+  private wireTurn = 0;
   private stalled: QueuedRead[] = [];
   private readonly cache = new Map<number, { type: DockTypeName; wire: Uint8Array }>();
   private readonly ordinals = new Map<string, number>();
@@ -589,7 +593,12 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     // the chunk copied once, into the wire buffer.
     const header = Uint8Array.of(v, DockType.DATA, r.seq & 0xff, r.seq >>> 8);
     const dataHeader = encodeDataHeader({ clipId: r.clipId, offset: r.offset, eof, chunkCrc });
-    const wire = encodeFrameParts(header, [dataHeader, chunk]);
+    // Two wire buffers in turn: a DATA frame is built while the previous one is still going out,
+    // and the one before that has been written (serve() waits for it) — no 60 KiB garbage per frame.
+    this.wireTurn ^= 1;
+    this.wireBufs[this.wireTurn] ??= new Uint8Array(wireBytesMax(MAX_BODY_BYTES));
+    const into = this.wireBufs[this.wireTurn];
+    const wire = encodeFrameParts(header, [dataHeader, chunk], into);
     if (!flipped && (this.faults.corruptWireFrames ?? 0) > 0) {
       this.faults.corruptWireFrames!--;
       // Flip a byte well inside the frame; never create a 0x00 (that would only cut it short).

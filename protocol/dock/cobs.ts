@@ -22,6 +22,7 @@ export function cobsEncodeInto(parts: readonly Uint8Array[], out: Uint8Array, ou
   let open = true;
   for (const p of parts) {
     const n = p.length;
+    const isBuffer = Buffer.isBuffer(p);
     let i = 0;
     let nz = -1;
     while (i < n) {
@@ -43,7 +44,9 @@ export function cobsEncodeInto(parts: readonly Uint8Array[], out: Uint8Array, ou
       }
       // Copy a run of non-zero bytes, at most up to the end of this block.
       const end = Math.min(nz, i + (0xff - code));
-      out.set(p.subarray(i, end), o);
+      // Buffer#copy takes offsets: no view object per block.
+      if (isBuffer) (p as Buffer).copy(out, o, i, end);
+      else out.set(p.subarray(i, end), o);
       o += end - i;
       code += end - i;
       i = end;

@@ -36,8 +36,15 @@ function headerFor(typeName: DockMessage['type'], seq: number, version: number |
   return Uint8Array.of(v, DockType[typeName], seq & 0xff, seq >>> 8);
 }
 
-/** Wire bytes (0x00 + COBS + 0x00) of header + body parts; one copy of each body byte. */
-export function encodeFrameParts(header: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
+/**
+ * Wire bytes (0x00 + COBS + 0x00) of header + body parts; one copy of each body byte. With `into`
+ * (at least `wireBytesMax(body length)` long) the frame is written there instead of a new buffer.
+ */
+export function encodeFrameParts(
+  header: Uint8Array,
+  parts: readonly Uint8Array[],
+  into?: Uint8Array,
+): Uint8Array {
   let bodyLen = 0;
   for (const p of parts) bodyLen += p.length;
   if (bodyLen > MAX_BODY_BYTES) {
@@ -48,11 +55,17 @@ export function encodeFrameParts(header: Uint8Array, parts: readonly Uint8Array[
   const crc = ~reg >>> 0;
   const trailer = Uint8Array.of(crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24);
   const frameLen = HEADER_BYTES + bodyLen + TRAILER_BYTES;
-  const out = new Uint8Array(cobsMaxEncodedLength(frameLen) + 2);
-  // out[0] is the leading delimiter (already 0).
+  const need = cobsMaxEncodedLength(frameLen) + 2;
+  const out = into && into.length >= need ? into : new Uint8Array(need);
+  out[0] = 0; // the leading delimiter
   let o = cobsEncodeInto([header, ...parts, trailer], out, 1);
   out[o++] = 0;
   return out.subarray(0, o);
+}
+
+/** Largest wire size of a frame with a `bodyBytes` body (delimiters included). */
+export function wireBytesMax(bodyBytes: number): number {
+  return cobsMaxEncodedLength(HEADER_BYTES + bodyBytes + TRAILER_BYTES) + 2;
 }
 
 /** Encodes one frame to wire bytes. Throws DockCodecError on a body its schema rejects. */

@@ -17,6 +17,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_WIRE_BYTES,
   type ParseEvent,
+  wireBytesMax,
 } from '../../protocol/dock/index.js';
 import { CLIP_ID, clipInfo, dockExamples, T0 } from '../../protocol/vectors/examples.js';
 
@@ -167,6 +168,24 @@ describe('frame size limits', () => {
     // Within the frame limit, but the chunk exceeds MAX_CHUNK_BYTES: a BAD_BODY, not OVERSIZE.
     expect(p.feed(wire).map((e) => (e.ok ? e.frame.type : e.error.code))).toEqual(['BAD_BODY']);
     expect(() => encodeFrameParts(header(0x88), [hdr, chunk, Uint8Array.of(1)])).toThrow(DockCodecError);
+  });
+
+  it('encodes into a caller buffer byte for byte as into a new one, reusing it frame after frame', () => {
+    const into = new Uint8Array(wireBytesMax(MAX_BODY_BYTES)).fill(0xaa);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.uint8Array({ maxLength: 200 }), (a, b) => {
+        const fresh = encodeFrameParts(header(0x88), [a, b]);
+        const reused = encodeFrameParts(header(0x88), [a, b], into);
+        expect(reused.buffer).toBe(into.buffer);
+        expect(Buffer.from(reused).equals(Buffer.from(fresh))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    // Too small a buffer is not written past: a new one is made.
+    const small = new Uint8Array(8);
+    const wire = encodeFrameParts(header(0x88), [new Uint8Array(100).fill(7)], small);
+    expect(wire.buffer).not.toBe(small.buffer);
+    expect(small.every((x) => x === 0)).toBe(true);
   });
 
   it('a frame one byte over MAX_FRAME_BYTES is OVERSIZE and the next frame still decodes', () => {
