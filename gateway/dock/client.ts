@@ -26,6 +26,7 @@ import {
 } from '../../protocol/dock/index.js';
 import type { Logger } from '../log.js';
 import type { CloseInfo } from './binding.js';
+import { ChunkPool } from './chunk-pool.js';
 import { DockLinkError } from './errors.js';
 import type { FrameLink } from './frame-link.js';
 
@@ -98,6 +99,8 @@ export class DockClient {
   /** Last time any frame went out (keepalive bookkeeping). */
   lastSentAt = 0;
   readonly stats = { retransmits: 0, badChunks: 0, droppedFrames: 0, busy: 0 };
+  /** DATA chunks are copied out of the receiver during dispatch (see FrameLink `transientData`). */
+  readonly #chunks = new ChunkPool();
 
   constructor(opts: DockClientOptions) {
     this.#opts = opts;
@@ -275,7 +278,13 @@ export class DockClient {
       this.#settle(p, new DockLinkError('PROTOCOL', `${p.type} seq ${p.seq} answered with ${f.type}`));
       return;
     }
-    this.#settle(p, undefined, f.body);
+    if (f.type === 'DATA') this.#settle(p, undefined, { ...f.body, chunk: this.#chunks.copy(f.body.chunk) });
+    else this.#settle(p, undefined, f.body);
+  }
+
+  /** The caller of a READ is done with its DATA chunk: the buffer can take another. */
+  recycle(chunk: Uint8Array): void {
+    this.#chunks.give(chunk);
   }
 
   #onFrameError(e: FrameError): void {

@@ -26,11 +26,18 @@ export class FrameLink {
   /** Frames received and dropped, for status and tests. */
   readonly stats = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, errors: 0 };
 
+  /**
+   * `transientData`: a DATA frame's chunk is valid only during the `frame()` call (the handler
+   * copies what it keeps); the receiver then reuses its buffers instead of allocating per frame.
+   */
   constructor(
     readonly port: DockPort,
-    opts: { versions?: readonly number[] } = {},
+    opts: { versions?: readonly number[]; transientData?: boolean } = {},
   ) {
-    this.#parser = new DockParser(opts.versions ? { versions: opts.versions } : {});
+    this.#parser = new DockParser({
+      ...(opts.versions ? { versions: opts.versions } : {}),
+      transientData: opts.transientData ?? false,
+    });
     port.onData((chunk) => this.#feed(chunk));
     port.onClose((info) => this.#handlers?.close?.(info));
   }

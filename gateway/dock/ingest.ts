@@ -315,6 +315,7 @@ export class ClipIngest {
         }
         fill();
         disk.add(d.chunk);
+        o.client.recycle(d.chunk);
         read += head.length;
         sinceCheckpoint += head.length;
         if (sinceCheckpoint >= o.checkpointBytes && next < end) {

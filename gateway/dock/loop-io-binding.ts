@@ -74,12 +74,16 @@ function onLoop(b: LinuxPortBinding): LinuxPortBinding {
       let offset = 0;
       while (offset < buffer.length) {
         if (!b.isOpen || b.fd === null) throw new Error('Port is not open');
+        let n: number;
         try {
-          offset += writeSync(b.fd, buffer, offset, buffer.length - offset);
+          n = writeSync(b.fd, buffer, offset, buffer.length - offset);
         } catch (err) {
           if (!wouldBlock(err)) throw markDisconnect(err);
-          await ready(b.poller, 'writable');
+          n = 0;
         }
+        offset += n;
+        // A short write filled the kernel buffer: wait for room rather than fail with EAGAIN.
+        if (offset < buffer.length) await ready(b.poller, 'writable');
       }
     })();
     // `drain()` awaits the write in progress through this (private) field, as bindings-cpp does.

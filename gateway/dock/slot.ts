@@ -261,7 +261,8 @@ export class DockSlot {
       this.#log.debug('port opened');
       const down = new Promise<{ err: DockLinkError; info: CloseInfo | undefined }>((resolve) => {
         this.#client = new DockClient({
-          link: new FrameLink(port),
+          // The client copies each DATA chunk during dispatch, so the receiver may reuse its buffers.
+          link: new FrameLink(port, { transientData: true }),
           log: this.#log,
           ...(this.#d.timeoutMs ? { timeoutMs: this.#d.timeoutMs } : {}),
           onHello: (hello, seq) => this.#onHello(hello, seq),

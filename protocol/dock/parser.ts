@@ -3,7 +3,10 @@
  *
  * - Fed arbitrary chunks; returns decoded frames and typed errors as values; never throws.
  * - COBS-decodes straight into a slab, so each payload byte is copied once; a DATA chunk is
- *   handed out as a view of the slab, and that slab region is never reused.
+ *   handed out as a view of the slab, and that slab region is never reused — unless the caller
+ *   asks for `transientData`: then a DATA chunk is valid only until the next `feed()` (the caller
+ *   copies what it keeps during dispatch), and two slabs are used in turn, so a busy link
+ *   allocates nothing per frame (fresh slabs per 256 KiB drove V8's full collections).
  * - Resynchronises at the next 0x00 after anything bad.
  * - Never holds more than MAX_FRAME_BYTES of an unfinished frame (`buffered`).
  */
@@ -13,6 +16,8 @@ import { decodeFrame, type ParseEvent } from './frame.js';
 export interface DockParserOptions {
   /** Header versions accepted for versioned types (default: DOCK_VERSIONS). */
   versions?: readonly number[];
+  /** DATA chunks are valid only until the next `feed()`; slabs are reused. */
+  transientData?: boolean;
 }
 
 /** Room for several frames, so small frames rarely cause an allocation. */
@@ -20,7 +25,13 @@ const SLAB_BYTES = 4 * MAX_FRAME_BYTES;
 
 export class DockParser {
   private readonly versions: ReadonlySet<number>;
+  private readonly transient: boolean;
   private slab = new Uint8Array(SLAB_BYTES);
+  /** transientData: the other slab, and the feed that last handed out a DATA view of each. */
+  private spare: Uint8Array<ArrayBuffer> | undefined;
+  private spareDataFeed = -1;
+  private slabDataFeed = -1;
+  private feeds = 0;
   /** Start of the frame being decoded in `slab`. */
   private start = 0;
   /** Next write position in `slab`. */
@@ -36,6 +47,7 @@ export class DockParser {
 
   constructor(opts: DockParserOptions = {}) {
     this.versions = new Set(opts.versions ?? DOCK_VERSIONS);
+    this.transient = opts.transientData ?? false;
   }
 
   /** Bytes of the unfinished frame held now; never exceeds MAX_FRAME_BYTES. */
@@ -53,6 +65,7 @@ export class DockParser {
   }
 
   feed(input: Uint8Array): ParseEvent[] {
+    this.feeds++;
     const events: ParseEvent[] = [];
     try {
       this.run(input, events);
@@ -138,12 +151,27 @@ export class DockParser {
     const ev = decodeFrame(frame, this.versions);
     events.push(ev);
     // Only DATA hands out a view of the slab; keep its bytes, reuse the space otherwise.
-    if (ev.ok && ev.frame.type === 'DATA') this.start = this.pos;
-    this.reset();
-    if (this.slab.length - this.start < MAX_FRAME_BYTES) {
-      this.slab = new Uint8Array(SLAB_BYTES);
-      this.start = 0;
-      this.pos = 0;
+    if (ev.ok && ev.frame.type === 'DATA') {
+      this.start = this.pos;
+      this.slabDataFeed = this.feeds;
     }
+    this.reset();
+    if (this.slab.length - this.start < MAX_FRAME_BYTES) this.nextSlab();
+  }
+
+  private nextSlab(): void {
+    const full = this.slab;
+    const fullDataFeed = this.slabDataFeed;
+    // The spare's views are from an earlier feed (dispatched and copied by now) unless this very
+    // feed filled both slabs: then a new one.
+    if (this.transient && this.spare && this.spareDataFeed !== this.feeds) this.slab = this.spare;
+    else this.slab = new Uint8Array(SLAB_BYTES);
+    if (this.transient) {
+      this.spare = full;
+      this.spareDataFeed = fullDataFeed;
+    }
+    this.slabDataFeed = -1;
+    this.start = 0;
+    this.pos = 0;
   }
 }

@@ -238,6 +238,40 @@ describe('zero-copy DATA views', () => {
     for (const { chunk, want } of kept) expect(Buffer.compare(chunk, want)).toBe(0);
   });
 
+  it('transientData: every DATA of one feed is intact at dispatch, and slabs are reused across feeds', () => {
+    const p = new DockParser({ transientData: true });
+    const buffers = new Set<ArrayBufferLike>();
+    for (let round = 0; round < 30; round++) {
+      // Several DATA frames in one feed (up to both slabs' worth): all must be intact together.
+      const n = 1 + (round % 9);
+      const wants = Array.from({ length: n }, (_, k) =>
+        new Uint8Array(60_000).fill(((round * 9 + k) % 250) + 1),
+      );
+      const wire = Buffer.concat(
+        wants.map((chunk, k) => encodeDataFrame(k, { clipId: CLIP_ID, offset: k, eof: false, chunk })),
+      );
+      const data = p.feed(wire).flatMap((e) => (e.ok && e.frame.type === 'DATA' ? [e.frame.body.chunk] : []));
+      expect(data).toHaveLength(n);
+      data.forEach((chunk, k) => {
+        expect(Buffer.compare(chunk, wants[k]!)).toBe(0);
+        buffers.add(chunk.buffer);
+      });
+    }
+    // Far fewer buffers than frames: two in turn, plus a fresh one only when one feed fills both.
+    expect(buffers.size).toBeLessThan(20);
+  });
+
+  it('transientData off (the default): chunks from earlier feeds stay intact', () => {
+    const p = new DockParser();
+    const kept: Uint8Array[] = [];
+    for (let k = 0; k < 20; k++) {
+      const chunk = new Uint8Array(60_000).fill(k + 1);
+      for (const e of p.feed(encodeDataFrame(k, { clipId: CLIP_ID, offset: k, eof: false, chunk })))
+        if (e.ok && e.frame.type === 'DATA') kept.push(e.frame.body.chunk);
+    }
+    kept.forEach((c, k) => expect(c.every((x) => x === k + 1)).toBe(true));
+  });
+
   it('decodeFrame gives a chunk that is a view into the frame it was given', () => {
     const wire = encodeDataFrame(1, {
       clipId: CLIP_ID,
