@@ -18,7 +18,7 @@ import {
 
 type Poller = LinuxPortBinding['poller'];
 
-function wouldBlock(err: unknown): boolean {
+export function wouldBlock(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR';
 }

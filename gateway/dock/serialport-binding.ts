@@ -7,10 +7,11 @@
  * per 4 KiB. That, with reads and writes on the loop (loop-io-binding.ts), is what lets ingest
  * approach the raw speed of the port (`npm run bench -- ingest`).
  */
+import { readSync } from 'node:fs';
 import type { LinuxPortBinding } from '@serialport/bindings-cpp';
 import { SerialPort } from 'serialport';
 import { type CloseInfo, CloseLatch, type DockBinding, type DockPort, type OpenOptions } from './binding.js';
-import { LoopIoBinding } from './loop-io-binding.js';
+import { LoopIoBinding, wouldBlock } from './loop-io-binding.js';
 
 /** uv_poll interest bits of @serialport/bindings-cpp's Poller (UV_READABLE, UV_WRITABLE, UV_DISCONNECT). */
 const POLL_EVENTS = [
@@ -61,13 +62,61 @@ class SerialDockPort implements DockPort {
   constructor(
     readonly path: string,
     private readonly binding: LinuxPortBinding,
+    onLoop: boolean,
   ) {
     // Always read: a hang-up is only noticed by a pending read.
-    void this.#readLoop();
+    if (onLoop) this.#armRead();
+    else void this.#readLoop();
+  }
+
+  /**
+   * Linux: wait for the poller, then read what the kernel has right here, synchronously, and hand
+   * it out; no promise or thread hop per read (a PTY gives ~4 KiB per read, so this runs ~250
+   * times per MiB).
+   */
+  #armRead(): void {
+    // Never touch the poller of a closed port: bindings-cpp destroys it on close (native crash).
+    if (!this.isOpen) return;
+    this.binding.poller.once('readable', (err?: Error | null) => this.#onReadable(err));
+  }
+
+  #onReadable(err?: Error | null): void {
+    if (this.#latch.closed || this.#closing) return;
+    if (err) {
+      this.#lost(err);
+      return;
+    }
+    const buf = this.#buf;
+    // A few reads per wake-up at most, so one busy port cannot hold the loop.
+    for (let i = 0; i < 8; i++) {
+      const fd = this.binding.fd;
+      if (fd === null || !this.isOpen) return;
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        if (wouldBlock(e)) break;
+        this.#lost(e as Error);
+        return;
+      }
+      if (n === 0) {
+        // Readable yet nothing to read: end of file, the other end hung up.
+        if (i === 0) {
+          this.#lost(new Error('end of file: the port hung up'));
+          return;
+        }
+        break;
+      }
+      const chunk = buf.subarray(0, n);
+      for (const fn of this.#data) fn(chunk);
+      if (this.#latch.closed) return;
+      if (n < buf.length) break;
+    }
+    this.#armRead();
   }
 
   get isOpen(): boolean {
-    return this.binding.isOpen && !this.#latch.closed;
+    return this.binding.isOpen && !this.#latch.closed && !this.#closing;
   }
 
   async #readLoop(): Promise<void> {
@@ -89,8 +138,21 @@ class SerialDockPort implements DockPort {
   #lost(err?: Error): void {
     if (this.#latch.closed) return;
     this.#latch.fire(err);
-    if (this.binding.isOpen) this.binding.close().catch(() => {});
+    this.#closeBinding();
   }
+
+  /**
+   * Closes the binding once. Never from inside its own close: bindings-cpp's close stops the
+   * poller, which calls the pending 'readable' listener synchronously (canceled), and a second
+   * close there would destroy the native poller twice.
+   */
+  #closeBinding(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => queueMicrotask(resolve)).then(() =>
+      this.binding.isOpen ? this.binding.close().catch(() => {}) : undefined,
+    );
+    return this.#closing;
+  }
+  #closing: Promise<void> | undefined;
 
   write(data: Uint8Array): Promise<void> {
     if (!this.isOpen) return Promise.reject(new Error(`${this.path} is closed`));
@@ -114,11 +176,7 @@ class SerialDockPort implements DockPort {
 
   async close(): Promise<void> {
     this.#latch.intended = true;
-    if (!this.binding.isOpen) {
-      this.#latch.fire();
-      return;
-    }
-    await this.binding.close().catch(() => {});
+    await this.#closeBinding();
     this.#latch.fire();
   }
 }
@@ -131,6 +189,6 @@ export class SerialPortBinding implements DockBinding {
       process.platform === 'linux' ? await LoopIoBinding.open(o) : await SerialPort.binding.open(o)
     ) as LinuxPortBinding;
     patchPoller(binding);
-    return new SerialDockPort(path, binding);
+    return new SerialDockPort(path, binding, process.platform === 'linux');
   }
 }
