@@ -43,7 +43,7 @@ const { values } = parseArgs({
     chunk: { type: 'string', default: String(60 * 1024) },
     window: { type: 'string', default: '32' },
     'clip-mb': { type: 'string', default: '16' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     /** Debugging: run only some parts (a, b, c). */
     only: { type: 'string', default: 'abc' },
     child: { type: 'string' },

@@ -20,6 +20,7 @@ const POLL_EVENTS = [
   ['disconnect', 0b100],
 ] as const;
 const PATCHED = Symbol.for('gateway.dock.pollerUnionPatched');
+const POLL_READABLE = 0b001;
 /** One read takes what the kernel has, up to this (a PTY gives ~4 KiB, USB CDC up to 16 KiB). */
 const READ_BYTES = 64 * 1024;
 
@@ -65,19 +66,22 @@ class SerialDockPort implements DockPort {
     onLoop: boolean,
   ) {
     // Always read: a hang-up is only noticed by a pending read.
-    if (onLoop) this.#armRead();
-    else void this.#readLoop();
+    if (onLoop) {
+      // One listener for the port's life (no wrapper per read); each event is asked for again.
+      binding.poller.on('readable', (err?: Error | null) => this.#onReadable(err));
+      this.#armRead();
+    } else void this.#readLoop();
   }
 
   /**
    * Linux: wait for the poller, then read what the kernel has right here, synchronously, and hand
    * it out; no promise or thread hop per read (a PTY gives ~4 KiB per read, so this runs ~250
-   * times per MiB).
+   * times per MiB). The native poller reports an event once per request.
    */
   #armRead(): void {
     // Never touch the poller of a closed port: bindings-cpp destroys it on close (native crash).
     if (!this.isOpen) return;
-    this.binding.poller.once('readable', (err?: Error | null) => this.#onReadable(err));
+    this.binding.poller.poll(POLL_READABLE);
   }
 
   #onReadable(err?: Error | null): void {
