@@ -317,14 +317,7 @@ export class HearingService implements Service {
 
   /** `resumed`: the gateway was down mid-session; each camera's outage is an interruption (R19). */
   async #launch(session: HearingSession, resumed = false): Promise<void> {
-    const a: Active = {
-      session,
-      channels: new Map(),
-      seq: new Map(),
-      retry: [],
-      holds: new Map(),
-      leadIns: new Map(),
-    };
+    const a = newActive(session);
     const lastEnd = new Map<string, number>();
     for (const r of await this.segments(session.id)) {
       a.seq.set(r.cameraId, Math.max(a.seq.get(r.cameraId) ?? 1, r.seq + 1));
@@ -477,14 +470,7 @@ export class HearingService implements Service {
     } catch {
       return;
     }
-    const a: Active = {
-      session,
-      channels: new Map(),
-      seq: new Map(),
-      retry: [],
-      holds: new Map(),
-      leadIns: new Map(),
-    };
+    const a = newActive(session);
     for (const r of await this.segments(session.id)) {
       a.seq.set(r.cameraId, Math.max(a.seq.get(r.cameraId) ?? 1, r.seq + 1));
     }
@@ -601,4 +587,8 @@ export class HearingService implements Service {
     await this.#sessions.put(s.id, s);
     this.#o.bus.emit('hearing.changed', { sessionId: s.id, roomId: s.roomId, state: s.state });
   }
+}
+
+function newActive(session: HearingSession): Active {
+  return { session, channels: new Map(), seq: new Map(), retry: [], holds: new Map(), leadIns: new Map() };
 }

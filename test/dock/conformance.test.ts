@@ -3,82 +3,15 @@
  * the real gateway (ports found by the hot-plug watcher) and simulated recorders with fault hooks.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPtyPair, type PtyPair } from '../../device-sim/pty.js';
+import { readFile, stat } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { recorderWithClips } from '../../device-sim/recorder/dock-fixture.js';
-import {
-  type DockFaults,
-  dockOnSerialPort,
-  type RecorderDock,
-  type RecorderDockOptions,
-} from '../../device-sim/recorder/dock-link.js';
-import type { Recorder } from '../../device-sim/recorder/recorder.js';
-import type { DockSlotInfo, SlotState } from '../../gateway/dock/slot.js';
 import { DOCK_VERSIONS, DockErrorCode } from '../../protocol/dock/index.js';
-import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
+import { ptyDockHarness } from './pty-harness.js';
 
-let gw: TestGateway;
-let dir: string;
-let api: ApiClient;
-const pairs: PtyPair[] = [];
-const devices: RecorderDock[] = [];
-let n = 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dock-conf-'));
-  gw = await startGateway({
-    dock: { ports: [join(dir, 'dock*')], chunkBytes: 16 * 1024, readWindow: 8, checkpointBytes: 64 * 1024 },
-  });
-  api = await gw.as('equipment-manager');
-});
-
-afterAll(async () => {
-  for (const d of devices) await d.stop().catch(() => {});
-  for (const p of pairs) await p.unplug();
-  await gw?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function register(serial: string): Promise<void> {
-  await gw.app.field.registry.register({ serial }, 'test');
-}
-
-/** A new cable: a PTY pair whose gateway end the dock watcher picks up. */
-async function plug(name?: string): Promise<{ pair: PtyPair; slot: string }> {
-  const id = name ?? `dock${++n}`;
-  const pair = await createPtyPair(join(dir, id), join(dir, `dev-${id}-${Date.now()}`));
-  pairs.push(pair);
-  return { pair, slot: join(dir, id) };
-}
-
-async function seat(
-  recorder: Recorder,
-  pair: PtyPair,
-  opts: { faults?: DockFaults } & Omit<RecorderDockOptions, 'recorder' | 'port' | 'faults'> = {},
-): Promise<RecorderDock> {
-  const d = await dockOnSerialPort(recorder, pair.devicePath, { helloRetryMs: 200, ...opts });
-  devices.push(d);
-  return d;
-}
-
-/** Polls GET /api/docks until the slot is in `state`. */
-async function apiState(slot: string, state: SlotState): Promise<DockSlotInfo> {
-  return waitFor(
-    async () => {
-      const r = await api.get('/api/docks');
-      expect(r.status).toBe(200);
-      const s = r.body.docks.find((d: { slot: string }) => d.slot === slot);
-      return s?.state === state ? (s as DockSlotInfo) : undefined;
-    },
-    `${slot} ${state}`,
-    20_000,
-    50,
-  );
-}
+const h = ptyDockHarness('dock-conf-', 'equipment-manager');
+const { register, plug, seat, apiState } = h;
 
 describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
   it('§3.9 step 4: a BAD_CURSOR answer restarts the listing from the first page', async () => {
@@ -94,7 +27,7 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     const clips = recorder.clips().map((c) => ({ ...c }));
     expect(clips).toHaveLength(70);
     const states: string[] = [];
-    const off = gw.app.bus.on('dock.changed', (e) => {
+    const off = h.gw.app.bus.on('dock.changed', (e) => {
       if (e.slot === slot) states.push(e.state);
     });
     const device = await seat(recorder, pair, { faults: { expireCursors: 1 } });
@@ -106,7 +39,7 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     expect(states).not.toContain('error');
     expect(done.clips).toHaveLength(70);
     expect(done.clips.every((c) => c.result === 'verified')).toBe(true);
-    for (const c of clips) expect((await gw.app.store.index.get(c.clipId))?.sha256).toBe(c.sha256);
+    for (const c of clips) expect((await h.gw.app.store.index.get(c.clipId))?.sha256).toBe(c.sha256);
     expect(recorder.clips()).toHaveLength(0);
   });
 
@@ -126,17 +59,17 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     // Refused HELLOs keep coming (slowly); each is checked again, the refusal is audited once.
     const hellos = device.stats.helloSent;
     await waitFor(() => device.stats.helloSent >= hellos + 2, 'slow HELLO retries');
-    expect(gw.app.docks.slot(slot)?.state).toBe('refused');
+    expect(h.gw.app.docks.slot(slot)?.state).toBe('refused');
     expect(device.stats.reads).toBe(0);
-    const audit = await gw.app.store.audit.bySubject('recorder:CONF-NEW');
+    const audit = await h.gw.app.store.audit.bySubject('recorder:CONF-NEW');
     expect(audit.map((e) => e.type)).toEqual(['recorder-refused']);
     // An equipment manager registers it: the next HELLO is served and the clip uploads.
-    const reg = await api.post('/api/recorders', { serial: 'CONF-NEW' });
+    const reg = await h.api.post('/api/recorders', { serial: 'CONF-NEW' });
     expect(reg.status).toBeLessThan(300);
     const done = await apiState(slot, 'ready');
     expect(done.clips[0]?.result).toBe('verified');
     expect(device.fault).toBeNull();
-    expect((await gw.app.store.index.get(clip.clipId))?.sha256).toBe(clip.sha256);
+    expect((await h.gw.app.store.index.get(clip.clipId))?.sha256).toBe(clip.sha256);
   });
 
   it.concurrent('§3.9.3: a partial copy of a clip the recorder now reports otherwise is set aside (audited) and the transfer restarts at 0', async () => {
@@ -152,13 +85,13 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     const sent = d1.stats.dataBytes;
     await waitFor(
       async () =>
-        (await gw.app.store.tempTransfers()).find((t) => t.key.endsWith(before.clipId))?.bytes === sent,
+        (await h.gw.app.store.tempTransfers()).find((t) => t.key.endsWith(before.clipId))?.bytes === sent,
       'partial persisted',
     );
     await pair.unplug();
     await d1.stop();
     await waitFor(async () => {
-      const r = await api.get('/api/docks');
+      const r = await h.api.get('/api/docks');
       const s = r.body.docks.find((x: { slot: string }) => x.slot === slot);
       return !s || s.state === 'empty';
     }, 'slot emptied');
@@ -184,13 +117,13 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     expect(getClips).toBeGreaterThanOrEqual(1);
     expect(reads[0]).toBe(0);
     expect(d2.stats.dataBytes).toBeGreaterThanOrEqual(after.bytes);
-    const rec = await gw.app.store.index.get(after.clipId);
+    const rec = await h.gw.app.store.index.get(after.clipId);
     expect(rec?.state).toBe('verified');
     expect(rec?.sha256).toBe(after.sha256);
     expect(rec?.bytes).toBe(after.bytes);
     expect(second.recorder.clips()).toHaveLength(0);
     // The old partial bytes were kept aside, read-only, and audited with both descriptions.
-    const entries = await gw.app.store.audit.bySubject(`clip:${after.clipId}`);
+    const entries = await h.gw.app.store.audit.bySubject(`clip:${after.clipId}`);
     expect(entries.map((e) => e.type)).toEqual(['partial-discarded', 'ingest', 'release']);
     const aside = entries[0]!.details as Record<string, string | number>;
     expect(aside).toMatchObject({
@@ -200,13 +133,13 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
       reportedBytes: after.bytes,
       keptBytes: sent,
     });
-    const kept = await readFile(gw.app.store.layout.abs(String(aside.path)));
+    const kept = await readFile(h.gw.app.store.layout.abs(String(aside.path)));
     expect(kept.length).toBe(sent);
     expect(createHash('sha256').update(kept).digest('hex')).toBe(aside.keptSha256);
-    expect((await stat(gw.app.store.layout.abs(String(aside.path)))).mode & 0o222).toBe(0);
+    expect((await stat(h.gw.app.store.layout.abs(String(aside.path)))).mode & 0o222).toBe(0);
     // The set-aside bytes are the first half of the old clip.
     expect(kept.equals(await first.recorder.readClip(before.clipId, 0, sent))).toBe(true);
-    expect((await gw.app.store.tempTransfers()).find((t) => t.key.endsWith(after.clipId))).toBeUndefined();
+    expect((await h.gw.app.store.tempTransfers()).find((t) => t.key.endsWith(after.clipId))).toBeUndefined();
   });
 
   it.concurrent('§3.9.3: a partial copy of an unchanged clip is resumed after GET_CLIP confirms it', async () => {
@@ -220,7 +153,7 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     const sent = d1.stats.dataBytes;
     await waitFor(
       async () =>
-        (await gw.app.store.tempTransfers()).find((t) => t.key.endsWith(clip.clipId))?.bytes === sent,
+        (await h.gw.app.store.tempTransfers()).find((t) => t.key.endsWith(clip.clipId))?.bytes === sent,
       'partial persisted',
     );
     await pair.unplug();
@@ -235,7 +168,7 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     expect(done.clips[0]?.result).toBe('verified');
     expect(getClips).toBeGreaterThanOrEqual(1);
     expect(Math.min(...reads)).toBe(sent);
-    const types = (await gw.app.store.audit.bySubject(`clip:${clip.clipId}`)).map((e) => e.type);
+    const types = (await h.gw.app.store.audit.bySubject(`clip:${clip.clipId}`)).map((e) => e.type);
     expect(types).toEqual(['ingest', 'release']);
   });
 
@@ -257,9 +190,9 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     expect(device.fault).toMatch(/BAD_VERSION/);
     expect(device.stats.reads).toBe(0);
     expect(recorder.clips()).toHaveLength(1);
-    const audit = await gw.app.store.audit.bySubject('recorder:CONF-V9');
+    const audit = await h.gw.app.store.audit.bySubject('recorder:CONF-V9');
     expect(audit.map((e) => e.type)).toEqual(['recorder-refused']);
     // It stays refused: a repeated HELLO does not start a session.
-    expect(gw.app.docks.slot(slot)?.state).toBe('refused');
+    expect(h.gw.app.docks.slot(slot)?.state).toBe('refused');
   });
 });

@@ -1,82 +1,10 @@
-/**
- * The dock over real serial ports: socat PTY pairs, serialport on both ends, the real gateway
- * (ports found by the hot-plug watcher, the real store on a temp dir) and simulated recorders.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPtyPair, type PtyPair } from '../../device-sim/pty.js';
+import { describe, expect, it } from 'vitest';
 import { recorderWithClips } from '../../device-sim/recorder/dock-fixture.js';
-import { type DockFaults, dockOnSerialPort, type RecorderDock } from '../../device-sim/recorder/dock-link.js';
-import type { Recorder } from '../../device-sim/recorder/recorder.js';
-import type { DockSlotInfo, SlotState } from '../../gateway/dock/slot.js';
-import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { officer } from './fixture.js';
+import { ptyDockHarness } from './pty-harness.js';
 
-let gw: TestGateway;
-let dir: string;
-let api: ApiClient;
-const pairs: PtyPair[] = [];
-const devices: RecorderDock[] = [];
-let n = 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dock-pty-'));
-  gw = await startGateway({
-    dock: { ports: [join(dir, 'dock*')], chunkBytes: 16 * 1024, readWindow: 8, checkpointBytes: 64 * 1024 },
-  });
-  api = await gw.as('officer');
-});
-
-afterAll(async () => {
-  for (const d of devices) await d.stop().catch(() => {});
-  for (const p of pairs) await p.unplug();
-  await gw?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function register(serial: string): Promise<void> {
-  await gw.app.field.registry.register({ serial }, 'test');
-}
-
-/** A new cable: a PTY pair whose gateway end the dock watcher picks up. */
-async function plug(name?: string): Promise<{ pair: PtyPair; slot: string }> {
-  const id = name ?? `dock${++n}`;
-  const pair = await createPtyPair(join(dir, id), join(dir, `dev-${id}-${Date.now()}`));
-  pairs.push(pair);
-  return { pair, slot: join(dir, id) };
-}
-
-async function seat(recorder: Recorder, pair: PtyPair, faults?: DockFaults): Promise<RecorderDock> {
-  const d = await dockOnSerialPort(recorder, pair.devicePath, {
-    helloRetryMs: 200,
-    ...(faults ? { faults } : {}),
-  });
-  devices.push(d);
-  return d;
-}
-
-/** Polls the API until the slot is in `state`. */
-async function apiState(slot: string, state: SlotState): Promise<DockSlotInfo> {
-  for (;;) {
-    const r = await api.get('/api/docks');
-    expect(r.status).toBe(200);
-    const s = r.body.docks.find((d: { slot: string }) => d.slot === slot);
-    if (s?.state === state) return s;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
-
-/** Polls the API until the slot is gone or empty (the cable was pulled). */
-async function apiGone(slot: string): Promise<void> {
-  for (;;) {
-    const r = await api.get('/api/docks');
-    const s = r.body.docks.find((d: { slot: string }) => d.slot === slot);
-    if (!s || s.state === 'empty') return;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
+const h = ptyDockHarness('dock-pty-', 'officer');
+const { register, plug, seat, apiState, apiGone } = h;
 
 describe('dock over PTY pairs', () => {
   it('refuses an unknown recorder, with the reason shown in the API', async () => {
@@ -89,8 +17,8 @@ describe('dock over PTY pairs', () => {
     expect(device.stats.reads).toBe(0);
     expect(recorder.clips()).toHaveLength(1);
     // Other roles of the list may read it too; a hearing-room user may not.
-    expect((await (await gw.as('auditor')).get('/api/docks')).status).toBe(200);
-    expect((await (await gw.as('hearing-staff')).get('/api/docks')).status).toBe(403);
+    expect((await (await h.gw.as('auditor')).get('/api/docks')).status).toBe(200);
+    expect((await (await h.gw.as('hearing-staff')).get('/api/docks')).status).toBe(403);
   });
 
   it('resumes at the byte offset after an unplug mid-transfer and a re-dock on the same path', async () => {
@@ -100,7 +28,7 @@ describe('dock over PTY pairs', () => {
     const { recorder } = await recorderWithClips({ serial: 'PTY-UNPLUG', clipBytes: [size], officer });
     const clip = { ...recorder.clips()[0]! };
     // The recorder stops answering half way; the cable is pulled while the transfer hangs.
-    const first = await seat(recorder, pair, { stallAfterDataBytes: size / 2 });
+    const first = await seat(recorder, pair, { faults: { stallAfterDataBytes: size / 2 } });
     const stalled = new Promise<void>((resolve) => {
       first.on('data', (d) => {
         if (d.totalBytes >= size / 2) resolve();
@@ -112,7 +40,7 @@ describe('dock over PTY pairs', () => {
     expect(sentBeforeUnplug).toBeLessThan(size);
     // Let the bytes on the wire arrive (the partial file holds all of them), then pull the cable.
     for (;;) {
-      const t = (await gw.app.store.tempTransfers()).find((x) => x.key.endsWith(clip.clipId));
+      const t = (await h.gw.app.store.tempTransfers()).find((x) => x.key.endsWith(clip.clipId));
       if (t?.bytes === sentBeforeUnplug) break;
       await new Promise((res) => setTimeout(res, 20));
     }
@@ -130,12 +58,12 @@ describe('dock over PTY pairs', () => {
     expect(reads[0]).toBe(sentBeforeUnplug);
     expect(Math.min(...reads)).toBe(sentBeforeUnplug);
     expect(second.stats.dataBytes).toBeGreaterThanOrEqual(size - sentBeforeUnplug);
-    const rec = await gw.app.store.index.get(clip.clipId);
+    const rec = await h.gw.app.store.index.get(clip.clipId);
     expect(rec?.state).toBe('verified');
     expect(rec?.sha256).toBe(clip.sha256);
     expect(rec?.officer).toEqual(officer);
     expect(recorder.clips()).toHaveLength(0);
-    const types = (await gw.app.store.audit.bySubject(`clip:${clip.clipId}`)).map((e) => e.type);
+    const types = (await h.gw.app.store.audit.bySubject(`clip:${clip.clipId}`)).map((e) => e.type);
     expect(types).toEqual(['ingest', 'release']);
   });
 
@@ -144,14 +72,14 @@ describe('dock over PTY pairs', () => {
     const { pair, slot } = await plug();
     const { recorder } = await recorderWithClips({ serial: 'PTY-FLIP', clipBytes: [300_000] });
     const clip = { ...recorder.clips()[0]! };
-    const device = await seat(recorder, pair, { flipDataBits: 5, corruptWireFrames: 1 });
+    const device = await seat(recorder, pair, { faults: { flipDataBits: 5, corruptWireFrames: 1 } });
     const done = await apiState(slot, 'ready');
     expect(done.clips[0]?.result).toBe('verified');
     expect(device.faults.flipDataBits).toBe(0);
     expect(device.faults.corruptWireFrames).toBe(0);
     // 19 chunks of 16 KiB, plus one more READ for each of the 6 damaged frames.
     expect(device.stats.reads).toBeGreaterThanOrEqual(19 + 6);
-    expect((await gw.app.store.index.get(clip.clipId))?.sha256).toBe(clip.sha256);
+    expect((await h.gw.app.store.index.get(clip.clipId))?.sha256).toBe(clip.sha256);
     expect(recorder.clips()).toHaveLength(0);
   });
 
@@ -160,15 +88,15 @@ describe('dock over PTY pairs', () => {
     const { pair, slot } = await plug();
     const { recorder } = await recorderWithClips({ serial: 'PTY-LIAR', clipBytes: [40_000], officer });
     const clip = { ...recorder.clips()[0]! };
-    const device = await seat(recorder, pair, { lieAboutHash: { times: 'always' } });
+    const device = await seat(recorder, pair, { faults: { lieAboutHash: { times: 'always' } } });
     const done = await apiState(slot, 'ready');
     expect(done.clips[0]?.result).toBe('quarantined');
     expect(device.stats.releases).toBe(0);
     expect(recorder.clips()).toHaveLength(1);
-    const rec = await gw.app.store.index.get(clip.clipId);
+    const rec = await h.gw.app.store.index.get(clip.clipId);
     expect(rec?.state).toBe('quarantined');
     expect(rec?.quarantine?.held.map((h) => h.sha256)).toEqual([clip.sha256]);
-    const alerts = await (await gw.as('principal')).get('/api/alerts?active=true');
+    const alerts = await (await h.gw.as('principal')).get('/api/alerts?active=true');
     expect(alerts.status).toBe(200);
     const list = (alerts.body.alerts ?? alerts.body) as { rule: string; subject: string; notify: string[] }[];
     const a = list.find((x) => x.rule === 'clip-quarantined' && x.subject === `clip:${clip.clipId}`);
@@ -178,24 +106,24 @@ describe('dock over PTY pairs', () => {
   it('pauses at the disk reserve with an alarm and resumes when space is freed', async () => {
     await register('PTY-FULL');
     let free = 0;
-    gw.app.docks.disk.setFreeBytesSource(async () => free);
-    gw.app.docks.disk.pollMs = 50;
+    h.gw.app.docks.disk.setFreeBytesSource(async () => free);
+    h.gw.app.docks.disk.pollMs = 50;
     try {
       const { pair, slot } = await plug();
       const { recorder } = await recorderWithClips({ serial: 'PTY-FULL', clipBytes: [100_000] });
       const device = await seat(recorder, pair);
       const paused = await apiState(slot, 'paused');
       expect(paused.reason).toMatch(/disk reserve reached/);
-      expect(gw.app.alerts.activeFor('disk-reserve', 'gateway-store')).toBeDefined();
+      expect(h.gw.app.alerts.activeFor('disk-reserve', 'gateway-store')).toBeDefined();
       expect(device.stats.dataBytes).toBe(0);
       expect(recorder.clips()).toHaveLength(1);
       free = 1e15;
       const done = await apiState(slot, 'ready');
       expect(done.clips[0]?.result).toBe('verified');
-      expect(gw.app.alerts.activeFor('disk-reserve', 'gateway-store')).toBeUndefined();
+      expect(h.gw.app.alerts.activeFor('disk-reserve', 'gateway-store')).toBeUndefined();
       expect(recorder.clips()).toHaveLength(0);
     } finally {
-      gw.app.docks.disk.setFreeBytesSource(() => gw.app.store.disk.freeBytes());
+      h.gw.app.docks.disk.setFreeBytesSource(() => h.gw.app.store.disk.freeBytes());
     }
   });
 
@@ -205,9 +133,9 @@ describe('dock over PTY pairs', () => {
     const { recorder } = await recorderWithClips({ serial: 'PTY-PAIR', clipBytes: [] });
     await seat(recorder, pair);
     await apiState(slot, 'ready');
-    const s = await gw.app.docks.slot(slot)!.pair(officer);
+    const s = await h.gw.app.docks.slot(slot)!.pair(officer);
     expect(s.officer).toEqual(officer);
     expect(recorder.officer).toEqual(officer);
-    expect((await gw.app.docks.unpair('PTY-PAIR')).officer).toBeNull();
+    expect((await h.gw.app.docks.unpair('PTY-PAIR')).officer).toBeNull();
   });
 });
