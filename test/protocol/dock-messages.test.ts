@@ -269,7 +269,7 @@ describe('zero-copy DATA views', () => {
       for (const e of p.feed(encodeDataFrame(k, { clipId: CLIP_ID, offset: k, eof: false, chunk })))
         if (e.ok && e.frame.type === 'DATA') kept.push(e.frame.body.chunk);
     }
-    kept.forEach((c, k) => expect(c.every((x) => x === k + 1)).toBe(true));
+    for (const [k, c] of kept.entries()) expect(c.every((x) => x === k + 1)).toBe(true);
   });
 
   it('decodeFrame gives a chunk that is a view into the frame it was given', () => {
