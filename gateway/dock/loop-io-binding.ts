@@ -1,20 +1,16 @@
 /**
- * serialport's Linux binding with reads and writes done on the event loop thread.
+ * serialport's Linux binding with writes done on the event loop thread.
  *
  * bindings-cpp opens ports O_NONBLOCK and waits for readiness with uv_poll, but then hands every
- * read and write to the libuv thread pool (`fs.read`/`fs.write`): two thread hand-offs per call,
- * and a PTY or a USB CDC port delivers about 4 KiB per read. On a 2-core machine those wake-ups
- * cost more CPU than the bytes (measured with `npm run bench -- ingest`). A non-blocking read or
- * write never blocks, so it is done right here; EAGAIN waits for the poller as before. Only the
- * I/O calls change: opening, settings, close and the poller are bindings-cpp's own.
+ * read and write to the libuv thread pool (`fs.read`/`fs.write`): two thread hand-offs per call.
+ * On a 2-core machine those wake-ups cost more CPU than the bytes (measured with `npm run bench --
+ * ingest`). A non-blocking write never blocks, so it is done right here; a full kernel buffer waits
+ * for the poller as before. Reads are done the same way by the port itself, straight from the
+ * poller's readable event (serialport-binding.ts). Opening, settings, close and the poller are
+ * bindings-cpp's own.
  */
-import { readSync, writeSync } from 'node:fs';
-import {
-  BindingsError,
-  LinuxBinding,
-  type LinuxOpenOptions,
-  type LinuxPortBinding,
-} from '@serialport/bindings-cpp';
+import { writeSync } from 'node:fs';
+import { LinuxBinding, type LinuxOpenOptions, type LinuxPortBinding } from '@serialport/bindings-cpp';
 
 type Poller = LinuxPortBinding['poller'];
 
@@ -37,38 +33,8 @@ function ready(poller: Poller, event: 'readable' | 'writable'): Promise<void> {
   });
 }
 
-function closedError(): BindingsError {
-  return new BindingsError('Port is not open', { canceled: true });
-}
-
-/** Replaces `read` and `write` of an open LinuxPortBinding with loop-thread versions. */
+/** Replaces `write` of an open LinuxPortBinding with a loop-thread version. */
 function onLoop(b: LinuxPortBinding): LinuxPortBinding {
-  // A read that came back short emptied the kernel buffer: the next one waits for the poller
-  // (level-triggered, so nothing is missed) instead of failing with EAGAIN, an exception each time.
-  let drained = false;
-  b.read = async (buffer: Buffer, offset: number, length: number) => {
-    for (;;) {
-      let woke = false;
-      if (drained) {
-        await ready(b.poller, 'readable');
-        woke = true;
-      }
-      if (!b.isOpen || b.fd === null) throw closedError();
-      let n: number;
-      try {
-        n = readSync(b.fd, buffer, offset, length, null);
-      } catch (err) {
-        if (!wouldBlock(err)) throw markDisconnect(err);
-        drained = true;
-        continue;
-      }
-      drained = n < length;
-      if (n > 0) return { bytesRead: n, buffer };
-      // Readable yet nothing to read: end of file, the other end hung up.
-      if (woke)
-        throw markDisconnect(Object.assign(new Error('end of file: the port hung up'), { code: 'EIO' }));
-    }
-  };
   b.write = (buffer: Buffer) => {
     const op = (async () => {
       let offset = 0;
@@ -98,7 +64,7 @@ function onLoop(b: LinuxPortBinding): LinuxPortBinding {
   return b;
 }
 
-/** A serialport binding (for `SerialPortStream`): bindings-cpp's Linux binding, I/O on the loop. */
+/** bindings-cpp's Linux binding, writes on the loop. */
 export const LoopIoBinding = {
   list: () => LinuxBinding.list(),
   async open(options: LinuxOpenOptions): Promise<LinuxPortBinding> {
