@@ -19,7 +19,7 @@ describe('officer dock page', () => {
     // Shift start: a charged recorder in dock 1.
     await rig.gw.app.field.registry.register({ serial: 'BC7101', model: 'DSJ-V9' }, 'test');
     const { recorder } = await recorderWithClips({ serial: 'BC7101', clipBytes: [], clipSeconds: 1 });
-    await rig.dock('dock1', recorder);
+    const dock1 = await rig.dock('dock1', recorder);
     const { context, page } = await newPage(rig.browser, rig.gw.url, TABLET);
     try {
       await loginFast(page, officerUser, PASSWORD, '/dock');
@@ -50,6 +50,34 @@ describe('officer dock page', () => {
         await screenshot(mgr.page, 'manager-fleet-holder');
       } finally {
         await mgr.context.close();
+      }
+
+      // In the field the recorder is lost: the equipment manager reports it from its page (R21);
+      // the assignment closes without a dock and the officer is free to take another one.
+      await dock1.undock();
+      await expect
+        .poll(() => rig.gw.app.docks.list().find((s) => s.slot.endsWith('dock1'))?.state ?? 'empty', {
+          timeout: 30_000,
+        })
+        .toBe('empty');
+      const lost = await newPage(rig.browser, rig.gw.url);
+      try {
+        await loginFast(lost.page, rig.users['equipment-manager'], PASSWORD, '/recorders/BC7101');
+        await lost.page.getByTestId('recorder-report-lost').click();
+        await lost.page.getByTestId('recorder-lost-reason').fill('外勤途中遗失，已报告');
+        // antd spaces two-character CJK button labels ("报 失").
+        const confirm = lost.page.locator('.ant-modal').getByRole('button', { name: /报\s*失/ });
+        await confirm.waitFor();
+        // The screenshot after the modal's opening animation.
+        await expect.poll(() => lost.page.locator('[class*="ant-zoom-"]').count()).toBe(0);
+        await screenshot(lost.page, 'manager-recorder-report-lost');
+        await confirm.click();
+        await textOf(lost.page.locator('.ant-message')).toContain('已报失');
+        await expect.poll(() => rig.gw.app.pairing.activeFor('BC7101')).toBeUndefined();
+        // Once the assignment is closed the page no longer offers the action.
+        await expect.poll(() => lost.page.getByTestId('recorder-report-lost').count()).toBe(0);
+      } finally {
+        await lost.context.close();
       }
 
       // Shift end: a recorder holding this officer's clips docks; the officer watches them upload.

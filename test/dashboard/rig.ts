@@ -27,8 +27,11 @@ export interface DashRig {
   browser: Browser;
   /** User name per role (display name `<role>-用户`), all with PASSWORD. */
   users: Record<Role, string>;
-  /** A new dock cable (PTY pair) the gateway picks up, with `recorder` seated on its device end. */
-  dock(name: string, recorder: Recorder): Promise<void>;
+  /**
+   * A new dock cable (PTY pair) the gateway picks up, with `recorder` seated on its device end;
+   * `undock()` takes the recorder out (the cable is pulled).
+   */
+  dock(name: string, recorder: Recorder): Promise<{ undock(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -62,7 +65,14 @@ export async function startDashRig(config: GatewayConfigInput = {}): Promise<Das
       async dock(name, recorder) {
         const pair = await createPtyPair(join(dockDir, name), join(dockDir, `dev-${name}`));
         cables.push(pair);
-        seated.push(await dockOnSerialPort(recorder, pair.devicePath, { helloRetryMs: 200 }));
+        const device = await dockOnSerialPort(recorder, pair.devicePath, { helloRetryMs: 200 });
+        seated.push(device);
+        return {
+          async undock() {
+            await device.stop();
+            await pair.unplug();
+          },
+        };
       },
       async stop() {
         await b.close();
