@@ -21,6 +21,7 @@ import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import { AuditLog } from './audit-log.js';
 import { ClipIndex } from './clip-index.js';
+import { auditStrayDiscards } from './discarded.js';
 import { DiskReserve } from './disk-reserve.js';
 import { isErrno, StoreError } from './errors.js';
 import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists, writeFileNoClobber } from './fsutil.js';
@@ -150,6 +151,7 @@ export class ClipStore {
     });
     const lost = this.#audit.rolledForward;
     if (lost) await this.#healFrom(this.#audit.range(lost.fromSeq, lost.toSeq));
+    await auditStrayDiscards(this.layout, this.#audit, this.#log);
     const leftovers = await this.tempTransfers();
     if (leftovers.length > 0) {
       this.#log?.info({ transfers: leftovers.map((t) => t.key) }, 'partial transfers kept for resume');
