@@ -81,7 +81,12 @@ class SerialDockPort implements DockPort {
   #armRead(): void {
     // Never touch the poller of a closed port: bindings-cpp destroys it on close (native crash).
     if (!this.isOpen) return;
-    this.binding.poller.poll(POLL_READABLE);
+    try {
+      this.binding.poller.poll(POLL_READABLE);
+    } catch (err) {
+      // uv_poll_start failed (the descriptor went bad): the link is lost, the gateway goes on.
+      this.#lost(err as Error);
+    }
   }
 
   #onReadable(err?: Error | null): void {
