@@ -418,17 +418,17 @@ export class ClipIngest {
   }
 }
 
-/** Bytes gathered per append: one (gathered) disk write per MiB instead of one per DATA chunk. */
+/** Bytes gathered per append: one disk write per MiB instead of one per DATA chunk. */
 const APPEND_BYTES = 1024 * 1024;
 /** Received but not yet written bytes before the receive loop waits for the disk. */
 const DISK_BACKLOG_MAX = 32 * 1024 * 1024;
 
 /**
  * The appends and checkpoints of one transfer, in order, behind the receive loop. Chunks are
- * copied into reusable APPEND_BYTES buffers (so the parser's slabs die young and no new buffer is
- * allocated per append: external memory drives V8's full collections, measured by `npm run bench
- * -- ingest`); a checkpoint flushes what is gathered and then fsyncs, so the offset it persists
- * never covers bytes still in memory.
+ * copied into reusable APPEND_BYTES buffers, so the DATA chunk goes back to the client's pool at
+ * once and nothing is allocated per append (fresh buffers drove V8's full collections, measured
+ * by `npm run bench -- ingest`); a checkpoint flushes what is gathered and then fsyncs, so the
+ * offset it persists never covers bytes still in memory.
  */
 class DiskQueue {
   readonly #writer: TempWriter;
