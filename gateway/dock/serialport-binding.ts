@@ -59,6 +59,8 @@ class SerialDockPort implements DockPort {
   readonly #buf = Buffer.allocUnsafe(READ_BYTES);
   /** Writes leave in call order, one at a time. */
   #writes: Promise<void> = Promise.resolve();
+  /** Set once the binding is being closed (by us or after the link was lost). */
+  #closing: Promise<void> | undefined;
 
   constructor(
     readonly path: string,
@@ -161,7 +163,6 @@ class SerialDockPort implements DockPort {
     );
     return this.#closing;
   }
-  #closing: Promise<void> | undefined;
 
   write(data: Uint8Array): Promise<void> {
     if (!this.isOpen) return Promise.reject(new Error(`${this.path} is closed`));
