@@ -1,18 +1,9 @@
-/**
- * Warm pre-roll (R18, recorded from the start): an assigned camera is kept warm in a small ring
- * that never reaches the store by itself; a hearing started on it gets a lead-in from the keyframe
- * at or before its start, stored, hashed, audited and indexed like its segments, and its coverage
- * counts it. Real ffmpeg, real simulated camera.
- */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coverageOf } from '../../gateway/hearings/summary.js';
-import { type HearingRig, sleep, startHearingRig, waitFor } from './rig.js';
+import { type HearingRig, probeMedia, sleep, startHearingRig, waitFor } from './rig.js';
 
-const run = promisify(execFile);
 const RING = 3;
 const FPS = 15;
 
@@ -102,21 +93,9 @@ describe('warm pre-roll', () => {
       expect(ingest?.actor).toBe(rig.staff.username);
       expect(ingest?.details).toMatchObject({ sessionId: id, sha256: clip.sha256, source: 'camera:cam1' });
       expect(r.playable).toBe(true);
-      const probe = await run('ffprobe', [
-        '-v',
-        'error',
-        '-show_entries',
-        'stream=codec_name:format=duration',
-        '-of',
-        'json',
-        blob,
-      ]);
-      const info = JSON.parse(probe.stdout) as {
-        streams: { codec_name: string }[];
-        format: { duration: string };
-      };
-      expect(info.streams[0]?.codec_name).toBe('h264');
-      expect(Number(info.format.duration)).toBeGreaterThan(0);
+      const media = await probeMedia(blob);
+      expect(media.codec).toBe('h264');
+      expect(media.durationS).toBeGreaterThan(0);
     }
 
     // Coverage: the lead-in closes the start-up gap the session's own segments leave.

@@ -1,17 +1,8 @@
-/**
- * Start a hearing -> segments appear, hashed, in the store, indexed with the session, in the audit
- * log; stop -> the last segment is finalised and plays (ffprobe on the stored blob). Start and stop
- * themselves leave audit entries with who and what (R3).
- */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HearingRig, startHearingRig, waitFor } from './rig.js';
-
-const run = promisify(execFile);
+import { type HearingRig, probeMedia, startHearingRig, waitFor } from './rig.js';
 
 describe('hearing recording', () => {
   let rig: HearingRig;
@@ -105,21 +96,9 @@ describe('hearing recording', () => {
 
     const clips = await rig.gw.app.store.index.listBySession(sessionId);
     const last = clips.sort((a, b) => a.start - b.start).at(-1)!;
-    const probe = await run('ffprobe', [
-      '-v',
-      'error',
-      '-show_entries',
-      'stream=codec_name:format=duration',
-      '-of',
-      'json',
-      rig.gw.app.store.layout.abs(last.blob!),
-    ]);
-    const info = JSON.parse(probe.stdout) as {
-      streams: { codec_name: string }[];
-      format: { duration: string };
-    };
-    expect(info.streams[0]?.codec_name).toBe('h264');
-    expect(Number(info.format.duration)).toBeGreaterThan(0);
+    const media = await probeMedia(rig.gw.app.store.layout.abs(last.blob!));
+    expect(media.codec).toBe('h264');
+    expect(media.durationS).toBeGreaterThan(0);
     // No scratch copies are left behind once everything is in the store.
     const scratch = join(rig.gw.dataDir, 'recording', sessionId);
     expect(await readdir(scratch).catch((e: NodeJS.ErrnoException) => e.code)).toBe('ENOENT');

@@ -3,6 +3,8 @@
  * and thresholds so tests stay fast.
  */
 
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { type CameraFleet, startCameras } from '../../device-sim/camera/index.js';
 import type { GatewayConfigInput } from '../../gateway/config.js';
@@ -110,3 +112,18 @@ export async function interruptionIds(rig: HearingRig, sessionId: string): Promi
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** ffprobe of a stored segment: its first stream's codec and its duration in seconds. */
+export async function probeMedia(path: string): Promise<{ codec: string | undefined; durationS: number }> {
+  const { stdout } = await promisify(execFile)('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_name:format=duration',
+    '-of',
+    'json',
+    path,
+  ]);
+  const info = JSON.parse(stdout) as { streams: { codec_name: string }[]; format: { duration: string } };
+  return { codec: info.streams[0]?.codec_name, durationS: Number(info.format.duration) };
+}
