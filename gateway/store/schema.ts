@@ -116,6 +116,26 @@ export const AuditType = z.enum([
   'reindex',
   'verify',
   'store-recovery',
+  /** A signed checkpoint of the log issued and sent to witnesses (R25; RFC 9162 §2.1 tree head). */
+  'checkpoint',
+  /** An audited repair of the log or the index (never done by `verify`, which is read-only). */
+  'repair',
+  /** An integrity check failed: a blob or the log does not match what was recorded (R25). */
+  'integrity-failure',
+  /** Evidence discs (R23, R24, R25): request, refusal, build, download, hand-over, legal hold. */
+  'export-request',
+  'export-refused',
+  'export-built',
+  'export-download',
+  'export-handover',
+  'legal-hold',
+  /** Administration (R21, R24): accounts, roles, registrations, credentials, cameras, config. */
+  'user-admin',
+  'recorder-admin',
+  'camera-admin',
+  'config-loaded',
+  'login-failed',
+  'login-locked',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 
