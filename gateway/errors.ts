@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'CAMERA_AUTH'
   | 'CAMERA_BAD_RESPONSE'
   | 'RECORDING_FAILED'
+  /** A system facility the gateway needs is missing (a CJK font for PDFs, a tool). */
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 export class GatewayError extends Error {
@@ -72,6 +74,7 @@ export function httpStatusFor(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 42
     case 'RECORDING_FAILED':
     case 'RECORDER_OFFLINE':
     case 'COMMAND_TIMEOUT':
+    case 'UNAVAILABLE':
       return 503;
     case 'DISK_RESERVE':
       return 507;

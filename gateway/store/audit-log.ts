@@ -16,12 +16,19 @@
  * with its hash. If the process dies between the fsync and the batch, `open()` rolls the index
  * forward from the file; a line torn by a crash mid-write (never acknowledged) is cut off and
  * preserved verbatim in a `store-recovery` entry.
+ *
+ * The lines are also the leaves of an RFC 9162 Merkle tree (`tree`, gateway/custody/audit-tree.ts)
+ * whose signed heads leave the box (checkpoints): those, not anything in the data dir, are what
+ * makes a rewritten history detectable (FORMATS.md §1–2). `openReadOnly` is for `gateway verify`:
+ * it never writes the file or the index, and reports a torn last line instead of cutting it.
  */
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { AuditTree, type TornTail } from '../custody/audit-tree.js';
 import type { Db } from '../db.js';
 import type { Logger } from '../log.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
@@ -67,6 +74,8 @@ export interface AuditReport {
   /** Seq gaps (deleted lines); a gap at the end means the tail was cut off (below the head). */
   missing: { fromSeq: number; toSeq: number; reason: 'gap' | 'truncated-tail' }[];
   outOfOrder: { seq: number; line: number; afterSeq: number }[];
+  /** An incomplete last line (a write cut by a crash, never acknowledged); `gateway repair` cuts it. */
+  tornTail?: TornTail;
 }
 
 interface Pending {
@@ -91,6 +100,9 @@ export class AuditLog {
   #draining: Promise<void> | undefined;
   #writing = false;
   #broken: unknown;
+  #tree: AuditTree | undefined;
+  #readOnly = false;
+  #torn: TornTail | undefined;
 
   private constructor(opts: AuditLogOptions) {
     this.file = opts.file;
@@ -107,6 +119,31 @@ export class AuditLog {
     const log = new AuditLog(opts);
     await log.#open();
     return log;
+  }
+
+  /**
+   * Open for reading only (`gateway verify`): no file handle for writing, no cut, no roll-forward,
+   * no append; the index is only read.
+   */
+  static async openReadOnly(opts: AuditLogOptions): Promise<AuditLog> {
+    const log = new AuditLog(opts);
+    log.#readOnly = true;
+    const { tree, torn } = await AuditTree.fromFile(opts.file);
+    log.#tree = tree;
+    log.#torn = torn;
+    const headRaw = await log.#meta.get('head');
+    if (headRaw) log.#tail = Head.parse(headRaw);
+    return log;
+  }
+
+  /** The Merkle tree over the log's complete lines (FORMATS.md §1). */
+  get tree(): AuditTree {
+    if (!this.#tree) throw new StoreError('CONFLICT', 'audit log is not open');
+    return this.#tree;
+  }
+
+  get readOnly(): boolean {
+    return this.#readOnly;
   }
 
   /**
@@ -140,7 +177,11 @@ export class AuditLog {
         }),
       );
     }
-    if (!this.#fh) return Promise.reject(new StoreError('CONFLICT', 'audit log is closed'));
+    if (!this.#fh) {
+      return Promise.reject(
+        new StoreError('CONFLICT', this.#readOnly ? 'audit log is open read-only' : 'audit log is closed'),
+      );
+    }
     let parsed: z.infer<typeof AuditInput>;
     try {
       // JSON round trip: drops undefined members, turns Dates into strings — what will be hashed.
@@ -203,6 +244,7 @@ export class AuditLog {
       brokenLinks: [],
       missing: [],
       outOfOrder: [],
+      ...(this.#torn ? { tornTail: this.#torn } : {}),
     };
     let prev: { seq: number; hash: string } | undefined = { seq: 0, hash: GENESIS_HASH };
     let batch: { entry: AuditEntry; line: number }[] = [];
@@ -225,7 +267,15 @@ export class AuditLog {
     };
     let lineNo = 0;
     if (await exists(this.file)) {
-      const rl = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
+      // Read-only: only the complete lines the tree was built from (a torn tail is reported apart).
+      const end = this.#readOnly ? this.tree.endOffset : undefined;
+      const input =
+        end === undefined
+          ? createReadStream(this.file)
+          : end === 0
+            ? Readable.from([])
+            : createReadStream(this.file, { start: 0, end: end - 1 });
+      const rl = createInterface({ input, crlfDelay: Infinity });
       for await (const text of rl) {
         lineNo++;
         const parsed = parseLine(text);
@@ -285,7 +335,8 @@ export class AuditLog {
       report.modified.length === 0 &&
       report.brokenLinks.length === 0 &&
       report.missing.length === 0 &&
-      report.outOfOrder.length === 0;
+      report.outOfOrder.length === 0 &&
+      !report.tornTail;
     return report;
   }
 
@@ -305,6 +356,7 @@ export class AuditLog {
     } else if (size > this.#tail.offset) {
       await this.#rollForward(size);
     }
+    this.#tree = (await AuditTree.fromFile(this.file)).tree;
     if (torn) {
       await this.append({
         type: 'store-recovery',
@@ -415,7 +467,8 @@ export class AuditLog {
       entries.push(entry);
       prev = { seq: entry.seq, hash: entry.hash, offset: 0 };
     }
-    const data = Buffer.from(entries.map((e) => `${canonicalJson(e)}\n`).join(''));
+    const lines = entries.map((e) => canonicalJson(e));
+    const data = Buffer.from(lines.map((l) => `${l}\n`).join(''));
     const fh = this.#fh!;
     try {
       await fh.write(data);
@@ -429,6 +482,7 @@ export class AuditLog {
       this.#log?.error({ err, file: this.file }, 'audit append failed');
       throw err;
     }
+    for (const l of lines) this.#tree!.append(Buffer.from(l));
     const last = entries[entries.length - 1]!;
     this.#tail = { seq: last.seq, hash: last.hash, offset: this.#tail.offset + data.length };
     const auditOps = [...entries.flatMap((e) => this.#entryOps(e)), this.#headOp(this.#tail)];
