@@ -1,13 +1,20 @@
 /**
  * Writes an evidence-disc folder exactly as FORMATS.md §3 describes it, independently of the
  * gateway's exporter: an Ed25519 key from node:crypto, an audit log with unrelated entries around
- * the disc's own (so proofs have real paths), the RFC 9162 §2.1 tree and inclusion paths written
- * out here from the RFC, and the verifier files from buildVerifierFiles().
+ * the disc's own (so proofs have real paths), the gateway's RFC 9162 tree (gateway/custody/merkle.ts:
+ * the verifier must agree with it) and the verifier files from buildVerifierFiles().
  */
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  inclusionProof,
+  leafHash,
+  rootOfLeaves,
+  subtreeOfLeaves,
+  toHex,
+} from '../../gateway/custody/merkle.js';
 import { buildVerifierFiles } from '../../gateway/exports/verifier/index.js';
 import { canonicalJson } from '../../gateway/store/canonical.js';
 
@@ -28,28 +35,6 @@ export function newKey(): DiscKey {
   const jwk = publicKey.export({ format: 'jwk' });
   const publicRaw = Buffer.from(jwk.x!, 'base64url');
   return { privateKey, publicRaw, fingerprint: sha(publicRaw).toString('hex') };
-}
-
-/** RFC 9162 §2.1.1 MTH. */
-export function merkleRoot(leaves: Buffer[]): Buffer {
-  if (leaves.length === 0) return sha('');
-  if (leaves.length === 1) return sha(Buffer.of(0), leaves[0]!);
-  const k = largestPowerOfTwoBelow(leaves.length);
-  return sha(Buffer.of(1), merkleRoot(leaves.slice(0, k)), merkleRoot(leaves.slice(k)));
-}
-
-/** RFC 9162 §2.1.3.1 PATH(m, D[n]). */
-export function inclusionPath(m: number, leaves: Buffer[]): Buffer[] {
-  if (leaves.length <= 1) return [];
-  const k = largestPowerOfTwoBelow(leaves.length);
-  if (m < k) return [...inclusionPath(m, leaves.slice(0, k)), merkleRoot(leaves.slice(k))];
-  return [...inclusionPath(m - k, leaves.slice(k)), merkleRoot(leaves.slice(0, k))];
-}
-
-function largestPowerOfTwoBelow(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
 }
 
 export function checkpointMessage(c: {
@@ -178,9 +163,10 @@ export async function writeDisc(
     lines.push(canonicalJson({ ...body, hash }));
     prevHash = hash;
   });
-  const leaves = lines.map((l) => Buffer.from(l, 'utf8'));
+  const leaves = lines.map((l) => leafHash(Buffer.from(l, 'utf8')));
   const treeSize = leaves.length;
-  const rootHash = merkleRoot(leaves).toString('hex');
+  const tree = subtreeOfLeaves(leaves);
+  const rootHash = toHex(rootOfLeaves(leaves));
   const at = '2026-12-07T08:00:00.000Z';
   const checkpoint = {
     v: 1,
@@ -196,7 +182,7 @@ export async function writeDisc(
     seq,
     leafIndex: seq - 1,
     treeSize,
-    auditPath: inclusionPath(seq - 1, leaves).map((h) => h.toString('hex')),
+    auditPath: inclusionProof(seq - 1, treeSize, tree).map(toHex),
   }));
 
   const verifier = await buildVerifierFiles();
