@@ -6,16 +6,19 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AlertService } from './alerts/service.js';
+import { LoginGuard } from './api/login-guard.js';
 import { alertRoutes } from './api/routes/alerts.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { cameraRoutes } from './api/routes/cameras.js';
 import { clipRoutes } from './api/routes/clips.js';
 import { hearingRoutes } from './api/routes/hearings.js';
 import { interruptionRoutes } from './api/routes/interruptions.js';
+import { loginLockRoutes } from './api/routes/login-locks.js';
 import { pairingRoutes } from './api/routes/pairing.js';
 import { recorderRoutes } from './api/routes/recorders.js';
 import { sessionRoutes } from './api/routes/sessions.js';
 import { Api, type HttpServer, listen } from './api/server.js';
+import { SessionPruner } from './api/session-pruner.js';
 import { UserStore } from './api/users.js';
 import { OnvifNodeAdapter } from './cameras/onvif-node-adapter.js';
 import { CameraRegistry } from './cameras/registry.js';
@@ -47,6 +50,8 @@ export class GatewayApp {
   readonly bus: EventBus;
   db!: Db;
   users!: UserStore;
+  /** Failed-login backoff and locks (R24 unlock by legal affairs). */
+  loginGuard!: LoginGuard;
   api!: Api;
   alerts!: AlertService;
   interruptions!: InterruptionService;
@@ -90,8 +95,23 @@ export class GatewayApp {
     const dataDir = resolve(this.config.dataDir);
     await mkdir(dataDir, { recursive: true });
     this.db = await openDb(join(dataDir, 'index'));
-    this.users = new UserStore(this.db, this.config.http.sessionHours);
-    this.api = new Api({ users: this.users, bus: this.bus, log: this.log, staticDir: DASHBOARD_DIST });
+    const http = this.config.http;
+    this.users = new UserStore(this.db, http.sessionHours, http.sessionIdleMinutes);
+    this.loginGuard = new LoginGuard({
+      config: http.login,
+      db: this.db,
+      audit: () => this.store.audit,
+      log: this.log.child({ svc: 'login' }),
+    });
+    this.api = new Api({
+      users: this.users,
+      bus: this.bus,
+      log: this.log,
+      staticDir: DASHBOARD_DIST,
+      guard: this.loginGuard,
+      maxBodyBytes: http.maxBodyBytes,
+      secure: http.tls !== undefined,
+    });
     const { db, bus, log } = this;
     this.alerts = new AlertService({ db, bus, log: log.child({ svc: 'alerts' }) });
     this.interruptions = new InterruptionService({
@@ -212,6 +232,8 @@ export class GatewayApp {
       audit: () => this.store.audit,
     });
     auditRoutes(this.api, this.store);
+    this.services.push(this.loginGuard, new SessionPruner(this.users, http.sessionPruneS * 1000, log));
+    loginLockRoutes(this.api, this.loginGuard);
   }
 
   async start(): Promise<void> {
@@ -221,7 +243,8 @@ export class GatewayApp {
       this.log.debug({ service: s.name }, 'service started');
     }
     this.api.mountStatic();
-    this.#http = await listen(this.api.app, this.config.http.host, this.config.http.port);
+    const { host, port, tls } = this.config.http;
+    this.#http = await listen(this.api.app, host, port, tls);
     this.log.info({ http: this.#http.port }, 'gateway started');
   }
 

@@ -15,13 +15,76 @@ export const MqttConfig = z.object({
   tls: z.object({ certFile: z.string(), keyFile: z.string(), port: Port.default(8883) }).optional(),
   /** A recorder silent this long is offline even without a last will. */
   staleAfterS: z.number().positive().default(90),
+  /**
+   * Largest MQTT packet accepted (fixed header's remaining length, MQTT 3.1.1 §2.2.3); a larger
+   * declaration closes the connection before its body is read. Payloads are at most 16 KiB
+   * (protocol/mqtt/decode.ts), so 32 KiB leaves room for topic and CONNECT fields.
+   */
+  maxPacketBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 ** 2)
+    .default(32 * 1024),
+  /** A connection that has not completed CONNECT within this is closed (slow or idle clients). */
+  connectTimeoutS: z.number().positive().default(10),
+  /**
+   * New connections per remote address: a bucket of `burst`, refilled at `perSecond`. Recorders
+   * behind one NAT share an address: the burst covers an office reconnecting after an outage.
+   */
+  connectRate: z
+    .object({
+      burst: z.number().int().min(1).default(200),
+      perSecond: z.number().positive().default(20),
+    })
+    .default({ burst: 200, perSecond: 20 }),
+});
+
+export const LoginConfig = z.object({
+  /** Consecutive failed logins for one account before it is locked until legal affairs unlock it (R24). */
+  lockAfter: z.number().int().min(1).default(10),
+  /** Failures before backoff starts; then each attempt waits backoffBaseMs x 2^(n - backoffAfter). */
+  backoffAfter: z.number().int().min(1).default(3),
+  backoffBaseMs: z.number().int().min(0).default(1000),
+  backoffMaxMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 60_000),
+  /** Failed logins from one address within addressWindowS before the address is locked out for addressLockS. */
+  addressLockAfter: z.number().int().min(1).default(50),
+  addressWindowS: z
+    .number()
+    .positive()
+    .default(15 * 60),
+  addressLockS: z
+    .number()
+    .positive()
+    .default(15 * 60),
 });
 
 export const HttpConfig = z.object({
+  /**
+   * Address the API and dashboard listen on. 0.0.0.0 = every interface (the office LAN); give the
+   * LAN interface's address, or 127.0.0.1 behind a reverse proxy, to narrow it.
+   */
   host: z.string().default('0.0.0.0'),
   port: Port.default(8080),
+  /** HTTPS instead of HTTP (`gateway cert self-signed` writes a pair for a quick start); cookies become Secure. */
+  tls: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
   /** Session lifetime for dashboard logins. */
   sessionHours: z.number().positive().default(12),
+  /** A session unused this long ends (idle timeout). */
+  sessionIdleMinutes: z.number().positive().default(30),
+  /** Expired and idle sessions are deleted this often. */
+  sessionPruneS: z.number().positive().default(300),
+  /** Request bodies larger than this are refused with 413 while they stream in, before more is read. */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  login: LoginConfig.default(LoginConfig.parse({})),
 });
 
 export const FleetConfig = z.object({

@@ -28,6 +28,10 @@ export type ErrorCode =
   | 'RECORDING_FAILED'
   /** A system facility the gateway needs is missing (a CJK font for PDFs, a tool). */
   | 'UNAVAILABLE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_ATTEMPTS'
+  | 'ACCOUNT_LOCKED'
   | 'INTERNAL';
 
 export class GatewayError extends Error {
@@ -42,8 +46,18 @@ export class GatewayError extends Error {
 }
 
 /** HTTP status for an error code (API layer). */
-export function httpStatusFor(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 422 | 500 | 503 | 507 {
+export function httpStatusFor(
+  code: ErrorCode,
+): 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 423 | 429 | 500 | 503 | 507 {
   switch (code) {
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
+    case 'ACCOUNT_LOCKED':
+      return 423;
+    case 'TOO_MANY_ATTEMPTS':
+      return 429;
     case 'BAD_REQUEST':
     case 'BAD_PAYLOAD':
     case 'CONFIG_INVALID':

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
@@ -16,7 +17,9 @@ import type { z } from 'zod';
 import { GatewayError, httpStatusFor } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
+import { bodyLimited, remoteAddress, requireJson, securityHeaders } from './http-guards.js';
 import { visibleTo } from './live-filter.js';
+import type { LoginGuard } from './login-guard.js';
 import type { Role } from './roles.js';
 import { LoginBody } from './schemas.js';
 import type { PublicUser, UserStore } from './users.js';
@@ -52,6 +55,12 @@ export interface ApiOptions {
   bus: EventBus;
   log: Logger;
   staticDir?: string;
+  /** Failed-login backoff and locks; none = unlimited (unit tests of routes only). */
+  guard?: LoginGuard;
+  /** Request bodies above this are refused (413) while they stream in. */
+  maxBodyBytes?: number;
+  /** Served over TLS: session cookies are marked Secure. */
+  secure?: boolean;
 }
 
 export class Api {
@@ -59,6 +68,8 @@ export class Api {
   readonly routes: { method: Method; path: string; roles: readonly Role[] | 'any' }[] = [];
 
   constructor(private readonly opts: ApiOptions) {
+    this.app.use('*', securityHeaders());
+    this.app.use('*', bodyLimited(opts.maxBodyBytes ?? 1024 * 1024));
     this.app.onError((err, c) => {
       if (err instanceof GatewayError) {
         return c.json(
@@ -99,23 +110,31 @@ export class Api {
   }
 
   #authRoutes(): void {
+    const cookie = `HttpOnly; SameSite=Strict; Path=/${this.opts.secure ? '; Secure' : ''}`;
     this.app.post('/api/login', async (c) => {
+      // JSON only: a cross-site HTML form can send text/plain or form bodies, never application/json.
+      requireJson(c);
       const body = parseInput(LoginBody, await readJson(c), 'body');
-      const s = await this.opts.users.login(body.username, body.password).catch((e) => {
-        this.opts.log.warn({ username: body.username }, 'login refused');
+      const address = remoteAddress(c);
+      const guard = this.opts.guard;
+      guard?.check(body.username, address);
+      const s = await this.opts.users.login(body.username, body.password).catch(async (e) => {
+        this.opts.log.warn({ address }, 'login refused');
+        if (guard && e instanceof GatewayError && e.code === 'BAD_CREDENTIALS') {
+          const known = (await this.opts.users.get(body.username).catch(() => undefined)) !== undefined;
+          await guard.failed(body.username, address, known);
+        }
         throw e;
       });
+      guard?.succeeded(body.username);
       const maxAge = Math.floor((s.expiresAt - Date.now()) / 1000);
-      c.header(
-        'set-cookie',
-        `${SESSION_COOKIE}=${s.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}`,
-      );
+      c.header('set-cookie', `${SESSION_COOKIE}=${s.token}; ${cookie}; Max-Age=${maxAge}`);
       return c.json({ token: s.token, user: s.user, expiresAt: new Date(s.expiresAt).toISOString() });
     });
     this.app.post('/api/logout', async (c) => {
       const token = getCookie(c, SESSION_COOKIE) ?? c.req.header('authorization')?.slice(7);
       if (token) await this.opts.users.logout(token);
-      c.header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+      c.header('set-cookie', `${SESSION_COOKIE}=; ${cookie}; Max-Age=0`);
       return c.json({ ok: true });
     });
     this.route({ method: 'get', path: '/api/me', roles: 'any' }, ({ user }) => user);
@@ -178,9 +197,9 @@ function parseInput<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
   return r.data;
 }
 
+/** The body, already bounded by bodyLimited before any of it was buffered. */
 async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
-  if (text.length > 1_000_000) throw new GatewayError('BAD_REQUEST', 'body too large');
   if (!text) return {};
   try {
     return JSON.parse(text);
@@ -194,9 +213,25 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-export async function listen(app: Hono<Env>, host: string, port: number): Promise<HttpServer> {
+export async function listen(
+  app: Hono<Env>,
+  host: string,
+  port: number,
+  tls?: { certFile: string; keyFile: string },
+): Promise<HttpServer> {
+  const serverOptions = tls
+    ? { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) }
+    : undefined;
   const server: ServerType = await new Promise((res, rej) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => res(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: host,
+        port,
+        ...(serverOptions ? { createServer: createHttpsServer, serverOptions } : {}),
+      },
+      () => res(s),
+    );
     s.once('error', rej);
   });
   const addr = server.address() as AddressInfo;

@@ -21,7 +21,14 @@ export const UserRecord = z.object({
 export type UserRecord = z.infer<typeof UserRecord>;
 export type PublicUser = Omit<UserRecord, 'passwordHash'>;
 
-const SessionRecord = z.object({ username: Username, expiresAt: z.number() });
+const SessionRecord = z.object({
+  username: Username,
+  expiresAt: z.number(),
+  /** Last request made with the session (idle timeout); written at most once a minute. */
+  lastSeen: z.number().optional(),
+});
+/** How stale a session's lastSeen may get before a request writes it again. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export const MIN_PASSWORD = 8;
 
@@ -39,6 +46,12 @@ export async function checkPassword(password: string, stored: string): Promise<b
   return timingSafeEqual(expected, actual);
 }
 
+let dummyHash: Promise<string> | undefined;
+const unknownUserHash = () => {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  return dummyHash;
+};
+
 const tokenKey = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export class UserStore {
@@ -48,6 +61,7 @@ export class UserStore {
   constructor(
     db: Db,
     private readonly sessionHours = 12,
+    private readonly idleMinutes = Number.POSITIVE_INFINITY,
   ) {
     this.#users = db.sublevel<string, UserRecord>('users', { valueEncoding: 'json' });
     this.#sessions = db.sublevel<string, z.infer<typeof SessionRecord>>('sessions', {
@@ -108,20 +122,48 @@ export class UserStore {
     password: string,
   ): Promise<{ token: string; user: PublicUser; expiresAt: number }> {
     const rec = Username.safeParse(username).success ? await this.#users.get(username) : undefined;
-    if (!rec || !(await checkPassword(password, rec.passwordHash))) {
+    // An unknown name costs the same scrypt as a known one: the time taken does not tell them apart.
+    const ok = await checkPassword(password, rec?.passwordHash ?? (await unknownUserHash()));
+    if (!rec || !ok) {
       throw new GatewayError('BAD_CREDENTIALS', 'wrong username or password');
     }
     const token = randomBytes(32).toString('base64url');
     const expiresAt = Date.now() + this.sessionHours * 3600_000;
-    await this.#sessions.put(tokenKey(token), { username: rec.username, expiresAt });
+    await this.#sessions.put(tokenKey(token), { username: rec.username, expiresAt, lastSeen: Date.now() });
     const { passwordHash: _, ...user } = rec;
     return { token, user, expiresAt };
   }
 
   async session(token: string): Promise<PublicUser | undefined> {
-    const s = await this.#sessions.get(tokenKey(token));
-    if (!s || s.expiresAt < Date.now()) return undefined;
+    const key = tokenKey(token);
+    const s = await this.#sessions.get(key);
+    if (!s) return undefined;
+    const now = Date.now();
+    if (this.#ended(s, now)) {
+      await this.#sessions.del(key);
+      return undefined;
+    }
+    if (now - (s.lastSeen ?? 0) > LAST_SEEN_RESOLUTION_MS)
+      await this.#sessions.put(key, { ...s, lastSeen: now });
     return this.get(s.username);
+  }
+
+  /** Deletes expired and idle sessions; returns how many. */
+  async pruneSessions(now = Date.now()): Promise<number> {
+    const ended: string[] = [];
+    for await (const [k, s] of this.#sessions.iterator()) if (this.#ended(s, now)) ended.push(k);
+    if (ended.length) await this.#sessions.batch(ended.map((key) => ({ type: 'del' as const, key })));
+    return ended.length;
+  }
+
+  async sessionCount(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.#sessions.keys()) n++;
+    return n;
+  }
+
+  #ended(s: z.infer<typeof SessionRecord>, now: number): boolean {
+    return s.expiresAt < now || now - (s.lastSeen ?? s.expiresAt) > this.idleMinutes * 60_000;
   }
 
   async logout(token: string): Promise<void> {

@@ -19,6 +19,7 @@ import type { GatewayConfig } from '../config.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import { aclFor, mayPublish, maySubscribe, type RecorderAcl } from './acl.js';
+import { ConnectionGuard, type GuardStats } from './connection-guard.js';
 import { Throttle } from './throttle.js';
 
 /** Where validated recorder traffic goes. Called synchronously from the broker hooks: keep it fast. */
@@ -55,6 +56,8 @@ export interface BrokerStats {
   rejectedPayloads: number;
   aclDenied: number;
   refusedConnects: number;
+  /** Connections refused or cut off by the connection guard (rate, packet size). */
+  guard: GuardStats;
 }
 
 // MQTT 3.1.1 CONNACK return codes (§3.2.2.3).
@@ -79,6 +82,7 @@ export class MqttBroker implements Service {
   readonly #consumed = new WeakSet<object>();
   readonly #rejections = new Map<string, Rejections>();
   readonly #throttle = new Throttle();
+  readonly #guard: ConnectionGuard;
   #processed = 0;
   #rejectedPayloads = 0;
   #aclDenied = 0;
@@ -87,6 +91,11 @@ export class MqttBroker implements Service {
   constructor(opts: BrokerOptions) {
     this.#opts = opts;
     this.#log = opts.log;
+    this.#guard = new ConnectionGuard({
+      maxPacketBytes: opts.config.maxPacketBytes,
+      ...opts.config.connectRate,
+      log: opts.log,
+    });
   }
 
   get port(): number {
@@ -99,6 +108,7 @@ export class MqttBroker implements Service {
 
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker({
+      connectTimeout: this.#opts.config.connectTimeoutS * 1000,
       preConnect: (client, packet, done) => {
         this.#wills.set(client, packet.will);
         done(null, true);
@@ -135,10 +145,11 @@ export class MqttBroker implements Service {
     });
 
     const { config } = this.#opts;
-    this.#tcp = await listenOn(createTcpServer(aedes.handle), config.host, config.port);
+    const handle = this.#guard.wrap(aedes.handle);
+    this.#tcp = await listenOn(createTcpServer(handle), config.host, config.port);
     if (config.tls) {
       const [cert, key] = await Promise.all([readFile(config.tls.certFile), readFile(config.tls.keyFile)]);
-      this.#tls = await listenOn(createTlsServer({ cert, key }, aedes.handle), config.host, config.tls.port);
+      this.#tls = await listenOn(createTlsServer({ cert, key }, handle), config.host, config.tls.port);
     }
     this.#log.info(
       { port: this.port, tlsPort: this.#tls ? this.tlsPort : undefined },
@@ -195,6 +206,7 @@ export class MqttBroker implements Service {
       rejectedPayloads: this.#rejectedPayloads,
       aclDenied: this.#aclDenied,
       refusedConnects: this.#refusedConnects,
+      guard: { ...this.#guard.stats },
     };
   }
 

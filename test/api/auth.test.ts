@@ -22,7 +22,11 @@ describe('API authentication and roles', () => {
       body: JSON.stringify({ username: 'nobody', password: 'wrong-password' }),
     });
     expect(bad.status).toBe(401);
-    const malformed = await fetch(`${gw.url}/api/login`, { method: 'POST', body: '{not json' });
+    const malformed = await fetch(`${gw.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
     expect(malformed.status).toBe(400);
   });
 

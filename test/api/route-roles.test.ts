@@ -127,6 +127,10 @@ const TABLE: Row[] = [
   // The audit log (R3, R25): supervisors only.
   { route: 'GET /api/audit', roles: SUP },
   { route: 'POST /api/audit/verify', roles: SUP },
+
+  // Login locks: legal affairs administer access rights (R24).
+  { route: 'GET /api/login-locks', roles: [LEGAL] },
+  { route: 'POST /api/login-locks/unlock', roles: [LEGAL] },
 ];
 
 /** Handled by the server itself, outside the role-checked routes. */
