@@ -11,6 +11,7 @@ import { alertRoutes } from './api/routes/alerts.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { cameraRoutes } from './api/routes/cameras.js';
 import { clipRoutes } from './api/routes/clips.js';
+import { exportRoutes } from './api/routes/exports.js';
 import { hearingRoutes } from './api/routes/hearings.js';
 import { interruptionRoutes } from './api/routes/interruptions.js';
 import { loginLockRoutes } from './api/routes/login-locks.js';
@@ -28,6 +29,9 @@ import { type Db, openDb } from './db.js';
 import { dockRoutes } from './dock/routes.js';
 import { DockService } from './dock/service.js';
 import { EventBus, type Service } from './events.js';
+import type { CustodyPort } from './exports/custody-port.js';
+import { ExportService } from './exports/service.js';
+import { buildVerifierFiles } from './exports/verifier/index.js';
 import { createFieldLink, type FieldLink } from './fleet/field-link.js';
 import { HearingService } from './hearings/service.js';
 import { InterruptionService } from './interruptions/service.js';
@@ -71,6 +75,10 @@ export class GatewayApp {
   pairing!: PairingService;
   /** Clip search, the 24 h clock with overdue alerts (R22), logged access to originals (R24). */
   clips!: ClipService;
+  /** Evidence discs with the principal's approval (R23, R24, R25). */
+  exports!: ExportService;
+  /** What the exports need of the custody service (checkpoints, proofs, key, receipt). */
+  custodyPort: CustodyPort | undefined;
   readonly services: Service[] = [];
   #http?: HttpServer;
 
@@ -234,6 +242,26 @@ export class GatewayApp {
     auditRoutes(this.api, this.store);
     this.services.push(this.loginGuard, new SessionPruner(this.users, http.sessionPruneS * 1000, log));
     loginLockRoutes(this.api, this.loginGuard);
+    this.exports = new ExportService({
+      db,
+      store: this.store,
+      dir: join(dataDir, 'exports'),
+      custody: () => this.custodyPort,
+      facts: {
+        recorderSession: (serial, sessionId) => this.field.sessions.get(serial, sessionId),
+        hearing: (id) => this.hearings.get(id).catch(() => undefined),
+        hearingExists: async (id) => (await this.hearings.get(id).catch(() => undefined)) !== undefined,
+        roomName: (roomId) => this.cameras.rooms().find((r) => r.id === roomId)?.name ?? null,
+        interruptions: (sessionId) => this.interruptions.list({ sessionId, limit: 1000 }),
+        displayName: async (u) => (await this.users.get(u))?.displayName ?? null,
+      },
+      verifierFiles: buildVerifierFiles,
+      bus,
+      log: log.child({ svc: 'exports' }),
+      alerts: this.alerts,
+    });
+    this.services.push(this.exports);
+    exportRoutes(this.api, this.exports);
   }
 
   async start(): Promise<void> {

@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'TOO_MANY_ATTEMPTS'
   | 'ACCOUNT_LOCKED'
+  | 'LEGAL_HOLD'
+  | 'EXPORT_FAILED'
   | 'INTERNAL';
 
 export class GatewayError extends Error {
@@ -81,6 +83,7 @@ export function httpStatusFor(
       return 422;
     case 'NOT_VERIFIED':
     case 'BAD_OFFSET':
+    case 'LEGAL_HOLD':
       return 409;
     case 'CAMERA_UNREACHABLE':
     case 'CAMERA_AUTH':

@@ -51,6 +51,8 @@ export interface GatewayEvents {
   'camera.changed': { cameraId: string };
   'hearing.changed': { sessionId: string; roomId: string; state: string };
   'hearing.segment': { sessionId: string; clipId: string; bytes: number };
+  /** An evidence export changed state or made progress (R23, R25). */
+  'export.changed': { id: string; state: string; bytesDone?: number; bytesTotal?: number };
 }
 
 export type EventName = keyof GatewayEvents;

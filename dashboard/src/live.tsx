@@ -27,6 +27,7 @@ const EVENT_NAMES = [
   'camera.changed',
   'hearing.changed',
   'hearing.segment',
+  'export.changed',
 ] as const satisfies readonly EventName[];
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;
 const allNamed: [Missing] extends [never] ? true : Missing = true;

@@ -34,6 +34,8 @@ export interface ClipView {
   progress: number;
   ingestedAt?: string;
   quarantine?: { reason: string; heldCopies: number };
+  /** R23: held by these approved exports; never expired or moved. */
+  legalHolds?: ClipRecord['legalHolds'];
 }
 
 export function toClipView(r: ClipRecord, now: number, liveBytes?: number): ClipView {
@@ -62,6 +64,7 @@ export function toClipView(r: ClipRecord, now: number, liveBytes?: number): Clip
   if (r.activity !== undefined) v.activity = r.activity;
   if (r.ingestedAt) v.ingestedAt = r.ingestedAt;
   if (r.quarantine) v.quarantine = { reason: r.quarantine.reason, heldCopies: r.quarantine.held.length };
+  if (r.legalHolds?.length) v.legalHolds = r.legalHolds;
   return v;
 }
 

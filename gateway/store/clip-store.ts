@@ -28,6 +28,7 @@ import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists, writeFileNoClobb
 import { hashFile } from './hash-file.js';
 import type { BatchOp } from './keys.js';
 import { type Area, StoreLayout } from './layout.js';
+import { assertMayRetire, type RetireAction, withHold } from './legal-hold.js';
 import { KeyedMutex } from './mutex.js';
 import {
   deadlineOf,
@@ -48,6 +49,7 @@ import {
   type ClipRecord,
   ClipSource,
   type ClipSource as ClipSourceT,
+  type LegalHold,
 } from './schema.js';
 import { ensureSidecar, readSidecar, sidecarsFor } from './sidecars.js';
 import { TempWriter } from './temp-writer.js';
@@ -577,6 +579,40 @@ export class ClipStore {
       details: { action: access.action, reason: access.reason, role: access.role, sha256, area },
     });
     return { record, path, sha256, bytes, stream: createReadStream(path), audit };
+  }
+
+  /**
+   * Put a clip on legal hold for an approved export (R23): an index flag and a `legal-hold` audit
+   * entry in one batch. Idempotent per export.
+   */
+  async placeLegalHold(clipId: string, hold: LegalHold, opts: ActorOpt = {}): Promise<ClipRecord> {
+    return this.#locks.run(clipId, async () => {
+      const prev = await this.index.get(clipId);
+      if (!prev) throw new StoreError('NOT_FOUND', `no clip ${clipId}`, { clipId });
+      const next = withHold(prev, hold);
+      if (next === prev) return prev;
+      await this.#appendOnce(
+        {
+          type: 'legal-hold',
+          actor: opts.actor ?? 'gateway',
+          subject: clipSubject(clipId),
+          details: { exportId: hold.exportId, caseNo: hold.caseNo, sha256: prev.sha256 },
+        },
+        this.index.opsFor(prev, next),
+        (e) => e.details.exportId === hold.exportId,
+      );
+      return next;
+    });
+  }
+
+  /**
+   * The gate every future expiry or move of an original must pass (there is none yet): LEGAL_HOLD
+   * for a clip held by an export (R23).
+   */
+  async assertMayRetire(clipId: string, action: RetireAction): Promise<void> {
+    const r = await this.index.get(clipId);
+    if (!r) throw new StoreError('NOT_FOUND', `no clip ${clipId}`, { clipId });
+    assertMayRetire(r, action);
   }
 
   // ---- integrity ---------------------------------------------------------------------------------

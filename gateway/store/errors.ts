@@ -13,6 +13,7 @@ export type StoreErrorCode = Extract<
   | 'CONFLICT'
   | 'BAD_REQUEST'
   | 'STORE_CORRUPT'
+  | 'LEGAL_HOLD'
   | 'INTERNAL'
 >;
 

@@ -15,6 +15,7 @@ export { DiskReserve, type DiskStatus } from './disk-reserve.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { hashFile } from './hash-file.js';
 export { type Area, StoreLayout } from './layout.js';
+export { isOnHold, type RetireAction } from './legal-hold.js';
 export { clipState, deadlineOf, isPending } from './records.js';
 export type { ReindexReport } from './reindex.js';
 export * from './schema.js';

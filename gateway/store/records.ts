@@ -56,6 +56,7 @@ export function verifiedRecord(m: ClipManifest, blobRel: string, prev?: ClipReco
     blob: blobRel,
   };
   if (prev?.quarantine) r.quarantine = prev.quarantine;
+  if (prev?.legalHolds) r.legalHolds = prev.legalHolds;
   return r;
 }
 
@@ -84,6 +85,7 @@ export function quarantinedRecord(m: ClipManifest, heldRel: string, prev?: ClipR
     deadline: deadlineOf(m.end),
     uploadedBytes: m.bytes,
     quarantine,
+    ...(prev?.legalHolds ? { legalHolds: prev.legalHolds } : {}),
   };
 }
 

@@ -76,6 +76,18 @@ export const HeldCopy = z.object({
 });
 export type HeldCopy = z.infer<typeof HeldCopy>;
 
+/**
+ * R23: a clip in an approved evidence export is held for good: never expired, never moved. One
+ * entry per export that holds it (the `legal-hold` audit entry carries the same facts).
+ */
+export const LegalHold = z.object({
+  exportId: z.string().min(1).max(64),
+  caseNo: z.string().max(64),
+  at: z.iso.datetime(),
+  by: z.string().max(128),
+});
+export type LegalHold = z.infer<typeof LegalHold>;
+
 /** The index value for one clip (`clips!<clipId>`). */
 export const ClipRecord = z.object({
   ...clipFactsShape,
@@ -87,6 +99,8 @@ export const ClipRecord = z.object({
   /** Verified blob, relative to the store root. */
   blob: z.string().optional(),
   quarantine: z.object({ reason: z.string(), held: z.array(HeldCopy) }).optional(),
+  /** Set once the clip is in an approved export (R23); never cleared. */
+  legalHolds: z.array(LegalHold).optional(),
 });
 export type ClipRecord = z.infer<typeof ClipRecord>;
 

@@ -124,6 +124,19 @@ const TABLE: Row[] = [
     query: '?reason=role-check',
   },
 
+  // Evidence discs (R23, R24, R25): legal affairs request for any clip, officers for their own
+  // (and see only their own requests); only the principal decides; the disc itself goes to the
+  // office that keeps the storage and to the principal; supervisors read receipts and manifests.
+  { route: 'POST /api/exports', roles: [LEGAL, OFFICER] },
+  { route: 'GET /api/exports', roles: [...SUP, OFFICER] },
+  { route: 'GET /api/exports/:id', roles: [...SUP, OFFICER] },
+  { route: 'POST /api/exports/:id/approve', roles: [PRINCIPAL] },
+  { route: 'POST /api/exports/:id/refuse', roles: [PRINCIPAL], body: { reason: 'role check' } },
+  { route: 'GET /api/exports/:id/image', roles: [LEGAL, PRINCIPAL] },
+  { route: 'GET /api/exports/:id/receipt', roles: SUP },
+  { route: 'GET /api/exports/:id/manifest.pdf', roles: SUP },
+  { route: 'POST /api/exports/:id/handover', roles: [LEGAL, PRINCIPAL], body: { to: 'court clerk' } },
+
   // The audit log (R3, R25): supervisors only.
   { route: 'GET /api/audit', roles: SUP },
   { route: 'POST /api/audit/verify', roles: SUP },

@@ -1,0 +1,438 @@
+/**
+ * Builds one evidence disc (R23; FORMATS.md §3), in this order:
+ *   1. every original opened through the store (a `clip-access` entry, action export, R24) and
+ *      read with its SHA-256 and size checked (a mismatch fails the build naming the clip and is
+ *      logged as an `integrity-failure`: altered bytes are never shipped);
+ *   2. manifest.json and manifest.pdf from the index, sessions, hearings and interruptions;
+ *   3. the `export-built` entry holding both files' SHA-256, then a fresh signed checkpoint that
+ *      covers it, then custody/ (checkpoint, key, the exact log lines about these clips and this
+ *      export, their inclusion proofs), receipt.pdf, the verifiers and README.txt;
+ *   4. the ISO from xorriso with the originals mapped straight from the store, hashed on its way
+ *      to the file; last, each original must still be the very file that was checked (same inode,
+ *      size, mtime and ctime), or the image is thrown away.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Officer } from '../../protocol/common.js';
+import { extensionFor, sniffContentType } from '../clips/content-type.js';
+import { GatewayError } from '../errors.js';
+import type { InterruptionRecord } from '../interruptions/record.js';
+import type { Logger } from '../log.js';
+import type { AuditEntry, ClipRecord, ClipStore } from '../store/index.js';
+import type { CustodyPort } from './custody-port.js';
+import { readChecked } from './hashed-stream.js';
+import {
+  type ClipExtras,
+  coverage,
+  fileEntry,
+  interruptionEntry,
+  type Manifest,
+  type ManifestSession,
+  manifestBytes,
+  twoZones,
+} from './manifest.js';
+import { renderManifestPdf } from './manifest-pdf.js';
+import { readmeText } from './readme.js';
+import type { ExportRecord, ImageInfo, Person } from './schema.js';
+import { packIso, volumeIdFor } from './xorriso.js';
+
+/** What the builder asks about sessions, hearings and people beyond the clip index. */
+export interface DiscFacts {
+  recorderSession(
+    serial: string,
+    sessionId: string,
+  ): Promise<{ startedAt: number | null; endedAt: number | null; flags: { flag: string }[] } | undefined>;
+  hearing(id: string): Promise<
+    | {
+        roomId: string;
+        startedBy: string;
+        startedAt: number;
+        stoppedAt: number | null;
+        summary: { coverage: number } | null;
+      }
+    | undefined
+  >;
+  roomName(roomId: string): string | null;
+  interruptions(sessionId: string): Promise<InterruptionRecord[]>;
+  displayName(username: string): Promise<string | null>;
+}
+
+export interface DiscDeps {
+  store: Pick<ClipStore, 'index' | 'openClip' | 'audit'>;
+  custody: CustodyPort;
+  facts: DiscFacts;
+  verifierFiles: () => Promise<Record<'verify.html' | 'verify.mjs', Buffer>>;
+  log: Logger;
+  xorriso?: string;
+}
+
+export interface BuildProgress {
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** Files kept beside the image for the API (receipt, printable manifest). */
+export const RECEIPT = 'receipt.pdf';
+export const MANIFEST_PDF = 'manifest.pdf';
+
+export interface DiscPaths {
+  /** Work dir of the export (`<dataDir>/exports/<id>`). */
+  dir: string;
+  /** The disc's root before packing. */
+  root: string;
+  image: string;
+}
+
+export function discPaths(exportsDir: string, id: string): DiscPaths {
+  const dir = join(exportsDir, id);
+  return { dir, root: join(dir, 'disc'), image: join(dir, `evidence-${id}.iso`) };
+}
+
+interface Checked {
+  record: ClipRecord;
+  path: string;
+  discPath: string;
+  contentType: string;
+  fingerprint: string;
+}
+
+const OPEN_BATCH = 64;
+const READ_CHUNK = 1024 * 1024;
+
+export async function buildDisc(
+  rec: ExportRecord,
+  approver: Person,
+  d: DiscDeps,
+  paths: DiscPaths,
+  onProgress: (p: BuildProgress) => void,
+): Promise<ImageInfo> {
+  const records = await loadClips(rec, d);
+  const clipBytes = records.reduce((s, r) => s + r.bytes, 0);
+  // Two passes over the clips' bytes: the check, then the image (mostly the same bytes again).
+  const progress = { bytesDone: 0, bytesTotal: 2 * clipBytes };
+  const tick = (n: number) => {
+    progress.bytesDone += n;
+    onProgress({ ...progress });
+  };
+  await rm(paths.dir, { recursive: true, force: true });
+  await mkdir(join(paths.root, 'custody'), { recursive: true, mode: 0o700 });
+
+  const checked = await checkOriginals(rec, approver, records, d, tick);
+  const manifest = await buildManifest(rec, approver, checked, d);
+  const mJson = manifestBytes(manifest);
+  const mPdf = await renderManifestPdf(manifest);
+  await d.store.audit.append({
+    type: 'export-built',
+    actor: approver.username,
+    subject: exportSubject(rec.id),
+    details: {
+      manifestSha256: sha256(mJson),
+      manifestPdfSha256: sha256(mPdf),
+      caseNo: rec.caseNo,
+      clips: checked.length,
+      bytes: clipBytes,
+    },
+  });
+  const checkpoint = await d.custody.issueCheckpoint(`export ${rec.id}`, approver.username);
+  const { lines, proofs } = await custodyLines(rec, checked, checkpoint.treeSize, d);
+  const keyJson = await d.custody.publicKeyJson();
+  const verifiers = await d.verifierFiles();
+  const put = (name: string, data: Buffer | string) =>
+    writeFile(join(paths.root, name), data, { mode: 0o400 });
+  await put('manifest.json', mJson);
+  await put(MANIFEST_PDF, mPdf);
+  await put(RECEIPT, await d.custody.renderCustodyReceipt(checkpoint));
+  await put('verify.html', verifiers['verify.html']);
+  await put('verify.mjs', verifiers['verify.mjs']);
+  await put('README.txt', readmeText(manifest, keyFingerprint(keyJson)));
+  await put('custody/checkpoint.json', `${JSON.stringify(checkpoint, null, 2)}\n`);
+  await put('custody/gateway-key.json', keyJson.endsWith('\n') ? keyJson : `${keyJson}\n`);
+  await put('custody/audit.jsonl', Buffer.concat(lines.flatMap((l) => [l, NL])));
+  await put('custody/proofs.json', `${JSON.stringify(proofs, null, 1)}\n`);
+
+  const base = progress.bytesDone;
+  const image = await packIso(
+    {
+      rootDir: paths.root,
+      files: checked.map((c) => ({ from: c.path, to: `/${c.discPath}` })),
+      volumeId: volumeIdFor(rec.id),
+    },
+    paths.image,
+    {
+      onBytes: (n) => {
+        progress.bytesDone = base + Math.min(n, clipBytes);
+        onProgress({ ...progress });
+      },
+      ...(d.xorriso ? { xorriso: d.xorriso } : {}),
+    },
+  );
+  for (const c of checked) {
+    if ((await fingerprint(c.path)) !== c.fingerprint) {
+      await rm(paths.image, { force: true });
+      throw new GatewayError(
+        'EXPORT_FAILED',
+        `clip ${c.record.clipId}: its stored file changed while the disc was being written`,
+        { clipId: c.record.clipId },
+      );
+    }
+  }
+  await chmod(paths.root, 0o700);
+  return { name: `evidence-${rec.id}.iso`, bytes: image.bytes, sha256: image.sha256 };
+}
+
+export function exportSubject(id: string): string {
+  return `export:${id}`;
+}
+
+const NL = Buffer.from('\n');
+
+async function loadClips(rec: ExportRecord, d: DiscDeps): Promise<ClipRecord[]> {
+  const out: ClipRecord[] = [];
+  for (const id of rec.clipIds) {
+    const r = await d.store.index.get(id);
+    if (r?.state !== 'verified') {
+      throw new GatewayError(
+        'EXPORT_FAILED',
+        `clip ${id} is ${r?.state ?? 'unknown'}; only verified originals go on a disc`,
+        {
+          clipId: id,
+        },
+      );
+    }
+    out.push(r);
+  }
+  return out;
+}
+
+async function checkOriginals(
+  rec: ExportRecord,
+  approver: Person,
+  records: ClipRecord[],
+  d: DiscDeps,
+  tick: (n: number) => void,
+): Promise<Checked[]> {
+  const out: Checked[] = [];
+  for (let i = 0; i < records.length; i += OPEN_BATCH) {
+    const batch = records.slice(i, i + OPEN_BATCH);
+    // Opened together so their clip-access entries share the audit log's group commit.
+    const opened = await Promise.all(
+      batch.map((r) =>
+        d.store.openClip(r.clipId, {
+          actor: approver.username,
+          action: 'export',
+          reason: `evidence export ${rec.id} (case ${rec.caseNo})`,
+          role: 'principal',
+        }),
+      ),
+    );
+    for (const o of opened) o.stream.destroy();
+    for (const o of opened) {
+      const r = o.record;
+      const before = await fingerprint(o.path);
+      try {
+        await readChecked(
+          createReadStream(o.path, { highWaterMark: READ_CHUNK }),
+          { sha256: r.sha256, bytes: r.bytes },
+          `clip ${r.clipId}`,
+          tick,
+        );
+      } catch (err) {
+        if (err instanceof GatewayError) await integrityFailure(rec, r, o.path, err, d);
+        throw err instanceof GatewayError
+          ? new GatewayError('EXPORT_FAILED', `${err.message}; the disc was not built`, {
+              clipId: r.clipId,
+              ...err.details,
+            })
+          : err;
+      }
+      const contentType = await sniffContentType(o.path);
+      out.push({
+        record: r,
+        path: o.path,
+        discPath: `clips/${r.clipId}${extensionFor(contentType)}`,
+        contentType,
+        fingerprint: before,
+      });
+    }
+  }
+  return out;
+}
+
+async function integrityFailure(
+  rec: ExportRecord,
+  r: ClipRecord,
+  path: string,
+  err: GatewayError,
+  d: DiscDeps,
+): Promise<void> {
+  d.log.error(
+    { clipId: r.clipId, exportId: rec.id, err: err.message },
+    'stored original does not match its hash',
+  );
+  await d.store.audit
+    .append({
+      type: 'integrity-failure',
+      actor: 'gateway',
+      subject: `clip:${r.clipId}`,
+      details: { during: `export ${rec.id}`, path, code: err.code, ...err.details },
+    })
+    .catch((e: unknown) => d.log.error({ err: e }, 'integrity-failure entry not written'));
+}
+
+/** Same file, unchanged since it was checked: inode, size, mtime and ctime (ns). */
+async function fingerprint(path: string): Promise<string> {
+  const s = await stat(path, { bigint: true });
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
+async function buildManifest(
+  rec: ExportRecord,
+  approver: Person,
+  checked: Checked[],
+  d: DiscDeps,
+): Promise<Manifest> {
+  const f = d.facts;
+  const hearingOf = new Map<string, Awaited<ReturnType<DiscFacts['hearing']>>>();
+  const names = new Map<string, string | null>();
+  const nameOf = async (u: string) => {
+    if (!names.has(u)) names.set(u, await f.displayName(u));
+    return names.get(u) ?? u;
+  };
+  const files = [];
+  for (const c of checked) {
+    const r = c.record;
+    let place: string | null = null;
+    let collector: string | null = null;
+    if (r.source.kind === 'camera') {
+      if (!hearingOf.has(r.sessionId)) hearingOf.set(r.sessionId, await f.hearing(r.sessionId));
+      const h = hearingOf.get(r.sessionId);
+      if (h) {
+        place = f.roomName(h.roomId) ?? h.roomId;
+        collector = `${await nameOf(h.startedBy)} (${h.startedBy})`;
+      }
+    }
+    const officer: Officer | null = r.officer ?? null;
+    const extras: ClipExtras = {
+      path: c.discPath,
+      contentType: c.contentType,
+      officer,
+      collector,
+      place,
+      position: null,
+    };
+    files.push(fileEntry(r, extras));
+  }
+  return {
+    v: 1,
+    exportId: rec.id,
+    gatewayId: d.custody.gatewayId(),
+    createdAt: new Date().toISOString(),
+    caseNo: rec.caseNo,
+    purpose: rec.purpose,
+    recipient: rec.recipient,
+    ...(rec.outsideRequest ? { outsideRequest: rec.outsideRequest } : {}),
+    requestedBy: rec.requestedBy,
+    approvedBy: approver,
+    approvedAt: rec.decidedAt ?? new Date().toISOString(),
+    sensitivity: rec.sensitivity,
+    files,
+    sessions: await sessionsOf(checked, d, hearingOf),
+  };
+}
+
+async function sessionsOf(
+  checked: Checked[],
+  d: DiscDeps,
+  hearingOf: Map<string, Awaited<ReturnType<DiscFacts['hearing']>>>,
+): Promise<ManifestSession[]> {
+  const bySession = new Map<string, ClipRecord[]>();
+  for (const c of checked) {
+    const list = bySession.get(c.record.sessionId) ?? [];
+    list.push(c.record);
+    bySession.set(c.record.sessionId, list);
+  }
+  const out: ManifestSession[] = [];
+  for (const [sessionId, onDisc] of bySession) {
+    const first = onDisc[0]!;
+    const all = await d.store.index.listBySession(sessionId);
+    const interruptions = (await d.facts.interruptions(sessionId)).sort((a, b) => a.start - b.start);
+    let span: { start: number; end: number } | undefined;
+    let device: string | null = first.source.kind === 'recorder' ? first.source.id : null;
+    let flags: string[] = [];
+    let cov: number | null;
+    if (first.source.kind === 'camera') {
+      const h = hearingOf.get(sessionId);
+      if (h) {
+        device = d.facts.roomName(h.roomId) ?? h.roomId;
+        if (h.stoppedAt !== null) span = { start: h.startedAt, end: h.stoppedAt };
+      }
+      cov = h?.summary ? Math.round(h.summary.coverage * 10_000) / 10_000 : coverage(all, span);
+    } else {
+      const s = await d.facts.recorderSession(first.source.id, sessionId);
+      if (s?.startedAt != null && s.endedAt != null) span = { start: s.startedAt, end: s.endedAt };
+      flags = [...new Set(s?.flags.map((x) => x.flag) ?? [])];
+      cov = coverage(all, span);
+    }
+    const start = span?.start ?? Math.min(...all.map((c) => c.start));
+    const end = span?.end ?? Math.max(...all.map((c) => c.end));
+    out.push({
+      sessionId,
+      kind: first.source.kind === 'camera' ? 'hearing' : 'recorder',
+      device,
+      start: Number.isFinite(start) ? twoZones(start) : null,
+      end: Number.isFinite(end) ? twoZones(end) : null,
+      coverage: cov,
+      clipsInStore: all.length,
+      clipsOnDisc: onDisc.length,
+      flags,
+      interruptions: interruptions.map(interruptionEntry),
+    });
+  }
+  return out;
+}
+
+/** The exact log lines about these clips and this export up to the checkpoint, and their proofs. */
+async function custodyLines(
+  rec: ExportRecord,
+  checked: Checked[],
+  treeSize: number,
+  d: DiscDeps,
+): Promise<{
+  lines: Buffer[];
+  proofs: { seq: number; leafIndex: number; treeSize: number; auditPath: string[] }[];
+}> {
+  const seqs = new Set<number>();
+  const add = (entries: AuditEntry[]) => {
+    for (const e of entries) if (e.seq <= treeSize) seqs.add(e.seq);
+  };
+  for (const c of checked) add(await d.store.audit.bySubject(`clip:${c.record.clipId}`));
+  add(await d.store.audit.bySubject(exportSubject(rec.id)));
+  const sorted = [...seqs].sort((a, b) => a - b);
+  const lines: Buffer[] = [];
+  const proofs = [];
+  for (const seq of sorted) {
+    lines.push(await d.custody.leafInput(seq));
+    proofs.push({
+      seq,
+      leafIndex: seq - 1,
+      treeSize,
+      auditPath: await d.custody.inclusionProof(seq, treeSize),
+    });
+  }
+  return { lines, proofs };
+}
+
+function keyFingerprint(keyJson: string): string {
+  try {
+    const fp = (JSON.parse(keyJson) as { fingerprint?: unknown }).fingerprint;
+    return typeof fp === 'string' ? fp : '';
+  } catch {
+    return '';
+  }
+}
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
