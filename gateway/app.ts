@@ -11,6 +11,7 @@ import { alertRoutes } from './api/routes/alerts.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { cameraRoutes } from './api/routes/cameras.js';
 import { clipRoutes } from './api/routes/clips.js';
+import { custodyRoutes } from './api/routes/custody.js';
 import { exportRoutes } from './api/routes/exports.js';
 import { hearingRoutes } from './api/routes/hearings.js';
 import { interruptionRoutes } from './api/routes/interruptions.js';
@@ -25,6 +26,8 @@ import { OnvifNodeAdapter } from './cameras/onvif-node-adapter.js';
 import { CameraRegistry } from './cameras/registry.js';
 import { ClipService } from './clips/service.js';
 import type { GatewayConfig } from './config.js';
+import { renderCustodyReceipt } from './custody/receipt.js';
+import { CustodyService } from './custody/service.js';
 import { type Db, openDb } from './db.js';
 import { dockRoutes } from './dock/routes.js';
 import { DockService } from './dock/service.js';
@@ -79,6 +82,8 @@ export class GatewayApp {
   exports!: ExportService;
   /** What the exports need of the custody service (checkpoints, proofs, key, receipt). */
   custodyPort: CustodyPort | undefined;
+  /** Signed checkpoints of the audit log, their witnesses, proofs for evidence discs (R25). */
+  custody!: CustodyService;
   readonly services: Service[] = [];
   #http?: HttpServer;
 
@@ -160,7 +165,25 @@ export class GatewayApp {
       registry: { isKnown: async (serial) => (await registry.get(serial)) !== undefined },
       alerts: this.alerts,
     });
-    this.services.push(this.store, this.docks);
+    this.custody = new CustodyService({
+      config: this.config.custody,
+      dataDir,
+      db,
+      log: log.child({ svc: 'custody' }),
+      alerts: this.alerts,
+      audit: () => this.store.audit,
+    });
+    this.services.push(this.store, this.custody, this.docks);
+    custodyRoutes(this.api, this.custody);
+    const custody = this.custody;
+    this.custodyPort = {
+      gatewayId: () => custody.gatewayId,
+      issueCheckpoint: (reason, actor) => custody.issueCheckpoint(reason, actor),
+      leafInput: (seq) => custody.leafInput(seq),
+      inclusionProof: async (seq, treeSize) => custody.inclusionProof(seq, treeSize).auditPath,
+      publicKeyJson: async () => `${JSON.stringify(custody.publicKeyJson(), null, 2)}\n`,
+      renderCustodyReceipt,
+    };
     dockRoutes(this.docks)(this.api);
     const health = this.field.health;
     this.pairing = new PairingService({

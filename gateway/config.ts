@@ -3,6 +3,7 @@
  * with no file at all. Each service reads only its own section.
  */
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { Activity } from '../protocol/common.js';
 import { GatewayError } from './errors.js';
@@ -205,6 +206,37 @@ export const DemoConfig = z.object({
   docks: z.number().int().min(0).max(16).default(2),
 });
 
+/** Upstream MQTT broker that keeps each checkpoint retained (FORMATS.md §2 witness). */
+export const MqttWitnessConfig = z.object({
+  /** mqtt://, mqtts://, ws:// or wss:// URL of the central archive's broker. */
+  url: z.string().url(),
+  /** Default `custody/<gatewayId>/checkpoint`. */
+  topic: z.string().min(1).max(256).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  timeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+});
+
+/** Signed checkpoints of the audit log and the witnesses they go to (R25, FORMATS.md §1–2). */
+export const CustodyConfig = z.object({
+  /** The checkpoints' `origin`: names this gateway on receipts and discs. */
+  gatewayId: z.string().min(1).max(128).default(hostname()),
+  /** Ed25519 key (PKCS#8 PEM, made on first start); default `<dataDir>/keys/gateway-ed25519.pem`. */
+  keyFile: z.string().optional(),
+  /** A checkpoint is issued at least this often when the log grew (and at start, and on demand). */
+  intervalH: z.number().positive().default(24),
+  witnesses: z
+    .object({
+      /** Directories (USB stick, mounted share); the first is also read back at start. */
+      directories: z.array(z.string().min(1)).default([]),
+      /** Write the receipt PDF next to each checkpoint in the directories. */
+      receipts: z.boolean().default(true),
+      mqtt: z.array(MqttWitnessConfig).default([]),
+    })
+    .default({ directories: [], receipts: true, mqtt: [] }),
+});
+export type CustodyConfig = z.infer<typeof CustodyConfig>;
+
 export const GatewayConfig = z.object({
   dataDir: z.string().default('./data'),
   timeZone: z.string().default('Asia/Shanghai'),
@@ -225,6 +257,7 @@ export const GatewayConfig = z.object({
     inquiry: 'as-needed',
   }),
   demo: DemoConfig.default(DemoConfig.parse({})),
+  custody: CustodyConfig.default(CustodyConfig.parse({})),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 export type GatewayConfigInput = z.input<typeof GatewayConfig>;

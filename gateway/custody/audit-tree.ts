@@ -114,6 +114,26 @@ export class AuditTree {
     return this.#offsets[this.size]!;
   }
 
+  /** Byte length of the first `count` lines ('\n' included). */
+  offsetOf(count: number): number {
+    this.#checkSize(count);
+    return this.#offsets[count]!;
+  }
+
+  /** How many whole lines end exactly at byte `offset`; undefined if it is not a line boundary. */
+  countAtOffset(offset: number): number | undefined {
+    let lo = 0;
+    let hi = this.size;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = this.#offsets[mid]!;
+      if (at === offset) return mid;
+      if (at < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
   /** Add the next line (its bytes without '\n'). Only the log's writer calls this, after the fsync. */
   append(line: Uint8Array): void {
     const leaves = this.#levels[0]!;

@@ -20,14 +20,20 @@ let cached: { file: string; family?: string } | undefined;
 
 /** The CJK font used for every PDF: `GATEWAY_PDF_FONT` (a .ttf/.otf/.ttc path) wins, then known paths, then fontconfig. */
 export function cjkFont(): { file: string; family?: string } {
-  if (cached) return cached;
+  cached ??= findCjkFont();
+  return cached;
+}
+
+function findCjkFont(): { file: string; family?: string } {
   const env = process.env.GATEWAY_PDF_FONT;
-  if (env && existsSync(env)) return (cached = { file: env });
-  for (const c of CANDIDATES) if (existsSync(c.file)) return (cached = c);
+  if (env && existsSync(env)) return { file: env };
+  for (const c of CANDIDATES) if (existsSync(c.file)) return c;
   try {
-    const out = execFileSync('fc-match', ['-f', '%{file}\n%{postscriptname}', ':lang=zh'], { encoding: 'utf8' });
+    const out = execFileSync('fc-match', ['-f', '%{file}\n%{postscriptname}', ':lang=zh'], {
+      encoding: 'utf8',
+    });
     const [file, family] = out.split('\n');
-    if (file && existsSync(file) && /\.(ttf|otf|ttc)$/i.test(file)) return (cached = { file, family });
+    if (file && existsSync(file) && /\.(ttf|otf|ttc)$/i.test(file)) return { file, family };
   } catch {
     // fontconfig absent: fall through to the error
   }

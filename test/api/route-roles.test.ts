@@ -43,6 +43,7 @@ const PARAMS: Record<string, string> = {
   id: 'nope',
   clipId: 'nope-clip',
   officerId: '{me}',
+  treeSize: '1',
 };
 
 const TABLE: Row[] = [
@@ -144,6 +145,14 @@ const TABLE: Row[] = [
   // Login locks: legal affairs administer access rights (R24).
   { route: 'GET /api/login-locks', roles: [LEGAL] },
   { route: 'POST /api/login-locks/unlock', roles: [LEGAL] },
+
+  // Custody of the log (R25): supervisors read checkpoints, receipts and the key; the principal
+  // and the legal-affairs office issue a checkpoint on demand.
+  { route: 'GET /api/custody/checkpoints', roles: SUP },
+  { route: 'GET /api/custody/checkpoints/latest', roles: SUP },
+  { route: 'POST /api/custody/checkpoints', roles: [PRINCIPAL, LEGAL] },
+  { route: 'GET /api/custody/checkpoints/:treeSize/receipt', roles: SUP },
+  { route: 'GET /api/custody/key', roles: SUP },
 ];
 
 /** Handled by the server itself, outside the role-checked routes. */
