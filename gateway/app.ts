@@ -42,6 +42,7 @@ import { createLogger, type Logger } from './log.js';
 import { PairingService } from './pairing/service.js';
 import { FluentFfmpegRecorder } from './recording/fluent-ffmpeg-adapter.js';
 import { PrerollCache } from './recording/preroll.js';
+import { RtspRelay } from './recording/rtsp-relay.js';
 import { ClipStore } from './store/index.js';
 
 export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist', import.meta.url)));
@@ -74,6 +75,8 @@ export class GatewayApp {
   hearings!: HearingService;
   /** Warm pre-roll cache of assigned cameras: hearings' lead-ins (issue #5, R18). */
   preroll!: PrerollCache;
+  /** Loopback RTSP relay: ffmpeg reads camera streams without their passwords on its argv. */
+  relay!: RtspRelay;
   /** Check-out/check-in of recorders to officers (R5, R21); who had recorder X at time T. */
   pairing!: PairingService;
   /** Clip search, the 24 h clock with overdue alerts (R22), logged access to originals (R24). */
@@ -215,6 +218,10 @@ export class GatewayApp {
         discoveryInterface: cam.discoveryInterface,
       }),
     });
+    this.relay = new RtspRelay({
+      log: log.child({ svc: 'rtsp-relay' }),
+      onAuth: (id, accepted) => this.cameras.noteStreamAuth(id, accepted),
+    });
     const ffmpeg = new FluentFfmpegRecorder({
       ffmpegPath: cam.ffmpegPath,
       log: log.child({ svc: 'ffmpeg' }),
@@ -225,6 +232,7 @@ export class GatewayApp {
       cameras: this.cameras,
       bus,
       recorder: ffmpeg,
+      access: this.relay,
       probe: ffmpeg,
       dir: join(workDir, 'preroll'),
       log: log.child({ svc: 'preroll' }),
@@ -238,12 +246,13 @@ export class GatewayApp {
       store: this.store,
       interruptions: this.interruptions,
       recorder: ffmpeg,
+      access: this.relay,
       probe: ffmpeg,
       workDir,
       preroll: this.preroll,
     });
     this.cameras.inUse = (id) => this.hearings.inUse(id);
-    this.services.push(this.cameras, this.preroll, this.hearings);
+    this.services.push(this.relay, this.cameras, this.preroll, this.hearings);
     cameraRoutes(this.api, this.cameras, this.hearings);
     hearingRoutes(this.api, this.hearings);
     this.clips = new ClipService({

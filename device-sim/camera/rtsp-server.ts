@@ -81,6 +81,8 @@ export class RtspServer {
   private actualPort = 0;
   /** While true, requests are read and never answered and no media flows (the `hang` fault). */
   hung = false;
+  /** While set, every authenticated request is refused with this status (the `denyRtsp` fault). */
+  denyAuth: 401 | 403 | null = null;
   readonly stats = { rtpPackets: 0, rtpBytes: 0, framesSkipped: 0, connections: 0 };
 
   constructor(private readonly opts: RtspServerOptions) {
@@ -198,7 +200,9 @@ export class RtspServer {
     if (req.version !== 'RTSP/1.0') return this.reply(conn, req, 505);
     if (req.method === 'OPTIONS') return this.reply(conn, req, 200, { Public: METHODS.join(', ') });
     if (!METHODS.includes(req.method)) return this.reply(conn, req, 501);
-    const auth = this.opts.auth.check(req.method, req.headers.authorization);
+    const checked = this.opts.auth.check(req.method, req.headers.authorization);
+    const auth = this.denyAuth !== null && checked === 'ok' ? 'denied' : checked;
+    if (auth === 'denied' && this.denyAuth === 403) return this.reply(conn, req, 403);
     if (auth !== 'ok') {
       if (auth === 'denied') this.log.info({ method: req.method }, 'rtsp: wrong credentials');
       return this.reply(conn, req, 401, { 'WWW-Authenticate': this.opts.auth.challenges(auth === 'stale') });

@@ -61,7 +61,7 @@ export interface SimCameraDeps {
   logger?: Logger;
 }
 
-export type FaultName = 'stall' | 'hang' | 'down' | 'bad-soap';
+export type FaultName = 'stall' | 'hang' | 'down' | 'bad-soap' | 'deny-rtsp';
 
 interface SimCameraEvents {
   fault: [fault: FaultName | 'drop' | 'resume'];
@@ -292,7 +292,13 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
   }
 
   /** @internal applied by CameraFaults */
-  setFlags(f: { stalled?: boolean; hung?: boolean; badSoap?: BadSoapKind | null }): void {
+  setFlags(f: {
+    stalled?: boolean;
+    hung?: boolean;
+    badSoap?: BadSoapKind | null;
+    denyRtsp?: 401 | 403 | null;
+  }): void {
+    if (f.denyRtsp !== undefined && this.rtsp) this.rtsp.denyAuth = f.denyRtsp;
     if (f.badSoap !== undefined && this.http) this.http.badSoap = f.badSoap ?? undefined;
     if (f.stalled !== undefined && this.rtsp) this.rtsp.stalled = f.stalled;
     if (f.hung !== undefined) {
@@ -361,6 +367,7 @@ export class CameraFaults {
   private hung = false;
   private down = false;
   private badSoapKind: BadSoapKind | undefined;
+  private denied: 401 | 403 | null = null;
 
   constructor(private readonly cam: SimCamera) {}
 
@@ -370,6 +377,7 @@ export class CameraFaults {
     if (this.hung) out.push('hang');
     if (this.down) out.push('down');
     if (this.badSoapKind) out.push('bad-soap');
+    if (this.denied) out.push('deny-rtsp');
     return out;
   }
 
@@ -403,18 +411,29 @@ export class CameraFaults {
     this.cam.emit('fault', 'bad-soap');
   }
 
-  /** Clears stall, hang and badSoap. */
+  /**
+   * RTSP refuses every credential (401 with a fresh challenge, or 403) while ONVIF still accepts
+   * them: an RTSP password changed on the camera, or an RTSP user the gateway does not have.
+   */
+  denyRtsp(status: 401 | 403 = 401): void {
+    this.denied = status;
+    this.cam.setFlags({ denyRtsp: status });
+    this.cam.emit('fault', 'deny-rtsp');
+  }
+
+  /** Clears stall, hang, badSoap and denyRtsp. */
   resume(): void {
     this.stalled = false;
     this.hung = false;
     this.badSoapKind = undefined;
-    this.cam.setFlags({ stalled: false, hung: false, badSoap: null });
+    this.denied = null;
+    this.cam.setFlags({ stalled: false, hung: false, badSoap: null, denyRtsp: null });
     this.cam.emit('fault', 'resume');
   }
 
   /**
    * Bye, everything closed for `downMs`, then up again on the same ports with a Hello.
-   * Stall, hang and badSoap are cleared by the reboot.
+   * Stall, hang, badSoap and denyRtsp are cleared by the reboot.
    */
   async reboot(downMs: number): Promise<void> {
     if (!this.cam.isRunning || this.down) throw new CameraSimError('NOT_RUNNING', 'camera is not running');
@@ -424,6 +443,7 @@ export class CameraFaults {
     this.stalled = false;
     this.hung = false;
     this.badSoapKind = undefined;
+    this.denied = null;
     this.cam.emit('fault', 'down');
     await this.cam.takeDown(true);
     await new Promise((r) => setTimeout(r, downMs));

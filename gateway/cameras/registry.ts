@@ -13,6 +13,7 @@ import { GatewayError } from '../errors.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { StreamSource } from '../recording/channel.js';
+import { scrub } from '../scrub.js';
 import {
   type CameraConnection,
   type CameraControl,
@@ -52,9 +53,18 @@ export const CameraRecord = z.object({
 });
 export type CameraRecord = z.infer<typeof CameraRecord>;
 
+/**
+ * What the dashboard shows for a camera: `auth-failed` (认证失败, red) when the camera refuses the
+ * gateway's credentials, for ONVIF or for its RTSP stream; `offline` when it cannot be reached.
+ */
+export type CameraState = 'online' | 'offline' | 'auth-failed';
+
 /** What the API shows (no password). */
 export type CameraView = Omit<CameraRecord, 'password'> & {
   snapshotAt: number | null;
+  state: CameraState;
+  /** When the camera last refused our RTSP credentials (null: accepted, or not tried yet). */
+  streamAuthRefusedAt: number | null;
 };
 
 export const AddCameraInput = z.object({
@@ -107,6 +117,8 @@ export class CameraRegistry implements Service {
   readonly #conns = new Map<string, CameraConnection>();
   readonly #snapshots = new Map<string, Snapshot>();
   readonly #busy = new Map<string, Promise<unknown>>();
+  /** Cameras whose RTSP stream refused our credentials, and since when (in memory). */
+  readonly #streamAuthRefused = new Map<string, number>();
   #discovered: DiscoveredCamera[] = [];
   #poll: NodeJS.Timeout | undefined;
   #polling: Promise<void> | null = null;
@@ -267,7 +279,9 @@ export class CameraRegistry implements Service {
     if (dup)
       throw new GatewayError('CONFLICT', `camera already registered as ${dup.id}`, { cameraId: dup.id });
     if (a.id && this.#cams.has(a.id)) throw new GatewayError('CONFLICT', `camera id ${a.id} is taken`);
-    const conn = await this.#control.connect({ xaddr: a.xaddr, user: a.user, password: a.password });
+    const conn = await this.#control
+      .connect({ xaddr: a.xaddr, user: a.user, password: a.password })
+      .catch((err) => rethrowScrubbed(err, a.password));
     const discovered = this.#discovered.find((d) => d.xaddr === a.xaddr || d.urn === a.urn);
     const id = a.id ?? this.#freeId(conn.info.device.serialNumber || new URL(a.xaddr).hostname);
     const rec: CameraRecord = {
@@ -293,6 +307,7 @@ export class CameraRegistry implements Service {
       addedBy: by,
     };
     this.#conns.set(id, conn);
+    this.#streamAuthRefused.delete(id);
     await this.#save(rec);
     this.#log.info({ camera: id, xaddr: a.xaddr, by }, 'camera added');
     void this.#refreshSnapshot(id).catch(() => {});
@@ -319,18 +334,34 @@ export class CameraRegistry implements Service {
     this.#bus.emit('camera.changed', { cameraId: id });
   }
 
+  /**
+   * The stream access layer's finding (recording/rtsp-relay.ts): the camera accepted or refused
+   * our RTSP credentials. A refusal shows the camera as `auth-failed` until a stream is accepted.
+   */
+  noteStreamAuth(id: string, accepted: boolean): void {
+    if (!this.#cams.has(id)) return;
+    const was = this.#streamAuthRefused.has(id);
+    if (accepted) this.#streamAuthRefused.delete(id);
+    else if (!was) this.#streamAuthRefused.set(id, this.#now());
+    if (was === accepted) {
+      if (!accepted) this.#log.warn({ camera: id }, 'camera refused the RTSP credentials');
+      this.#bus.emit('camera.changed', { cameraId: id });
+    }
+  }
+
   /** Latest snapshot; `fresh` asks the camera now (else the cached one, if any). */
   async snapshot(id: string, fresh = false): Promise<Snapshot> {
-    this.#need(id);
+    const c = this.#need(id);
     const cached = this.#snapshots.get(id);
     if (cached && !fresh) return cached;
-    return this.#refreshSnapshot(id);
+    return this.#refreshSnapshot(id).catch((err) => rethrowScrubbed(err, c.password));
   }
 
   /** Sets the camera clock to the gateway's. */
   async syncClock(id: string): Promise<CameraView> {
-    const conn = await this.#connection(id);
-    const clock = await conn.setSystemDateAndTime();
+    const password = this.#need(id).password;
+    const conn = await this.#connection(id).catch((err) => rethrowScrubbed(err, password));
+    const clock = await conn.setSystemDateAndTime().catch((err) => rethrowScrubbed(err, password));
     const c = this.#need(id);
     await this.#save({
       ...c,
@@ -373,10 +404,10 @@ export class CameraRegistry implements Service {
           ...before.health,
           reachable: false,
           checkedAt: this.#now(),
-          error: { code: e.code, message: e.message },
+          error: { code: e.code, message: scrub(e.message, { secrets: [before.password], max: 300 }) },
         };
         if (before.health.reachable || before.health.checkedAt === null) {
-          this.#log.warn({ camera: id, code: e.code, why: e.message }, 'camera unreachable');
+          this.#log.warn({ camera: id, code: e.code, why: health.error?.message }, 'camera unreachable');
         }
       }
       const cur = this.#cams.get(id);
@@ -434,7 +465,26 @@ export class CameraRegistry implements Service {
 
   #view(c: CameraRecord): CameraView {
     const { password: _, ...rest } = c;
-    return { ...rest, snapshotAt: this.#snapshots.get(c.id)?.at ?? null };
+    const refusedAt = this.#streamAuthRefused.get(c.id) ?? null;
+    const state: CameraState =
+      refusedAt !== null || c.health.error?.code === 'CAMERA_AUTH'
+        ? 'auth-failed'
+        : c.health.reachable
+          ? 'online'
+          : 'offline';
+    return {
+      ...rest,
+      // Stored before messages were scrubbed at the source: scrubbed again on the way out.
+      health: c.health.error
+        ? {
+            ...c.health,
+            error: { ...c.health.error, message: scrub(c.health.error.message, { secrets: [c.password] }) },
+          }
+        : c.health,
+      snapshotAt: this.#snapshots.get(c.id)?.at ?? null,
+      state,
+      streamAuthRefusedAt: refusedAt,
+    };
   }
 
   /** The record as stored: its password sealed, bound to its camera id. */
@@ -455,6 +505,13 @@ export class CameraRegistry implements Service {
       this.#bus.emit('camera.changed', { cameraId: rec.id });
     }
   }
+}
+
+/** A camera's error on its way to the API or a log: its password and credentials removed. */
+function rethrowScrubbed(err: unknown, password: string): never {
+  if (err instanceof GatewayError)
+    throw new GatewayError(err.code, scrub(err.message, { secrets: [password] }), err.details);
+  throw new GatewayError('CAMERA_UNREACHABLE', scrub(err, { secrets: [password] }));
 }
 
 function secretContext(cameraId: string): string {

@@ -38,6 +38,7 @@ import {
 } from '../recording/channel.js';
 import type { LeadInSource, PrerollHold } from '../recording/preroll.js';
 import type { MediaProbe, StreamRecorder } from '../recording/recorder.js';
+import type { StreamAccess } from '../recording/stream-access.js';
 import type { ClipStore } from '../store/clip-store.js';
 import {
   type CameraSummary,
@@ -71,6 +72,8 @@ export interface HearingServiceOptions {
   store: SegmentStore;
   interruptions: InterruptionLookup;
   recorder: StreamRecorder;
+  /** Credential-free stream URLs for ffmpeg (recording/rtsp-relay.ts). */
+  access: StreamAccess;
   probe: MediaProbe;
   /** Scratch directory for segments on their way into the store. */
   workDir: string;
@@ -349,6 +352,7 @@ export class HearingService implements Service {
         staleDataS: cfg.staleDataS,
         resumeAlertS: cfg.resumeAlertS,
         recorder: this.#o.recorder,
+        access: this.#o.access,
         probe: this.#o.probe,
         interruptions: this.#o.interruptions,
         log: this.#log,

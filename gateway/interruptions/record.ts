@@ -20,8 +20,16 @@ import { SourceKind } from '../store/schema.js';
 export const InterruptionSource = SourceKind;
 export type InterruptionSource = z.infer<typeof InterruptionSource>;
 
-/** StopCause minus `normal`, plus `gap` (R18, segments not contiguous) and `stream-lost` (camera). */
-export const InterruptionCause = z.enum([...StopCause.exclude(['normal']).options, 'gap', 'stream-lost']);
+/**
+ * StopCause minus `normal`, plus `gap` (R18, segments not contiguous), and for cameras
+ * `stream-lost` and `auth-failed` (the camera refuses the gateway's credentials for its stream).
+ */
+export const InterruptionCause = z.enum([
+  ...StopCause.exclude(['normal']).options,
+  'gap',
+  'stream-lost',
+  'auth-failed',
+]);
 export type InterruptionCause = z.infer<typeof InterruptionCause>;
 
 export const InterruptionStatus = z.enum(['open', 'explained', 'closed']);

@@ -20,10 +20,12 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenInterruptionInput } from '../interruptions/record.js';
 import type { Logger } from '../log.js';
+import { scrub } from '../scrub.js';
 import { type AudioMode, buildRecordArgs, type FfmpegArgv, type StreamTransport } from './ffmpeg-args.js';
 import { type ProgressReport, TimelineAnchor } from './progress.js';
 import type { MediaInfo, MediaProbe, RecorderRun, RunExit, StreamRecorder } from './recorder.js';
 import { ListTail } from './segment-list.js';
+import type { StreamAccess, StreamFailure, StreamTicket } from './stream-access.js';
 
 /** What the channel needs of the interruption service (InterruptionService fits). */
 export interface InterruptionPort {
@@ -33,8 +35,10 @@ export interface InterruptionPort {
 }
 
 export interface StreamSource {
+  /** The camera's stream URL, without credentials. */
   url: string;
   transport: StreamTransport;
+  /** The camera's credentials: for the stream access layer only, never for ffmpeg's argv. */
   username?: string;
   password?: string;
   audio: AudioMode;
@@ -68,6 +72,8 @@ export interface ChannelOptions {
   staleDataS: number;
   resumeAlertS: number;
   recorder: StreamRecorder;
+  /** Gives each ffmpeg run a credential-free URL for the camera's stream (rtsp-relay.ts). */
+  access: StreamAccess;
   probe: MediaProbe;
   /** Custody for a closed segment (store, index, audit). Called one at a time, in order. */
   onSegment(seg: ClosedSegment): Promise<void>;
@@ -91,12 +97,15 @@ export interface ChannelOptions {
   outageSince?: number;
 }
 
-export type ChannelState = 'starting' | 'recording' | 'stalled' | 'stopping' | 'stopped';
+/** `auth-failed`: the camera refuses our credentials for its stream (RTSP 401/403). */
+export type ChannelState = 'starting' | 'recording' | 'stalled' | 'auth-failed' | 'stopping' | 'stopped';
+
+export type GapCause = 'stream-lost' | 'contact-lost' | 'auth-failed' | 'fault';
 
 export interface OpenGap {
   start: number;
   detectedAt: number;
-  cause: 'stream-lost' | 'contact-lost' | 'fault';
+  cause: GapCause;
   interruptionId: string | null;
 }
 
@@ -116,6 +125,7 @@ interface Run {
   n: number;
   prefix: string;
   argv: FfmpegArgv;
+  ticket: StreamTicket;
   handle: RecorderRun;
   tail: ListTail;
   anchor: TimelineAnchor;
@@ -143,6 +153,8 @@ interface Run {
 const TICK_MS = 200;
 const DRAIN_EVERY_MS = 1000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+/** After the camera refused our credentials: many cameras lock an account after a few failures. */
+export const AUTH_BACKOFF_MS = 10_000;
 /** A stop waits at most this long for the media to reach the stop time (about two reports). */
 const TAIL_WAIT_MS = 750;
 /** A run that never delivered anything is given this long (at least) before it is replaced. */
@@ -174,7 +186,8 @@ export class CameraChannel {
   /** Wall time of the newest media ffmpeg reported (or a closed segment ended at). */
   #lastDataAt: number | null = null;
   #startedAt = 0;
-  #lastExitContactLost = false;
+  /** What the last failed run says the cause of a gap is (null: the stream was lost). */
+  #lastExitCause: GapCause | null = null;
   #lastError: string | null = null;
   #segments = 0;
   #bytes = 0;
@@ -281,11 +294,10 @@ export class CameraChannel {
     const n = ++this.#runNo;
     const prefix = `r${String(n).padStart(4, '0')}-`;
     const s = this.#o.source;
+    const ticket = this.#o.access.open({ cameraId: this.#o.cameraId, ...s });
     const argv = buildRecordArgs({
-      url: s.url,
+      url: ticket.url,
       transport: s.transport,
-      username: s.username,
-      password: s.password,
       audio: this.#audio,
       outDir: this.#o.dir,
       prefix,
@@ -299,6 +311,7 @@ export class CameraChannel {
       n,
       prefix,
       argv,
+      ticket,
       handle: undefined as unknown as RecorderRun,
       tail: new ListTail(argv.listFile),
       anchor: new TimelineAnchor(),
@@ -357,6 +370,7 @@ export class CameraChannel {
       run.firstDataAt = run.flowStart;
       this.#attempt = 0;
       this.#lastError = null;
+      this.#lastExitCause = null;
       this.#resumed(run.flowStart);
       if (!this.#firstDataSent) {
         this.#firstDataSent = true;
@@ -365,7 +379,8 @@ export class CameraChannel {
         this.#o.onFirstData?.(Math.max(run.flowStart, media0));
       }
     }
-    if (run.hadData && (this.#state === 'starting' || this.#state === 'stalled')) this.#setState('recording');
+    if (run.hadData && ['starting', 'stalled', 'auth-failed'].includes(this.#state))
+      this.#setState('recording');
     // Closed segments are looked for about once a second while data flows (and at exit).
     if (at - run.lastDrainAt >= DRAIN_EVERY_MS) {
       run.lastDrainAt = at;
@@ -392,10 +407,18 @@ export class CameraChannel {
   #exited(run: Run, e: RunExit, stoppedStale = false): void {
     if (!run.exited) this.#drain(run, true);
     run.exited = true;
+    const failure = run.ticket.failure();
+    run.ticket.close();
     if (run.stopping || this.#state === 'stopping' || this.#state === 'stopped') return;
-    const why = e.stderrTail.slice(-3).join(' | ') || `exit ${e.code ?? e.signal}`;
+    const why = this.#why(run, e, failure);
     this.#lastError = why;
-    this.#lastExitContactLost = CONTACT_LOST.test(why);
+    this.#lastExitCause =
+      failure?.kind === 'auth'
+        ? 'auth-failed'
+        : failure?.kind === 'unreachable' || CONTACT_LOST.test(why)
+          ? 'contact-lost'
+          : null;
+    if (failure?.kind === 'auth') this.#setState('auth-failed');
     if (!stoppedStale && this.#audio === 'copy' && AUDIO_UNFIT.test(why)) {
       this.#log.warn({ why }, 'camera audio cannot be copied into MP4; converting the audio track only');
       this.#audio = 'aac';
@@ -405,12 +428,32 @@ export class CameraChannel {
       this.#log.warn({ why }, 'stream needs input analysis; retrying without fast start');
       this.#fastStart = false;
     }
-    const delay = run.hadData ? 0 : BACKOFF_MS[Math.min(this.#attempt++, BACKOFF_MS.length - 1)]!;
+    const delay =
+      failure?.kind === 'auth'
+        ? AUTH_BACKOFF_MS
+        : run.hadData
+          ? 0
+          : BACKOFF_MS[Math.min(this.#attempt++, BACKOFF_MS.length - 1)]!;
     this.#log.warn({ run: run.n, why, restartInMs: delay }, 'ffmpeg ended; restarting');
     this.#restartTimer = setTimeout(() => {
       if (this.#state !== 'stopping' && this.#state !== 'stopped') this.#spawn();
     }, delay);
     this.#o.onChange?.();
+  }
+
+  /**
+   * Why a run ended, for the API and the log: the access layer's finding when it has one, else
+   * ffmpeg's last words, scrubbed (its one-time URL shown as the camera's, no credentials).
+   */
+  #why(run: Run, e: RunExit, failure: StreamFailure | null): string {
+    if (failure?.kind === 'auth')
+      return `RTSP ${failure.status}: the camera refused the credentials (authentication refused)`;
+    if (failure?.kind === 'unreachable') return scrub(`camera unreachable: ${failure.message}`);
+    const said = e.stderrTail.slice(-3).join(' | ') || `exit ${e.code ?? e.signal}`;
+    return scrub(said, {
+      secrets: [this.#o.source.password],
+      replace: [[run.ticket.url, this.#o.source.url]],
+    });
   }
 
   #tick(): void {
@@ -443,10 +486,10 @@ export class CameraChannel {
   }
 
   #openGap(now: number, start: number, why?: OpenGap['cause']): void {
-    const cause = why ?? (this.#lastExitContactLost ? 'contact-lost' : 'stream-lost');
+    const cause = why ?? this.#lastExitCause ?? 'stream-lost';
     const gap: OpenGap = { start, detectedAt: now, cause, interruptionId: null };
     this.#gap = gap;
-    this.#setState('stalled');
+    this.#setState(cause === 'auth-failed' ? 'auth-failed' : 'stalled');
     this.#log.warn({ gapStart: start, cause }, 'stream lost');
     this.#gapOpening = this.#o.interruptions
       .open({
@@ -461,6 +504,7 @@ export class CameraChannel {
           detectedAt: now,
           staleDataS: this.#o.staleDataS,
           ...(why === 'fault' ? { reason: 'gateway was not running' } : {}),
+          ...(cause !== 'fault' && this.#lastError ? { reason: this.#lastError } : {}),
         },
       })
       .then((rec) => {

@@ -29,11 +29,23 @@ export const StreamTransport = z.enum(['tcp', 'udp']);
 export type StreamTransport = z.infer<typeof StreamTransport>;
 
 export const RecordSpec = z.object({
-  /** Stream URL without credentials: rtsp://host:port/path (or http/tcp/file for tests). */
-  url: z.string().min(1),
+  /**
+   * Stream URL: rtsp://host:port/path (or http/tcp/file for tests), never with credentials: argv
+   * is readable by every local user. A camera's password stays in the gateway, which does the
+   * RTSP authentication for ffmpeg (rtsp-relay.ts).
+   */
+  url: z
+    .string()
+    .min(1)
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return u.username === '' && u.password === '';
+      } catch {
+        return false;
+      }
+    }, 'a URL without credentials'),
   transport: StreamTransport.default('tcp'),
-  username: z.string().optional(),
-  password: z.string().optional(),
   /** Directory the segments and the segment list are written to. */
   outDir: z.string().min(1),
   /** File name prefix for this run (a restart gets a new prefix, so names never collide). */
@@ -81,10 +93,6 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   const spec = RecordSpec.parse(input);
   const url = new URL(spec.url);
   const isRtsp = url.protocol === 'rtsp:' || url.protocol === 'rtsps:';
-  if (spec.username !== undefined) {
-    url.username = encodeURIComponent(spec.username);
-    url.password = encodeURIComponent(spec.password ?? '');
-  }
   const timeoutUs = String(Math.round(spec.ioTimeoutS * MICRO));
 
   const inputOptions = [
@@ -134,7 +142,7 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   );
   return {
     inputOptions,
-    input: url.toString(),
+    input: spec.url,
     outputOptions,
     output: join(spec.outDir, `${spec.prefix}%05d.mp4`),
     listFile,
@@ -158,11 +166,6 @@ export function buildCacheArgs(input: RecordSpecInput & { listSize: number }): F
 /** The whole argument vector (without the ffmpeg binary). */
 export function flattenArgv(a: FfmpegArgv): string[] {
   return [...a.inputOptions, '-i', a.input, ...a.outputOptions, a.output];
-}
-
-/** For logs: credentials in URLs replaced by `***`. */
-export function redactArgs(args: readonly string[]): string[] {
-  return args.map((s) => s.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i, '$1***@'));
 }
 
 /** The segment file name for a given index (what `%05d` expands to). */

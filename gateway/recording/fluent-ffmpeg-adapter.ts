@@ -10,7 +10,8 @@ import { basename, dirname, join } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type FfmpegArgv, redactArgs } from './ffmpeg-args.js';
+import { scrub } from '../scrub.js';
+import type { FfmpegArgv } from './ffmpeg-args.js';
 import { ProgressParser } from './progress.js';
 import type {
   MediaInfo,
@@ -70,8 +71,14 @@ export class FluentFfmpegRecorder implements StreamRecorder, MediaProbe {
 
     const exited = new Promise<RunExit>((resolve) => {
       const finish = (stderr: string | null | undefined, err?: Error) => {
-        const stderrTail = (stderr ?? '').split('\n').filter(Boolean).slice(-STDERR_LINES);
-        if (err && exitCode === null && exitSignal === null) stderrTail.push(err.message);
+        // ffmpeg's words are outside text: bounded and scrubbed before anyone keeps them.
+        const stderrTail = (stderr ?? '')
+          .split('\n')
+          .filter(Boolean)
+          .slice(-STDERR_LINES)
+          .map((l) => scrub(l, { max: 300 }));
+        if (err && exitCode === null && exitSignal === null)
+          stderrTail.push(scrub(err.message, { max: 300 }));
         const exit: RunExit = { code: exitCode, signal: exitSignal, requested, stderrTail };
         resolve(exit);
         hooks.onExit(exit);
@@ -79,7 +86,7 @@ export class FluentFfmpegRecorder implements StreamRecorder, MediaProbe {
       cmd.on('start', (line: string) => {
         const p = proc();
         pid = p?.pid;
-        this.#log.debug({ pid, args: redactArgs(line.split(' ')) }, 'ffmpeg started');
+        this.#log.debug({ pid, args: scrub(line, { max: 2000 }) }, 'ffmpeg started');
         p?.stdout?.setEncoding('utf8');
         p?.stdout?.on('data', (chunk: string) => parser.push(chunk));
         p?.on('exit', (code, signal) => {

@@ -20,6 +20,7 @@ import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { ClosedSegment, StreamSource } from './channel.js';
 import type { MediaProbe, StreamRecorder } from './recorder.js';
+import type { StreamAccess } from './stream-access.js';
 import { WarmCamera } from './warm-camera.js';
 
 export interface PrerollConfig {
@@ -44,6 +45,7 @@ export interface PrerollOptions {
   cameras: PrerollCameras;
   bus: EventBus;
   recorder: StreamRecorder;
+  access: StreamAccess;
   probe: MediaProbe;
   /** Root of the ring directories (one per camera). */
   dir: string;
@@ -191,6 +193,7 @@ export class PrerollCache implements Service, LeadInSource {
       ringSegments: this.#o.config.ringSegments,
       staleDataS: this.#o.config.staleDataS,
       recorder: this.#o.recorder,
+      access: this.#o.access,
       log: this.#log,
       now: this.#now,
     });

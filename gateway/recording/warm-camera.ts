@@ -16,12 +16,14 @@
 import { copyFile, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import type { StreamSource } from './channel.js';
+import { scrub } from '../scrub.js';
+import { AUTH_BACKOFF_MS, type StreamSource } from './channel.js';
 import { buildCacheArgs, type FfmpegArgv } from './ffmpeg-args.js';
 import { chooseLeadIn, expiredFromRing } from './lead-in.js';
 import { type ProgressReport, TimelineAnchor } from './progress.js';
 import type { RecorderRun, RunExit, StreamRecorder } from './recorder.js';
 import { readSegmentList } from './segment-list.js';
+import type { StreamAccess, StreamTicket } from './stream-access.js';
 
 export interface WarmCameraOptions {
   cameraId: string;
@@ -32,6 +34,8 @@ export interface WarmCameraOptions {
   ringSegments: number;
   staleDataS: number;
   recorder: StreamRecorder;
+  /** Credential-free stream URLs for ffmpeg (rtsp-relay.ts), as for a recording. */
+  access: StreamAccess;
   log: Logger;
   now?: () => number;
 }
@@ -47,6 +51,7 @@ interface WarmRun {
   n: number;
   prefix: string;
   argv: FfmpegArgv;
+  ticket: StreamTicket;
   handle: RecorderRun;
   anchor: TimelineAnchor;
   spawnedAt: number;
@@ -227,11 +232,10 @@ export class WarmCamera {
     const n = ++this.#runNo;
     const prefix = `w${String(n).padStart(4, '0')}-`;
     const s = this.#o.source;
+    const ticket = this.#o.access.open({ cameraId: this.cameraId, ...s });
     const argv = buildCacheArgs({
-      url: s.url,
+      url: ticket.url,
       transport: s.transport,
-      username: s.username,
-      password: s.password,
       audio: s.audio,
       outDir: this.#o.dir,
       prefix,
@@ -245,6 +249,7 @@ export class WarmCamera {
       n,
       prefix,
       argv,
+      ticket,
       handle: undefined as unknown as RecorderRun,
       anchor: new TimelineAnchor(),
       spawnedAt: now,
@@ -291,13 +296,24 @@ export class WarmCamera {
 
   #exited(run: WarmRun, e: RunExit): void {
     run.exited = true;
+    const failure = run.ticket.failure();
+    run.ticket.close();
     this.#read(run);
     this.#wake();
     if (!this.#active || run !== this.#run) return;
-    const delay = run.hadData
-      ? BACKOFF_MS[0]!
-      : BACKOFF_MS[Math.min(this.#attempt++, BACKOFF_MS.length - 1)]!;
-    const why = e.stderrTail.slice(-2).join(' | ') || `exit ${e.code ?? e.signal}`;
+    const delay =
+      failure?.kind === 'auth'
+        ? AUTH_BACKOFF_MS
+        : run.hadData
+          ? BACKOFF_MS[0]!
+          : BACKOFF_MS[Math.min(this.#attempt++, BACKOFF_MS.length - 1)]!;
+    const why =
+      failure?.kind === 'auth'
+        ? `RTSP ${failure.status}: the camera refused the credentials`
+        : scrub(e.stderrTail.slice(-2).join(' | ') || `exit ${e.code ?? e.signal}`, {
+            secrets: [this.source.password],
+            replace: [[run.ticket.url, this.source.url]],
+          });
     this.#log.info({ run: run.n, why, restartInMs: delay }, 'warm ffmpeg ended; restarting');
     this.#restartTimer = setTimeout(() => {
       if (this.#active) this.#spawn();

@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { type CameraFleet, startCameras } from '../../device-sim/camera/index.js';
 import type { GatewayConfigInput } from '../../gateway/config.js';
 import type { InterruptionRecord } from '../../gateway/interruptions/record.js';
+import type { Logger } from '../../gateway/log.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 export interface HearingRig {
@@ -40,7 +41,7 @@ export function rigCameraConfig(
 
 export async function startHearingRig(
   n: number,
-  opts: { firstOctet: number; cameras?: GatewayConfigInput['cameras']; dataDir?: string },
+  opts: { firstOctet: number; cameras?: GatewayConfigInput['cameras']; dataDir?: string; log?: Logger },
 ): Promise<HearingRig> {
   const fleet = await startCameras(n, {
     firstOctet: opts.firstOctet,
@@ -48,10 +49,13 @@ export async function startHearingRig(
   });
   let gw: TestGateway | undefined;
   try {
-    gw = await startGateway({
-      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
-      cameras: rigCameraConfig(n, opts.cameras),
-    });
+    gw = await startGateway(
+      {
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        cameras: rigCameraConfig(n, opts.cameras),
+      },
+      { log: opts.log },
+    );
     for (const [i, cam] of fleet.cameras.entries()) {
       await gw.app.cameras.add(
         { id: `cam${i + 1}`, xaddr: cam.xaddr, user: 'admin', password: PASSWORD, roomId: `R${i + 1}` },

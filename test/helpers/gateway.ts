@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Role } from '../../gateway/api/roles.js';
 import { GatewayApp } from '../../gateway/app.js';
 import { type GatewayConfigInput, parseConfig } from '../../gateway/config.js';
-import { createLogger } from '../../gateway/log.js';
+import { createLogger, type Logger } from '../../gateway/log.js';
 
 export interface TestGateway {
   app: GatewayApp;
@@ -33,7 +33,11 @@ export interface ApiClient {
 
 let userSeq = 0;
 
-export async function startGateway(overrides: GatewayConfigInput = {}): Promise<TestGateway> {
+/** `opts.log`: the gateway's logger (a test that reads the log brings its own). */
+export async function startGateway(
+  overrides: GatewayConfigInput = {},
+  opts: { log?: Logger } = {},
+): Promise<TestGateway> {
   const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), 'gw-test-')));
   const config = parseConfig({
     ...overrides,
@@ -43,7 +47,10 @@ export async function startGateway(overrides: GatewayConfigInput = {}): Promise<
     http: { port: 0, host: '127.0.0.1', ...overrides.http },
     dock: { ports: [], ...overrides.dock },
   });
-  const app = new GatewayApp({ config, log: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }) });
+  const app = new GatewayApp({
+    config,
+    log: opts.log ?? createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
+  });
   await app.start();
   const url = `http://127.0.0.1:${app.httpPort}`;
   return {

@@ -100,6 +100,8 @@ describe('camera channel watchdog', () => {
       staleDataS: 1.5,
       resumeAlertS: 10,
       recorder: rec,
+      // The unit under test is the watchdog: the stream URL goes to the scripted recorder as it is.
+      access: { open: (ep) => ({ url: ep.url, failure: () => null, close() {} }) },
       probe,
       onSegment: async () => {},
       interruptions: port,

@@ -3,7 +3,6 @@ import {
   buildRecordArgs,
   flattenArgv,
   type RecordSpecInput,
-  redactArgs,
   segmentFileName,
 } from '../../gateway/recording/ffmpeg-args.js';
 import { ProgressParser, TimelineAnchor } from '../../gateway/recording/progress.js';
@@ -11,8 +10,6 @@ import { parseSegmentLine } from '../../gateway/recording/segment-list.js';
 
 const base: RecordSpecInput = {
   url: 'rtsp://127.0.0.2:8554/stream1',
-  username: 'admin',
-  password: 'p@ss:word/1',
   outDir: '/data/rec/H1/cam1',
   prefix: 'r0001-',
   segmentSeconds: 60,
@@ -61,7 +58,7 @@ describe('ffmpeg argv builder', () => {
   });
 
   it('uses -rw_timeout for non-RTSP inputs', () => {
-    const a = buildRecordArgs({ ...base, url: 'http://127.0.0.1:9000/live.ts', username: undefined });
+    const a = buildRecordArgs({ ...base, url: 'http://127.0.0.1:9000/live.ts' });
     expect(flagValue(a.inputOptions, '-rw_timeout')).toBe('5000000');
     expect(a.inputOptions).not.toContain('-rtsp_transport');
     expect(a.inputOptions).not.toContain('-timeout');
@@ -73,12 +70,12 @@ describe('ffmpeg argv builder', () => {
     );
   });
 
-  it('puts URL-encoded credentials into the URL and redacts them for logs', () => {
-    const a = buildRecordArgs(base);
-    expect(a.input).toBe('rtsp://admin:p%40ss%3Aword%2F1@127.0.0.2:8554/stream1');
-    const shown = redactArgs(flattenArgv(a));
-    expect(shown.join(' ')).not.toContain('p%40ss');
-    expect(shown).toContain('rtsp://***@127.0.0.2:8554/stream1');
+  it('refuses a URL with credentials: argv is readable by every local user', () => {
+    expect(() => buildRecordArgs({ ...base, url: 'rtsp://admin:p%40ss@127.0.0.2:8554/stream1' })).toThrow(
+      /without credentials/,
+    );
+    expect(() => buildRecordArgs({ ...base, url: 'rtsp://admin@127.0.0.2:8554/stream1' })).toThrow();
+    expect(buildRecordArgs(base).input).toBe('rtsp://127.0.0.2:8554/stream1');
   });
 
   it('restricts the protocols a camera can make ffmpeg open', () => {

@@ -17,8 +17,6 @@ import { readSegmentList } from '../../gateway/recording/segment-list.js';
 
 const spec: RecordSpecInput = {
   url: 'rtsp://127.0.0.2:8554/stream1',
-  username: 'admin',
-  password: 'pw',
   outDir: '/data/rec/preroll/cam1',
   prefix: 'w0001-',
   segmentSeconds: 1,

@@ -1,0 +1,415 @@
+/**
+ * Loopback RTSP relay: ffmpeg never holds a camera password. ffmpeg 5.1 takes RTSP credentials
+ * only in its input URL, and a process's argv is readable by every local user (`ps`,
+ * /proc/<pid>/cmdline). So the gateway does the RTSP authentication itself: each ffmpeg run is
+ * given a ticket URL `rtsp://127.0.0.1:<port>/<one-time token>` without credentials, and this relay
+ * - accepts exactly one connection for a ticket (the first request names the token; the token is
+ *   then spent, later connections with it get 404), and only while the ticket is open;
+ * - connects to the ticket's camera (fixed by the ticket, never by the request: no open proxy);
+ * - forwards ffmpeg's requests with their URLs rewritten to the camera's, its own CSeq numbers
+ *   (a request resent with credentials is a new request, RFC 2326 §12.17) and an Authorization
+ *   answering the camera's challenge (rtsp-auth.ts: Digest, or Basic when that is all it offers);
+ * - returns the camera's responses with CSeq, Content-Base, Content-Location and RTP-Info mapped
+ *   back, and WWW-Authenticate removed;
+ * - passes interleaved RTP/RTCP (RFC 2326 §10.12) through as plain bytes in both directions
+ *   (rtsp-wire.ts slices frames out of each chunk without copying them).
+ * A 401 after a fresh challenge, or a 403, is the ticket's failure `auth` (the recording names the
+ * cause instead of reading ffmpeg's words), and each connection reports once whether the camera
+ * accepted the credentials (the registry's camera state).
+ * RTP over UDP is not relayed: it goes from the camera to ffmpeg's own ports, as before.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { GatewayError } from '../errors.js';
+import type { Service } from '../events.js';
+import type { Logger } from '../log.js';
+import { scrub } from '../scrub.js';
+import { RtspClientAuth } from './rtsp-auth.js';
+import {
+  encodeMessage,
+  header,
+  headerAll,
+  type RtspMessage,
+  RtspWire,
+  type WireItem,
+  withHeader,
+} from './rtsp-wire.js';
+import type { StreamAccess, StreamEndpoint, StreamFailure, StreamTicket } from './stream-access.js';
+
+export interface RtspRelayOptions {
+  log: Logger;
+  /** Once per connection: did the camera accept our credentials (false on 401/403). */
+  onAuth?(cameraId: string, accepted: boolean): void;
+  /** A ticket nobody connected to within this long is void (default 30 s). */
+  ticketTtlMs?: number;
+  /** Connecting to the camera (default 5 s); the first request must arrive as fast. */
+  connectTimeoutMs?: number;
+}
+
+const LOOPBACK = '127.0.0.1';
+const CLIENT_MAX_MESSAGE = 16 * 1024;
+const CAMERA_MAX_MESSAGE = 256 * 1024;
+
+interface Ticket {
+  token: string;
+  endpoint: StreamEndpoint;
+  /** `rtsp://127.0.0.1:<port>/<token>`: what ffmpeg's URLs begin with. */
+  localBase: string;
+  /** The camera URL those map to (its trailing slash, if any, is carried by the ticket URL). */
+  upPrefix: string;
+  state: 'open' | 'claimed' | 'closed';
+  failure: StreamFailure | null;
+  conn: RelayConnection | null;
+  timer: NodeJS.Timeout;
+}
+
+export class RtspRelay implements Service, StreamAccess {
+  readonly name = 'rtsp-relay';
+  readonly #o: RtspRelayOptions;
+  readonly #log: Logger;
+  readonly #tickets = new Map<string, Ticket>();
+  readonly #conns = new Set<RelayConnection>();
+  #server: Server | undefined;
+  #port = 0;
+  /** Counters for tests and the bench. */
+  readonly stats = { tickets: 0, connections: 0, refused: 0, bytesToFfmpeg: 0 };
+
+  constructor(opts: RtspRelayOptions) {
+    this.#o = opts;
+    this.#log = opts.log;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((sock) => this.#accept(sock));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, LOOPBACK, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    const addr = server.address();
+    this.#port = typeof addr === 'object' && addr ? addr.port : 0;
+    this.#log.debug({ port: this.#port }, 'rtsp relay listening');
+  }
+
+  async stop(): Promise<void> {
+    for (const t of [...this.#tickets.values()]) this.#close(t);
+    for (const c of [...this.#conns]) c.destroy();
+    const s = this.#server;
+    this.#server = undefined;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  open(endpoint: StreamEndpoint): StreamTicket {
+    if (!this.#server) throw new GatewayError('INTERNAL', 'rtsp relay not started');
+    let u: URL;
+    try {
+      u = new URL(endpoint.url);
+    } catch {
+      throw new GatewayError('BAD_REQUEST', 'stream URL is not a URL');
+    }
+    if ((u.protocol !== 'rtsp:' && u.protocol !== 'rtsps:') || u.username || u.password)
+      throw new GatewayError('BAD_REQUEST', 'the relay takes rtsp(s) URLs without credentials');
+    const token = randomBytes(18).toString('base64url');
+    const localBase = `rtsp://${LOOPBACK}:${this.#port}/${token}`;
+    const slash = endpoint.url.endsWith('/');
+    const t: Ticket = {
+      token,
+      endpoint,
+      localBase,
+      upPrefix: slash ? endpoint.url.slice(0, -1) : endpoint.url,
+      state: 'open',
+      failure: null,
+      conn: null,
+      timer: setTimeout(() => {
+        if (t.state === 'open') this.#close(t);
+      }, this.#o.ticketTtlMs ?? 30_000),
+    };
+    t.timer.unref();
+    this.#tickets.set(token, t);
+    this.stats.tickets++;
+    return {
+      url: localBase + (slash ? '/' : ''),
+      failure: () => t.failure,
+      close: () => this.#close(t),
+    };
+  }
+
+  #close(t: Ticket): void {
+    if (t.state === 'closed') return;
+    t.state = 'closed';
+    clearTimeout(t.timer);
+    this.#tickets.delete(t.token);
+    t.conn?.destroy();
+  }
+
+  /** The ticket a first request names, spent by this call; null when none is open. */
+  #claim(uri: string): Ticket | null {
+    const m = /^rtsps?:\/\/[^/]+\/([A-Za-z0-9_-]{24})(?:[/?]|$)/.exec(uri);
+    const t = m ? this.#tickets.get(m[1]!) : undefined;
+    if (t?.state !== 'open') return null;
+    t.state = 'claimed';
+    this.#tickets.delete(t.token);
+    clearTimeout(t.timer);
+    return t;
+  }
+
+  #accept(sock: Socket): void {
+    this.stats.connections++;
+    const conn = new RelayConnection(sock, {
+      claim: (uri) => this.#claim(uri),
+      timeoutMs: this.#o.connectTimeoutMs ?? 5000,
+      log: this.#log,
+      onAuth: (id, ok) => this.#o.onAuth?.(id, ok),
+      onRefused: () => this.stats.refused++,
+      onBytes: (n) => {
+        this.stats.bytesToFfmpeg += n;
+      },
+    });
+    this.#conns.add(conn);
+    sock.once('close', () => this.#conns.delete(conn));
+  }
+}
+
+interface ConnectionHooks {
+  claim(uri: string): Ticket | null;
+  timeoutMs: number;
+  log: Logger;
+  onAuth(cameraId: string, accepted: boolean): void;
+  onRefused(): void;
+  onBytes(n: number): void;
+}
+
+interface InFlight {
+  request: RtspMessage;
+  clientCseq: string | undefined;
+  upCseq: string;
+  retried: boolean;
+  authorized: boolean;
+}
+
+class RelayConnection {
+  readonly #client: Socket;
+  readonly #h: ConnectionHooks;
+  readonly #fromClient = new RtspWire(CLIENT_MAX_MESSAGE);
+  readonly #fromCamera = new RtspWire(CAMERA_MAX_MESSAGE);
+  #ticket: Ticket | null = null;
+  #up: Socket | null = null;
+  #upReady = false;
+  /** Bytes for the camera before its connection is up (none in practice: ffmpeg waits for replies). */
+  #early: Buffer[] = [];
+  #queue: RtspMessage[] = [];
+  #inflight: InFlight | null = null;
+  #upCseq = 0;
+  #auth: RtspClientAuth | null = null;
+  #authReported = false;
+  #timer: NodeJS.Timeout;
+  #dead = false;
+
+  constructor(client: Socket, hooks: ConnectionHooks) {
+    this.#client = client;
+    this.#h = hooks;
+    client.setNoDelay(true);
+    this.#timer = setTimeout(() => this.destroy(), hooks.timeoutMs);
+    client.on('data', (chunk: Buffer) => {
+      try {
+        this.#fromClient.push(chunk, (item) => this.#onClient(item));
+      } catch (err) {
+        this.#h.log.debug({ err: scrub(err) }, 'rtsp relay: bad request stream');
+        this.destroy();
+      }
+    });
+    client.on('error', () => this.destroy());
+    client.on('close', () => this.destroy());
+  }
+
+  destroy(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    clearTimeout(this.#timer);
+    this.#client.destroy();
+    this.#up?.destroy();
+    if (this.#ticket?.conn === this) this.#ticket.conn = null;
+  }
+
+  #fail(f: StreamFailure): void {
+    if (this.#ticket && !this.#ticket.failure) this.#ticket.failure = f;
+  }
+
+  #onClient(item: WireItem): void {
+    if (this.#dead) return;
+    if (!this.#ticket) {
+      if (item.kind !== 'message') {
+        this.destroy();
+        return;
+      }
+      const uri = item.message.startLine.split(' ')[1] ?? '';
+      const t = this.#h.claim(uri);
+      if (!t) {
+        this.#h.onRefused();
+        const cseq = header(item.message.headers, 'CSeq');
+        this.#client.end(
+          encodeMessage({
+            startLine: 'RTSP/1.0 404 Not Found',
+            headers: cseq ? [['CSeq', cseq]] : [],
+            body: Buffer.alloc(0),
+          }),
+        );
+        this.#dead = true;
+        clearTimeout(this.#timer);
+        return;
+      }
+      this.#ticket = t;
+      t.conn = this;
+      const ep = t.endpoint;
+      if (ep.username !== undefined) this.#auth = new RtspClientAuth(ep.username, ep.password ?? '');
+      this.#connectCamera(new URL(ep.url));
+    }
+    if (item.kind === 'raw') {
+      if (this.#upReady) this.#toCamera(item.data);
+      else this.#early.push(Buffer.from(item.data));
+      return;
+    }
+    const m = item.message;
+    if (m.startLine.startsWith('RTSP/')) {
+      // ffmpeg answering a request of the camera's: passed on as it is.
+      this.#toCameraOrHold(encodeMessage(m));
+      return;
+    }
+    this.#queue.push(m);
+    this.#pump();
+  }
+
+  #connectCamera(u: URL): void {
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const tls = u.protocol === 'rtsps:';
+    const port = Number(u.port || (tls ? 322 : 554));
+    // rtsps: the camera's certificate is not checked, as ffmpeg does not by default (tls_verify=0);
+    // cameras carry self-signed certificates.
+    const up = tls
+      ? tlsConnect({
+          host,
+          port,
+          rejectUnauthorized: false,
+          ...(/^[\d.:]+$/.test(host) ? {} : { servername: host }),
+        })
+      : netConnect({ host, port });
+    this.#up = up;
+    up.setNoDelay(true);
+    up.once(tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(this.#timer);
+      this.#upReady = true;
+      for (const b of this.#early.splice(0)) this.#toCamera(b);
+      this.#pump();
+    });
+    up.on('data', (chunk: Buffer) => {
+      try {
+        this.#fromCamera.push(chunk, (item) => this.#onCamera(item));
+      } catch (err) {
+        this.#h.log.info({ err: scrub(err) }, 'rtsp relay: camera sent a malformed stream');
+        this.destroy();
+      }
+    });
+    up.on('error', (err) => {
+      if (!this.#upReady) this.#fail({ kind: 'unreachable', message: scrub(err.message, { max: 200 }) });
+      this.destroy();
+    });
+    up.on('close', () => this.destroy());
+    // Flow control both ways: a slow side pauses the other.
+    up.on('drain', () => this.#client.resume());
+    this.#client.on('drain', () => up.resume());
+  }
+
+  #toCamera(b: Buffer): void {
+    if (this.#up && !this.#up.write(b)) this.#client.pause();
+  }
+
+  #toCameraOrHold(b: Buffer): void {
+    if (this.#upReady) this.#toCamera(b);
+    else this.#early.push(b);
+  }
+
+  #toClient(b: Buffer): void {
+    this.#h.onBytes(b.length);
+    if (!this.#client.write(b)) this.#up?.pause();
+  }
+
+  #pump(): void {
+    if (this.#dead || !this.#upReady || this.#inflight) return;
+    const next = this.#queue.shift();
+    if (next) this.#send(next, header(next.headers, 'CSeq'), false);
+  }
+
+  #send(request: RtspMessage, clientCseq: string | undefined, retried: boolean): void {
+    const t = this.#ticket!;
+    const [method = '', uri = '', version = 'RTSP/1.0'] = request.startLine.split(' ');
+    const upUri = uri.startsWith(t.localBase) ? t.upPrefix + uri.slice(t.localBase.length) : uri;
+    const upCseq = String(++this.#upCseq);
+    let headers = withHeader(request.headers, 'CSeq', upCseq);
+    const authorization = this.#auth?.authorization(method, upUri);
+    headers = withHeader(headers, 'Authorization', authorization);
+    this.#inflight = { request, clientCseq, upCseq, retried, authorized: authorization !== undefined };
+    this.#toCamera(
+      encodeMessage({ startLine: `${method} ${upUri} ${version}`, headers, body: request.body }),
+    );
+  }
+
+  #onCamera(item: WireItem): void {
+    if (this.#dead) return;
+    if (item.kind === 'raw') {
+      this.#toClient(item.data);
+      return;
+    }
+    const m = item.message;
+    const t = this.#ticket!;
+    if (!m.startLine.startsWith('RTSP/')) {
+      // A request of the camera's (ANNOUNCE, GET_PARAMETER, ...): ffmpeg answers or ignores it.
+      this.#toClient(encodeMessage(m));
+      return;
+    }
+    const status = Number(m.startLine.split(' ')[1]);
+    const f = this.#inflight;
+    if (!f || header(m.headers, 'CSeq') !== f.upCseq) {
+      // An answer to nothing we asked: not for ffmpeg.
+      this.#h.log.debug({ status }, 'rtsp relay: unexpected response dropped');
+      return;
+    }
+    this.#inflight = null;
+    if (
+      status === 401 &&
+      this.#auth &&
+      !f.retried &&
+      this.#auth.challenge(headerAll(m.headers, 'WWW-Authenticate'))
+    ) {
+      this.#send(f.request, f.clientCseq, true);
+      return;
+    }
+    if (status === 401 || status === 403) {
+      this.#fail({ kind: 'auth', status });
+      this.#report(t, false);
+    } else if (status < 300 && f.authorized) {
+      this.#report(t, true);
+    }
+    const map = (v: string) => v.split(t.upPrefix).join(t.localBase);
+    let headers = withHeader(m.headers, 'WWW-Authenticate');
+    headers = withHeader(headers, 'CSeq', f.clientCseq);
+    headers = headers.map(([k, v]) =>
+      /^(content-base|content-location|rtp-info)$/i.test(k) ? [k, map(v)] : [k, v],
+    );
+    this.#toClient(encodeMessage({ startLine: m.startLine, headers, body: m.body }));
+    this.#pump();
+  }
+
+  #report(t: Ticket, accepted: boolean): void {
+    if (this.#authReported) return;
+    this.#authReported = true;
+    this.#h.onAuth(t.endpoint.cameraId, accepted);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * How an ffmpeg run reaches a camera stream without ever holding the camera's password (a
+ * process's argv is readable by every local user): the recorder asks for a ticket, gives ffmpeg
+ * the ticket's URL, and closes the ticket when the run ends. rtsp-relay.ts is the implementation
+ * for RTSP cameras; a test may bring another.
+ */
+import type { StreamTransport } from './ffmpeg-args.js';
+
+export interface StreamEndpoint {
+  /** Which camera (for the relay's auth outcome report). */
+  cameraId: string;
+  /** The camera's stream URL, without credentials. */
+  url: string;
+  transport: StreamTransport;
+  username?: string;
+  password?: string;
+}
+
+/** Why the stream could not be had, as the access layer saw it (not ffmpeg's words). */
+export type StreamFailure =
+  /** The camera answered RTSP 401 to our credentials, or 403. */
+  | { kind: 'auth'; status: number }
+  /** The camera could not be reached (connect failed, closed before answering). */
+  | { kind: 'unreachable'; message: string };
+
+export interface StreamTicket {
+  /** The URL ffmpeg opens: no credentials, good for one connection of one run. */
+  readonly url: string;
+  /** The first failure seen on this ticket, if any. */
+  failure(): StreamFailure | null;
+  /** The run is over: the ticket and its connections end. */
+  close(): void;
+}
+
+export interface StreamAccess {
+  open(endpoint: StreamEndpoint): StreamTicket;
+}
