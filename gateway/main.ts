@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Command line: `gateway run`, `gateway demo`, `gateway user add`, ... (see `--help`). */
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { Role } from './api/roles.js';
@@ -7,6 +8,7 @@ import { GatewayApp } from './app.js';
 import { loadConfig } from './config.js';
 import { GatewayError } from './errors.js';
 import { createLogger } from './log.js';
+import { passwordFromPrompt, passwordFromStdin } from './password-input.js';
 import type { VerifyReport } from './store/index.js';
 
 const program = new Command('gateway')
@@ -55,25 +57,74 @@ program
 const user = program.command('user').description('manage dashboard users');
 user
   .command('add')
-  .description('add a user (password from --password or the GATEWAY_PASSWORD environment variable)')
+  .description('add a user; the password is asked for on the terminal (not echoed), or read from stdin')
   .requiredOption('-u, --username <name>', 'login name')
   .requiredOption('-n, --name <display>', 'display name, e.g. 张伟')
   .addOption(
     new Option('-r, --role <role...>', 'one or more roles').choices(Role.options).makeOptionMandatory(),
   )
-  .option('-p, --password <password>', 'password (min 8 chars)')
-  .action(async (o: { username: string; name: string; role: Role[]; password?: string }) => {
-    const password = o.password ?? process.env.GATEWAY_PASSWORD;
-    if (!password) throw new GatewayError('BAD_REQUEST', 'give --password or set GATEWAY_PASSWORD');
+  .option('--password-stdin', 'read the password (min 8 chars) from standard input, e.g. from a file')
+  .action(async (o: { username: string; name: string; role: Role[]; passwordStdin?: boolean }) => {
+    const password = o.passwordStdin ? await passwordFromStdin() : await passwordFromPrompt();
     await withApp(async (app) => {
       const u = await app.users.add({ username: o.username, displayName: o.name, roles: o.role, password });
       console.log(JSON.stringify(u));
     });
   });
 user
+  .command('unlock')
+  .description('lift a login lock on an account (legal affairs administer access rights, R24); audited')
+  .argument('<username>', 'login name')
+  .option('--by <name>', 'who is unlocking, for the audit log', 'cli')
+  .action((username: string, o: { by: string }) =>
+    withApp(async (app) => {
+      await app.store.start();
+      try {
+        await app.loginGuard.start();
+        const unlocked = await app.loginGuard.unlockAccount(username, `cli:${o.by}`.slice(0, 128));
+        if (!unlocked) throw new GatewayError('NOT_FOUND', `${username} is not locked`);
+        console.log(JSON.stringify({ username, unlocked }));
+      } finally {
+        await app.store.stop();
+      }
+    }),
+  );
+user
   .command('list')
   .description('list users')
   .action(() => withApp(async (app) => console.log(JSON.stringify(await app.users.list(), null, 2))));
+
+program
+  .command('cert')
+  .description('TLS certificates for HTTPS and MQTT over TLS')
+  .command('self-signed')
+  .description(
+    'write a self-signed certificate and its key (0600) for a quick start; prints the config to use',
+  )
+  .option('--out <dir>', 'directory for cert.pem and key.pem', './tls')
+  .option('--host <name...>', 'host names and addresses the gateway is reached by', [
+    'localhost',
+    '127.0.0.1',
+  ])
+  .option('--days <n>', 'validity in days', '825')
+  .option('--force', 'replace existing files')
+  .action(async (o: { out: string; host: string[]; days: string; force?: boolean }) => {
+    const { makeSelfSignedCert } = await import('./api/self-signed-cert.js');
+    const days = Number(o.days);
+    if (!Number.isInteger(days) || days < 1)
+      throw new GatewayError('BAD_REQUEST', '--days must be a whole number');
+    const files = await makeSelfSignedCert({
+      certFile: join(o.out, 'cert.pem'),
+      keyFile: join(o.out, 'key.pem'),
+      hosts: o.host,
+      days,
+      force: o.force,
+    });
+    console.log(JSON.stringify({ http: { tls: files } }, null, 2));
+    console.error(
+      'Add the "http.tls" section above to the config file; browsers warn until the certificate is trusted.',
+    );
+  });
 
 const recorder = program.command('recorder').description('manage field recorders (R21 registry)');
 recorder

@@ -27,7 +27,7 @@ const SessionRecord = z.object({
   /** Last request made with the session (idle timeout); written at most once a minute. */
   lastSeen: z.number().optional(),
 });
-/** How stale a session's lastSeen may get before a request writes it again. */
+/** How stale a session's lastSeen may get before a request writes it again (at most a quarter of the idle timeout). */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export const MIN_PASSWORD = 8;
@@ -143,8 +143,8 @@ export class UserStore {
       await this.#sessions.del(key);
       return undefined;
     }
-    if (now - (s.lastSeen ?? 0) > LAST_SEEN_RESOLUTION_MS)
-      await this.#sessions.put(key, { ...s, lastSeen: now });
+    const resolution = Math.min(LAST_SEEN_RESOLUTION_MS, (this.idleMinutes * 60_000) / 4);
+    if (now - (s.lastSeen ?? 0) > resolution) await this.#sessions.put(key, { ...s, lastSeen: now });
     return this.get(s.username);
   }
 
