@@ -78,6 +78,9 @@ export function httpStatusFor(
     case 'NOT_DOCKED':
       return 409;
     case 'READINESS_SHORT':
+    // The camera answered and refused the credentials given: the request needs other ones (not 401,
+    // which is about the caller's own session).
+    case 'CAMERA_AUTH':
     case 'HASH_MISMATCH':
     case 'SIZE_MISMATCH':
       return 422;
@@ -86,7 +89,6 @@ export function httpStatusFor(
     case 'LEGAL_HOLD':
       return 409;
     case 'CAMERA_UNREACHABLE':
-    case 'CAMERA_AUTH':
     case 'CAMERA_BAD_RESPONSE':
     case 'RECORDING_FAILED':
     case 'RECORDER_OFFLINE':

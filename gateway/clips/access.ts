@@ -4,7 +4,7 @@
  * - legal-affairs, principal, auditor: every clip (supervision, Art. 22, 24);
  * - officer: clips that carry their own officer id (their user name), metadata and viewing; no
  *   downloads (R22: officers may not keep recordings);
- * - hearing-staff: clips of hearing sessions they started.
+ * - hearing-staff: clips of hearing sessions they started, and those sessions' segment lists.
  */
 import { type Role, SUPERVISORS } from '../api/roles.js';
 import { GatewayError } from '../errors.js';
@@ -32,10 +32,29 @@ export type ClipOwnership = Pick<ClipRecord, 'clipId' | 'source' | 'sessionId' |
 export async function mayRead(u: ClipUser, r: ClipOwnership, owner?: HearingOwner): Promise<boolean> {
   if (isSupervisor(u)) return true;
   if (has(u, 'officer') && r.source.kind === 'recorder' && r.officer?.id === u.username) return true;
-  if (has(u, 'hearing-staff') && r.source.kind === 'camera' && owner) {
-    return (await owner(r.sessionId).catch(() => null)) === u.username;
-  }
+  if (r.source.kind === 'camera') return mayReadHearing(u, r.sessionId, owner);
   return false;
+}
+
+/** A hearing session's recordings: supervisors, and the hearing staff member who started it. */
+export async function mayReadHearing(u: ClipUser, sessionId: string, owner?: HearingOwner): Promise<boolean> {
+  if (isSupervisor(u)) return true;
+  if (!has(u, 'hearing-staff') || !owner) return false;
+  return (await owner(sessionId).catch(() => null)) === u.username;
+}
+
+export async function assertMayReadHearing(
+  u: ClipUser,
+  sessionId: string,
+  owner: HearingOwner,
+): Promise<void> {
+  if (!(await mayReadHearing(u, sessionId, owner))) {
+    throw new GatewayError(
+      'FORBIDDEN',
+      `hearing ${sessionId} was started by someone else: its recordings are outside your duties (R24)`,
+      { sessionId },
+    );
+  }
 }
 
 export async function assertMayRead(u: ClipUser, r: ClipOwnership, owner?: HearingOwner): Promise<void> {

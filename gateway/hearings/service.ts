@@ -306,6 +306,11 @@ export class HearingService implements Service {
     return out;
   }
 
+  /** Who started a session (NOT_FOUND for none): its owner for stop and for reading (R24). */
+  async startedBy(id: string): Promise<string> {
+    return (this.#active.get(id)?.session ?? (await this.#load(id))).startedBy;
+  }
+
   async segments(sessionId: string): Promise<SegmentRow[]> {
     const out: SegmentRow[] = [];
     for await (const r of this.#segments.values({ gte: `${sessionId}!`, lt: `${sessionId}!\uffff` }))

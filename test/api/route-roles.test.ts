@@ -107,12 +107,14 @@ const TABLE: Row[] = [
   // Live pictures of a hearing: those who run, keep or answer for it; not outside auditors.
   { route: 'GET /api/cameras/:id/snapshot', roles: [EM, HEARING, LEGAL, PRINCIPAL] },
 
-  // Hearing sessions (R14): hearing staff start and stop; supervisors read.
+  // Hearing sessions (R14): hearing staff start; the one who started a hearing stops it, or legal
+  // affairs or the principal (they answer for it); supervisors read. Segment lists as clips: hearing
+  // staff only their own hearings' (test/hearings/ownership.test.ts).
   { route: 'GET /api/hearings', roles: [HEARING, ...SUP] },
   { route: 'POST /api/hearings', roles: [HEARING] },
   { route: 'GET /api/hearings/:id', roles: [HEARING, ...SUP] },
   { route: 'GET /api/hearings/:id/segments', roles: [HEARING, ...SUP] },
-  { route: 'POST /api/hearings/:id/stop', roles: [HEARING] },
+  { route: 'POST /api/hearings/:id/stop', roles: [HEARING, LEGAL, PRINCIPAL] },
 
   // Recordings (R22, R24, R25): supervisors all; officers their own clips; hearing staff the clips
   // of hearings they started. Equipment managers keep devices, not recordings: never.

@@ -62,8 +62,11 @@ describe('hearing-room cameras', () => {
       user: 'admin',
       password: 'wrong-password',
     });
-    expect(r.status).toBe(503);
+    // A 4xx with a clear code: the camera is there and refused the credentials (not "unavailable").
+    expect(r.status).toBe(422);
     expect(r.body.error.code).toBe('CAMERA_AUTH');
+    expect(r.body.error.message).toMatch(/credentials|not authori[sz]ed|refused/i);
+    expect(r.body.error.message).not.toContain('wrong-password');
     expect(r.body.error.message).not.toContain('[object Object]');
     const list = await manager.get('/api/cameras');
     expect((list.body as { xaddr: string }[]).some((c) => c.xaddr === cam.xaddr)).toBe(false);

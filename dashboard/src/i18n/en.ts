@@ -176,6 +176,9 @@ export const en: Record<MessageKey, string> = {
   'hearing.rooms': 'Rooms',
   'hearing.none': 'No hearing-room camera is configured',
   'hearing.camera': 'Camera',
+  'camera.authFailed': 'Authentication refused',
+  'camera.authFailed.desc':
+    "The camera refuses the gateway's user name or password and cannot be recorded; the equipment manager must check its credentials.",
   'hearing.snapshot': 'Picture',
   'hearing.start': 'Start recording',
   'hearing.stop': 'Stop recording',
@@ -237,6 +240,7 @@ export const en: Record<MessageKey, string> = {
   'interruptions.explain.okOngoing': 'Explanation saved; it takes effect when recording resumes',
   'cause.gap': 'Gap between segments',
   'cause.stream-lost': 'Stream lost',
+  'cause.auth-failed': 'Authentication refused',
   'rule.interruption-cannot-continue': 'Recording cannot continue',
   'overdue.title': 'Overdue uploads (Art. 22)',
   'overdue.none': 'No overdue clips',

@@ -19,6 +19,7 @@ import {
   Space,
   Table,
   Tag,
+  Tooltip,
   Typography,
 } from 'antd';
 import { useEffect, useRef, useState } from 'react';
@@ -35,7 +36,9 @@ const ACTIVITIES: Activity[] = ['hearing', 'inquiry', 'notice-of-rights', 'decis
 
 /** Since when a camera of the running session has delivered no fresh data (stream lost), or null. */
 export function lostSince(s: HearingView | null | undefined): number | null {
-  const stalled = (s?.live?.cameras ?? []).filter((c) => c.state === 'stalled' || c.gap);
+  const stalled = (s?.live?.cameras ?? []).filter(
+    (c) => c.state === 'stalled' || c.state === 'auth-failed' || c.gap,
+  );
   if (stalled.length === 0) return null;
   return Math.min(...stalled.map((c) => c.gap?.start ?? c.lastDataAt ?? Date.now()));
 }
@@ -253,6 +256,18 @@ function Snapshot({ camera }: { camera: CameraView }) {
         <div style={{ color: '#aaa', display: 'grid', placeItems: 'center', height: '100%' }}>
           {name} · {t('state.offline')}
         </div>
+      )}
+      {camera.state === 'auth-failed' && (
+        <Tooltip title={t('camera.authFailed.desc')}>
+          <Tag
+            color="red"
+            icon={<WarningFilled />}
+            style={{ position: 'absolute', right: 4, top: 6, fontSize: 14 }}
+            data-testid={`camera-auth-failed-${camera.id}`}
+          >
+            {t('camera.authFailed')}
+          </Tag>
+        </Tooltip>
       )}
       <span
         style={{
