@@ -2,7 +2,6 @@
  * The composition root: builds every service from config and wires them to the bus. No logic here.
  * Services start in order and stop in reverse.
  */
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AlertService } from './alerts/service.js';
@@ -14,6 +13,7 @@ import { clipRoutes } from './api/routes/clips.js';
 import { custodyRoutes } from './api/routes/custody.js';
 import { exportRoutes } from './api/routes/exports.js';
 import { hearingRoutes } from './api/routes/hearings.js';
+import { integrityRoutes } from './api/routes/integrity.js';
 import { interruptionRoutes } from './api/routes/interruptions.js';
 import { loginLockRoutes } from './api/routes/login-locks.js';
 import { pairingRoutes } from './api/routes/pairing.js';
@@ -37,6 +37,9 @@ import { ExportService } from './exports/service.js';
 import { buildVerifierFiles } from './exports/verifier/index.js';
 import { createFieldLink, type FieldLink } from './fleet/field-link.js';
 import { HearingService } from './hearings/service.js';
+import { type AuditSink, configLoadedEntry } from './integrity/admin-audit.js';
+import { restrictDataDir } from './integrity/modes.js';
+import { IntegrityMonitor } from './integrity/monitor.js';
 import { InterruptionService } from './interruptions/service.js';
 import { createLogger, type Logger } from './log.js';
 import { PairingService } from './pairing/service.js';
@@ -50,6 +53,8 @@ export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist',
 export interface AppOptions {
   config: GatewayConfig;
   log?: Logger;
+  /** Where the config came from (file path), for the `config-loaded` audit entry. */
+  configSource?: string;
 }
 
 export class GatewayApp {
@@ -87,11 +92,15 @@ export class GatewayApp {
   custodyPort: CustodyPort | undefined;
   /** Signed checkpoints of the audit log, their witnesses, proofs for evidence discs (R25). */
   custody!: CustodyService;
+  /** Scheduled verification of the originals and integrity failures (R25). */
+  integrity!: IntegrityMonitor;
   readonly services: Service[] = [];
+  readonly configSource: string | undefined;
   #http?: HttpServer;
 
   constructor(opts: AppOptions) {
     this.config = opts.config;
+    this.configSource = opts.configSource;
     this.log = opts.log ?? createLogger({ level: opts.config.logLevel });
     this.bus = new EventBus(this.log);
   }
@@ -109,10 +118,12 @@ export class GatewayApp {
   /** Opens storage and builds the services (no network yet). Also used by offline CLI commands. */
   async open(): Promise<void> {
     const dataDir = resolve(this.config.dataDir);
-    await mkdir(dataDir, { recursive: true });
+    await restrictDataDir(dataDir, this.log);
     this.db = await openDb(join(dataDir, 'index'));
     const http = this.config.http;
-    this.users = new UserStore(this.db, http.sessionHours, http.sessionIdleMinutes);
+    // Administration is audited in the store's log (started before any admin call can arrive).
+    const audit: AuditSink = (e) => this.store.audit.append(e);
+    this.users = new UserStore(this.db, http.sessionHours, http.sessionIdleMinutes, audit);
     this.loginGuard = new LoginGuard({
       config: http.login,
       db: this.db,
@@ -145,6 +156,7 @@ export class GatewayApp {
       log,
       alerts: this.alerts,
       interruptions: this.interruptions,
+      audit,
     });
     this.services.push(...this.field.services);
     recorderRoutes(this.api, this.field, this.interruptions);
@@ -176,7 +188,16 @@ export class GatewayApp {
       alerts: this.alerts,
       audit: () => this.store.audit,
     });
-    this.services.push(this.store, this.custody, this.docks);
+    this.integrity = new IntegrityMonitor({
+      store: this.store,
+      alerts: this.alerts,
+      db,
+      bus,
+      log: log.child({ svc: 'integrity' }),
+      config: this.config.integrity,
+    });
+    this.services.push(this.store, this.custody, this.integrity, this.docks);
+    integrityRoutes(this.api, this.integrity);
     custodyRoutes(this.api, this.custody);
     const custody = this.custody;
     this.custodyPort = {
@@ -212,6 +233,7 @@ export class GatewayApp {
       log: log.child({ svc: 'cameras' }),
       config: cam,
       keyFile: join(dataDir, 'camera-secrets.key'),
+      audit,
       control: new OnvifNodeAdapter({
         log: log.child({ svc: 'onvif' }),
         limits: { deadlineMs: cam.soapTimeoutMs, maxBytes: cam.soapMaxBytes },
@@ -271,7 +293,7 @@ export class GatewayApp {
       hearingOwner: async (id) => (await this.hearings.get(id).catch(() => undefined))?.startedBy ?? null,
       audit: () => this.store.audit,
     });
-    auditRoutes(this.api, this.store);
+    auditRoutes(this.api, this.store, this.integrity);
     this.services.push(this.loginGuard, new SessionPruner(this.users, http.sessionPruneS * 1000, log));
     loginLockRoutes(this.api, this.loginGuard);
     this.exports = new ExportService({
@@ -302,6 +324,7 @@ export class GatewayApp {
       await s.start();
       this.log.debug({ service: s.name }, 'service started');
     }
+    await this.store.audit.append(configLoadedEntry(this.config, this.configSource));
     this.api.mountStatic();
     const { host, port, tls } = this.config.http;
     this.#http = await listen(this.api.app, host, port, tls);

@@ -196,6 +196,18 @@ export const CameraConfig = z.object({
   preroll: PrerollConfig.default(PrerollConfig.parse({})),
 });
 
+/** Continuous verification of the originals (R25): a scheduled, throttled full re-hash. */
+export const IntegrityConfig = z.object({
+  /** A full sweep of the store this often; 0 = never (on demand only). */
+  sweepEveryH: z.number().min(0).default(168),
+  /** The first sweep this long after start, and never sooner than sweepEveryH after the last one. */
+  firstSweepAfterS: z.number().min(0).default(900),
+  /** Read rate of the sweep, MB/s, so ingest and recording keep their speed. */
+  sweepMbPerS: z.number().positive().default(50),
+  /** Roles told at once of an integrity failure. */
+  notifyRoles: z.array(z.string()).default(['principal', 'legal-affairs']),
+});
+
 /** R14 recording list: activity -> continuous (whole process) or as-needed. */
 export const RecordingList = z.partialRecord(Activity, z.enum(['continuous', 'as-needed']));
 
@@ -258,6 +270,7 @@ export const GatewayConfig = z.object({
   }),
   demo: DemoConfig.default(DemoConfig.parse({})),
   custody: CustodyConfig.default(CustodyConfig.parse({})),
+  integrity: IntegrityConfig.default(IntegrityConfig.parse({})),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 export type GatewayConfigInput = z.input<typeof GatewayConfig>;

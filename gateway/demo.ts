@@ -77,7 +77,7 @@ export async function runDemo(base: GatewayConfig): Promise<void> {
     const username = role.replace(/-/g, '');
     if (!(await app.users.get(username))) {
       const password = secrets.users[username]?.password ?? secret();
-      await app.users.add({ username, displayName: DEMO_NAMES[role], roles: [role], password });
+      await app.users.add({ username, displayName: DEMO_NAMES[role], roles: [role], password }, 'demo');
       secrets.users[username] = { password, role };
     }
   }
@@ -97,7 +97,7 @@ export async function runDemo(base: GatewayConfig): Promise<void> {
       const r = await app.field.registry.register({ serial, model: 'ZFJLY-S1', unit: '综合执法处' }, 'demo');
       secrets.recorders[serial] = r.credential;
     } else if (!secrets.recorders[serial]) {
-      secrets.recorders[serial] = await app.field.registry.rotateCredential(serial);
+      secrets.recorders[serial] = await app.field.registry.rotateCredential(serial, 'demo');
     }
   }
   await writeFile(secretsFile, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

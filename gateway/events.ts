@@ -53,6 +53,22 @@ export interface GatewayEvents {
   'hearing.segment': { sessionId: string; clipId: string; bytes: number };
   /** An evidence export changed state or made progress (R23, R25). */
   'export.changed': { id: string; state: string; bytesDone?: number; bytesTotal?: number };
+  /**
+   * A stored original (or the log) is not what was recorded (R25). `audited`: the store already
+   * wrote the `integrity-failure` entry (with the index change it made).
+   */
+  'integrity.failed': IntegrityFailure;
+}
+
+export interface IntegrityFailure {
+  kind: 'altered' | 'altered-held' | 'missing' | 'writable' | 'audit-chain' | 'store';
+  /** `clip:<id>`, `audit:log`, `store:<root>`... one open alert per subject. */
+  subject: string;
+  message: string;
+  /** How it was found: `serve`, `sweep`, `verify`... */
+  detectedBy: string;
+  details: Record<string, unknown>;
+  audited: boolean;
 }
 
 export type EventName = keyof GatewayEvents;

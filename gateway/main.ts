@@ -21,7 +21,7 @@ async function withApp<T>(fn: (app: GatewayApp) => Promise<T>, opts: { start?: b
   const log = opts.start
     ? createLogger({ level: config.logLevel })
     : pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const app = new GatewayApp({ config, log });
+  const app = new GatewayApp({ config, log, configSource: program.opts().config });
   if (opts.start) await app.start();
   else await app.open();
   try {
@@ -31,12 +31,22 @@ async function withApp<T>(fn: (app: GatewayApp) => Promise<T>, opts: { start?: b
   }
 }
 
+/** Offline admin commands write their audit entries to the store's log (R24). */
+async function withStore<T>(app: GatewayApp, fn: () => Promise<T>): Promise<T> {
+  await app.store.start();
+  try {
+    return await fn();
+  } finally {
+    await app.store.stop();
+  }
+}
+
 program
   .command('run')
   .description('run the gateway (broker, docks, cameras, API and dashboard)')
   .action(async () => {
     const config = await loadConfig(program.opts().config);
-    const app = new GatewayApp({ config });
+    const app = new GatewayApp({ config, configSource: program.opts().config });
     await app.start();
     const stop = async () => {
       await app.stop();
@@ -66,10 +76,15 @@ user
   .option('--password-stdin', 'read the password (min 8 chars) from standard input, e.g. from a file')
   .action(async (o: { username: string; name: string; role: Role[]; passwordStdin?: boolean }) => {
     const password = o.passwordStdin ? await passwordFromStdin() : await passwordFromPrompt();
-    await withApp(async (app) => {
-      const u = await app.users.add({ username: o.username, displayName: o.name, roles: o.role, password });
-      console.log(JSON.stringify(u));
-    });
+    await withApp((app) =>
+      withStore(app, async () => {
+        const u = await app.users.add(
+          { username: o.username, displayName: o.name, roles: o.role, password },
+          'cli',
+        );
+        console.log(JSON.stringify(u));
+      }),
+    );
   });
 user
   .command('unlock')
@@ -135,13 +150,15 @@ recorder
   .option('-u, --unit <unit>', 'unit (处室) it belongs to')
   .option('--custodian <name>', 'equipment manager responsible for it')
   .action(async (serial: string, o: { model?: string; unit?: string; custodian?: string }) => {
-    await withApp(async (app) => {
-      const r = await app.field.registry.register({ serial, ...o }, 'cli');
-      console.log(
-        JSON.stringify({ ...r.recorder, username: serial, clientId: serial, password: r.credential }),
-      );
-      console.error('Store the password on the recorder now: it is not shown again.');
-    });
+    await withApp((app) =>
+      withStore(app, async () => {
+        const r = await app.field.registry.register({ serial, ...o }, 'cli');
+        console.log(
+          JSON.stringify({ ...r.recorder, username: serial, clientId: serial, password: r.credential }),
+        );
+        console.error('Store the password on the recorder now: it is not shown again.');
+      }),
+    );
   });
 recorder
   .command('list')

@@ -28,6 +28,7 @@ const EVENT_NAMES = [
   'hearing.changed',
   'hearing.segment',
   'export.changed',
+  'integrity.failed',
 ] as const satisfies readonly EventName[];
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;
 const allNamed: [Missing] extends [never] ? true : Missing = true;

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { Db } from '../db.js';
 import { GatewayError } from '../errors.js';
+import type { AuditSink } from '../integrity/admin-audit.js';
 import { Role } from './roles.js';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
@@ -62,6 +63,8 @@ export class UserStore {
     db: Db,
     private readonly sessionHours = 12,
     private readonly idleMinutes = Number.POSITIVE_INFINITY,
+    /** Account changes are audited (`user-admin`, R24). */
+    private readonly audit?: AuditSink,
   ) {
     this.#users = db.sublevel<string, UserRecord>('users', { valueEncoding: 'json' });
     this.#sessions = db.sublevel<string, z.infer<typeof SessionRecord>>('sessions', {
@@ -69,12 +72,16 @@ export class UserStore {
     });
   }
 
-  async add(input: {
-    username: string;
-    displayName: string;
-    roles: Role[];
-    password: string;
-  }): Promise<PublicUser> {
+  /** `by`: who adds the account (a user name, `cli`, `demo`), for the audit log. */
+  async add(
+    input: {
+      username: string;
+      displayName: string;
+      roles: Role[];
+      password: string;
+    },
+    by = 'gateway',
+  ): Promise<PublicUser> {
     const username = Username.parse(input.username);
     if (input.password.length < MIN_PASSWORD) {
       throw new GatewayError('BAD_REQUEST', `password must be at least ${MIN_PASSWORD} characters`);
@@ -88,6 +95,12 @@ export class UserStore {
       roles: input.roles,
       passwordHash: await hashPassword(input.password),
       createdAt: new Date().toISOString(),
+    });
+    await this.audit?.({
+      type: 'user-admin',
+      actor: by,
+      subject: `user:${username}`,
+      details: { action: 'add', displayName: rec.displayName, roles: rec.roles },
     });
     await this.#users.put(username, rec);
     const { passwordHash: _, ...pub } = rec;

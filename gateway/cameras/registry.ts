@@ -11,6 +11,7 @@ import type { GatewayConfig } from '../config.js';
 import type { Db } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, Service } from '../events.js';
+import { type AuditSink, withoutUserinfo } from '../integrity/admin-audit.js';
 import type { Logger } from '../log.js';
 import type { StreamSource } from '../recording/channel.js';
 import { scrub } from '../scrub.js';
@@ -88,6 +89,8 @@ export interface CameraRegistryOptions {
   /** The key that seals camera passwords at rest (created 0600 on first start). */
   keyFile: string;
   now?: () => number;
+  /** Cameras added, removed or moved between rooms are audited (`camera-admin`, R21). */
+  audit?: AuditSink;
 }
 
 interface Snapshot {
@@ -113,6 +116,7 @@ export class CameraRegistry implements Service {
   readonly #config: GatewayConfig['cameras'];
   readonly #control: CameraControl;
   readonly #now: () => number;
+  readonly #audit: AuditSink | undefined;
   readonly #cams = new Map<string, CameraRecord>();
   readonly #conns = new Map<string, CameraConnection>();
   readonly #snapshots = new Map<string, Snapshot>();
@@ -134,6 +138,7 @@ export class CameraRegistry implements Service {
     this.#config = opts.config;
     this.#control = opts.control;
     this.#now = opts.now ?? Date.now;
+    this.#audit = opts.audit;
   }
 
   async start(): Promise<void> {
@@ -306,6 +311,12 @@ export class CameraRegistry implements Service {
       addedAt: this.#now(),
       addedBy: by,
     };
+    await this.#audited(by, id, 'add', {
+      name: rec.name,
+      xaddr: withoutUserinfo(rec.xaddr),
+      roomId: rec.roomId,
+      origin: rec.origin,
+    });
     this.#conns.set(id, conn);
     this.#streamAuthRefused.delete(id);
     await this.#save(rec);
@@ -314,19 +325,25 @@ export class CameraRegistry implements Service {
     return this.#view(rec);
   }
 
-  async assignRoom(id: string, roomId: string | null): Promise<CameraView> {
+  async assignRoom(id: string, roomId: string | null, by = 'gateway'): Promise<CameraView> {
     const c = this.#need(id);
     if (roomId !== null && !this.hasRoom(roomId)) throw new GatewayError('NOT_FOUND', `no room ${roomId}`);
     if (this.inUse(id)) throw new GatewayError('CONFLICT', `camera ${id} is recording a hearing`);
+    await this.#audited(by, id, 'assign-room', { roomId, previousRoomId: c.roomId });
     const rec = { ...c, roomId };
     await this.#save(rec);
     return this.#view(rec);
   }
 
-  async remove(id: string): Promise<void> {
+  async remove(id: string, by = 'gateway'): Promise<void> {
     const c = this.#need(id);
     if (this.inUse(id)) throw new GatewayError('CONFLICT', `camera ${id} is recording a hearing`);
     if (c.origin === 'config') throw new GatewayError('CONFLICT', `camera ${id} comes from the config file`);
+    await this.#audited(by, id, 'remove', {
+      name: c.name,
+      xaddr: withoutUserinfo(c.xaddr),
+      roomId: c.roomId,
+    });
     this.#cams.delete(id);
     this.#conns.delete(id);
     this.#snapshots.delete(id);
@@ -347,6 +364,15 @@ export class CameraRegistry implements Service {
       if (!accepted) this.#log.warn({ camera: id }, 'camera refused the RTSP credentials');
       this.#bus.emit('camera.changed', { cameraId: id });
     }
+  }
+
+  async #audited(by: string, id: string, action: string, details: Record<string, unknown>): Promise<void> {
+    await this.#audit?.({
+      type: 'camera-admin',
+      actor: by,
+      subject: `camera:${id}`,
+      details: { action, ...details },
+    });
   }
 
   /** Latest snapshot; `fresh` asks the camera now (else the cached one, if any). */

@@ -7,18 +7,26 @@
  * There is deliberately no edit or delete here (R25): originals are only ever read.
  *
  * Range requests: a <video> element fetches one playback as many Range requests. The first request
- * of a playback is logged through the store (`openClip`, the one logged way to read a clip); it
- * leaves a grant for (user, clip, action, reason) that serves the following ranges for a while
- * without new entries, each response naming the audit entry (`X-Audit-Seq`) that covers it.
+ * of a viewing is logged through the store (`openClip`, the one logged way to read a clip); it
+ * leaves a grant for (user, clip, reason) that serves the seeks of that viewing for a while without
+ * new entries, each response naming the audit entry (`X-Audit-Seq`) that covers it. A grant is for
+ * seeking within one viewing only: every download is a copy leaving the gateway and gets its own
+ * `clip-access` entry (R24).
+ *
+ * Never altered bytes under the original's hash (R25): a whole response is hashed as it streams and
+ * its last chunk held back until the digest matches (the store's checked read); byte ranges cannot
+ * be checked one by one, so the whole original is re-hashed once per grant before the first range
+ * is served, and again whenever its inode, size, mtime or ctime change.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Activity, Officer } from '../../protocol/common.js';
 import type { AlertService } from '../alerts/service.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, GatewayEvents, Service } from '../events.js';
 import type { Logger } from '../log.js';
-import type { ClipRecord, ClipState, ClipStore } from '../store/index.js';
+import type { BlobRef, ClipRecord, ClipState, ClipStore, OpenedClip } from '../store/index.js';
 import { extensionFor, sniffContentType } from './content-type.js';
 import { parseRange } from './range.js';
 import { type ClipSearchQuery, type ClipView, type ContentQuery, toClipView } from './view.js';
@@ -30,7 +38,7 @@ const GRANT_MS = 30 * 60_000;
 const MAX_GRANTS = 10_000;
 
 export interface ClipServiceOptions {
-  store: Pick<ClipStore, 'index' | 'openClip' | 'announce'>;
+  store: Pick<ClipStore, 'index' | 'openClip' | 'announce' | 'readChecked' | 'checkWhole'>;
   alerts: Pick<AlertService, 'raise' | 'clear' | 'list'>;
   bus: EventBus;
   log: Logger;
@@ -64,12 +72,12 @@ export interface ContentResponse {
 }
 
 interface Grant {
-  path: string;
-  sha256: string;
-  bytes: number;
+  ref: BlobRef;
   contentType: string;
   auditSeq: number;
   expires: number;
+  /** The whole original checked against its hash while the file had this identity (ranges). */
+  checked?: { identity: string; done: Promise<unknown> };
 }
 
 export class ClipService implements Service {
@@ -181,52 +189,76 @@ export class ClipService implements Service {
   /** The original's bytes (whole or one range), logged with who and why first. */
   async content(clipId: string, req: ContentRequest): Promise<ContentResponse> {
     const now = this.#now();
-    const key = [req.actor, clipId, req.action, req.reason].join('\u0000');
-    let g = this.#grants.get(key);
+    const key = [req.actor, clipId, req.reason].join('\u0000');
+    let g = req.action === 'view' ? this.#grants.get(key) : undefined;
+    let opened: OpenedClip | undefined;
     if (!g || g.expires < now) {
-      const opened = await this.#o.store.openClip(clipId, {
+      opened = await this.#o.store.openClip(clipId, {
         actor: req.actor,
         action: req.action,
         reason: req.reason,
         ...(req.role ? { role: req.role } : {}),
       });
-      opened.stream.destroy();
+      const { area, path, sha256, bytes } = opened;
       g = {
-        path: opened.path,
-        sha256: opened.sha256,
-        bytes: opened.bytes,
-        contentType: await sniffContentType(opened.path),
+        ref: { area, path, sha256, bytes },
+        contentType: await sniffContentType(path).catch(() => 'application/octet-stream'),
         auditSeq: opened.audit.seq,
         expires: now + GRANT_MS,
       };
-      this.#grant(key, g, now);
+      // Seeks within one viewing only; a download never leaves a grant behind.
+      if (req.action === 'view') this.#grant(key, g, now);
       this.#o.log.info(
         { clipId, actor: req.actor, action: req.action, reason: req.reason, seq: g.auditSeq },
         'clip opened',
       );
     }
+    const { ref } = g;
     const headers: Record<string, string> = {
       'accept-ranges': 'bytes',
       'content-type': g.contentType,
-      etag: `"${g.sha256}"`,
+      etag: `"${ref.sha256}"`,
       'cache-control': 'private, no-store',
       'x-audit-seq': String(g.auditSeq),
-      'x-content-sha256': g.sha256,
+      'x-content-sha256': ref.sha256,
       'content-disposition': `${req.action === 'download' ? 'attachment' : 'inline'}; filename="${clipId}${extensionFor(g.contentType)}"`,
     };
-    const range = parseRange(req.range, g.bytes);
+    const range = parseRange(req.range, ref.bytes);
+    if (range.kind !== 'full' || ref.bytes === 0) opened?.stream.destroy();
     if (range.kind === 'unsatisfiable') {
-      headers['content-range'] = `bytes */${g.bytes}`;
+      headers['content-range'] = `bytes */${ref.bytes}`;
       return { status: 416, headers, body: null };
     }
-    const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, g.bytes - 1];
-    headers['content-length'] = String(Math.max(0, end - start + 1));
-    if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${g.bytes}`;
-    const body =
-      g.bytes === 0
-        ? null
-        : (Readable.toWeb(createReadStream(g.path, { start, end })) as unknown as ReadableStream<Uint8Array>);
-    return { status: range.kind === 'partial' ? 206 : 200, headers, body };
+    if (range.kind === 'full') {
+      headers['content-length'] = String(ref.bytes);
+      const whole = ref.bytes === 0 ? null : (opened?.stream ?? this.#o.store.readChecked(ref, 'serve'));
+      return { status: 200, headers, body: whole && toWeb(whole) };
+    }
+    try {
+      await this.#checkedWhole(g);
+    } catch (err) {
+      this.#grants.delete(key);
+      throw err;
+    }
+    const { start, end } = range;
+    headers['content-length'] = String(end - start + 1);
+    headers['content-range'] = `bytes ${start}-${end}/${ref.bytes}`;
+    return { status: 206, headers, body: toWeb(createReadStream(ref.path, { start, end })) };
+  }
+
+  /** Re-hashes the whole original unless this grant checked the same file (inode, size, times). */
+  async #checkedWhole(g: Grant): Promise<void> {
+    const st = await stat(g.ref.path).catch(() => undefined);
+    const identity = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : 'gone';
+    if (g.checked?.identity !== identity) {
+      g.checked = { identity, done: this.#o.store.checkWhole(g.ref, 'serve') };
+    }
+    try {
+      await g.checked.done;
+    } catch (err) {
+      g.checked = undefined;
+      throw err;
+    }
   }
 
   // ---- the 24-hour clock (R22) -------------------------------------------------------------------
@@ -354,6 +386,10 @@ export class ClipService implements Service {
     }
     this.#grants.set(key, g);
   }
+}
+
+function toWeb(r: Readable): ReadableStream<Uint8Array> {
+  return Readable.toWeb(r) as unknown as ReadableStream<Uint8Array>;
 }
 
 export function subjectOf(clipId: string): string {

@@ -8,6 +8,7 @@ import { MqttBroker } from '../broker/broker.js';
 import type { GatewayConfig } from '../config.js';
 import type { Db } from '../db.js';
 import type { EventBus, Service } from '../events.js';
+import type { AuditSink } from '../integrity/admin-audit.js';
 import type { InterruptionService } from '../interruptions/service.js';
 import { SessionTracker } from '../interruptions/sessions.js';
 import type { Logger } from '../log.js';
@@ -25,6 +26,8 @@ export interface FieldLinkDeps {
   log: Logger;
   alerts: AlertService;
   interruptions: InterruptionService;
+  /** Recorder administration is audited (R21). */
+  audit?: AuditSink;
 }
 
 export interface FieldLink {
@@ -40,7 +43,7 @@ export interface FieldLink {
 
 export function createFieldLink(d: FieldLinkDeps): FieldLink {
   const { config, db, bus, log } = d;
-  const registry = new RecorderRegistry({ db });
+  const registry = new RecorderRegistry({ db, ...(d.audit ? { audit: d.audit } : {}) });
   const maintenance = new MaintenanceLog(db);
   const health = new FleetHealth({
     db,

@@ -9,6 +9,7 @@ import { hashCredential, newCredential, verifyCredential } from '../broker/crede
 import type { Db } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { Service } from '../events.js';
+import type { AuditSink } from '../integrity/admin-audit.js';
 
 export const RecorderInfo = z.object({
   serial: Serial,
@@ -32,12 +33,15 @@ export type PublicRecorder = Omit<RecorderRecord, 'credentialHash'>;
 export interface RegistryOptions {
   db: Db;
   now?: () => number;
+  /** Registrations, credential rotations and changes are audited (`recorder-admin`, R21). */
+  audit?: AuditSink;
 }
 
 export class RecorderRegistry implements Service {
   readonly name = 'recorder-registry';
   readonly #db;
   readonly #now: () => number;
+  readonly #audit: AuditSink | undefined;
   /** Loaded at start: the broker checks credentials synchronously on every connect. */
   readonly #cache = new Map<string, RecorderRecord>();
   #loaded = false;
@@ -45,6 +49,7 @@ export class RecorderRegistry implements Service {
   constructor(opts: RegistryOptions) {
     this.#db = opts.db.sublevel<string, RecorderRecord>('recorders', { valueEncoding: 'json' });
     this.#now = opts.now ?? Date.now;
+    this.#audit = opts.audit;
   }
 
   async start(): Promise<void> {
@@ -72,14 +77,20 @@ export class RecorderRegistry implements Service {
       registeredAt: at,
       registeredBy: by,
     };
+    await this.#audited(by, rec.serial, 'register', {
+      model: info.model,
+      unit: info.unit,
+      custodian: info.custodian,
+    });
     this.#cache.set(rec.serial, rec);
     await this.#db.put(rec.serial, rec);
     return { recorder: toPublic(rec), credential };
   }
 
   /** Issues a new credential; the old one stops working at once. */
-  async rotateCredential(serial: string): Promise<string> {
+  async rotateCredential(serial: string, by = 'gateway'): Promise<string> {
     const rec = await this.#need(serial);
+    await this.#audited(by, serial, 'rotate-credential', { previousIssuedAt: rec.credentialIssuedAt });
     const credential = newCredential();
     const next: RecorderRecord = {
       ...rec,
@@ -91,9 +102,18 @@ export class RecorderRegistry implements Service {
     return credential;
   }
 
-  async update(serial: string, patch: Partial<Omit<RecorderInfo, 'serial'>>): Promise<PublicRecorder> {
+  async update(
+    serial: string,
+    patch: Partial<Omit<RecorderInfo, 'serial'>>,
+    by = 'gateway',
+  ): Promise<PublicRecorder> {
     const rec = await this.#need(serial);
     const info = parseInfo({ ...rec, ...patch, serial });
+    await this.#audited(by, serial, 'update', {
+      model: info.model,
+      unit: info.unit,
+      custodian: info.custodian,
+    });
     const next: RecorderRecord = { ...rec, ...info };
     this.#cache.set(serial, next);
     await this.#db.put(serial, next);
@@ -121,6 +141,15 @@ export class RecorderRegistry implements Service {
     if (!rec) return 'unknown';
     return verifyCredential(credential, rec.credentialHash) ? 'ok' : 'bad';
   };
+
+  async #audited(by: string, serial: string, action: string, details: Record<string, unknown>) {
+    await this.#audit?.({
+      type: 'recorder-admin',
+      actor: by,
+      subject: `recorder:${serial}`,
+      details: { action, ...details },
+    });
+  }
 
   async #need(serial: string): Promise<RecorderRecord> {
     await this.#load();

@@ -9,23 +9,28 @@
  *   await store.recordRelease(clipId, { actor });  // only for a verified clip; then send RELEASE
  *
  * There is no method that edits or deletes an original: blobs are linked into place without
- * overwrite (link(2)), made 0444 before they appear, and nothing here ever unlinks under blobs/
- * or quarantine/.
+ * overwrite (link(2)), made read-only (0400) before they appear, and nothing here ever unlinks
+ * under blobs/ or quarantine/, except an original found altered: its bytes are linked into
+ * quarantine/ first, then taken out of blobs/ (altered.ts). Every read of an original for someone
+ * is checked against its recorded hash (checked-read.ts).
  */
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { chmod, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../db.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
+import { type IsolatedBlob, type IsolateOpts, isolateAltered } from './altered.js';
 import { AuditLog } from './audit-log.js';
+import { checkedReadStream } from './checked-read.js';
 import { ClipIndex } from './clip-index.js';
 import { auditStrayDiscards } from './discarded.js';
 import { DiskReserve } from './disk-reserve.js';
 import { isErrno, StoreError } from './errors.js';
 import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists, writeFileNoClobber } from './fsutil.js';
-import { hashFile } from './hash-file.js';
+import { hashFile, type RateLimit } from './hash-file.js';
 import type { BatchOp } from './keys.js';
 import { type Area, StoreLayout } from './layout.js';
 import { assertMayRetire, type RetireAction, withHold } from './legal-hold.js';
@@ -81,13 +86,19 @@ export interface ActorOpt {
   actor?: string;
 }
 
-export interface OpenedClip {
-  record: ClipRecord;
+/** Where an original's bytes are and what they must hash to. */
+export interface BlobRef {
+  area: Area;
   /** Read-only path of the bytes (verified blob, or the latest quarantined copy). */
   path: string;
   sha256: string;
   bytes: number;
-  stream: ReadStream;
+}
+
+export interface OpenedClip extends BlobRef {
+  record: ClipRecord;
+  /** The whole original, checked against its hash as it streams (fails before its last bytes). */
+  stream: Readable;
   audit: AuditEntry;
 }
 
@@ -391,7 +402,7 @@ export class ClipStore {
    * PROTOCOL.md §3.9.3: the recorder now describes a clip (`bytes`/`sha256`) otherwise than the
    * CLIP_INFO its partial transfer was fetched against, so those bytes are not a prefix of the
    * clip as it now is. They still came off an enforcement recorder: they are moved, never deleted,
-   * to discarded/<key>.<time>.part (0444) with a JSON note beside it, and audited
+   * to discarded/<key>.<time>.part (0400) with a JSON note beside it, and audited
    * (`partial-discarded`, with their hash); the next transfer starts from 0. Undefined when no
    * partial bytes were held. CONFLICT while a writer of the clip is open.
    */
@@ -427,7 +438,7 @@ export class ClipStore {
       await mkdirDurable(this.layout.discardedDir);
       const at = new Date(this.#now()).toISOString();
       const dest = join(this.layout.discardedDir, `${key}.${at.replace(/[:.]/g, '-')}.part`);
-      await chmod(paths.part, 0o444);
+      await chmod(paths.part, 0o400);
       await rename(paths.part, dest);
       const { sha256, bytes } = await hashFile(dest);
       const rel = this.layout.rel(dest);
@@ -578,7 +589,73 @@ export class ClipStore {
       subject: clipSubject(clipId),
       details: { action: access.action, reason: access.reason, role: access.role, sha256, area },
     });
-    return { record, path, sha256, bytes, stream: createReadStream(path), audit };
+    const ref: BlobRef = { area, path, sha256, bytes };
+    return { ...ref, record, stream: this.readChecked(ref, 'serve'), audit };
+  }
+
+  /**
+   * The whole original, hashed while it streams; on a mismatch the stream fails before its last
+   * chunk and the blob is isolated (an altered original, altered.ts) or reported (a held copy).
+   */
+  readChecked(ref: BlobRef, detectedBy: string): Readable {
+    return checkedReadStream(ref.path, ref, () => this.#mismatch(ref, detectedBy));
+  }
+
+  /**
+   * Re-hash one original whole (before serving byte ranges, which cannot be checked one by one).
+   * Returns the file's stat after the check; STORE_CORRUPT when missing or altered (then isolated).
+   */
+  async checkWhole(ref: BlobRef, detectedBy: string): Promise<Stats> {
+    const before = await stat(ref.path).catch((err) => {
+      throw isErrno(err, 'ENOENT')
+        ? new StoreError('STORE_CORRUPT', `original is missing: ${this.layout.rel(ref.path)}`, {
+            path: this.layout.rel(ref.path),
+          })
+        : err;
+    });
+    const got = await hashFile(ref.path);
+    if (got.sha256 !== ref.sha256 || got.bytes !== ref.bytes) {
+      this.#mismatch(ref, detectedBy);
+      throw new StoreError('STORE_CORRUPT', 'stored original does not match its recorded hash; not served', {
+        expected: ref.sha256,
+        actual: got.sha256,
+      });
+    }
+    return before;
+  }
+
+  /** Move an altered original out of blobs/ into quarantine and mark its clips (altered.ts). */
+  async isolateAltered(sha256: string, opts: IsolateOpts): Promise<IsolatedBlob | undefined> {
+    return isolateAltered(
+      {
+        layout: this.layout,
+        index: this.index,
+        audit: this.audit,
+        locks: this.#locks,
+        now: this.#now,
+        log: this.#log,
+        bus: this.#bus,
+      },
+      sha256,
+      opts,
+    );
+  }
+
+  #mismatch(ref: BlobRef, detectedBy: string): void {
+    if (ref.area === 'blobs') {
+      void this.isolateAltered(ref.sha256, { detectedBy }).catch((err: unknown) => {
+        this.#log?.error({ err, sha256: ref.sha256 }, 'isolating an altered original failed');
+      });
+      return;
+    }
+    this.#bus?.emit('integrity.failed', {
+      kind: 'altered-held',
+      subject: `blob:${ref.sha256}`,
+      message: `a quarantined copy (${this.layout.rel(ref.path)}) no longer matches its hash (R25)`,
+      detectedBy,
+      details: { path: this.layout.rel(ref.path), expectedSha256: ref.sha256 },
+      audited: false,
+    });
   }
 
   /**
@@ -618,8 +695,13 @@ export class ClipStore {
   // ---- integrity ---------------------------------------------------------------------------------
 
   /** Re-hash every blob against the index, walk for orphans, check the audit chain (`gateway verify`). */
-  async verify(opts: ActorOpt & { record?: boolean } = {}): Promise<VerifyReport> {
-    const report = await verifyStore({ layout: this.layout, index: this.index, audit: this.audit });
+  async verify(
+    opts: ActorOpt & { record?: boolean; limit?: RateLimit; signal?: AbortSignal } = {},
+  ): Promise<VerifyReport> {
+    const report = await verifyStore(
+      { layout: this.layout, index: this.index, audit: this.audit },
+      { ...(opts.limit ? { limit: opts.limit } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
     if (opts.record) {
       await this.audit.append({
         type: 'verify',

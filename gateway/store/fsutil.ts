@@ -53,7 +53,7 @@ export async function linkNoClobber(src: string, dest: string): Promise<boolean>
 /** Write a small read-only file at `dest` unless one exists (temp in `tmpDir`, fsync, link). */
 export async function writeFileNoClobber(tmpDir: string, dest: string, data: string): Promise<boolean> {
   const tmp = join(tmpDir, `.${randomBytes(6).toString('hex')}.new`);
-  const fh = await open(tmp, 'wx', 0o644);
+  const fh = await open(tmp, 'wx', 0o600);
   try {
     await fh.writeFile(data);
     await fh.sync();
@@ -61,7 +61,7 @@ export async function writeFileNoClobber(tmpDir: string, dest: string, data: str
     await fh.close();
   }
   try {
-    await chmod(tmp, 0o444);
+    await chmod(tmp, 0o400);
     return await linkNoClobber(tmp, dest);
   } finally {
     await unlink(tmp);

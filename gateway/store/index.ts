@@ -4,6 +4,7 @@ export { canonicalJson, sha256Hex } from './canonical.js';
 export { ClipIndex, type ClipQuery, type TimeRange } from './clip-index.js';
 export {
   type ActorOpt,
+  type BlobRef,
   ClipStore,
   type ClipStoreOptions,
   clipSubject,
@@ -13,7 +14,7 @@ export {
 } from './clip-store.js';
 export { DiskReserve, type DiskStatus } from './disk-reserve.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
-export { hashFile } from './hash-file.js';
+export { hashFile, RateLimit } from './hash-file.js';
 export { type Area, StoreLayout } from './layout.js';
 export { isOnHold, type RetireAction } from './legal-hold.js';
 export { clipState, deadlineOf, isPending } from './records.js';

@@ -1,12 +1,12 @@
 /**
  * On-disk layout under the store root:
- *   blobs/ab/cd/<sha256>              verified originals, 0444, write-once
+ *   blobs/ab/cd/<sha256>              verified originals, 0400, write-once
  *   blobs/ab/cd/<sha256>.json         sidecar manifest (`<sha256>~<clipId>.json` for a further clip
  *                                     with identical bytes)
  *   quarantine/ab/cd/<sha256>[.json]  bytes a recorder lied about, named by their real hash; kept
  *   tmp/<key>.part, tmp/<key>.state   partial transfers and their persisted offsets (resume)
  *   discarded/<key>.<time>.part[.json] partial transfers of a clip its recorder later described
- *                                     differently (PROTOCOL.md §3.9.3): set aside, 0444, never deleted
+ *                                     differently (PROTOCOL.md §3.9.3): set aside, 0400, never deleted
  *   audit/audit.jsonl                 the hash-chained audit log
  */
 import { join, relative } from 'node:path';

@@ -69,12 +69,12 @@ export class TempWriter extends Writable {
     onClose: () => void = () => {},
   ): Promise<TempWriter> {
     const persisted = await readPersistedOffset(paths.state);
-    // A transfer that finished (0444) but was never committed, e.g. a crash in between.
-    await chmod(paths.part, 0o644).catch((err) => {
+    // A transfer that finished (0400) but was never committed, e.g. a crash in between.
+    await chmod(paths.part, 0o600).catch((err) => {
       if (!isErrno(err, 'ENOENT')) throw err;
     });
     // a+: create if absent, never truncate on open; appends go to the end, which we set below.
-    const fh = await open(paths.part, 'a+', 0o644);
+    const fh = await open(paths.part, 'a+', 0o600);
     try {
       const { size } = await fh.stat();
       // The file can be shorter than the persisted offset only if something outside the store
@@ -197,7 +197,7 @@ export class TempWriter extends Writable {
       const fh = this.#requireOpen();
       await fh.datasync();
       // Read-only before it is ever linked into the store: the original never exists writable.
-      await fh.chmod(0o444);
+      await fh.chmod(0o400);
       // No offset write here: commit follows at once; after a crash in between, resuming at the
       // last checkpoint only refetches the tail.
       this.#finished = { sha256: this.#hash.digest('hex'), bytes: this.#offset };
@@ -295,7 +295,7 @@ async function readPersistedOffset(statePath: string): Promise<number> {
  * is read back as offset 0, which is safe.
  */
 async function writeState(statePath: string, offset: number): Promise<void> {
-  const fh = await open(statePath, 'w', 0o644);
+  const fh = await open(statePath, 'w', 0o600);
   try {
     await fh.writeFile(JSON.stringify({ offset, updatedAt: new Date().toISOString() }));
     await fh.datasync();

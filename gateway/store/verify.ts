@@ -9,7 +9,7 @@ import type { AuditLog, AuditReport } from './audit-log.js';
 import { canonicalJson } from './canonical.js';
 import type { ClipIndex } from './clip-index.js';
 import { isErrno } from './errors.js';
-import { hashFile } from './hash-file.js';
+import { hashFile, type RateLimit } from './hash-file.js';
 import type { Area, StoreLayout } from './layout.js';
 import { factsOf } from './records.js';
 import type { ClipManifest, ClipRecord } from './schema.js';
@@ -27,7 +27,7 @@ export interface BlobReport {
   unreadableSidecars: { path: string; error: string }[];
   /** Sidecar says something other than the index (field names). */
   sidecarMismatches: { clipId: string; path: string; fields: string[] }[];
-  /** Originals or sidecars that someone made writable again (they are created 0444). */
+  /** Originals or sidecars that someone made writable again (they are created 0400). */
   writable: { path: string; mode: string }[];
 }
 
@@ -74,7 +74,14 @@ const COMPARED: (keyof ClipManifest)[] = [
   'markers',
 ];
 
-export async function verifyStore(ctx: Ctx): Promise<VerifyReport> {
+export interface VerifyOptions {
+  /** Read-rate cap (the scheduled sweep runs beside ingest). */
+  limit?: RateLimit;
+  /** Stops a long sweep (the gateway is stopping): the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+export async function verifyStore(ctx: Ctx, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const t0 = performance.now();
   const { layout } = ctx;
   const blobs: BlobReport = {
@@ -94,12 +101,14 @@ export async function verifyStore(ctx: Ctx): Promise<VerifyReport> {
 
   for await (const record of ctx.index.all()) {
     clips++;
+    opts.signal?.throwIfAborted();
+    if (record.state === 'quarantined') await keepOriginalSidecar(ctx, record, known);
     for (const target of targetsOf(record)) {
       const path = layout.blobPath(target.area, target.sha256);
       known.add(path);
       const h0 = performance.now();
       try {
-        const got = await hashFile(path);
+        const got = await hashFile(path, opts);
         blobs.checked++;
         blobs.bytes += got.bytes;
         if (got.sha256 !== target.sha256) {
@@ -165,6 +174,17 @@ export async function verifyStore(ctx: Ctx): Promise<VerifyReport> {
     durationMs: Math.round(performance.now() - t0),
     hashMbPerS: hashMs > 0 ? Math.round((blobs.bytes / 1e6 / (hashMs / 1000)) * 10) / 10 : 0,
   };
+}
+
+/**
+ * A clip quarantined because its original was altered on disk keeps the original's sidecar in
+ * blobs/ (altered.ts): the record of what was ingested, not an orphan.
+ */
+async function keepOriginalSidecar(ctx: Ctx, record: ClipRecord, known: Set<string>): Promise<void> {
+  for (const path of await sidecarsFor(ctx.layout, 'blobs', record.sha256)) {
+    const r = await readSidecar(path);
+    if (r.kind === 'ok' && r.manifest.clipId === record.clipId) known.add(path);
+  }
 }
 
 interface Target {

@@ -105,7 +105,9 @@ describe('login backoff and lockout', () => {
     const ok = await login(creds('zhang.wei', 'right-password'));
     expect(ok.status).toBe(200);
     expect(ok.cookie).toMatch(/gw_session=/);
-    const unlock = (await auditOf('user:zhang.wei')).filter((e) => e.type === 'user-admin');
+    const unlock = (await auditOf('user:zhang.wei')).filter(
+      (e) => e.type === 'user-admin' && e.details.action === 'login-unlock',
+    );
     expect(unlock).toHaveLength(1);
     expect(unlock[0]).toMatchObject({ actor: legal.username, details: { action: 'login-unlock' } });
   });

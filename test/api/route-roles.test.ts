@@ -155,6 +155,11 @@ const TABLE: Row[] = [
   { route: 'POST /api/custody/checkpoints', roles: [PRINCIPAL, LEGAL] },
   { route: 'GET /api/custody/checkpoints/:treeSize/receipt', roles: SUP },
   { route: 'GET /api/custody/key', roles: SUP },
+
+  // Integrity of the originals (R25): supervisors see the sweep and open failures; the principal
+  // or legal affairs close a failure with a note.
+  { route: 'GET /api/integrity', roles: SUP },
+  { route: 'POST /api/integrity/failures/:id/resolve', roles: [LEGAL, PRINCIPAL], body: { note: 'n' } },
 ];
 
 /** Handled by the server itself, outside the role-checked routes. */

@@ -145,17 +145,18 @@ describe('signed checkpoints and witnesses', () => {
     expect(logLines(copy2)).toHaveLength(again!.treeSize);
     expect(gw.app.alerts.activeFor('audit-log-integrity', 'audit-log')).toBeUndefined();
 
-    // Someone edits entry 5 while the gateway is down: the next start raises a critical alert.
+    // Someone edits an entry while the gateway is down: the next start raises a critical alert.
     await gw.stop();
     gw = undefined;
     const file = join(dataDir, 'store', 'audit', 'audit.jsonl');
     const raw = await readFile(file, 'utf8');
+    const edited = raw.split('\n').findIndex((l) => l.includes('案件审查 4')) + 1;
     await writeFile(file, raw.replace('案件审查 4', '案件审查 X'));
     gw = await startGateway(config);
     const alert = gw.app.alerts.activeFor('audit-log-integrity', 'audit-log');
     expect(alert).toMatchObject({ severity: 'critical', notify: ['principal', 'legal-affairs'] });
     expect(alert!.details).toMatchObject({
-      firstDifference: { fromSeq: 5, toSeq: 5, exact: true, kind: 'altered' },
+      firstDifference: { fromSeq: edited, toSeq: edited, exact: true, kind: 'altered' },
     });
     const failure = (await gw.app.store.audit.recent(5)).find((e) => e.type === 'integrity-failure');
     expect(failure).toBeDefined();

@@ -37,7 +37,7 @@ export function describeStoreContract(name: string, source: ClipSource, put: Put
       expect(rec.blob).toBe(`blobs/${sha.slice(0, 2)}/${sha.slice(2, 4)}/${sha}`);
       const path = `${t.root}/${rec.blob}`;
       expect(sha256(await readFile(path))).toBe(sha);
-      expect((await stat(path)).mode & 0o777).toBe(0o444);
+      expect((await stat(path)).mode & 0o777).toBe(0o400);
       const sidecar = JSON.parse(await readFile(`${path}.json`, 'utf8'));
       expect(sidecar).toMatchObject({
         v: 1,

@@ -45,7 +45,7 @@ describe('quarantine: a recorder that keeps lying about a hash', () => {
     });
     const held = t.store.layout.blobPath('quarantine', actual);
     expect(sha256(await readFile(held))).toBe(actual);
-    expect((await stat(held)).mode & 0o777).toBe(0o444);
+    expect((await stat(held)).mode & 0o777).toBe(0o400);
     expect(JSON.parse(await readFile(`${held}.json`, 'utf8')).quarantine).toMatchObject({
       claimedSha256: facts.sha256,
       reason: 'hash mismatch 3 times in a row',

@@ -25,7 +25,7 @@ describe('temp writer: hash while writing, resume at a byte offset', () => {
     await w.append(bytes.subarray(70_000), 70_000);
     const done = await w.finish();
     expect(done).toEqual({ sha256: sha256(bytes), bytes: bytes.length });
-    expect((await stat(w.paths.part)).mode & 0o777).toBe(0o444);
+    expect((await stat(w.paths.part)).mode & 0o777).toBe(0o400);
   });
 
   it('resumes after an unplug at the checkpointed offset and ends with the right hash', async () => {

@@ -23,14 +23,19 @@ export type AuditQuery = z.infer<typeof AuditQuery>;
 /** Filtered scans look at most this many entries per request. */
 const SCAN_CAP = 20_000;
 
-export function auditRoutes(api: Api, store: Pick<ClipStore, 'audit' | 'verify'>): void {
+export function auditRoutes(
+  api: Api,
+  store: Pick<ClipStore, 'audit' | 'verify'>,
+  /** Raises what a failing verify finds (alert to principal and legal affairs, R25). */
+  integrity?: { verifyNow(actor: string): Promise<unknown> },
+): void {
   api.route(
     { method: 'get', path: '/api/audit', roles: AUDIT_READERS, query: AuditQuery },
     async ({ query }) => listAudit(store, query),
   );
 
   api.route({ method: 'post', path: '/api/audit/verify', roles: AUDIT_READERS }, ({ user }) =>
-    store.verify({ actor: user.username, record: true }),
+    integrity ? integrity.verifyNow(user.username) : store.verify({ actor: user.username, record: true }),
   );
 }
 

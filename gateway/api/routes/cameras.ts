@@ -52,13 +52,16 @@ export function cameraRoutes(api: Api, cameras: CameraRegistry, hearings: Hearin
 
   api.route(
     { method: 'put', path: '/api/cameras/:id/room', roles: CAMERA_ADMINS, body: RoomBody },
-    ({ params, body }) => cameras.assignRoom(params.id ?? '', body.roomId),
+    ({ params, body, user }) => cameras.assignRoom(params.id ?? '', body.roomId, user.username),
   );
 
-  api.route({ method: 'delete', path: '/api/cameras/:id', roles: CAMERA_ADMINS }, async ({ params }) => {
-    await cameras.remove(params.id ?? '');
-    return { ok: true };
-  });
+  api.route(
+    { method: 'delete', path: '/api/cameras/:id', roles: CAMERA_ADMINS },
+    async ({ params, user }) => {
+      await cameras.remove(params.id ?? '', user.username);
+      return { ok: true };
+    },
+  );
 
   api.route({ method: 'post', path: '/api/cameras/:id/health', roles: CAMERA_ADMINS }, async ({ params }) => {
     await cameras.pollOne(params.id ?? '');

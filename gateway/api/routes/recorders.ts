@@ -89,14 +89,14 @@ export function recorderRoutes(api: Api, field: FieldLink, interruptions: Interr
 
   api.route(
     { method: 'patch', path: '/api/recorders/:serial', roles: FLEET_KEEPERS, body: RecorderPatch },
-    async ({ params, body }) => registry.update(serialParam(params), body),
+    async ({ params, body, user }) => registry.update(serialParam(params), body, user.username),
   );
 
   api.route(
     { method: 'post', path: '/api/recorders/:serial/credential', roles: FLEET_KEEPERS },
-    async ({ params }) => {
+    async ({ params, user }) => {
       const serial = serialParam(params);
-      const credential = await registry.rotateCredential(serial);
+      const credential = await registry.rotateCredential(serial, user.username);
       broker.disconnect(serial);
       return { serial, credential };
     },

@@ -1,0 +1,77 @@
+/**
+ * Reading an original for someone (R25: never serve altered bytes under the original's hash): the
+ * bytes are hashed as they stream and the last chunk is held back until the digest and length
+ * match what was recorded at ingest. On a mismatch the stream fails before the reader has the
+ * whole file, so a client that was promised `x-content-sha256` gets a short, failed response,
+ * never the altered file complete.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import { StoreError } from './errors.js';
+
+export interface Expected {
+  sha256: string;
+  bytes: number;
+}
+
+/** Called once when the bytes on disk are not the recorded ones (length or digest). */
+export type OnMismatch = (found: { sha256: string | null; bytes: number }) => void;
+
+export class HashCheck extends Transform {
+  readonly #hash = createHash('sha256');
+  readonly #expected: Expected;
+  readonly #onMismatch: OnMismatch;
+  #bytes = 0;
+  #held: Buffer | undefined;
+
+  constructor(expected: Expected, onMismatch: OnMismatch) {
+    super();
+    this.#expected = expected;
+    this.#onMismatch = onMismatch;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.#bytes += chunk.length;
+    if (this.#bytes > this.#expected.bytes) {
+      this.#fail(null, cb);
+      return;
+    }
+    this.#hash.update(chunk);
+    if (this.#held) this.push(this.#held);
+    this.#held = chunk;
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    const sha256 = this.#hash.digest('hex');
+    if (sha256 !== this.#expected.sha256 || this.#bytes !== this.#expected.bytes) {
+      this.#fail(sha256, cb);
+      return;
+    }
+    if (this.#held) this.push(this.#held);
+    this.#held = undefined;
+    cb();
+  }
+
+  #fail(sha256: string | null, cb: TransformCallback): void {
+    this.#held = undefined;
+    try {
+      this.#onMismatch({ sha256, bytes: this.#bytes });
+    } finally {
+      cb(
+        new StoreError('STORE_CORRUPT', 'stored original does not match its recorded hash; not served', {
+          expected: this.#expected.sha256,
+          ...(sha256 ? { actual: sha256 } : {}),
+        }),
+      );
+    }
+  }
+}
+
+/** The whole file at `path`, checked against `expected` while it streams. */
+export function checkedReadStream(path: string, expected: Expected, onMismatch: OnMismatch): HashCheck {
+  const check = new HashCheck(expected, onMismatch);
+  pipeline(createReadStream(path, { highWaterMark: 256 * 1024 }), check, () => {});
+  return check;
+}

@@ -1,0 +1,134 @@
+/**
+ * R25: never serve altered bytes under an original's hash. Over real HTTP against the real gateway:
+ * an original altered on disk (made writable first, as an attacker would) is not handed out whole
+ * (a download is cut before its last bytes), is moved to quarantine, raises a critical alert to the
+ * principal and legal affairs and writes `integrity-failure`; a Range request on an altered
+ * original is refused. R24: every download is its own `clip-access` entry; the seeks of one
+ * viewing share one.
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClipRecord } from '../../gateway/store/index.js';
+import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
+import { alterOnDisk, fetchAll, ingestClip } from './helpers.js';
+
+let gw: TestGateway;
+let legal: ApiClient;
+let principal: ApiClient;
+
+beforeAll(async () => {
+  gw = await startGateway({ integrity: { sweepEveryH: 0 } });
+  legal = await gw.as('legal-affairs');
+  principal = await gw.as('principal');
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const contentUrl = (clip: ClipRecord, reason: string, action = 'view') =>
+  `${gw.url}/api/clips/${clip.clipId}/content?reason=${encodeURIComponent(reason)}&action=${action}`;
+const blobOf = (clip: ClipRecord) => gw.app.store.layout.blobPath('blobs', clip.sha256);
+
+async function accesses(clip: ClipRecord) {
+  return (await gw.app.store.audit.bySubject(`clip:${clip.clipId}`)).filter((e) => e.type === 'clip-access');
+}
+
+async function failuresOf(clip: ClipRecord) {
+  return (await gw.app.store.audit.bySubject(`clip:${clip.clipId}`)).filter(
+    (e) => e.type === 'integrity-failure',
+  );
+}
+
+async function quarantinedAndAlerted(clip: ClipRecord) {
+  const rec = await waitFor(async () => {
+    const r = await gw.app.store.index.get(clip.clipId);
+    return r?.state === 'quarantined' ? r : undefined;
+  }, `clip ${clip.clipId} quarantined`);
+  const integrity = await waitFor(async () => {
+    const r = await principal.get('/api/integrity');
+    return r.body.failures.find((f: { subject: string }) => f.subject === `clip:${clip.clipId}`);
+  }, 'integrity failure listed');
+  return { rec, integrity };
+}
+
+describe('serving originals', () => {
+  it('serves an intact original whole with its hash', async () => {
+    const clip = await ingestClip(gw.app);
+    const r = await fetchAll(contentUrl(clip, '复核 JC-9', 'download'), legal.token);
+    expect(r.error).toBeNull();
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-content-sha256')).toBe(clip.sha256);
+    expect(sha(r.bytes)).toBe(clip.sha256);
+  });
+
+  it('cuts a download of an altered original short, quarantines it and alerts', async () => {
+    const clip = await ingestClip(gw.app);
+    const blob = blobOf(clip);
+    await alterOnDisk(blob, 1024 * 1024 + 17);
+    const r = await fetchAll(contentUrl(clip, '移送法院', 'download'), legal.token);
+    // Headers went out first (200, the original's hash); the body never completes.
+    expect(r.headers.get('x-content-sha256')).toBe(clip.sha256);
+    expect(r.error).not.toBeNull();
+    expect(r.bytes.length).toBeLessThan(clip.bytes);
+
+    const { rec, integrity } = await quarantinedAndAlerted(clip);
+    expect(integrity).toMatchObject({ severity: 'critical', rule: 'integrity-failure', active: true });
+    expect(integrity.notify).toEqual(expect.arrayContaining(['principal', 'legal-affairs']));
+    const held = rec.quarantine!.held.at(-1)!;
+    expect(held.sha256).not.toBe(clip.sha256);
+    // Moved, not deleted: the altered bytes are kept read-only in quarantine/, gone from blobs/.
+    const kept = gw.app.store.layout.blobPath('quarantine', held.sha256);
+    expect((await stat(kept)).mode & 0o777).toBe(0o400);
+    await expect(stat(blob)).rejects.toThrow(/ENOENT/);
+    const [entry] = await failuresOf(clip);
+    expect(entry?.details).toMatchObject({
+      kind: 'altered',
+      detectedBy: 'serve',
+      expectedSha256: clip.sha256,
+      actualSha256: held.sha256,
+    });
+    // The store verifies clean again: the failure is recorded, the original's manifest accounted for.
+    const report = await gw.app.store.verify();
+    expect(report.summary).toMatchObject({ altered: 0, missing: 0, orphans: 0, sidecarProblems: 0 });
+  });
+
+  it('refuses a byte range of an altered original (checked whole when the viewing opens)', async () => {
+    const clip = await ingestClip(gw.app);
+    await alterOnDisk(blobOf(clip), 5);
+    const r = await fetchAll(contentUrl(clip, '播放'), legal.token, 'bytes=0-1023');
+    expect(r.status).toBe(500);
+    expect(JSON.parse(r.bytes.toString()).error.code).toBe('STORE_CORRUPT');
+    await quarantinedAndAlerted(clip);
+  });
+
+  it('re-checks a viewing when the file changes under its grant, and refuses the next range', async () => {
+    const clip = await ingestClip(gw.app);
+    const first = await fetchAll(contentUrl(clip, '播放 2'), legal.token, 'bytes=0-1023');
+    expect(first.status).toBe(206);
+    await alterOnDisk(blobOf(clip), 2 * 1024 * 1024);
+    const next = await fetchAll(contentUrl(clip, '播放 2'), legal.token, 'bytes=1024-4095');
+    expect(next.status).toBe(500);
+    await quarantinedAndAlerted(clip);
+  });
+});
+
+describe('access entries (R24)', () => {
+  it('logs every download as its own entry, and one entry per viewing', async () => {
+    const clip = await ingestClip(gw.app, 256 * 1024);
+    for (let i = 0; i < 3; i++) {
+      const r = await fetchAll(contentUrl(clip, '移送检察院', 'download'), legal.token);
+      expect(sha(r.bytes)).toBe(clip.sha256);
+    }
+    expect((await accesses(clip)).map((e) => e.details.action)).toEqual(['download', 'download', 'download']);
+
+    for (const range of ['bytes=0-999', 'bytes=1000-1999', undefined, 'bytes=-100']) {
+      const r = await fetchAll(contentUrl(clip, '查看'), legal.token, range);
+      expect(r.error).toBeNull();
+    }
+    const log = await accesses(clip);
+    expect(log.map((e) => e.details.action)).toEqual(['download', 'download', 'download', 'view']);
+  });
+});
