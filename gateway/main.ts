@@ -6,10 +6,10 @@ import { pino } from 'pino';
 import { Role } from './api/roles.js';
 import { GatewayApp } from './app.js';
 import { loadConfig } from './config.js';
+import { registerCustodyCommands } from './custody/cli.js';
 import { GatewayError } from './errors.js';
 import { createLogger } from './log.js';
 import { passwordFromPrompt, passwordFromStdin } from './password-input.js';
-import type { VerifyReport } from './store/index.js';
 
 const program = new Command('gateway')
   .description('Office edge gateway for enforcement recording equipment')
@@ -167,25 +167,10 @@ recorder
     withApp(async (app) => console.log(JSON.stringify(await app.field.registry.list(), null, 2))),
   );
 
-program
-  .command('verify')
-  .description(
-    're-hash every stored clip against the index and check the audit chain (R25); exit 1 on any fault',
-  )
-  .option('--json', 'print the full report as JSON')
-  .action((o: { json?: boolean }) =>
-    withApp(async (app) => {
-      await app.store.start();
-      try {
-        const r = await app.store.verify({ actor: 'cli', record: true });
-        if (o.json) console.log(JSON.stringify(r, null, 2));
-        else for (const line of verifyLines(r)) console.log(line);
-        if (!r.ok) process.exitCode = 1;
-      } finally {
-        await app.store.stop();
-      }
-    }),
-  );
+registerCustodyCommands(program, {
+  config: () => loadConfig(program.opts().config),
+  withApp: (fn) => withApp(fn),
+});
 
 program
   .command('reindex')
@@ -209,32 +194,3 @@ program.parseAsync().catch((err: unknown) => {
   }
   process.exit(1);
 });
-
-/** One line per finding, naming the blob, clip or audit entry precisely. */
-function verifyLines(r: VerifyReport): string[] {
-  const s = r.summary;
-  const out = [
-    `${r.ok ? 'OK' : 'FAULTS FOUND'}: ${s.blobsChecked} blobs re-hashed for ${s.clips} clips, ${s.auditEntries} audit entries checked`,
-  ];
-  for (const a of r.blobs.altered)
-    out.push(`ALTERED blob ${a.path} (clip ${a.clipId}): expected sha256 ${a.expected}, got ${a.actual}`);
-  for (const m of r.blobs.missing)
-    out.push(`MISSING blob ${m.path} (clip ${m.clipId}), sha256 ${m.expected}`);
-  for (const o of r.blobs.orphans) out.push(`ORPHAN ${o.kind} ${o.path}: not in the index`);
-  for (const m of r.blobs.missingSidecars) out.push(`MISSING sidecar for ${m.blob} (clip ${m.clipId})`);
-  for (const u of r.blobs.unreadableSidecars) out.push(`UNREADABLE sidecar ${u.path}: ${u.error}`);
-  for (const m of r.blobs.sidecarMismatches)
-    out.push(`SIDECAR ${m.path} (clip ${m.clipId}) differs from the index in: ${m.fields.join(', ')}`);
-  for (const w of r.blobs.writable) out.push(`WRITABLE original ${w.path} (mode ${w.mode})`);
-  for (const m of r.audit.modified)
-    out.push(`AUDIT entry seq ${m.seq} (line ${m.line}) modified: ${m.reason}`);
-  for (const b of r.audit.brokenLinks)
-    out.push(
-      `AUDIT broken link at seq ${b.seq} (line ${b.line}): prevHash ${b.prevHash}, expected ${b.expectedPrevHash}`,
-    );
-  for (const m of r.audit.missing) out.push(`AUDIT entries ${m.fromSeq}..${m.toSeq} missing (${m.reason})`);
-  for (const m of r.audit.malformed) out.push(`AUDIT line ${m.line} malformed: ${m.error}`);
-  for (const o of r.audit.outOfOrder)
-    out.push(`AUDIT seq ${o.seq} (line ${o.line}) out of order after ${o.afterSeq}`);
-  return out;
-}

@@ -112,6 +112,20 @@ export class CustodyService implements Service {
   }
 
   async start(): Promise<void> {
+    await this.open();
+    if (!this.#failure && (await this.#grown())) await this.issueCheckpoint('start', 'gateway');
+    this.#timer = setInterval(
+      () => {
+        this.#tick().catch((err: unknown) => this.#log.error({ err }, 'scheduled checkpoint failed'));
+      },
+      Math.min(TICK_MS, this.#config.intervalH * 3_600_000),
+    );
+    this.#timer.unref();
+  }
+
+  /** Key loaded (made on first start) and the log checked against its last checkpoint; no schedule. */
+  async open(): Promise<void> {
+    if (this.#key) return;
     const { key, created } = await SigningKey.loadOrCreate(this.keyFile);
     this.#key = key;
     if (created) {
@@ -135,6 +149,8 @@ export class CustodyService implements Service {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.flushWitnesses();
+    this.#key = undefined;
+    this.#failure = undefined;
   }
 
   /** Resolves when every witness delivery started so far has finished (or failed). */

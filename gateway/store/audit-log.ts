@@ -103,6 +103,7 @@ export class AuditLog {
   #tree: AuditTree | undefined;
   #readOnly = false;
   #torn: TornTail | undefined;
+  #cut: TornTail | undefined;
 
   private constructor(opts: AuditLogOptions) {
     this.file = opts.file;
@@ -144,6 +145,11 @@ export class AuditLog {
 
   get readOnly(): boolean {
     return this.#readOnly;
+  }
+
+  /** The torn last line `open()` cut (kept in a `store-recovery` entry), if any. */
+  get tornCut(): TornTail | undefined {
+    return this.#cut;
   }
 
   /**
@@ -358,6 +364,7 @@ export class AuditLog {
     }
     this.#tree = (await AuditTree.fromFile(this.file)).tree;
     if (torn) {
+      this.#cut = { offset: torn.offset, bytes: torn.bytes };
       await this.append({
         type: 'store-recovery',
         actor: 'gateway',
@@ -373,7 +380,7 @@ export class AuditLog {
   }
 
   /** A last line without '\n' was never acknowledged: keep it for the record, then cut it. */
-  async #cutTornTail(): Promise<{ offset: number; text: string } | undefined> {
+  async #cutTornTail(): Promise<{ offset: number; text: string; bytes: number } | undefined> {
     const fh = this.#fh!;
     const { size } = await fh.stat();
     if (size === 0) return undefined;
@@ -400,7 +407,7 @@ export class AuditLog {
       { file: this.file, offset: start, bytes: tornBuf.length },
       'audit log: cut torn last line',
     );
-    return { offset: start, text: tornBuf.toString('utf8') };
+    return { offset: start, text: tornBuf.toString('utf8'), bytes: tornBuf.length };
   }
 
   /** Index entries that reached the file but not LevelDB (crash between fsync and batch). */
