@@ -160,6 +160,15 @@ export const CameraEntry = z.object({
   user: z.string(),
   password: z.string(),
   roomId: z.string().optional(),
+  /**
+   * The stream to record when the one the camera names is not reachable from here (address
+   * translation): rtsp(s)://host:port/path, without credentials. Default: what GetStreamUri says.
+   */
+  streamUri: z
+    .string()
+    .max(2048)
+    .regex(/^rtsps?:\/\/[^/@\s]+(\/\S*)?$/, 'rtsp(s)://host[:port]/path without credentials')
+    .optional(),
 });
 
 /** Warm pre-roll cache per assigned camera: a hearing's lead-in (gateway/recording/preroll.ts). */

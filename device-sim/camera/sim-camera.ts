@@ -18,6 +18,8 @@ import { type CameraState, initialState, PROFILE_TOKEN } from './state.js';
 export const SimCameraOptions = z.object({
   /** A 127.0.0.x address on Linux loopback, one per camera. */
   address: z.ipv4().default('127.0.0.2'),
+  /** Where RTSP listens and what GetStreamUri names, when not `address` (an encoder or NVR). */
+  rtspAddress: z.ipv4().optional(),
   /** 0 picks a free port (read it back from `httpPort`/`xaddr` after start). */
   httpPort: z.number().int().min(0).max(65535).default(0),
   rtspPort: z.number().int().min(0).max(65535).default(0),
@@ -167,14 +169,18 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
 
   /** Stream URL without credentials (as GetStreamUri returns it). */
   get rtspUrl(): string {
-    return `rtsp://${this.address}:${this.ports.rtsp}/onvif/${PROFILE_TOKEN}`;
+    return `rtsp://${this.rtspHost}:${this.ports.rtsp}/onvif/${PROFILE_TOKEN}`;
+  }
+
+  private get rtspHost(): string {
+    return this.options.rtspAddress ?? this.address;
   }
 
   /** Stream URL with credentials, for ffmpeg. */
   get rtspUrlWithCredentials(): string {
     const u = encodeURIComponent(this.options.user);
     const p = encodeURIComponent(this.options.password);
-    return `rtsp://${u}:${p}@${this.address}:${this.ports.rtsp}/onvif/${PROFILE_TOKEN}`;
+    return `rtsp://${u}:${p}@${this.rtspHost}:${this.ports.rtsp}/onvif/${PROFILE_TOKEN}`;
   }
 
   get snapshotUrl(): string {
@@ -246,7 +252,7 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
   async bringUp(httpPort: number, rtspPort: number): Promise<void> {
     const o = this.options;
     const rtsp = new RtspServer({
-      host: o.address,
+      host: this.rtspHost,
       port: rtspPort,
       path: `/onvif/${PROFILE_TOKEN}`,
       auth: this.rtspAuthn,

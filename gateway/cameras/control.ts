@@ -42,6 +42,12 @@ export const RtspUrl = z
     }
   }, 'an rtsp(s) URL');
 
+/** A stream URL given by hand (config or API): rtsp(s), never with credentials in it. */
+export const StreamUriOverride = RtspUrl.refine((s) => {
+  const u = new URL(s);
+  return u.username === '' && u.password === '';
+}, 'no credentials in the URL: they are the camera user and password');
+
 export const CameraTarget = z.object({
   xaddr: HttpUrl,
   user: CameraUser,

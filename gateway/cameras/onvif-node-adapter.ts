@@ -294,7 +294,10 @@ export class OnvifNodeAdapter implements CameraControl {
       streamUri = await streamUriOf(media, profile.token, 'UDP', host);
       transport = 'udp';
     }
-    streamUri = onOurHost(streamUri, host, log);
+    // Kept as the camera says: encoders, proxies and NVRs serve RTSP from another host. A camera
+    // behind address translation that names an unreachable one gets a per-camera `streamUri`.
+    if (new URL(streamUri).hostname !== host)
+      log.info({ reported: new URL(streamUri).host, onvif: host }, 'stream served from another host');
 
     let snapshotUri: string | null = null;
     try {

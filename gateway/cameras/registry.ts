@@ -23,6 +23,7 @@ import {
   CameraUser,
   type DiscoveredCamera,
   HttpUrl,
+  StreamUriOverride,
 } from './control.js';
 import { SecretBox } from './secret-box.js';
 
@@ -46,6 +47,8 @@ export const CameraRecord = z.object({
   password: CameraPassword,
   urn: z.string().nullable(),
   roomId: z.string().nullable(),
+  /** Recorded instead of the stream the camera names (config or API), when set. */
+  streamUri: StreamUriOverride.nullable().default(null),
   origin: z.enum(['manual', 'discovered', 'config']),
   info: CameraInfo.nullable(),
   health: CameraHealth,
@@ -75,6 +78,8 @@ export const AddCameraInput = z.object({
   user: CameraUser,
   password: CameraPassword,
   roomId: z.string().max(64).nullable().optional(),
+  /** Record this stream instead of the one the camera names (an unreachable host behind NAT). */
+  streamUri: StreamUriOverride.optional(),
   /** WS-Discovery endpoint, when added from a discovery result. */
   urn: z.string().max(256).optional(),
 });
@@ -185,6 +190,7 @@ export class CameraRegistry implements Service {
         password: c.password,
         urn: prev?.urn ?? null,
         roomId: c.roomId ?? prev?.roomId ?? null,
+        streamUri: c.streamUri ?? null,
         origin: 'config',
         info: prev?.xaddr === c.xaddr ? (prev?.info ?? null) : null,
         health: prev?.health ?? UNKNOWN_HEALTH,
@@ -254,7 +260,7 @@ export class CameraRegistry implements Service {
       );
     }
     return {
-      url: c.info.streamUri,
+      url: c.streamUri ?? c.info.streamUri,
       transport: c.info.transport,
       username: c.user,
       password: c.password,
@@ -299,6 +305,7 @@ export class CameraRegistry implements Service {
       password: a.password,
       urn: a.urn ?? discovered?.urn ?? null,
       roomId: a.roomId ?? null,
+      streamUri: a.streamUri ?? null,
       origin: discovered ? 'discovered' : 'manual',
       info: conn.info,
       health: {
