@@ -19,7 +19,23 @@ async function ffmpegRead(url: string): Promise<{ code: number; stderr: string }
   try {
     const r = await run(
       'ffmpeg',
-      ['-hide_banner', '-nostdin', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-i', url, '-t', '1', '-c', 'copy', '-f', 'null', '-'],
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-rtsp_transport',
+        'tcp',
+        '-i',
+        url,
+        '-t',
+        '1',
+        '-c',
+        'copy',
+        '-f',
+        'null',
+        '-',
+      ],
       { timeout: 30_000 },
     );
     return { code: 0, stderr: r.stderr };
@@ -72,7 +88,13 @@ describe('RTSP relay', () => {
   ] as const) {
     it(`ffmpeg reads a ${scheme} camera through a one-time URL without credentials`, async () => {
       const cam = fleet.cameras[i]!;
-      const t = relay.open({ cameraId: `c${i}`, url: cam.rtspUrl, transport: 'tcp', username: 'admin', password: PW });
+      const t = relay.open({
+        cameraId: `c${i}`,
+        url: cam.rtspUrl,
+        transport: 'tcp',
+        username: 'admin',
+        password: PW,
+      });
       expect(t.url).toMatch(/^rtsp:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{24}$/);
       expect(t.url).not.toContain(PW);
       const r = await ffmpegRead(t.url);
@@ -87,7 +109,13 @@ describe('RTSP relay', () => {
 
   it('accepts exactly one connection per ticket, and none for an unknown token', async () => {
     const cam = fleet.cameras[0]!;
-    const t = relay.open({ cameraId: 'c0', url: cam.rtspUrl, transport: 'tcp', username: 'admin', password: PW });
+    const t = relay.open({
+      cameraId: 'c0',
+      url: cam.rtspUrl,
+      transport: 'tcp',
+      username: 'admin',
+      password: PW,
+    });
     expect(await rawRequest(relay.port, t.url)).toBe('RTSP/1.0 200 OK');
     expect(await rawRequest(relay.port, t.url)).toBe('RTSP/1.0 404 Not Found');
     expect(await rawRequest(relay.port, `rtsp://127.0.0.1:${relay.port}/${'A'.repeat(24)}`)).toBe(
@@ -95,21 +123,39 @@ describe('RTSP relay', () => {
     );
     t.close();
     // A closed ticket that was never used cannot be used either.
-    const u = relay.open({ cameraId: 'c0', url: cam.rtspUrl, transport: 'tcp', username: 'admin', password: PW });
+    const u = relay.open({
+      cameraId: 'c0',
+      url: cam.rtspUrl,
+      transport: 'tcp',
+      username: 'admin',
+      password: PW,
+    });
     u.close();
     expect(await rawRequest(relay.port, u.url)).toBe('RTSP/1.0 404 Not Found');
   });
 
   it('names a refusal: wrong password -> auth 401; a camera answering 403 -> auth 403', async () => {
     const cam = fleet.cameras[0]!;
-    const wrong = relay.open({ cameraId: 'w', url: cam.rtspUrl, transport: 'tcp', username: 'admin', password: 'nope' });
+    const wrong = relay.open({
+      cameraId: 'w',
+      url: cam.rtspUrl,
+      transport: 'tcp',
+      username: 'admin',
+      password: 'nope',
+    });
     const r = await ffmpegRead(wrong.url);
     expect(r.code).not.toBe(0);
     expect(wrong.failure()).toEqual({ kind: 'auth', status: 401 });
     expect(auth).toContainEqual(['w', false]);
     cam.faults.denyRtsp(403);
     try {
-      const denied = relay.open({ cameraId: 'd', url: cam.rtspUrl, transport: 'tcp', username: 'admin', password: PW });
+      const denied = relay.open({
+        cameraId: 'd',
+        url: cam.rtspUrl,
+        transport: 'tcp',
+        username: 'admin',
+        password: PW,
+      });
       expect((await ffmpegRead(denied.url)).code).not.toBe(0);
       expect(denied.failure()).toEqual({ kind: 'auth', status: 403 });
     } finally {
@@ -118,9 +164,17 @@ describe('RTSP relay', () => {
   }, 60_000);
 
   it('names an unreachable camera, and refuses URLs with credentials', async () => {
-    const t = relay.open({ cameraId: 'x', url: 'rtsp://127.0.0.1:1/none', transport: 'tcp', username: 'a', password: PW });
+    const t = relay.open({
+      cameraId: 'x',
+      url: 'rtsp://127.0.0.1:1/none',
+      transport: 'tcp',
+      username: 'a',
+      password: PW,
+    });
     expect((await ffmpegRead(t.url)).code).not.toBe(0);
     expect(t.failure()).toMatchObject({ kind: 'unreachable' });
-    expect(() => relay.open({ cameraId: 'x', url: `rtsp://a:${PW}@h/s`, transport: 'tcp' })).toThrow(/without credentials/);
+    expect(() => relay.open({ cameraId: 'x', url: `rtsp://a:${PW}@h/s`, transport: 'tcp' })).toThrow(
+      /without credentials/,
+    );
   }, 60_000);
 });

@@ -7,13 +7,17 @@ const PW = 'p@ss:w0rd/1';
 describe('scrub', () => {
   it('removes URL userinfo, the configured password in any encoding, and auth fields', () => {
     const ffmpeg = `rtsp://admin:${encodeURIComponent(PW)}@10.0.0.5:554/s1: Invalid data found when processing input`;
-    expect(scrub(ffmpeg, { secrets: [PW] })).toBe('rtsp://***@10.0.0.5:554/s1: Invalid data found when processing input');
+    expect(scrub(ffmpeg, { secrets: [PW] })).toBe(
+      'rtsp://***@10.0.0.5:554/s1: Invalid data found when processing input',
+    );
     const raw = `camera said: password ${PW} is wrong; Authorization: Digest username="admin", response="0123abcd"`;
     const out = scrub(raw, { secrets: [PW] });
     expect(out).not.toContain(PW);
     expect(out).not.toContain('0123abcd');
     expect(scrub('GET / HTTP/1.1\r\nAuthorization: Basic YWRtaW46cHc=\r\n')).not.toContain('YWRtaW46cHc=');
-    expect(scrub('nonce="abc123", cnonce="zz9", response=ffee00')).toBe('nonce=***, cnonce=***, response=***');
+    expect(scrub('nonce="abc123", cnonce="zz9", response=ffee00')).toBe(
+      'nonce=***, cnonce=***, response=***',
+    );
     expect(scrub('WWW-Authenticate: Digest realm="cam", nonce="n1"')).toBe('WWW-Authenticate: ***');
   });
 
