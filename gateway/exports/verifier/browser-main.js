@@ -41,7 +41,7 @@ const TEXT = {
     sigInvalid: '无效',
     files: '文件',
     audit: '审计条目',
-    filesCount: (r) => `${r.counts.filesOk}/${r.counts.files} 通过，${mb(r.counts.bytes)} MB`,
+    filesCount: (r) => `${r.counts.filesOk}/${r.counts.files} 通过，${size(r.counts.bytes)}`,
     auditCount: (r) => `${r.counts.proven}/${r.counts.auditLines} 已证明`,
     ok: '通过',
     bad: '未通过',
@@ -79,7 +79,7 @@ const TEXT = {
     sigInvalid: 'INVALID',
     files: 'Files',
     audit: 'Audit entries',
-    filesCount: (r) => `${r.counts.filesOk}/${r.counts.files} passed, ${mb(r.counts.bytes)} MB`,
+    filesCount: (r) => `${r.counts.filesOk}/${r.counts.files} passed, ${size(r.counts.bytes)}`,
     auditCount: (r) => `${r.counts.proven}/${r.counts.auditLines} proven`,
     ok: 'OK',
     bad: 'FAILED',
@@ -88,8 +88,16 @@ const TEXT = {
 };
 
 const $ = (id) => document.getElementById(id);
-const state = { lang: 'zh', entries: null, report: null, error: null, progress: null, signatureImpl: '' };
-const mb = (n) => (n / 1024 / 1024).toFixed(1);
+const state = {
+  lang: 'zh',
+  usedExpect: '',
+  entries: null,
+  report: null,
+  error: null,
+  progress: null,
+  signatureImpl: '',
+};
+const size = (n) => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
 function el(tag, text, attrs = {}) {
   const node = document.createElement(tag);
@@ -196,6 +204,7 @@ async function run() {
   if (!state.entries) return;
   const t = TEXT[state.lang];
   const expected = expectedFingerprint();
+  state.usedExpect = $('expect-key').value.trim();
   $('expect-error').hidden = expected.ok;
   if (!expected.ok) {
     $('expect-error').textContent = t.badExpect;
@@ -254,7 +263,13 @@ function render() {
           : t.fail(r.findings.length)
         : '';
   $('key-box').hidden = !r?.key?.fingerprint;
-  $('fingerprint').textContent = r?.key?.grouped ?? '';
+  // Two lines of eight groups, as `gateway key show` prints it for the paper record.
+  const groups = r?.key?.grouped?.split(' ') ?? [];
+  $('fingerprint').replaceChildren(
+    ...(groups.length
+      ? [el('span', groups.slice(0, 8).join(' ')), el('span', groups.slice(8).join(' '))]
+      : []),
+  );
   $('key-compare').textContent = !r?.key
     ? ''
     : r.key.matches === true
@@ -296,7 +311,7 @@ function render() {
   body.replaceChildren();
   for (const f of r?.files ?? []) {
     const tr = el('tr', undefined, { 'data-path': f.path, 'data-ok': String(f.ok) });
-    tr.append(el('td', f.ok ? t.ok : t.bad), el('td', shown(f.path)), el('td', `${mb(f.bytes)} MB`));
+    tr.append(el('td', f.ok ? t.ok : t.bad), el('td', shown(f.path)), el('td', size(f.bytes)));
     tr.append(el('td', f.sha256, { class: 'hash' }));
     body.append(tr);
   }
@@ -309,7 +324,10 @@ function start() {
     run();
   });
   $('rerun').addEventListener('click', run);
-  $('expect-key').addEventListener('change', run);
+  // A changed fingerprint re-checks the chosen disc; leaving the field unchanged does not.
+  $('expect-key').addEventListener('change', () => {
+    if ($('expect-key').value.trim() !== state.usedExpect) run();
+  });
   $('lang-toggle').addEventListener('click', () => {
     state.lang = state.lang === 'zh' ? 'en' : 'zh';
     render();
