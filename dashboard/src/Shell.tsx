@@ -4,6 +4,7 @@ import {
   AuditOutlined,
   ClockCircleOutlined,
   DashboardOutlined,
+  ExportOutlined,
   LogoutOutlined,
   PlayCircleOutlined,
   UsbOutlined,
@@ -14,6 +15,7 @@ import { Badge, Button, Layout, Menu, Result, Space, Spin, Tag, Tooltip, Typogra
 import { lazy, type ReactNode, Suspense, useEffect, useMemo } from 'react';
 import type { PublicUser } from './api/types.js';
 import { AlertNotifier } from './components/AlertNotifier.js';
+import { IntegrityBanner } from './components/IntegrityBanner.js';
 import { LangSwitch } from './components/LangSwitch.js';
 import { useI18n } from './i18n/index.js';
 import { LiveProvider, LiveStream, useLiveConnected } from './live.js';
@@ -30,6 +32,7 @@ const InterruptionsPage = lazy(() => import('./pages/legal/InterruptionsPage.js'
 const OverduePage = lazy(() => import('./pages/legal/OverduePage.js'));
 const AuditPage = lazy(() => import('./pages/legal/AuditPage.js'));
 const ClipsPage = lazy(() => import('./pages/legal/ClipsPage.js'));
+const ExportsPage = lazy(() => import('./pages/exports/ExportsPage.js'));
 
 const ICONS: Record<PageId, ReactNode> = {
   fleet: <DashboardOutlined />,
@@ -40,6 +43,7 @@ const ICONS: Record<PageId, ReactNode> = {
   overdue: <ClockCircleOutlined />,
   clips: <PlayCircleOutlined />,
   audit: <AuditOutlined />,
+  exports: <ExportOutlined />,
 };
 
 function pageFor(path: string, nav: NavItem[]): ReactNode {
@@ -64,6 +68,8 @@ function pageFor(path: string, nav: NavItem[]): ReactNode {
       return <AuditPage />;
     case 'clips':
       return <ClipsPage />;
+    case 'exports':
+      return <ExportsPage />;
     default:
       return null;
   }
@@ -151,6 +157,7 @@ function ShellLayout({ user, onLogout }: { user: PublicUser; onLogout(): void })
           </Button>
         </Layout.Header>
         <Layout.Content style={{ padding: 16, overflow: 'auto' }}>
+          <IntegrityBanner user={user} />
           <Suspense fallback={<Spin />}>
             {page ?? (nav.length === 0 ? <Result status="403" title={t('nav.noPages')} /> : <Spin />)}
           </Suspense>

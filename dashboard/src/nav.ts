@@ -10,7 +10,8 @@ export type PageId =
   | 'interruptions'
   | 'overdue'
   | 'audit'
-  | 'clips';
+  | 'clips'
+  | 'exports';
 
 export interface NavItem {
   id: PageId;
@@ -37,6 +38,12 @@ export const NAV: readonly NavItem[] = [
   },
   { id: 'overdue', path: '/overdue', label: 'nav.overdue', roles: ['legal-affairs', 'principal'] },
   { id: 'clips', path: '/clips', label: 'nav.clips', roles: ['legal-affairs', 'principal', 'auditor'] },
+  {
+    id: 'exports',
+    path: '/exports',
+    label: 'nav.exports',
+    roles: ['legal-affairs', 'principal', 'auditor'],
+  },
   { id: 'audit', path: '/audit', label: 'nav.audit', roles: ['legal-affairs', 'principal', 'auditor'] },
 ];
 

@@ -31,7 +31,22 @@ const PAGE_CALLS: Record<PageId, string[]> = {
   overdue: ['GET /api/clips'],
   clips: ['GET /api/clips', 'GET /api/clips/:clipId/content'],
   audit: ['GET /api/audit'],
+  exports: ['GET /api/exports'],
 };
+
+/**
+ * Actions a page shows only to some of its roles (ExportsPage, ClipsPage): each role shown the
+ * action may call its route.
+ */
+const ROLE_GATED_CALLS: { page: PageId; call: string; shownTo: Role[] }[] = [
+  { page: 'clips', call: 'POST /api/exports', shownTo: ['legal-affairs'] },
+  { page: 'exports', call: 'POST /api/exports/:id/approve', shownTo: ['principal'] },
+  { page: 'exports', call: 'POST /api/exports/:id/refuse', shownTo: ['principal'] },
+  ...['GET /api/exports/:id/image', 'GET /api/exports/:id/receipt', 'GET /api/exports/:id/manifest.pdf'].map(
+    (call) => ({ page: 'exports' as const, call, shownTo: ['legal-affairs', 'principal'] as Role[] }),
+  ),
+  { page: 'exports', call: 'POST /api/exports/:id/handover', shownTo: ['legal-affairs', 'principal'] },
+];
 
 describe('API roles as the dashboard relies on them', () => {
   let gw: TestGateway;
@@ -59,6 +74,21 @@ describe('API roles as the dashboard relies on them', () => {
         for (const role of page.roles) {
           if (roles !== 'any' && !roles.includes(role)) problems.push(`${page.id}: ${role} may not ${call}`);
         }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('actions shown to some roles of a page are routes those roles may call', () => {
+    const problems: string[] = [];
+    for (const g of ROLE_GATED_CALLS) {
+      const roles = routeRoles(g.call);
+      if (!roles) problems.push(`${g.page}: ${g.call} is not a route`);
+      for (const role of g.shownTo) {
+        if (!NAV.find((n) => n.id === g.page)!.roles.includes(role))
+          problems.push(`${g.page}: not for ${role}`);
+        if (roles && roles !== 'any' && !roles.includes(role))
+          problems.push(`${g.page}: ${role} may not ${g.call}`);
       }
     }
     expect(problems).toEqual([]);

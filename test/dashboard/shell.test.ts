@@ -12,9 +12,9 @@ const EXPECTED_NAV: Record<Role, string[]> = {
   'equipment-manager': ['fleet', 'alerts'],
   officer: ['dock'],
   'hearing-staff': ['hearings'],
-  'legal-affairs': ['alerts', 'interruptions', 'overdue', 'clips', 'audit'],
-  principal: ['alerts', 'interruptions', 'overdue', 'clips', 'audit'],
-  auditor: ['clips', 'audit'],
+  'legal-affairs': ['alerts', 'interruptions', 'overdue', 'clips', 'exports', 'audit'],
+  principal: ['alerts', 'interruptions', 'overdue', 'clips', 'exports', 'audit'],
+  auditor: ['clips', 'exports', 'audit'],
 };
 
 describe('dashboard shell', () => {

@@ -12,6 +12,8 @@ import type {
   ClipQuery,
   ClipView,
   DockSlotView,
+  ExportRequestInput,
+  ExportView,
   HearingView,
   HistoryPoint,
   Interruption,
@@ -178,6 +180,20 @@ export const api = {
   clipContentUrl: (clipId: string, action: 'view' | 'download', reason: string) =>
     `/api/clips/${enc(clipId)}/content${qs({ action, reason })}`,
   audit: (limit = 200) => request<AuditEntryView[]>('GET', `/api/audit${qs({ limit })}`),
+
+  // --- evidence exports (R23, R24, R25) ---
+  exports: () => request<ExportView[]>('GET', '/api/exports'),
+  requestExport: (body: ExportRequestInput) => request<ExportView>('POST', '/api/exports', body),
+  approveExport: (id: string, note?: string) =>
+    request<ExportView>('POST', `/api/exports/${enc(id)}/approve`, { note }),
+  refuseExport: (id: string, reason: string) =>
+    request<ExportView>('POST', `/api/exports/${enc(id)}/refuse`, { reason }),
+  handoverExport: (id: string, to: string, note?: string) =>
+    request<unknown>('POST', `/api/exports/${enc(id)}/handover`, { to, note }),
+  /** Each download of the disc image is its own audit entry; the gateway hashes it as it streams. */
+  exportImageUrl: (id: string) => `/api/exports/${enc(id)}/image`,
+  exportReceiptUrl: (id: string) => `/api/exports/${enc(id)}/receipt`,
+  exportManifestUrl: (id: string) => `/api/exports/${enc(id)}/manifest.pdf`,
 
   // --- hearing rooms (#5) ---
   /** Rooms with their cameras and each room's running (or else latest) session. */

@@ -5,12 +5,20 @@
  * whose routes are still being written, adapted in client.ts when they land.
  */
 
+import type { z } from 'zod';
 import type { StoredAlert } from '../../../gateway/alerts/service.js';
 import type { Role } from '../../../gateway/api/roles.js';
 import type { PublicUser } from '../../../gateway/api/users.js';
 import type { CameraView } from '../../../gateway/cameras/registry.js';
 import type { ClipView } from '../../../gateway/clips/view.js';
 import type { Alert, AlertSeverity } from '../../../gateway/events.js';
+import type {
+  ExportRequestBody,
+  ExportState,
+  ExportView,
+  RecipientKind,
+  Sensitivity,
+} from '../../../gateway/exports/schema.js';
 import type { HistoryPoint as HealthHistoryPoint, RecorderHealth } from '../../../gateway/fleet/health.js';
 import type { MaintenanceEntry, MaintenanceKind } from '../../../gateway/fleet/maintenance.js';
 import type { PublicRecorder } from '../../../gateway/fleet/registry.js';
@@ -32,6 +40,8 @@ export type {
   CameraView,
   ClipState,
   ClipView,
+  ExportState,
+  ExportView,
   HearingGap,
   HearingSummary,
   HearingView,
@@ -43,10 +53,12 @@ export type {
   PublicRecorder,
   PublicUser,
   Readiness,
+  RecipientKind,
   RecorderHealth,
   RecorderState,
   Role,
   SegmentRow,
+  Sensitivity,
   StopCause,
   StoredAlert,
 };
@@ -134,3 +146,6 @@ export interface RoomView {
   cameras: CameraView[];
   session: HearingView | null;
 }
+
+/** POST /api/exports (what the request form sends; defaults filled in by the gateway). */
+export type ExportRequestInput = z.input<typeof ExportRequestBody>;

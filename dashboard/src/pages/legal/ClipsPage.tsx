@@ -2,7 +2,7 @@
  * Clip search (recorder, officer, date, case) with playback in the browser. Every view and download
  * states a reason and is logged by the gateway (R24).
  */
-import { DownloadOutlined, PlayCircleOutlined } from '@ant-design/icons';
+import { DownloadOutlined, ExportOutlined, PlayCircleOutlined } from '@ant-design/icons';
 import { Button, Card, DatePicker, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
@@ -11,8 +11,11 @@ import type { ClipQuery, ClipView } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { OfficerLabel } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
+import { navigate } from '../../router.js';
 import { fmtBytes, fmtDuration, fmtTime, shanghaiDayRange } from '../../time.js';
 import { useApi } from '../../useApi.js';
+import { useUser } from '../../user.js';
+import { ExportRequestModal } from '../exports/ExportRequestModal.js';
 
 interface SearchForm {
   serial?: string;
@@ -29,6 +32,10 @@ export default function ClipsPage() {
     debounceMs: 1500,
   });
   const [playing, setPlaying] = useState<{ clip: ClipView; action: 'view' | 'download' } | null>(null);
+  // R23: legal affairs select verified clips and ask for an evidence disc (the principal decides).
+  const canExport = useUser().roles.includes('legal-affairs');
+  const [selected, setSelected] = useState<ClipView[]>([]);
+  const [exporting, setExporting] = useState(false);
   const search = (v: SearchForm) => {
     const range = v.date ? shanghaiDayRange(v.date) : undefined;
     setQuery({
@@ -42,7 +49,22 @@ export default function ClipsPage() {
   return (
     <Card
       title={t('clips.title')}
-      extra={<Typography.Text type="secondary">{t('clips.accessLogged')}</Typography.Text>}
+      extra={
+        <Space>
+          <Typography.Text type="secondary">{t('clips.accessLogged')}</Typography.Text>
+          {canExport && (
+            <Button
+              icon={<ExportOutlined />}
+              disabled={selected.length === 0}
+              title={selected.length === 0 ? t('exports.select') : undefined}
+              onClick={() => setExporting(true)}
+              data-testid="export-request"
+            >
+              {t('exports.request.count', { n: selected.length })}
+            </Button>
+          )}
+        </Space>
+      }
     >
       <Form<SearchForm> layout="inline" onFinish={search} style={{ marginBottom: 12, rowGap: 8 }}>
         <Form.Item name="serial">
@@ -75,6 +97,18 @@ export default function ClipsPage() {
         locale={{ emptyText: t('clips.none') }}
         scroll={{ x: 1000 }}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        rowSelection={
+          canExport
+            ? {
+                selectedRowKeys: selected.map((c) => c.clipId),
+                onChange: (_keys, rows) => setSelected(rows),
+                getCheckboxProps: (c) => ({
+                  disabled: c.state !== 'verified',
+                  'data-testid': `select-${c.clipId}`,
+                }),
+              }
+            : undefined
+        }
         columns={[
           {
             title: t('clips.start'),
@@ -136,6 +170,17 @@ export default function ClipsPage() {
         ]}
       />
       {playing && <AccessModal {...playing} onClose={() => setPlaying(null)} />}
+      {exporting && (
+        <ExportRequestModal
+          clips={selected}
+          onClose={() => setExporting(false)}
+          onDone={() => {
+            setExporting(false);
+            setSelected([]);
+            navigate('/exports');
+          }}
+        />
+      )}
     </Card>
   );
 }
