@@ -25,6 +25,9 @@ let usb: string;
 let cfg: string;
 let cpA: Checkpoint;
 let cpB: Checkpoint;
+/** The clip-access entry the attacker removes (or alters): after checkpoint A, before B. */
+let target: AuditEntry;
+let total: number;
 /** The pristine log and index, restored before each attack. */
 let pristine: { log: Buffer; index: string };
 
@@ -45,16 +48,18 @@ beforeAll(async () => {
   await append('pairing', 'recorder:R1', { officerId: 'o1' });
   await append('ingest', 'clip:c1', { sha256: 'a'.repeat(64) });
   await append('clip-access', 'clip:c1', { action: 'view', reason: '初查' });
-  cpA = await gw.app.custody.issueCheckpoint('weekly USB', 'user:principal'); // tree 3, its entry is seq 4
+  cpA = await gw.app.custody.issueCheckpoint('weekly USB', 'user:principal');
   await append('ingest', 'clip:c2', { sha256: 'b'.repeat(64) });
-  await append('clip-access', 'clip:c2', { action: 'download', reason: '复制给当事人' }); // seq 6: the target
+  target = await append('clip-access', 'clip:c2', { action: 'download', reason: '复制给当事人' });
   for (let i = 0; i < 6; i++)
     await append('clip-access', `clip:c${i}`, { action: 'view', reason: `复核 ${i}` });
-  cpB = await gw.app.custody.issueCheckpoint('weekly USB', 'user:principal'); // tree 12
+  cpB = await gw.app.custody.issueCheckpoint('weekly USB', 'user:principal');
   for (let i = 0; i < 3; i++) await append('pairing', `recorder:R${i}`, { officerId: `o${i}` });
   await gw.app.custody.flushWitnesses();
+  total = gw.app.store.audit.tree.size;
   await gw.stop();
-  expect([cpA.treeSize, cpB.treeSize]).toEqual([3, 12]);
+  expect(cpA.treeSize).toBeLessThan(target.seq);
+  expect(cpB.treeSize).toBeGreaterThan(target.seq);
   pristine = { log: await readFile(auditFile()), index: join(dir, 'index-pristine') };
   await copyDir(join(dataDir, 'index'), pristine.index);
 }, 60_000);
@@ -113,30 +118,35 @@ async function forge(edit: (entries: AuditEntry[]) => AuditEntry[]): Promise<voi
 describe('forging the log against a held checkpoint', () => {
   it('a removed clip-access entry: chain-only verify says OK; verify --checkpoint names the entry', async () => {
     await restore();
-    const target = JSON.parse((await readFile(auditFile(), 'utf8')).split('\n')[5]!) as AuditEntry;
-    expect(target).toMatchObject({ seq: 6, type: 'clip-access', subject: 'clip:c2' });
-    await forge((entries) => entries.filter((e) => e.seq !== 6));
+    const line = JSON.parse((await readFile(auditFile(), 'utf8')).split('\n')[target.seq - 1]!) as AuditEntry;
+    expect(line).toEqual(target);
+    await forge((entries) => entries.filter((e) => e.seq !== target.seq));
 
     // The attack is real: the hash chain, the LevelDB copies and the head all agree.
     const old = await gatewayCli(cfg, 'verify');
-    expect(old.stdout).toMatch(/^OK: 0 blobs re-hashed for 0 clips, 15 audit entries checked/);
+    expect(old.stdout).toMatch(
+      new RegExp(`^OK: 0 blobs re-hashed for 0 clips, ${total - 1} audit entries checked`),
+    );
     expect(old.stdout).toContain('RESULT: OK');
     expect(old.code).toBe(0);
 
     // The checkpoint that left the box on the USB stick catches it, and its log copy names it.
-    const held = await gatewayCli(cfg, 'verify', '--checkpoint', join(usb, 'checkpoint-12.json'));
+    const fileB = join(usb, `checkpoint-${cpB.treeSize}.json`);
+    const held = await gatewayCli(cfg, 'verify', '--checkpoint', fileB);
     expect(held.code).toBe(1);
-    expect(held.stdout).toContain(`CHECKPOINT ${join(usb, 'checkpoint-12.json')}: LOG DIFFERS`);
-    expect(held.stdout).toContain('FIRST DIFFERENCE: entry seq 6 REMOVED');
+    expect(held.stdout).toContain(`CHECKPOINT ${fileB}: LOG DIFFERS`);
+    expect(held.stdout).toContain(`FIRST DIFFERENCE: entry seq ${target.seq} REMOVED`);
     expect(held.stdout).toContain(
       `held:  clip-access clip:c2 by user:legal-1 at ${target.at} (hash ${target.hash})`,
     );
     expect(held.stdout).toContain('RESULT: FAULTS FOUND');
 
-    // Checkpoints held without the copy: the narrowest range they allow (after A's 3, up to B's 12).
+    // Checkpoints held without the copy: the narrowest range they allow (after A's size, up to B's).
     const bare = join(dir, 'bare');
     await mkdir(bare, { recursive: true });
-    for (const n of [3, 12]) await copyFile(join(usb, `checkpoint-${n}.json`), join(bare, `cp-${n}.json`));
+    for (const cp of [cpA, cpB]) {
+      await copyFile(join(usb, `checkpoint-${cp.treeSize}.json`), join(bare, `cp-${cp.treeSize}.json`));
+    }
     await copyFile(join(usb, 'gateway-key.json'), join(bare, 'gateway-key.json'));
     const ranged = await gatewayCli(
       cfg,
@@ -144,27 +154,41 @@ describe('forging the log against a held checkpoint', () => {
       '--key',
       join(bare, 'gateway-key.json'),
       '--checkpoint',
-      join(bare, 'cp-3.json'),
-      join(bare, 'cp-12.json'),
+      join(bare, `cp-${cpA.treeSize}.json`),
+      join(bare, `cp-${cpB.treeSize}.json`),
     );
     expect(ranged.code).toBe(1);
-    expect(ranged.stdout).toContain(`CHECKPOINT ${join(bare, 'cp-3.json')}: OK`);
-    expect(ranged.stdout).toContain('FIRST DIFFERENCE between entries 4 and 12');
+    expect(ranged.stdout).toContain(`CHECKPOINT ${join(bare, `cp-${cpA.treeSize}.json`)}: OK`);
+    expect(ranged.stdout).toContain(
+      `FIRST DIFFERENCE between entries ${cpA.treeSize + 1} and ${cpB.treeSize}`,
+    );
   }, 60_000);
 
   it('an altered entry (its hash recomputed, every later one re-chained) is named as altered', async () => {
     await restore();
     await forge((entries) =>
-      entries.map((e) => (e.seq === 6 ? { ...e, details: { ...e.details, reason: '例行检查' } } : e)),
+      entries.map((e) =>
+        e.seq === target.seq ? { ...e, details: { ...e.details, reason: '例行检查' } } : e,
+      ),
     );
     const old = await gatewayCli(cfg, 'verify');
     expect(old.code).toBe(0);
-    const held = await gatewayCli(cfg, 'verify', '--checkpoint', join(usb, 'checkpoint-12.json'));
+    const held = await gatewayCli(
+      cfg,
+      'verify',
+      '--checkpoint',
+      join(usb, `checkpoint-${cpB.treeSize}.json`),
+    );
     expect(held.code).toBe(1);
-    expect(held.stdout).toContain('FIRST DIFFERENCE: entry seq 6 ALTERED');
+    expect(held.stdout).toContain(`FIRST DIFFERENCE: entry seq ${target.seq} ALTERED`);
     // An earlier checkpoint, untouched by the change, still holds.
-    const early = await gatewayCli(cfg, 'verify', '--checkpoint', join(usb, 'checkpoint-3.json'));
-    expect(early.stdout).toContain('OK (gw-forgery, 3 entries');
+    const early = await gatewayCli(
+      cfg,
+      'verify',
+      '--checkpoint',
+      join(usb, `checkpoint-${cpA.treeSize}.json`),
+    );
+    expect(early.stdout).toContain(`OK (gw-forgery, ${cpA.treeSize} entries`);
     expect(early.code).toBe(0);
   }, 60_000);
 
@@ -174,13 +198,13 @@ describe('forging the log against a held checkpoint', () => {
       cfg,
       'verify',
       '--checkpoint',
-      join(usb, 'checkpoint-3.json'),
+      join(usb, `checkpoint-${cpA.treeSize}.json`),
       join(usb, 'latest.json'),
     );
     expect(good.stdout).toContain('RESULT: OK');
     expect(good.code).toBe(0);
     const forgedCp = join(dir, 'edited.json');
-    await writeFile(forgedCp, JSON.stringify({ ...cpB, treeSize: 11 }));
+    await writeFile(forgedCp, JSON.stringify({ ...cpB, treeSize: cpB.treeSize - 1 }));
     const bad = await gatewayCli(cfg, 'verify', '--checkpoint', forgedCp);
     expect(bad.stdout).toContain('BAD SIGNATURE');
     expect(bad.code).toBe(1);
