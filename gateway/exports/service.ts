@@ -42,7 +42,7 @@ import {
 } from './schema.js';
 
 export const EXPORT_SUPERVISORS: readonly Role[] = ['legal-affairs', 'principal', 'auditor'];
-const RULE_INTEGRITY = 'export-integrity';
+export const RULE_INTEGRITY = 'export-integrity';
 
 export interface ExportServiceOptions {
   db: Db;

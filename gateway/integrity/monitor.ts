@@ -12,13 +12,20 @@
 import { chmod } from 'node:fs/promises';
 import type { AlertService, StoredAlert } from '../alerts/service.js';
 import type { GatewayConfig } from '../config.js';
+import { INTEGRITY_RULE as AUDIT_LOG_RULE } from '../custody/service.js';
 import type { Db } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, IntegrityFailure, Service } from '../events.js';
+import { RULE_INTEGRITY as EXPORT_RULE } from '../exports/service.js';
 import type { Logger } from '../log.js';
 import { type ClipStore, RateLimit, type VerifyReport } from '../store/index.js';
 
 export const RULE_INTEGRITY = 'integrity-failure';
+/**
+ * Every alert that says the evidence is not what was recorded: originals (here), the log against
+ * its signed checkpoints (custody), an export image (exports). Listed and resolved together.
+ */
+export const INTEGRITY_RULES: readonly string[] = [RULE_INTEGRITY, AUDIT_LOG_RULE, EXPORT_RULE];
 /** setTimeout holds at most 2^31-1 ms; longer waits are taken in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -110,9 +117,12 @@ export class IntegrityMonitor implements Service {
     };
   }
 
-  /** Open integrity failures, newest first. */
-  failures(): Promise<StoredAlert[]> {
-    return this.#o.alerts.list({ active: true, rule: RULE_INTEGRITY, limit: 1000 });
+  /** Open integrity failures (of every integrity rule), newest first. */
+  async failures(): Promise<StoredAlert[]> {
+    const all = await Promise.all(
+      INTEGRITY_RULES.map((rule) => this.#o.alerts.list({ active: true, rule, limit: 1000 })),
+    );
+    return all.flat().sort((a, b) => (a.id < b.id ? 1 : -1));
   }
 
   /**
@@ -131,15 +141,16 @@ export class IntegrityMonitor implements Service {
   /** Closes an integrity failure with what was done about it (audited). */
   async resolve(id: string, by: string, note: string): Promise<StoredAlert> {
     const a = await this.#o.alerts.get(id);
-    if (!a || a.rule !== RULE_INTEGRITY) throw new GatewayError('NOT_FOUND', `no integrity failure ${id}`);
+    if (!a || !INTEGRITY_RULES.includes(a.rule))
+      throw new GatewayError('NOT_FOUND', `no integrity failure ${id}`);
     if (!a.active) throw new GatewayError('CONFLICT', `integrity failure ${id} is resolved already`);
     await this.#o.store.audit.append({
       type: 'integrity-failure',
       actor: by,
       subject: a.subject,
-      details: { event: 'resolved', alertId: id, note, raisedAt: a.at },
+      details: { event: 'resolved', alertId: id, rule: a.rule, note, raisedAt: a.at },
     });
-    await this.#o.alerts.clear(RULE_INTEGRITY, a.subject);
+    await this.#o.alerts.clear(a.rule, a.subject);
     return (await this.#o.alerts.get(id))!;
   }
 

@@ -190,8 +190,9 @@ describe('dock link conformance (PROTOCOL.md §3.9) over PTY pairs', () => {
     expect(device.fault).toMatch(/BAD_VERSION/);
     expect(device.stats.reads).toBe(0);
     expect(recorder.clips()).toHaveLength(1);
+    // Besides its registration (recorder-admin), one refusal.
     const audit = await h.gw.app.store.audit.bySubject('recorder:CONF-V9');
-    expect(audit.map((e) => e.type)).toEqual(['recorder-refused']);
+    expect(audit.map((e) => e.type)).toEqual(['recorder-admin', 'recorder-refused']);
     // It stays refused: a repeated HELLO does not start a session.
     expect(h.gw.app.docks.slot(slot)?.state).toBe('refused');
   });

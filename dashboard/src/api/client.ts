@@ -16,6 +16,7 @@ import type {
   ExportView,
   HearingView,
   HistoryPoint,
+  IntegrityView,
   Interruption,
   InterruptionStatus,
   LoginResponse,
@@ -180,6 +181,10 @@ export const api = {
   clipContentUrl: (clipId: string, action: 'view' | 'download', reason: string) =>
     `/api/clips/${enc(clipId)}/content${qs({ action, reason })}`,
   audit: (limit = 200) => request<AuditEntryView[]>('GET', `/api/audit${qs({ limit })}`),
+  /** The last and next sweep of the originals and the open integrity failures (R25). */
+  integrity: () => request<IntegrityView>('GET', '/api/integrity'),
+  resolveIntegrity: (id: string, note: string) =>
+    request<StoredAlert>('POST', `/api/integrity/failures/${enc(id)}/resolve`, { note }),
 
   // --- evidence exports (R23, R24, R25) ---
   exports: () => request<ExportView[]>('GET', '/api/exports'),

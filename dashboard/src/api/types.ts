@@ -24,6 +24,7 @@ import type { MaintenanceEntry, MaintenanceKind } from '../../../gateway/fleet/m
 import type { PublicRecorder } from '../../../gateway/fleet/registry.js';
 import type { HearingGap, HearingSummary, SegmentRow } from '../../../gateway/hearings/schemas.js';
 import type { HearingView } from '../../../gateway/hearings/service.js';
+import type { SweepState } from '../../../gateway/integrity/monitor.js';
 import type { InterruptionRecord, InterruptionStatus } from '../../../gateway/interruptions/record.js';
 import type { Assignment } from '../../../gateway/pairing/assignment.js';
 import type { LostRecorder } from '../../../gateway/pairing/lost.js';
@@ -61,7 +62,14 @@ export type {
   Sensitivity,
   StopCause,
   StoredAlert,
+  SweepState,
 };
+
+/** GET /api/integrity (gateway/api/routes/integrity.ts). */
+export interface IntegrityView {
+  sweep: SweepState;
+  failures: StoredAlert[];
+}
 
 /** R19 record: recorder or hearing camera; start/end are epoch ms. */
 export type Interruption = InterruptionRecord;

@@ -7,6 +7,7 @@ import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { useI18n } from '../../i18n/index.js';
 import { fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
+import { IntegrityCard } from './IntegrityCard.js';
 
 export default function AuditPage() {
   const { t, te } = useI18n();
@@ -21,40 +22,43 @@ export default function AuditPage() {
     return n ? all.filter((e) => `${e.type} ${e.actor} ${e.subject}`.toLowerCase().includes(n)) : all;
   }, [q.data, text]);
   return (
-    <Card
-      title={t('audit.title')}
-      extra={<Input.Search allowClear style={{ width: 240 }} onChange={(e) => setText(e.target.value)} />}
-    >
-      <ApiErrorView error={q.error} api="GET /api/audit" />
-      <Table<AuditEntryView>
-        rowKey="seq"
-        size="small"
-        loading={q.loading && !q.data}
-        dataSource={rows}
-        scroll={{ x: 900 }}
-        pagination={{ pageSize: 50, hideOnSinglePage: true }}
-        columns={[
-          { title: t('audit.seq'), dataIndex: 'seq', width: 70 },
-          { title: t('audit.at'), dataIndex: 'at', width: 170, render: (v: string) => fmtTime(v) },
-          {
-            title: t('audit.action'),
-            dataIndex: 'type',
-            width: 140,
-            render: (v: string) => te('audit.type', v),
-          },
-          { title: t('audit.actor'), dataIndex: 'actor', width: 160 },
-          { title: t('audit.subject'), dataIndex: 'subject', width: 200 },
-          {
-            title: t('audit.details'),
-            dataIndex: 'details',
-            render: (v: Record<string, unknown>) => (
-              <Typography.Text code ellipsis style={{ maxWidth: 360 }}>
-                {JSON.stringify(v)}
-              </Typography.Text>
-            ),
-          },
-        ]}
-      />
-    </Card>
+    <>
+      <IntegrityCard />
+      <Card
+        title={t('audit.title')}
+        extra={<Input.Search allowClear style={{ width: 240 }} onChange={(e) => setText(e.target.value)} />}
+      >
+        <ApiErrorView error={q.error} api="GET /api/audit" />
+        <Table<AuditEntryView>
+          rowKey="seq"
+          size="small"
+          loading={q.loading && !q.data}
+          dataSource={rows}
+          scroll={{ x: 900 }}
+          pagination={{ pageSize: 50, hideOnSinglePage: true }}
+          columns={[
+            { title: t('audit.seq'), dataIndex: 'seq', width: 70 },
+            { title: t('audit.at'), dataIndex: 'at', width: 170, render: (v: string) => fmtTime(v) },
+            {
+              title: t('audit.action'),
+              dataIndex: 'type',
+              width: 140,
+              render: (v: string) => te('audit.type', v),
+            },
+            { title: t('audit.actor'), dataIndex: 'actor', width: 160 },
+            { title: t('audit.subject'), dataIndex: 'subject', width: 200 },
+            {
+              title: t('audit.details'),
+              dataIndex: 'details',
+              render: (v: Record<string, unknown>) => (
+                <Typography.Text code ellipsis style={{ maxWidth: 360 }}>
+                  {JSON.stringify(v)}
+                </Typography.Text>
+              ),
+            },
+          ]}
+        />
+      </Card>
+    </>
   );
 }
