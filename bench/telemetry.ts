@@ -7,6 +7,9 @@
  *    under that load: 10 probes/s, each a `recording-stopped` (canContinue false) from one of 10
  *    prober recorders, timed from publishing to the `alert.raised` on the live stream
  *    (/api/events, SSE), both in a separate prober process.
+ *    Then, the recorders still connected, a 10 s oversize flood (bench/oversize-flood.ts:
+ *    payloads over 16 KiB, CONNECTs declaring 250 MB, packets over the broker's maximum) and,
+ *    10 s after it, the gateway's RSS again: `rss_after_flood_mb` next to `rss_mb`.
  * 2. Flood to saturation: 4 publishers send telemetry (QoS 0) as fast as TCP takes it for S
  *    seconds; the gateway's validated-and-processed messages/s is read from the child.
  * 3. Baseline, same run: Debian's mosquitto with one subscriber (its own process), the same
@@ -27,6 +30,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { encodePayload } from '../protocol/mqtt/decode.js';
 import { PROTOCOL_VERSION, type Telemetry } from '../protocol/mqtt/messages.js';
 import { anyRecorder, topics } from '../protocol/mqtt/topics.js';
+import { oversizeFlood } from './oversize-flood.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const FLOODERS = 4;
@@ -83,7 +87,8 @@ async function gatewayChild(dataDir: string, recorders: number): Promise<void> {
   const config = parseConfig({
     dataDir,
     logLevel: 'error',
-    mqtt: { host: '127.0.0.1', port: 0 },
+    // Every simulated recorder connects from 127.0.0.1; in the field they come from many addresses.
+    mqtt: { host: '127.0.0.1', port: 0, connectRate: { burst: 100_000, perSecond: 100_000 } },
     http: { host: '127.0.0.1', port: 0 },
     ...JSON.parse(process.env.BENCH_GW_CONFIG ?? '{}'),
   });
@@ -118,6 +123,7 @@ async function gatewayChild(dataDir: string, recorders: number): Promise<void> {
         type: 'stats:reply',
         processed: app.field.broker.stats().processed,
         connected: app.field.broker.stats().connected,
+        guard: app.field.broker.stats().guard,
         cpuUs: process.cpuUsage().user + process.cpuUsage().system,
         t: performance.now(),
         rss,
@@ -428,6 +434,24 @@ async function main(recorders: number, seconds: number): Promise<void> {
     );
     const cpuPct = ((b.cpuUs - a.cpuUs) / 1000 / (b.t - a.t)) * 100;
     const steadyRate = ((b.processed - a.processed) / (b.t - a.t)) * 1000;
+
+    // --- oversize flood, the recorders still connected ---------------------------------------
+    const floodCounts = await oversizeFlood(
+      info.mqttPort,
+      Array.from({ length: FLOODERS }, (_, i) => ({
+        serial: `FLOOD-${i}`,
+        password: info.creds[`FLOOD-${i}`]!,
+      })),
+      10,
+    );
+    await request(gw, { type: 'stats', resetRss: true });
+    await sleep(10_000); // the flood's last connections closed, the steady load alone again
+    const afterFlood = await stats();
+    const flooded = afterFlood as unknown as { guard: unknown; mem: unknown };
+    console.error(
+      `oversize flood (10 s): ${JSON.stringify(floodCounts)}; broker guard ${JSON.stringify(flooded.guard)}; ` +
+        `gateway memory after it ${JSON.stringify(flooded.mem)}`,
+    );
     for (const t of timers) clearTimeout(t);
     await Promise.all(steady.map((c) => c.endAsync(true)));
     steady.length = 0;
@@ -495,6 +519,7 @@ async function main(recorders: number, seconds: number): Promise<void> {
         ratio: round(gatewayRate / mosquittoRate, 2),
         cpu_pct: round(cpuPct),
         rss_mb: round(b.rssMax / 1024 / 1024),
+        rss_after_flood_mb: round(afterFlood.rss / 1024 / 1024),
         alert_p50_ms: round(percentile(lat, 50)),
         alert_p99_ms: round(percentile(lat, 99)),
       }),

@@ -53,6 +53,14 @@ export function demoConfig(base: GatewayConfig): GatewayConfig {
   return parseConfig({
     ...base,
     dock: { ...base.dock, ports: [...base.dock.ports, join(dataDir, 'docks', 'dock*')] },
+    // The simulated fleet connects from one address: its burst must fit them all.
+    mqtt: {
+      ...base.mqtt,
+      connectRate: {
+        ...base.mqtt.connectRate,
+        burst: Math.max(base.mqtt.connectRate.burst, base.demo.recorders * 2),
+      },
+    },
     cameras: {
       ...base.cameras,
       rooms: base.cameras.rooms.length ? base.cameras.rooms : rooms,

@@ -78,21 +78,15 @@ async function oversizeConnect(declared: number, total: number): Promise<number>
   return written;
 }
 
-async function settledRss(): Promise<number> {
-  const a = await gw.rss();
-  await new Promise((r) => setTimeout(r, 300));
-  return Math.min(a, await gw.rss());
-}
-
 describe('MQTT broker bounds', () => {
   it('cuts off two CONNECTs declaring 250 MB at the fixed header; RSS does not rise', async () => {
     await oversizeConnect(2 * MB, 4 * MB); // warm-up
-    const before = await settledRss();
+    const before = await gw.settledRss();
     const written = await Promise.all([
       oversizeConnect(250 * MB, 250 * MB),
       oversizeConnect(250 * MB, 250 * MB),
     ]);
-    const after = await settledRss();
+    const after = await gw.settledRss();
     console.log(
       `RSS before ${(before / MB).toFixed(1)} MB, after two 250 MB CONNECTs ${(after / MB).toFixed(1)} MB; ` +
         `written before the close: ${written.map((w) => (w / MB).toFixed(1)).join(', ')} MB`,

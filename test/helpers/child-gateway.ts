@@ -19,6 +19,8 @@ export interface ChildGateway {
   mqttPort: number;
   /** Resident set size of the gateway process, bytes. */
   rss(): Promise<number>;
+  /** The lower of two RSS samples a moment apart (a GC may be under way at either). */
+  settledRss(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,11 @@ export async function startChildGateway(overrides: GatewayConfigInput = {}): Pro
     httpPort,
     mqttPort,
     rss: () => rssOf(child.pid as number),
+    async settledRss() {
+      const a = await rssOf(child.pid as number);
+      await new Promise((r) => setTimeout(r, 300));
+      return Math.min(a, await rssOf(child.pid as number));
+    },
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
