@@ -60,7 +60,7 @@ export interface DiscFacts {
 }
 
 export interface DiscDeps {
-  store: Pick<ClipStore, 'index' | 'openClip' | 'audit'>;
+  store: Pick<ClipStore, 'index' | 'openClip' | 'audit' | 'isolateAltered'>;
   custody: CustodyPort;
   facts: DiscFacts;
   verifierFiles: () => Promise<Record<'verify.html' | 'verify.mjs', Buffer>>;
@@ -239,7 +239,16 @@ async function checkOriginals(
           tick,
         );
       } catch (err) {
-        if (err instanceof GatewayError) await integrityFailure(rec, r, o.path, err, d);
+        if (err instanceof GatewayError) {
+          // An altered original leaves blobs/ for quarantine, with its entry and alert (R25).
+          const isolated =
+            o.area === 'blobs'
+              ? await d.store
+                  .isolateAltered(r.sha256, { detectedBy: `export ${rec.id}` })
+                  .catch((e: unknown) => d.log.error({ err: e, clipId: r.clipId }, 'isolating failed'))
+              : undefined;
+          if (!isolated) await integrityFailure(rec, r, o.path, err, d);
+        }
         throw err instanceof GatewayError
           ? new GatewayError('EXPORT_FAILED', `${err.message}; the disc was not built`, {
               clipId: r.clipId,

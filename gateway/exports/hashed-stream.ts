@@ -3,8 +3,9 @@
  * bytes under an original's hash).
  */
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { GatewayError } from '../errors.js';
+import { type Expected, HashCheck, type OnMismatch } from '../store/checked-read.js';
 
 /** Reads `stream` to its end, hashing; HASH_MISMATCH / SIZE_MISMATCH naming `what` if it differs. */
 export async function readChecked(
@@ -43,36 +44,8 @@ export async function readChecked(
 /**
  * A pass-through that hashes and holds back its last chunk until the whole digest is known: when
  * the bytes do not match, the stream errors before the final chunk, so the receiver never holds a
- * complete altered file (a download aborts short of its Content-Length).
+ * complete altered file (a download aborts short of its Content-Length). The store's own check.
  */
-export function verifyingStream(
-  expected: { sha256: string; bytes: number },
-  onMismatch: (actual: { sha256: string; bytes: number }) => void,
-): Transform {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  let held: Buffer | undefined;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      const out = held;
-      held = chunk;
-      cb(null, out);
-    },
-    flush(cb) {
-      const sha256 = hash.digest('hex');
-      if (sha256 !== expected.sha256 || bytes !== expected.bytes) {
-        onMismatch({ sha256, bytes });
-        cb(
-          new GatewayError(
-            'HASH_MISMATCH',
-            `image hashes to ${sha256} (${bytes} bytes), recorded ${expected.sha256}`,
-          ),
-        );
-        return;
-      }
-      cb(null, held);
-    },
-  });
+export function verifyingStream(expected: Expected, onMismatch: OnMismatch): Transform {
+  return new HashCheck(expected, onMismatch, 'export image');
 }

@@ -46,7 +46,7 @@ export const RULE_INTEGRITY = 'export-integrity';
 
 export interface ExportServiceOptions {
   db: Db;
-  store: Pick<ClipStore, 'index' | 'openClip' | 'audit' | 'placeLegalHold'>;
+  store: Pick<ClipStore, 'index' | 'openClip' | 'audit' | 'placeLegalHold' | 'isolateAltered'>;
   /** `<dataDir>/exports`: one work dir per export, the image inside it (0400). */
   dir: string;
   /** The custody service (checkpoints, proofs); a build fails UNAVAILABLE without it. */
@@ -338,7 +338,8 @@ export class ExportService implements Service {
     }
   }
 
-  async #imageAltered(r: ExportRecord, path: string, actual: { sha256: string; bytes: number }) {
+  /** `actual.sha256` is null when the file was longer than recorded (cut off before hashing it all). */
+  async #imageAltered(r: ExportRecord, path: string, actual: { sha256: string | null; bytes: number }) {
     this.#o.log.error({ exportId: r.id, path, actual }, 'export image does not match its recorded hash');
     try {
       await this.#o.store.audit.append({

@@ -25,10 +25,14 @@ export class HashCheck extends Transform {
   #bytes = 0;
   #held: Buffer | undefined;
 
-  constructor(expected: Expected, onMismatch: OnMismatch) {
+  readonly #what: string;
+
+  /** `what` names the bytes in the error (`stored original`, `export image`). */
+  constructor(expected: Expected, onMismatch: OnMismatch, what = 'stored original') {
     super();
     this.#expected = expected;
     this.#onMismatch = onMismatch;
+    this.#what = what;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -60,7 +64,7 @@ export class HashCheck extends Transform {
       this.#onMismatch({ sha256, bytes: this.#bytes });
     } finally {
       cb(
-        new StoreError('STORE_CORRUPT', 'stored original does not match its recorded hash; not served', {
+        new StoreError('STORE_CORRUPT', `${this.#what} does not match its recorded hash; not served`, {
           expected: this.#expected.sha256,
           ...(sha256 ? { actual: sha256 } : {}),
         }),

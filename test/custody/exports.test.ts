@@ -368,6 +368,12 @@ describe('an altered original', () => {
         (e) => e.type === 'integrity-failure',
       );
       expect(failures).toHaveLength(1);
+      // The altered bytes left blobs/ for quarantine, and the principal is told (R25).
+      expect(failures[0]!.details).toMatchObject({ kind: 'altered', detectedBy: `export ${req.body.id}` });
+      expect((await gw.app.store.index.get('clip-c'))?.state).toBe('quarantined');
+      await expect
+        .poll(() => gw.app.alerts.activeFor('integrity-failure', 'clip:clip-c')?.severity)
+        .toBe('critical');
       const files = await readdir(join(gw.dataDir, 'exports', req.body.id)).catch(() => []);
       expect(files.filter((f) => f.endsWith('.iso'))).toEqual([]);
     } finally {
