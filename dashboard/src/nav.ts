@@ -42,7 +42,7 @@ export const NAV: readonly NavItem[] = [
     id: 'exports',
     path: '/exports',
     label: 'nav.exports',
-    roles: ['legal-affairs', 'principal', 'auditor'],
+    roles: ['legal-affairs', 'principal', 'auditor', 'officer'],
   },
   { id: 'audit', path: '/audit', label: 'nav.audit', roles: ['legal-affairs', 'principal', 'auditor'] },
 ];

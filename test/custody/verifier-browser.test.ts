@@ -106,6 +106,7 @@ describe('verify.html in Chromium, from file://', () => {
     ]);
     expect(await o.page.locator('#key-compare').textContent()).toContain('纸面记录');
     expect(await o.page.locator('#signature').textContent()).toContain('WebCrypto');
+    expect(await o.page.locator('#facts').textContent()).toContain('2026-12-07 16:00:00 北京时间');
     expect(await o.page.locator('#files tr[data-ok="true"]').count()).toBe(2);
     await o.page.screenshot({ path: join(ARTIFACTS, 'verifier-html-pass-zh.png'), fullPage: true });
 

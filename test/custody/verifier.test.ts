@@ -63,6 +63,7 @@ describe('verify.mjs', () => {
     expect(run.stdout).toContain(groups.slice(0, 8).join(' '));
     expect(run.stdout).toContain(groups.slice(8).join(' '));
     expect(run.stdout).toContain('compare it group by group with the fingerprint on paper');
+    expect(run.stdout).toContain('2026-12-07 16:00:00 北京时间 / Beijing (2026-12-07T08:00:00.000Z)');
 
     const json = await verifyJson(d, '--expect-key', groups.join(' ').toUpperCase());
     expect(json.code).toBe(0);

@@ -40,6 +40,8 @@ const PAGE_CALLS: Record<PageId, string[]> = {
  */
 const ROLE_GATED_CALLS: { page: PageId; call: string; shownTo: Role[] }[] = [
   { page: 'clips', call: 'POST /api/exports', shownTo: ['legal-affairs'] },
+  { page: 'exports', call: 'POST /api/exports', shownTo: ['officer'] },
+  { page: 'exports', call: 'GET /api/clips', shownTo: ['officer'] },
   { page: 'exports', call: 'POST /api/exports/:id/approve', shownTo: ['principal'] },
   { page: 'exports', call: 'POST /api/exports/:id/refuse', shownTo: ['principal'] },
   ...['GET /api/exports/:id/image', 'GET /api/exports/:id/receipt', 'GET /api/exports/:id/manifest.pdf'].map(

@@ -53,6 +53,19 @@ describe('evidence exports in the dashboard', () => {
         end: t0 + i * 600_000 + 540_000,
       });
     }
+    // A recording of the signed-up officer's own session (officers export only their own, R24).
+    const own = join(work, 'own.src');
+    await writeFile(own, Buffer.concat([Buffer.from('\0\0\0\x18ftypisom'), Buffer.alloc(50_000, 7)]));
+    await rig.gw.app.store.ingestFile(own, {
+      clipId: 'BC8802-0001',
+      source: { kind: 'recorder', id: 'BC8802' },
+      sessionId: 'S-8802-1',
+      officer: { id: rig.users.officer, name: '钱执法', certNo: 'ZF32088802' },
+      caseNo: 'ZF-2026-0601',
+      activity: 'evidence-collection',
+      start: t0,
+      end: t0 + 300_000,
+    });
   }, 120_000);
   afterAll(async () => {
     await rig?.stop();
@@ -255,6 +268,40 @@ describe('evidence exports in the dashboard', () => {
       await textOf(page.getByTestId('integrity-banner')).toContain('完整性告警：1 项未处理');
       await settled(page);
       await screenshot(page, 'exports-own-request-integrity');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an officer requests a disc of a recording of their own session', async () => {
+    const { context, page } = await newPage(rig.browser, rig.gw.url);
+    try {
+      await loginFast(page, rig.users.officer, PASSWORD, '/exports');
+      await page.getByTestId('own-clip-BC8802-0001').locator('.ant-checkbox-input').check();
+      await page.getByTestId('export-request').click();
+      expect(await page.getByTestId('export-case').inputValue()).toBe('ZF-2026-0601');
+      await page.getByTestId('export-purpose').fill('报送纪检监察机关核查');
+      await page.getByTestId('export-recipient-kind').click();
+      await page.locator('.ant-select-item-option', { hasText: '纪检监察机关' }).click();
+      await page.getByTestId('export-recipient-name').fill('驻局纪检监察组');
+      await page.locator('#export-request-submit').click();
+      const row = page.locator('[data-testid^="export-row-"]').first();
+      await textOf(row).toContain('驻局纪检监察组');
+      await textOf(row).toContain('待审批');
+      expect(await page.getByTestId('approval-queue').count()).toBe(0);
+      await settled(page);
+      await screenshot(page, 'exports-officer');
+      const id = (await row.getAttribute('data-testid'))!.slice('export-row-'.length);
+      const view = await rig.gw.app.exports.get(id, {
+        username: rig.users.principal,
+        displayName: 'principal-用户',
+        roles: ['principal'],
+      });
+      expect(view).toMatchObject({
+        requestedBy: { username: rig.users.officer },
+        recipient: { kind: 'discipline', name: '驻局纪检监察组' },
+        clipIds: ['BC8802-0001'],
+      });
     } finally {
       await context.close();
     }

@@ -10,7 +10,7 @@ import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
 /** The pages each role must see in the navigation (REQUIREMENTS "Who uses it"). */
 const EXPECTED_NAV: Record<Role, string[]> = {
   'equipment-manager': ['fleet', 'alerts'],
-  officer: ['dock'],
+  officer: ['dock', 'exports'],
   'hearing-staff': ['hearings'],
   'legal-affairs': ['alerts', 'interruptions', 'overdue', 'clips', 'exports', 'audit'],
   principal: ['alerts', 'interruptions', 'overdue', 'clips', 'exports', 'audit'],

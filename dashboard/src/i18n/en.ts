@@ -400,6 +400,7 @@ export const en: Record<MessageKey, string> = {
   'exports.request.outside': 'Requested by an outside body (Art. 24)',
   'exports.request.ok': "Export requested; it awaits the principal's approval",
   'exports.request.required': 'Please enter {field}',
+  'exports.own.title': 'Request a disc of my own recordings',
   'exports.select': 'Select verified clips to request an export',
   'integrity.title': 'Integrity alerts: {n} open',
   'integrity.text':

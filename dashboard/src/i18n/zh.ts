@@ -393,6 +393,7 @@ export const zh = {
   'exports.request.outside': '由外部机关调取（第二十四条）',
   'exports.request.ok': '导出申请已提交，等待局主要负责人审批',
   'exports.request.required': '请填写{field}',
+  'exports.own.title': '申请导出本人的执法记录',
   'exports.select': '勾选已校验入库的片段后可申请导出',
   'integrity.title': '完整性告警：{n} 项未处理',
   'integrity.text': '存储或审计日志的校验发现不一致。请立即核查，并保留现场。',

@@ -36,6 +36,7 @@ const TEXT = {
     recipient: '接收方',
     approvedBy: '批准人',
     checkpoint: '检查点',
+    beijing: '北京时间',
     signature: '签名',
     sigValid: (impl) => `有效（${impl}）`,
     sigInvalid: '无效',
@@ -74,6 +75,7 @@ const TEXT = {
     recipient: 'Recipient',
     approvedBy: 'Approved by',
     checkpoint: 'Checkpoint',
+    beijing: 'Beijing time',
     signature: 'Signature',
     sigValid: (impl) => `valid (${impl})`,
     sigInvalid: 'INVALID',
@@ -291,7 +293,9 @@ function render() {
       fact(t.approvedBy, r.export.approvedBy?.name);
     }
     if (r.checkpoint) {
-      fact(t.checkpoint, `${r.checkpoint.origin} · ${r.checkpoint.treeSize} · ${r.checkpoint.at}`);
+      const bj = shanghaiTime(r.checkpoint.at);
+      const at = bj ? `${bj} ${t.beijing} (${r.checkpoint.at})` : r.checkpoint.at;
+      fact(t.checkpoint, `${r.checkpoint.origin} · ${r.checkpoint.treeSize} · ${at}`);
       fact(t.signature, r.signatureOk ? t.sigValid(state.signatureImpl) : t.sigInvalid, 'signature');
     }
     fact(t.files, t.filesCount(r));

@@ -515,6 +515,30 @@ function errorText(err) {
   return String(err?.message ?? err).slice(0, 200);
 }
 
+/** A UTC ISO time as Beijing time, 'YYYY-MM-DD HH:mm:ss' (what the office reads), or null. */
+export function shanghaiTime(iso) {
+  const d = new Date(iso);
+  if (typeof iso !== 'string' || Number.isNaN(d.getTime())) return null;
+  const parts = {};
+  let fmt;
+  try {
+    fmt = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Shanghai',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+  } catch {
+    return null; // a runtime without time zone data
+  }
+  for (const p of fmt.formatToParts(d)) parts[p.type] = p.value;
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
 /** A file name or value from the disc, safe to print: control characters escaped, length bounded. */
 export function shown(value, max = 300) {
   let out = '';

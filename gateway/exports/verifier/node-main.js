@@ -72,6 +72,12 @@ function nodeIo(root) {
   };
 }
 
+/** '2026-12-08 00:30:15 北京时间 / Beijing (2026-12-07T16:30:15.167Z)' */
+function atText(at) {
+  const bj = shanghaiTime(at);
+  return bj ? `${bj} 北京时间 / Beijing (${shown(at)})` : shown(at);
+}
+
 function printReport(r, dir) {
   const lines = [];
   const mb = (n) => (n / 1024 / 1024).toFixed(1);
@@ -92,7 +98,7 @@ function printReport(r, dir) {
   }
   if (r.checkpoint) {
     lines.push(
-      `检查点 / Checkpoint: ${shown(r.checkpoint.origin)} · ${r.checkpoint.treeSize} · ${shown(r.checkpoint.at)} · ${
+      `检查点 / Checkpoint: ${shown(r.checkpoint.origin)} · ${r.checkpoint.treeSize} · ${atText(r.checkpoint.at)} · ${
         r.signatureOk ? '签名有效 / signature valid' : '签名无效 / signature INVALID'
       }`,
     );

@@ -34,6 +34,7 @@ import { useLive } from '../../live.js';
 import { epochMs, fmtBytes, fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
 import { useUser } from '../../user.js';
+import { OwnClipsCard } from './OwnClipsCard.js';
 
 const STATE_COLOR: Record<ExportState, string> = {
   requested: 'gold',
@@ -73,11 +74,14 @@ export default function ExportsPage() {
   const [dialog, setDialog] = useState<Dialog>(null);
   const principal = user.roles.includes('principal');
   const keeper = principal || user.roles.includes('legal-affairs');
+  // Officers request discs of their own recordings here (legal affairs do it from the clips page).
+  const ownOnly = user.roles.includes('officer') && !keeper;
   const all = q.data ?? [];
   const queue = all.filter((e) => e.state === 'requested');
 
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
+      {ownOnly && <OwnClipsCard onRequested={q.reload} />}
       {principal && (
         <Card title={t('exports.queue')} data-testid="approval-queue">
           <ExportTable
@@ -97,8 +101,8 @@ export default function ExportsPage() {
           rows={all}
           loading={q.loading && !q.data}
           empty={t('exports.none')}
-          actionsWidth={keeper ? 330 : 80}
-          actions={(e) => (keeper ? <Deliver exp={e} onOpen={setDialog} /> : null)}
+          actionsWidth={330}
+          actions={keeper ? (e) => <Deliver exp={e} onOpen={setDialog} /> : undefined}
         />
       </Card>
       {dialog && (
@@ -126,7 +130,8 @@ function ExportTable({
   rows: ExportView[];
   loading: boolean;
   empty: string;
-  actions: (e: ExportView) => React.ReactNode;
+  /** None: the reader has nothing to do with a request (an officer, an auditor). */
+  actions?: (e: ExportView) => React.ReactNode;
   actionsWidth: number;
 }) {
   const { t, te } = useI18n();
@@ -176,13 +181,17 @@ function ExportTable({
           width: 90,
           render: (v: string) => <Tag color={SENSITIVITY_COLOR[v]}>{te('exports.sensitivity', v)}</Tag>,
         },
-        {
-          title: t('common.actions'),
-          key: 'act',
-          fixed: 'right',
-          width: actionsWidth,
-          render: (_, e) => actions(e),
-        },
+        ...(actions
+          ? [
+              {
+                title: t('common.actions'),
+                key: 'act',
+                fixed: 'right' as const,
+                width: actionsWidth,
+                render: (_: unknown, e: ExportView) => actions(e),
+              },
+            ]
+          : []),
       ]}
     />
   );
