@@ -39,6 +39,7 @@ import {
 import type { LeadInSource, PrerollHold } from '../recording/preroll.js';
 import type { MediaProbe, StreamRecorder } from '../recording/recorder.js';
 import type { StreamAccess } from '../recording/stream-access.js';
+import { scrub } from '../scrub.js';
 import type { ClipStore } from '../store/clip-store.js';
 import {
   type CameraSummary,
@@ -276,7 +277,13 @@ export class HearingService implements Service {
     const session = a?.session ?? (await this.#load(id));
     if (!a) return { ...session, live: null };
     const now = this.#now();
-    const cameras = [...a.channels.values()].map((c) => c.stats());
+    // ffmpeg's and the camera's words cross into the API here: scrubbed with the camera's password
+    // whatever the channel already did (they reach hearing staff).
+    const cameras = [...a.channels.values()].map((c) => {
+      const st = c.stats();
+      const password = this.#o.cameras.get(st.cameraId)?.password;
+      return st.lastError === null ? st : { ...st, lastError: scrub(st.lastError, { secrets: [password] }) };
+    });
     return {
       ...session,
       summary: await this.#summary(session, now),
@@ -339,7 +346,10 @@ export class HearingService implements Service {
       try {
         source = this.#o.cameras.streamFor(cameraId);
       } catch (err) {
-        this.#log.error({ session: session.id, camera: cameraId, err }, 'camera cannot be recorded');
+        this.#log.error(
+          { session: session.id, camera: cameraId, err: scrub(err, { secrets: [cam?.password] }) },
+          'camera cannot be recorded',
+        );
         continue;
       }
       const dir = join(this.#o.workDir, session.id, cameraId);

@@ -335,6 +335,8 @@ export class CameraChannel {
       onProgress: (r, at) => this.#progress(run, r, at),
       onExit: (e) => this.#exited(run, e),
     });
+    // Its pid is known once spawned, before it can connect: the stream goes to this ffmpeg only.
+    ticket.bind(() => run.handle.pid);
     this.#log.debug({ run: n, fastStart: this.#fastStart }, 'ffmpeg run started');
   }
 

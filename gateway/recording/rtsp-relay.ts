@@ -4,7 +4,9 @@
  * /proc/<pid>/cmdline). So the gateway does the RTSP authentication itself: each ffmpeg run is
  * given a ticket URL `rtsp://127.0.0.1:<port>/<one-time token>` without credentials, and this relay
  * - accepts exactly one connection for a ticket (the first request names the token; the token is
- *   then spent, later connections with it get 404), and only while the ticket is open;
+ *   then spent, later connections with it get 404), and only while the ticket is open; a ticket
+ *   bound to its ffmpeg's pid is given only to a connection that process holds (socket-owner.ts),
+ *   so the token, readable on ffmpeg's argv, is no use to another local user;
  * - connects to the ticket's camera (fixed by the ticket, never by the request: no open proxy);
  * - forwards ffmpeg's requests with their URLs rewritten to the camera's, its own CSeq numbers
  *   (a request resent with credentials is a new request, RFC 2326 §12.17) and an Authorization
@@ -35,6 +37,7 @@ import {
   type WireItem,
   withHeader,
 } from './rtsp-wire.js';
+import { processOwnsPeer } from './socket-owner.js';
 import type { StreamAccess, StreamEndpoint, StreamFailure, StreamTicket } from './stream-access.js';
 
 export interface RtspRelayOptions {
@@ -59,6 +62,8 @@ interface Ticket {
   /** The camera URL those map to (its trailing slash, if any, is carried by the ticket URL). */
   upPrefix: string;
   state: 'open' | 'claimed' | 'closed';
+  /** The process the ticket is for, once started (bind). */
+  owner: (() => number | undefined) | null;
   failure: StreamFailure | null;
   conn: RelayConnection | null;
   timer: NodeJS.Timeout;
@@ -126,6 +131,7 @@ export class RtspRelay implements Service, StreamAccess {
       localBase,
       upPrefix: slash ? endpoint.url.slice(0, -1) : endpoint.url,
       state: 'open',
+      owner: null,
       failure: null,
       conn: null,
       timer: setTimeout(() => {
@@ -138,6 +144,9 @@ export class RtspRelay implements Service, StreamAccess {
     return {
       url: localBase + (slash ? '/' : ''),
       failure: () => t.failure,
+      bind: (pid) => {
+        t.owner = pid;
+      },
       close: () => this.#close(t),
     };
   }
@@ -150,11 +159,32 @@ export class RtspRelay implements Service, StreamAccess {
     t.conn?.destroy();
   }
 
-  /** The ticket a first request names, spent by this call; null when none is open. */
-  #claim(uri: string): Ticket | null {
+  /**
+   * The ticket a first request names, spent by this call; null when none is open, or when the
+   * connection is not its process's (the ticket then stays open for that process).
+   */
+  async #claim(uri: string, sock: Socket): Promise<Ticket | null> {
     const m = /^rtsps?:\/\/[^/]+\/([A-Za-z0-9_-]{24})(?:[/?]|$)/.exec(uri);
     const t = m ? this.#tickets.get(m[1]!) : undefined;
     if (t?.state !== 'open') return null;
+    if (t.owner) {
+      const pid = t.owner();
+      const ours =
+        pid !== undefined &&
+        (await processOwnsPeer(
+          pid,
+          { ip: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 },
+          { ip: sock.localAddress ?? '', port: sock.localPort ?? 0 },
+        ));
+      if (!ours) {
+        this.#log.warn(
+          { camera: t.endpoint.cameraId, pid },
+          "a connection not held by the ticket's ffmpeg asked for its stream: refused",
+        );
+        return null;
+      }
+      if (t.state !== 'open') return null;
+    }
     t.state = 'claimed';
     this.#tickets.delete(t.token);
     clearTimeout(t.timer);
@@ -164,7 +194,7 @@ export class RtspRelay implements Service, StreamAccess {
   #accept(sock: Socket): void {
     this.stats.connections++;
     const conn = new RelayConnection(sock, {
-      claim: (uri) => this.#claim(uri),
+      claim: (uri) => this.#claim(uri, sock),
       timeoutMs: this.#o.connectTimeoutMs ?? 5000,
       log: this.#log,
       onAuth: (id, ok) => this.#o.onAuth?.(id, ok),
@@ -179,7 +209,7 @@ export class RtspRelay implements Service, StreamAccess {
 }
 
 interface ConnectionHooks {
-  claim(uri: string): Ticket | null;
+  claim(uri: string): Promise<Ticket | null>;
   timeoutMs: number;
   log: Logger;
   onAuth(cameraId: string, accepted: boolean): void;
@@ -201,6 +231,8 @@ class RelayConnection {
   readonly #fromClient = new RtspWire(CLIENT_MAX_MESSAGE);
   readonly #fromCamera = new RtspWire(CAMERA_MAX_MESSAGE);
   #ticket: Ticket | null = null;
+  /** Items read while the first request's ticket is being checked. */
+  #claiming: WireItem[] | null = null;
   #up: Socket | null = null;
   #upReady = false;
   /** Bytes for the camera before its connection is up (none in practice: ffmpeg waits for replies). */
@@ -245,33 +277,55 @@ class RelayConnection {
 
   #onClient(item: WireItem): void {
     if (this.#dead) return;
+    if (this.#claiming) {
+      this.#claiming.push(item.kind === 'raw' ? { kind: 'raw', data: Buffer.from(item.data) } : item);
+      return;
+    }
     if (!this.#ticket) {
       if (item.kind !== 'message') {
         this.destroy();
         return;
       }
       const uri = item.message.startLine.split(' ')[1] ?? '';
-      const t = this.#h.claim(uri);
-      if (!t) {
-        this.#h.onRefused();
-        const cseq = header(item.message.headers, 'CSeq');
-        this.#client.end(
-          encodeMessage({
-            startLine: 'RTSP/1.0 404 Not Found',
-            headers: cseq ? [['CSeq', cseq]] : [],
-            body: Buffer.alloc(0),
-          }),
-        );
-        this.#dead = true;
-        clearTimeout(this.#timer);
-        return;
-      }
-      this.#ticket = t;
-      t.conn = this;
-      const ep = t.endpoint;
-      if (ep.username !== undefined) this.#auth = new RtspClientAuth(ep.username, ep.password ?? '');
-      this.#connectCamera(new URL(ep.url));
+      this.#claiming = [];
+      this.#h.claim(uri).then(
+        (t) => this.#claimed(t, item),
+        () => this.destroy(),
+      );
+      return;
     }
+    this.#forward(item);
+  }
+
+  #claimed(t: Ticket | null, first: WireItem & { kind: 'message' }): void {
+    const held = this.#claiming ?? [];
+    this.#claiming = null;
+    if (this.#dead) return;
+    if (!t || t.state === 'closed') {
+      this.#h.onRefused();
+      const cseq = header(first.message.headers, 'CSeq');
+      this.#client.end(
+        encodeMessage({
+          startLine: 'RTSP/1.0 404 Not Found',
+          headers: cseq ? [['CSeq', cseq]] : [],
+          body: Buffer.alloc(0),
+        }),
+      );
+      this.#dead = true;
+      clearTimeout(this.#timer);
+      return;
+    }
+    this.#ticket = t;
+    t.conn = this;
+    const ep = t.endpoint;
+    if (ep.username !== undefined) this.#auth = new RtspClientAuth(ep.username, ep.password ?? '');
+    this.#connectCamera(new URL(ep.url));
+    this.#forward(first);
+    for (const item of held) this.#forward(item);
+  }
+
+  #forward(item: WireItem): void {
+    if (this.#dead) return;
     if (item.kind === 'raw') {
       if (this.#upReady) this.#toCamera(item.data);
       else this.#early.push(Buffer.from(item.data));

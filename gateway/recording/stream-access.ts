@@ -28,6 +28,11 @@ export interface StreamTicket {
   readonly url: string;
   /** The first failure seen on this ticket, if any. */
   failure(): StreamFailure | null;
+  /**
+   * The process this ticket is for (its pid once spawned): the stream is then given only to a
+   * connection that process holds. Bind right after spawning, before the process can connect.
+   */
+  bind(pid: () => number | undefined): void;
   /** The run is over: the ticket and its connections end. */
   close(): void;
 }

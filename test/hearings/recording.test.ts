@@ -82,7 +82,8 @@ describe('hearing recording', () => {
   });
 
   it('stop finalises the last segment: stored, and it plays', async () => {
-    expect((await rig.principal.post(`/api/hearings/${sessionId}/stop`)).status).toBe(403);
+    // The equipment manager keeps cameras, not hearings (who else may stop: ownership.test.ts).
+    expect((await rig.manager.post(`/api/hearings/${sessionId}/stop`)).status).toBe(403);
     const r = await rig.staff.post(`/api/hearings/${sessionId}/stop`);
     expect(r.status).toBe(200);
     expect(r.body.state).toBe('stopped');

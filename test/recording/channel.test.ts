@@ -101,7 +101,7 @@ describe('camera channel watchdog', () => {
       resumeAlertS: 10,
       recorder: rec,
       // The unit under test is the watchdog: the stream URL goes to the scripted recorder as it is.
-      access: { open: (ep) => ({ url: ep.url, failure: () => null, close() {} }) },
+      access: { open: (ep) => ({ url: ep.url, failure: () => null, bind() {}, close() {} }) },
       probe,
       onSegment: async () => {},
       interruptions: port,

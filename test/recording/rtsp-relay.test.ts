@@ -5,44 +5,32 @@
  */
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CameraFleet, startCameras } from '../../device-sim/camera/index.js';
 import { silentLogger } from '../../gateway/log.js';
 import { RtspRelay } from '../../gateway/recording/rtsp-relay.js';
+import type { StreamTicket } from '../../gateway/recording/stream-access.js';
 
-const run = promisify(execFile);
 const PW = 'R3lay-pw!';
 
-/** ffmpeg reads one second of the stream through `url`; resolves with its exit code and stderr. */
-async function ffmpegRead(url: string): Promise<{ code: number; stderr: string }> {
-  try {
-    const r = await run(
+/**
+ * ffmpeg reads one second of the stream through the ticket's URL (the ticket bound to its pid, as
+ * the recorder does); resolves with its exit code and stderr.
+ */
+function ffmpegRead(t: StreamTicket): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-i', t.url];
+    const child = execFile(
       'ffmpeg',
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-rtsp_transport',
-        'tcp',
-        '-i',
-        url,
-        '-t',
-        '1',
-        '-c',
-        'copy',
-        '-f',
-        'null',
-        '-',
-      ],
+      [...args, '-t', '1', '-c', 'copy', '-f', 'null', '-'],
       { timeout: 30_000 },
+      (err, _out, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stderr: String(stderr) });
+      },
     );
-    return { code: 0, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stderr: e.stderr ?? '' };
-  }
+    t.bind(() => child.pid);
+  });
 }
 
 /** One raw RTSP request on a fresh connection; resolves with the first response's status line. */
@@ -97,7 +85,7 @@ describe('RTSP relay', () => {
       });
       expect(t.url).toMatch(/^rtsp:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{24}$/);
       expect(t.url).not.toContain(PW);
-      const r = await ffmpegRead(t.url);
+      const r = await ffmpegRead(t);
       expect(r).toEqual({ code: 0, stderr: '' });
       expect(t.failure()).toBeNull();
       expect(auth).toContainEqual([`c${i}`, true]);
@@ -134,6 +122,23 @@ describe('RTSP relay', () => {
     expect(await rawRequest(relay.port, u.url)).toBe('RTSP/1.0 404 Not Found');
   });
 
+  it('a ticket bound to its ffmpeg is refused to any other process that read the URL (ps)', async () => {
+    const cam = fleet.cameras[0]!;
+    const t = relay.open({
+      cameraId: 'c0',
+      url: cam.rtspUrl,
+      transport: 'tcp',
+      username: 'admin',
+      password: PW,
+    });
+    // Bound to this test process's parent: not the holder of the connection below.
+    t.bind(() => process.ppid);
+    expect(await rawRequest(relay.port, t.url)).toBe('RTSP/1.0 404 Not Found');
+    // The impostor spent nothing: the ticket's own ffmpeg still gets the stream.
+    expect(await ffmpegRead(t)).toEqual({ code: 0, stderr: '' });
+    t.close();
+  }, 60_000);
+
   it('names a refusal: wrong password -> auth 401; a camera answering 403 -> auth 403', async () => {
     const cam = fleet.cameras[0]!;
     const wrong = relay.open({
@@ -143,7 +148,7 @@ describe('RTSP relay', () => {
       username: 'admin',
       password: 'nope',
     });
-    const r = await ffmpegRead(wrong.url);
+    const r = await ffmpegRead(wrong);
     expect(r.code).not.toBe(0);
     expect(wrong.failure()).toEqual({ kind: 'auth', status: 401 });
     expect(auth).toContainEqual(['w', false]);
@@ -156,7 +161,7 @@ describe('RTSP relay', () => {
         username: 'admin',
         password: PW,
       });
-      expect((await ffmpegRead(denied.url)).code).not.toBe(0);
+      expect((await ffmpegRead(denied)).code).not.toBe(0);
       expect(denied.failure()).toEqual({ kind: 'auth', status: 403 });
     } finally {
       cam.faults.resume();
@@ -171,7 +176,7 @@ describe('RTSP relay', () => {
       username: 'a',
       password: PW,
     });
-    expect((await ffmpegRead(t.url)).code).not.toBe(0);
+    expect((await ffmpegRead(t)).code).not.toBe(0);
     expect(t.failure()).toMatchObject({ kind: 'unreachable' });
     expect(() => relay.open({ cameraId: 'x', url: `rtsp://a:${PW}@h/s`, transport: 'tcp' })).toThrow(
       /without credentials/,
