@@ -13,7 +13,10 @@ describe('hearing rooms page', () => {
   beforeAll(async () => {
     rig = await startDashRig({
       cameras: {
-        rooms: [{ id: 'R1', name: '第一听证室' }],
+        rooms: [
+          { id: 'R1', name: '第一听证室' },
+          { id: 'R2', name: '第二听证室' },
+        ],
         segmentSeconds: 2,
         staleDataS: 1.5,
         resumeAlertS: 60,
@@ -86,6 +89,30 @@ describe('hearing rooms page', () => {
       expect(sessions[0]?.state).toBe('stopped');
       expect(sessions[0]?.caseNo).toBe('桂广听〔2026〕12号');
       await screenshot(page, 'hearing-summary');
+    } finally {
+      await context.close();
+      await cams.stop();
+    }
+  });
+
+  it("a camera that refuses the gateway's RTSP credentials shows 认证失败 in red on its room card", async () => {
+    const cams = await startCameras(1, { firstOctet: 135, common: { user: 'admin', password: CAMERA_PW } });
+    // ONVIF accepts the credentials; RTSP refuses them (its password changed on the camera).
+    cams.cameras[0]!.faults.denyRtsp();
+    const { context, page } = await newPage(rig.browser, rig.gw.url);
+    try {
+      await rig.gw.app.cameras.add(
+        { id: 'camH2', xaddr: cams.cameras[0]!.xaddr, user: 'admin', password: CAMERA_PW, roomId: 'R2' },
+        'test',
+      );
+      await loginFast(page, rig.users['hearing-staff'], PASSWORD, '/hearings');
+      await waitLive(page);
+      // The warm pre-roll ffmpeg is refused through the relay: the card says so, in red.
+      const tag = page.getByTestId('room-R2').getByTestId('camera-auth-failed-camH2');
+      await tag.waitFor({ timeout: 30_000 });
+      await textOf(tag).toContain('认证失败');
+      expect(await tag.evaluate((el) => el.className)).toContain('red');
+      await screenshot(page, 'hearing-camera-auth-failed');
     } finally {
       await context.close();
       await cams.stop();
