@@ -28,6 +28,18 @@ describe('stream URI host', () => {
     staff = await gw.as('hearing-staff');
   }, 60_000);
 
+  /** A hearing in the room records at least one segment, then stops. */
+  async function recordOneSegment(roomId: string): Promise<void> {
+    const started = await staff.post('/api/hearings', { roomId, caseNo: `URI-${roomId}` });
+    expect(started.status).toBe(200);
+    const id = started.body.id as string;
+    await waitFor(
+      async () => (await staff.get(`/api/hearings/${id}`)).body.live.segments >= 1 || undefined,
+      'a segment',
+    );
+    expect((await staff.post(`/api/hearings/${id}/stop`)).status).toBe(200);
+  }
+
   afterAll(async () => {
     await gw?.stop();
     await fleet?.stop();
@@ -44,14 +56,7 @@ describe('stream URI host', () => {
     });
     expect(r.status).toBe(200);
     expect(new URL(r.body.info.streamUri).hostname).toBe('127.0.0.132');
-    const started = await staff.post('/api/hearings', { roomId: 'R1', caseNo: 'URI-1' });
-    expect(started.status).toBe(200);
-    const id = started.body.id as string;
-    await waitFor(
-      async () => (await staff.get(`/api/hearings/${id}`)).body.live.segments >= 1 || undefined,
-      'a segment',
-    );
-    expect((await staff.post(`/api/hearings/${id}/stop`)).status).toBe(200);
+    await recordOneSegment('R1');
   }, 90_000);
 
   it('a per-camera streamUri is recorded instead; one with credentials in it is refused', async () => {
@@ -78,12 +83,6 @@ describe('stream URI host', () => {
     expect(r.status).toBe(200);
     expect(r.body.streamUri).toBe(override);
     expect(gw.app.cameras.streamFor('enc2').url).toBe(override);
-    const started = await staff.post('/api/hearings', { roomId: 'R2', caseNo: 'URI-2' });
-    const id = started.body.id as string;
-    await waitFor(
-      async () => (await staff.get(`/api/hearings/${id}`)).body.live.segments >= 1 || undefined,
-      'a segment',
-    );
-    expect((await staff.post(`/api/hearings/${id}/stop`)).status).toBe(200);
+    await recordOneSegment('R2');
   }, 90_000);
 });

@@ -65,6 +65,10 @@ describe('RTSP relay', () => {
     await relay.start();
   }, 60_000);
 
+  /** A ticket for a camera with the user `admin` (the right password unless given). */
+  const ticket = (cameraId: string, url: string, password = PW, username = 'admin') =>
+    relay.open({ cameraId, url, transport: 'tcp', username, password });
+
   afterAll(async () => {
     await relay?.stop();
     await fleet?.stop();
@@ -76,13 +80,7 @@ describe('RTSP relay', () => {
   ] as const) {
     it(`ffmpeg reads a ${scheme} camera through a one-time URL without credentials`, async () => {
       const cam = fleet.cameras[i]!;
-      const t = relay.open({
-        cameraId: `c${i}`,
-        url: cam.rtspUrl,
-        transport: 'tcp',
-        username: 'admin',
-        password: PW,
-      });
+      const t = ticket(`c${i}`, cam.rtspUrl);
       expect(t.url).toMatch(/^rtsp:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{24}$/);
       expect(t.url).not.toContain(PW);
       const r = await ffmpegRead(t);
@@ -97,13 +95,7 @@ describe('RTSP relay', () => {
 
   it('accepts exactly one connection per ticket, and none for an unknown token', async () => {
     const cam = fleet.cameras[0]!;
-    const t = relay.open({
-      cameraId: 'c0',
-      url: cam.rtspUrl,
-      transport: 'tcp',
-      username: 'admin',
-      password: PW,
-    });
+    const t = ticket('c0', cam.rtspUrl);
     expect(await rawRequest(relay.port, t.url)).toBe('RTSP/1.0 200 OK');
     expect(await rawRequest(relay.port, t.url)).toBe('RTSP/1.0 404 Not Found');
     expect(await rawRequest(relay.port, `rtsp://127.0.0.1:${relay.port}/${'A'.repeat(24)}`)).toBe(
@@ -111,26 +103,14 @@ describe('RTSP relay', () => {
     );
     t.close();
     // A closed ticket that was never used cannot be used either.
-    const u = relay.open({
-      cameraId: 'c0',
-      url: cam.rtspUrl,
-      transport: 'tcp',
-      username: 'admin',
-      password: PW,
-    });
+    const u = ticket('c0', cam.rtspUrl);
     u.close();
     expect(await rawRequest(relay.port, u.url)).toBe('RTSP/1.0 404 Not Found');
   });
 
   it('a ticket bound to its ffmpeg is refused to any other process that read the URL (ps)', async () => {
     const cam = fleet.cameras[0]!;
-    const t = relay.open({
-      cameraId: 'c0',
-      url: cam.rtspUrl,
-      transport: 'tcp',
-      username: 'admin',
-      password: PW,
-    });
+    const t = ticket('c0', cam.rtspUrl);
     // Bound to this test process's parent: not the holder of the connection below.
     t.bind(() => process.ppid);
     expect(await rawRequest(relay.port, t.url)).toBe('RTSP/1.0 404 Not Found');
@@ -141,26 +121,14 @@ describe('RTSP relay', () => {
 
   it('names a refusal: wrong password -> auth 401; a camera answering 403 -> auth 403', async () => {
     const cam = fleet.cameras[0]!;
-    const wrong = relay.open({
-      cameraId: 'w',
-      url: cam.rtspUrl,
-      transport: 'tcp',
-      username: 'admin',
-      password: 'nope',
-    });
+    const wrong = ticket('w', cam.rtspUrl, 'nope');
     const r = await ffmpegRead(wrong);
     expect(r.code).not.toBe(0);
     expect(wrong.failure()).toEqual({ kind: 'auth', status: 401 });
     expect(auth).toContainEqual(['w', false]);
     cam.faults.denyRtsp(403);
     try {
-      const denied = relay.open({
-        cameraId: 'd',
-        url: cam.rtspUrl,
-        transport: 'tcp',
-        username: 'admin',
-        password: PW,
-      });
+      const denied = ticket('d', cam.rtspUrl);
       expect((await ffmpegRead(denied)).code).not.toBe(0);
       expect(denied.failure()).toEqual({ kind: 'auth', status: 403 });
     } finally {
@@ -169,13 +137,7 @@ describe('RTSP relay', () => {
   }, 60_000);
 
   it('names an unreachable camera, and refuses URLs with credentials', async () => {
-    const t = relay.open({
-      cameraId: 'x',
-      url: 'rtsp://127.0.0.1:1/none',
-      transport: 'tcp',
-      username: 'a',
-      password: PW,
-    });
+    const t = ticket('x', 'rtsp://127.0.0.1:1/none', PW, 'a');
     expect((await ffmpegRead(t)).code).not.toBe(0);
     expect(t.failure()).toMatchObject({ kind: 'unreachable' });
     expect(() => relay.open({ cameraId: 'x', url: `rtsp://a:${PW}@h/s`, transport: 'tcp' })).toThrow(
