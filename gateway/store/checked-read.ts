@@ -1,8 +1,8 @@
 /**
  * Reading an original for someone (R25: never serve altered bytes under the original's hash): the
- * bytes are hashed as they stream and the last chunk is held back until the digest and length
- * match what was recorded at ingest. On a mismatch the stream fails before the reader has the
- * whole file, so a client that was promised `x-content-sha256` gets a short, failed response,
+ * bytes are hashed as they stream and at least the last 64 KiB are held back until the digest and
+ * length match what was recorded at ingest. On a mismatch the stream fails before the reader has
+ * the whole file, so a client that was promised `x-content-sha256` gets a short, failed response,
  * never the altered file complete.
  */
 import { createHash } from 'node:crypto';
@@ -15,6 +15,12 @@ export interface Expected {
   bytes: number;
 }
 
+/**
+ * At least this much stays held back until the digest is known, however small the last read: an
+ * HTTP server that writes an error text after a failed body must not be able to fill it up.
+ */
+const HOLD_BYTES = 64 * 1024;
+
 /** Called once when the bytes on disk are not the recorded ones (length or digest). */
 export type OnMismatch = (found: { sha256: string | null; bytes: number }) => void;
 
@@ -23,7 +29,8 @@ export class HashCheck extends Transform {
   readonly #expected: Expected;
   readonly #onMismatch: OnMismatch;
   #bytes = 0;
-  #held: Buffer | undefined;
+  #held: Buffer[] = [];
+  #heldBytes = 0;
 
   readonly #what: string;
 
@@ -42,8 +49,13 @@ export class HashCheck extends Transform {
       return;
     }
     this.#hash.update(chunk);
-    if (this.#held) this.push(this.#held);
-    this.#held = chunk;
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.length;
+    while (this.#heldBytes - this.#held[0]!.length >= HOLD_BYTES) {
+      const out = this.#held.shift()!;
+      this.#heldBytes -= out.length;
+      this.push(out);
+    }
     cb();
   }
 
@@ -53,13 +65,14 @@ export class HashCheck extends Transform {
       this.#fail(sha256, cb);
       return;
     }
-    if (this.#held) this.push(this.#held);
-    this.#held = undefined;
+    for (const b of this.#held.splice(0)) this.push(b);
+    this.#heldBytes = 0;
     cb();
   }
 
   #fail(sha256: string | null, cb: TransformCallback): void {
-    this.#held = undefined;
+    this.#held = [];
+    this.#heldBytes = 0;
     try {
       this.#onMismatch({ sha256, bytes: this.#bytes });
     } finally {
