@@ -1,9 +1,9 @@
 /**
  * Builds one evidence disc (R23; FORMATS.md §3), in this order:
  *   1. every original opened through the store (a `clip-access` entry, action export, R24) and
- *      read with its SHA-256 and size checked (a mismatch fails the build naming the clip and is
- *      logged as an `integrity-failure`: altered bytes are never shipped);
- *   2. manifest.json and manifest.pdf from the index, sessions, hearings and interruptions;
+ *      read with its SHA-256 and size checked, on worker threads (a mismatch fails the build
+ *      naming the clip and is logged as an `integrity-failure`: altered bytes are never shipped);
+ *   2. meanwhile manifest.json and manifest.pdf from the index, sessions, hearings, interruptions;
  *   3. the `export-built` entry holding both files' SHA-256, then a fresh signed checkpoint that
  *      covers it, then custody/ (checkpoint, key, the exact log lines about these clips and this
  *      export, their inclusion proofs), receipt.pdf, the verifiers and README.txt;
@@ -12,7 +12,6 @@
  *      size, mtime and ctime), or the image is thrown away.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Officer } from '../../protocol/common.js';
@@ -22,7 +21,7 @@ import type { InterruptionRecord } from '../interruptions/record.js';
 import type { Logger } from '../log.js';
 import type { AuditEntry, ClipRecord, ClipStore } from '../store/index.js';
 import type { CustodyPort } from './custody-port.js';
-import { readChecked } from './hashed-stream.js';
+import { type HashResult, hashFiles } from './hash-pool.js';
 import {
   type ClipExtras,
   coverage,
@@ -60,12 +59,14 @@ export interface DiscFacts {
 }
 
 export interface DiscDeps {
-  store: Pick<ClipStore, 'index' | 'openClip' | 'audit' | 'isolateAltered'>;
+  store: Pick<ClipStore, 'index' | 'openClip' | 'audit'>;
   custody: CustodyPort;
   facts: DiscFacts;
   verifierFiles: () => Promise<Record<'verify.html' | 'verify.mjs', Buffer>>;
   log: Logger;
   xorriso?: string;
+  /** Worker threads checking originals (default: one per core). */
+  hashThreads?: number;
 }
 
 export interface BuildProgress {
@@ -99,7 +100,6 @@ interface Checked {
 }
 
 const OPEN_BATCH = 64;
-const READ_CHUNK = 1024 * 1024;
 
 export async function buildDisc(
   rec: ExportRecord,
@@ -119,10 +119,11 @@ export async function buildDisc(
   await rm(paths.dir, { recursive: true, force: true });
   await mkdir(join(paths.root, 'custody'), { recursive: true, mode: 0o700 });
 
-  const checked = await checkOriginals(rec, approver, records, d, tick);
+  const { clips: checked, check } = await openOriginals(rec, approver, records, d, tick);
   const manifest = await buildManifest(rec, approver, checked, d);
   const mJson = manifestBytes(manifest);
   const mPdf = await renderManifestPdf(manifest);
+  await check;
   await d.store.audit.append({
     type: 'export-built',
     actor: approver.username,
@@ -206,19 +207,23 @@ async function loadClips(rec: ExportRecord, d: DiscDeps): Promise<ClipRecord[]> 
   return out;
 }
 
-async function checkOriginals(
+/**
+ * Opens every original through the store (its `clip-access` entry, R24) and starts checking each
+ * one's SHA-256 and size on the hash pool. Resolves at once with the clips and a promise of the
+ * check, so the manifest can be drawn meanwhile; nothing is logged as built before it settles.
+ */
+async function openOriginals(
   rec: ExportRecord,
   approver: Person,
   records: ClipRecord[],
   d: DiscDeps,
   tick: (n: number) => void,
-): Promise<Checked[]> {
-  const out: Checked[] = [];
+): Promise<{ clips: Checked[]; check: Promise<void> }> {
+  const clips: Checked[] = [];
   for (let i = 0; i < records.length; i += OPEN_BATCH) {
-    const batch = records.slice(i, i + OPEN_BATCH);
     // Opened together so their clip-access entries share the audit log's group commit.
     const opened = await Promise.all(
-      batch.map((r) =>
+      records.slice(i, i + OPEN_BATCH).map((r) =>
         d.store.openClip(r.clipId, {
           actor: approver.username,
           action: 'export',
@@ -227,65 +232,61 @@ async function checkOriginals(
         }),
       ),
     );
-    for (const o of opened) o.stream.destroy();
     for (const o of opened) {
-      const r = o.record;
-      const before = await fingerprint(o.path);
-      try {
-        await readChecked(
-          createReadStream(o.path, { highWaterMark: READ_CHUNK }),
-          { sha256: r.sha256, bytes: r.bytes },
-          `clip ${r.clipId}`,
-          tick,
-        );
-      } catch (err) {
-        if (err instanceof GatewayError) {
-          // An altered original leaves blobs/ for quarantine, with its entry and alert (R25).
-          const isolated =
-            o.area === 'blobs'
-              ? await d.store
-                  .isolateAltered(r.sha256, { detectedBy: `export ${rec.id}` })
-                  .catch((e: unknown) => d.log.error({ err: e, clipId: r.clipId }, 'isolating failed'))
-              : undefined;
-          if (!isolated) await integrityFailure(rec, r, o.path, err, d);
-        }
-        throw err instanceof GatewayError
-          ? new GatewayError('EXPORT_FAILED', `${err.message}; the disc was not built`, {
-              clipId: r.clipId,
-              ...err.details,
-            })
-          : err;
-      }
+      o.stream.destroy();
       const contentType = await sniffContentType(o.path);
-      out.push({
-        record: r,
+      clips.push({
+        record: o.record,
         path: o.path,
-        discPath: `clips/${r.clipId}${extensionFor(contentType)}`,
+        discPath: `clips/${o.record.clipId}${extensionFor(contentType)}`,
         contentType,
-        fingerprint: before,
+        fingerprint: await fingerprint(o.path),
       });
     }
   }
-  return out;
+  const check = (async () => {
+    const bad: { clip: Checked; got: HashResult }[] = [];
+    await hashFiles(
+      clips.map((c) => c.path),
+      {
+        ...(d.hashThreads ? { threads: d.hashThreads } : {}),
+        onBytes: tick,
+        onFile: (i, got) => {
+          const c = clips[i]!;
+          if (got.sha256 !== c.record.sha256 || got.bytes !== c.record.bytes) bad.push({ clip: c, got });
+        },
+      },
+    );
+    if (bad.length === 0) return;
+    for (const b of bad) await integrityFailure(rec, b.clip, b.got, d);
+    const named = bad.map(
+      (b) =>
+        `clip ${b.clip.record.clipId}: stored bytes hash to ${b.got.sha256} (${b.got.bytes} bytes), recorded ${b.clip.record.sha256} (${b.clip.record.bytes} bytes)`,
+    );
+    throw new GatewayError('EXPORT_FAILED', `${named.slice(0, 10).join('; ')}; the disc was not built`, {
+      clipIds: bad.map((b) => b.clip.record.clipId),
+    });
+  })();
+  check.catch(() => {}); // awaited by the caller; never an unhandled rejection meanwhile
+  return { clips, check };
 }
 
-async function integrityFailure(
-  rec: ExportRecord,
-  r: ClipRecord,
-  path: string,
-  err: GatewayError,
-  d: DiscDeps,
-): Promise<void> {
-  d.log.error(
-    { clipId: r.clipId, exportId: rec.id, err: err.message },
-    'stored original does not match its hash',
-  );
+async function integrityFailure(rec: ExportRecord, c: Checked, got: HashResult, d: DiscDeps): Promise<void> {
+  const clipId = c.record.clipId;
+  d.log.error({ clipId, exportId: rec.id, actual: got.sha256 }, 'stored original does not match its hash');
   await d.store.audit
     .append({
       type: 'integrity-failure',
       actor: 'gateway',
-      subject: `clip:${r.clipId}`,
-      details: { during: `export ${rec.id}`, path, code: err.code, ...err.details },
+      subject: `clip:${clipId}`,
+      details: {
+        during: `export ${rec.id}`,
+        path: c.path,
+        expected: c.record.sha256,
+        actual: got.sha256,
+        expectedBytes: c.record.bytes,
+        actualBytes: got.bytes,
+      },
     })
     .catch((e: unknown) => d.log.error({ err: e }, 'integrity-failure entry not written'));
 }

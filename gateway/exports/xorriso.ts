@@ -1,16 +1,13 @@
 /**
  * The ISO 9660 + Joliet + Rock Ridge image of an evidence disc, written by `xorriso` (R23). The
- * originals are mapped straight from the store (`-map`), never copied first. The image comes out
- * on a pipe (fd 3, `-outdev stdio:/dev/fd/3`) so it is hashed and counted on its way to the file:
- * one write, no second read to learn its SHA-256. argv holds paths and names only, no secrets;
- * stderr is kept bounded.
+ * originals are mapped straight from the store (`-map`), never copied first. xorriso writes the
+ * image into a file we opened (fd 3, `-outdev stdio:/dev/fd/3`) while a worker hashes it as it
+ * grows. argv holds paths and names only, no secrets; stdout and stderr are kept bounded.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { GatewayError } from '../errors.js';
+import { followHash } from './hash-pool.js';
 
 export interface IsoPlan {
   /** Directory whose contents become the disc's root (manifest, custody/, verifiers...). */
@@ -57,9 +54,10 @@ export function volumeIdFor(exportId: string): string {
 const STDERR_KEEP = 16 * 1024;
 
 /**
- * Runs xorriso and writes the image to `dest` (created 0600, fsynced, then made 0400 and renamed
- * from `dest.part`). `onBytes` sees the running byte count. Rejects with EXPORT_FAILED and the
- * tail of xorriso's messages when it fails.
+ * Runs xorriso writing the image into `dest.part` (created 0600); a worker hashes the file as it
+ * grows (hash-pool.ts followHash), so the SHA-256 is known moments after the last write without a
+ * second pass. Then fsync, 0400, rename to `dest`. `onBytes` sees the bytes hashed so far. Rejects
+ * with EXPORT_FAILED and the tail of xorriso's messages when it fails.
  */
 export async function packIso(
   plan: IsoPlan,
@@ -68,58 +66,41 @@ export async function packIso(
 ): Promise<{ bytes: number; sha256: string }> {
   const part = `${dest}.part`;
   const fh = await open(part, 'wx', 0o600);
-  const hash = createHash('sha256');
-  let bytes = 0;
+  const hasher = followHash(part, opts.onBytes);
   let stderr = '';
-  const child = spawn(opts.xorriso ?? 'xorriso', xorrisoArgs(plan), {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  const keep = (b: Buffer) => {
-    stderr = (stderr + b.toString('utf8')).slice(-STDERR_KEEP);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((res, rej) => {
-    child.once('error', rej);
-    child.once('close', (code) => res(code));
-  });
-  const sink = new Writable({
-    highWaterMark: 4 * 1024 * 1024,
-    write(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      opts.onBytes?.(bytes);
-      fh.write(chunk).then(() => cb(), cb);
-    },
-    writev(chunks, cb) {
-      const bufs = chunks.map((c) => c.chunk as Buffer);
-      for (const b of bufs) {
-        hash.update(b);
-        bytes += b.length;
-      }
-      opts.onBytes?.(bytes);
-      fh.writev(bufs).then(() => cb(), cb);
-    },
-  });
   try {
-    const [, code] = await Promise.all([pipeline(child.stdio[3] as NodeJS.ReadableStream, sink), exited]);
-    if (code !== 0) {
+    const child = spawn(opts.xorriso ?? 'xorriso', xorrisoArgs(plan), {
+      stdio: ['ignore', 'pipe', 'pipe', fh.fd],
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const keep = (b: Buffer) => {
+      stderr = (stderr + b.toString('utf8')).slice(-STDERR_KEEP);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    const code = await new Promise<number | null>((res, rej) => {
+      child.once('error', rej);
+      child.once('close', (c) => res(c));
+    });
+    if (code !== 0)
       throw new GatewayError('EXPORT_FAILED', `xorriso exited with ${code}: ${lastLines(stderr)}`);
-    }
     await fh.sync();
+    const { size } = await fh.stat();
+    const got = await hasher.finish(size);
+    if (got.bytes !== size)
+      throw new GatewayError('EXPORT_FAILED', `image hashed ${got.bytes} of ${size} bytes`);
     await fh.chmod(0o400);
+    await fh.close();
+    await rename(part, dest);
+    return got;
   } catch (err) {
-    child.kill('SIGKILL');
+    hasher.abort();
     await fh.close().catch(() => {});
     await unlink(part).catch(() => {});
     throw err instanceof GatewayError
       ? err
       : new GatewayError('EXPORT_FAILED', `xorriso failed: ${(err as Error).message}; ${lastLines(stderr)}`);
   }
-  await fh.close();
-  await rename(part, dest);
-  return { bytes, sha256: hash.digest('hex') };
 }
 
 function lastLines(s: string): string {

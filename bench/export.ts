@@ -1,0 +1,292 @@
+/**
+ * `npm run bench -- export [--gb N] [--clip-mb M] [--rounds R]`: evidence discs (R23).
+ *
+ * Setup, untimed: the real gateway (GatewayApp, its store, custody and exports) in a temp data dir;
+ * N GB of synthetic clips (default 2 GB as 16 MB clips) ingested through the real store (temp
+ * writer, commit: fsync, SHA-256 check, link, index, audit).
+ *
+ * Three pairs, each side run once per round, interleaved A B A B … (bench/README.md):
+ * 1. export: the principal's approval to a ready disc, end to end — legal hold, every original
+ *    read with its SHA-256 checked, manifest.json + manifest.pdf, `export-built`, a signed
+ *    checkpoint, custody files, xorriso packing the originals mapped from the store, the image
+ *    hashed on its way to the file and fsynced — against xorriso alone packing the same files
+ *    (the same argv, the same originals and disc root, its image written straight to a file by
+ *    xorriso and fsynced). MB/s = clip bytes / wall time.
+ * 2. verify.mjs (a child `node verify.mjs DIR`, must pass) over the extracted disc against
+ *    `sha256sum` of the same files (every file of the extracted disc). MB/s = bytes of those files.
+ * 3. a full store verify (ClipStore.verify: every blob re-hashed, sidecars, the audit chain) against
+ *    `sha256sum` of the same blobs.
+ * Page cache: warm for both sides of every pair — every file read is read once, untimed, before
+ * the first round (the data fit in RAM many times over); each round's image is deleted after it
+ * was timed, so both sides write into the same cache state.
+ * Prints one JSON line; ratios are of medians.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { parseArgs, promisify } from 'node:util';
+import { GatewayApp } from '../gateway/app.js';
+import { parseConfig } from '../gateway/config.js';
+import { discPaths } from '../gateway/exports/disc.js';
+import { volumeIdFor, xorrisoArgs } from '../gateway/exports/xorriso.js';
+import { createLogger } from '../gateway/log.js';
+import { sha256Hex } from '../gateway/store/canonical.js';
+import type { ClipStore } from '../gateway/store/index.js';
+import { fields, interleave, machine, ratioOfMedians, round2, spread } from './lib/rounds.js';
+
+const { values } = parseArgs({
+  options: {
+    gb: { type: 'string', default: '2' },
+    'clip-mb': { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const run = promisify(execFile);
+const MB = 1024 * 1024;
+const clipBytes = Math.round(Number(values['clip-mb']) * MB);
+const nClips = Math.max(1, Math.round((Number(values.gb) * 1024 * MB) / clipBytes));
+const rounds = Math.max(3, Number(values.rounds));
+
+function synth(seed: number, size: number): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i + 4 <= size; i += 4) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    b.writeUInt32LE(x, i);
+  }
+  return b;
+}
+
+async function put(store: ClipStore, i: number, bytes: Buffer): Promise<string> {
+  const clipId = `bench-${String(i).padStart(5, '0')}`;
+  const source = { kind: 'recorder' as const, id: `REC-${i % 8}` };
+  const w = await store.createTempWriter({ clipId, source, expectedBytes: bytes.length });
+  for (let at = 0; at < bytes.length; at += MB) await w.append(bytes.subarray(at, at + MB), at);
+  const start = Date.now() - 3_600_000 + i * 1000;
+  await store.commit(w, {
+    clipId,
+    source,
+    sessionId: `S-${Math.floor(i / 16)}`,
+    officer: { id: `off-${i % 20}`, name: '测试警官', certNo: `ZJ-${i % 20}` },
+    caseNo: 'BENCH-1',
+    activity: 'inspection',
+    start,
+    end: start + 900,
+    bytes: bytes.length,
+    sha256: sha256Hex(bytes),
+  });
+  return clipId;
+}
+
+async function readAll(paths: string[]): Promise<number> {
+  let n = 0;
+  for (const p of paths) for await (const c of createReadStream(p, { highWaterMark: 4 * MB })) n += c.length;
+  return n;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push(join(e.parentPath, e.name));
+  }
+  return out.sort();
+}
+
+/** Seconds of wall time of `fn`. */
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((res, rej) => {
+    child.once('error', rej);
+    child.once('close', res);
+  });
+
+/**
+ * xorriso alone, the same argv, the image fsynced at the end, written either by xorriso itself into
+ * the file (`file`; its stdio drive writes 2 KiB units through a fifo thread) or into a pipe that
+ * plain `cat` drains into the file (`pipe`, as the gateway reads it). Both are measured; the
+ * faster median is the baseline.
+ */
+async function xorrisoAlone(plan: Parameters<typeof xorrisoArgs>[0], dest: string, mode: 'file' | 'pipe') {
+  const fh = await open(dest, 'w', 0o600);
+  try {
+    if (mode === 'file') {
+      const code = await exited(
+        spawn('xorriso', xorrisoArgs(plan), { stdio: ['ignore', 'ignore', 'ignore', fh.fd] }),
+      );
+      if (code !== 0) throw new Error(`xorriso exited ${code}`);
+    } else {
+      const x = spawn('xorriso', xorrisoArgs(plan), { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+      const cat = spawn('cat', [], { stdio: [x.stdio[3] as Readable, fh.fd, 'ignore'] });
+      // cat holds its own copy of the pipe's read end; ours must close or xorriso never 'close's.
+      (x.stdio[3] as Readable).destroy();
+      const [a, b] = await Promise.all([exited(x), exited(cat)]);
+      if (a !== 0 || b !== 0) throw new Error(`xorriso | cat exited ${a}, ${b}`);
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function sha256sum(paths: string[]): Promise<void> {
+  await run('sha256sum', ['--', ...paths], { maxBuffer: 64 * MB });
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'bench-export-'));
+const config = parseConfig({
+  dataDir: join(dir, 'data'),
+  logLevel: 'silent',
+  mqtt: { port: 0, host: '127.0.0.1' },
+  http: { port: 0, host: '127.0.0.1' },
+  dock: { ports: [] },
+});
+const app = new GatewayApp({ config, log: createLogger({ level: 'silent' }) });
+await app.start();
+try {
+  if (!app.custodyPort) throw new Error('the custody service is not wired in: no checkpoints, no disc');
+  await app.users.add({
+    username: 'legal',
+    displayName: '法规处',
+    roles: ['legal-affairs'],
+    password: 'bench-password-1',
+  });
+  await app.users.add({
+    username: 'chief',
+    displayName: '局长',
+    roles: ['principal'],
+    password: 'bench-password-2',
+  });
+  const legal = (await app.users.get('legal'))!;
+  const chief = (await app.users.get('chief'))!;
+
+  const payload = synth(7, clipBytes);
+  const clipIds: string[] = [];
+  for (let i = 0; i < nClips; i++) {
+    payload.writeUInt32LE(i, 0);
+    clipIds.push(await put(app.store, i, payload));
+  }
+  const blobs = await Promise.all(
+    clipIds.map(async (id) => app.store.layout.blobPath('blobs', (await app.store.index.get(id))!.sha256)),
+  );
+  const totalBytes = clipBytes * nClips;
+  await readAll(blobs);
+
+  const exportsDir = join(config.dataDir, 'exports');
+  let lastRoot = '';
+  let lastImage = '';
+  let previousImage = '';
+  const exportOnce = async () => {
+    const view = await app.exports.request(
+      {
+        clipIds,
+        sessionIds: [],
+        hearingIds: [],
+        caseNo: 'BENCH-1',
+        purpose: 'benchmark',
+        recipient: { kind: 'court', name: '测试法院' },
+        sensitivity: 'normal',
+      },
+      legal,
+    );
+    const secs = await timed(async () => {
+      await app.exports.approve(view.id, chief);
+      await app.exports.settled(view.id);
+    });
+    const done = await app.exports.get(view.id, chief);
+    if (done.state !== 'ready') throw new Error(`export ${view.id} ${done.state}: ${done.error}`);
+    const paths = discPaths(exportsDir, view.id);
+    if (previousImage) await rm(previousImage, { force: true });
+    previousImage = lastImage;
+    lastRoot = paths.root;
+    lastImage = paths.image;
+    return totalBytes / MB / secs;
+  };
+  const plan = () => ({
+    rootDir: lastRoot,
+    files: clipIds.map((id, i) => ({ from: blobs[i]!, to: `/clips/${id}.bin` })),
+    volumeId: volumeIdFor('bench'),
+  });
+  const aloneImage = join(dir, 'alone.iso');
+  const xorrisoOnce = (mode: 'file' | 'pipe') => async () => {
+    const secs = await timed(() => xorrisoAlone(plan(), aloneImage, mode));
+    await rm(aloneImage, { force: true });
+    return totalBytes / MB / secs;
+  };
+  // An untimed export first: the disc root the xorriso side maps too, and a warm xorriso binary.
+  await exportOnce();
+  const raw = await interleave(rounds, {
+    export: exportOnce,
+    xorriso_file: xorrisoOnce('file'),
+    xorriso_pipe: xorrisoOnce('pipe'),
+  });
+  const best = spread(raw.xorriso_file).median >= spread(raw.xorriso_pipe).median ? 'file' : 'pipe';
+  const pack = { export: raw.export, xorriso: best === 'file' ? raw.xorriso_file : raw.xorriso_pipe };
+
+  // The last disc, extracted with a foreign tool, for the verifiers.
+  const extracted = join(dir, 'extracted');
+  await run('xorriso', ['-indev', lastImage, '-osirrox', 'on', '-extract', '/', extracted]);
+  const discFiles = await filesUnder(extracted);
+  const discBytes = await readAll(discFiles);
+  const verifyMjs = join(extracted, 'verify.mjs');
+  const verify = await interleave(rounds, {
+    verify_mjs: async () => {
+      const secs = await timed(() =>
+        run(process.execPath, [verifyMjs, extracted, '--json'], { maxBuffer: 64 * MB }),
+      );
+      return discBytes / MB / secs;
+    },
+    sha256sum: async () => discBytes / MB / (await timed(() => sha256sum(discFiles))),
+  });
+  const blobBytes = (await Promise.all(blobs.map((b) => stat(b)))).reduce((s, x) => s + x.size, 0);
+  const storeVerify = await interleave(rounds, {
+    store: async () => {
+      let ok = false;
+      const secs = await timed(async () => {
+        ok = (await app.store.verify()).ok;
+      });
+      if (!ok) throw new Error('store verify failed');
+      return blobBytes / MB / secs;
+    },
+    sha256sum: async () => blobBytes / MB / (await timed(() => sha256sum(blobs))),
+  });
+
+  const med = (xs: number[]) => round2(spread(xs).median);
+  console.log(
+    JSON.stringify({
+      bench: 'export',
+      gb: round2(totalBytes / (1024 * MB)),
+      clips: nClips,
+      clip_mb: round2(clipBytes / MB),
+      export_mb_per_s: med(pack.export),
+      xorriso_mb_per_s: med(pack.xorriso),
+      ratio: ratioOfMedians(pack.export, pack.xorriso),
+      verify_mjs_mb_per_s: med(verify.verify_mjs),
+      sha256sum_mb_per_s: med(verify.sha256sum),
+      verify_ratio: ratioOfMedians(verify.verify_mjs, verify.sha256sum),
+      store_verify_mb_per_s: med(storeVerify.store),
+      store_sha256sum_mb_per_s: med(storeVerify.sha256sum),
+      store_verify_ratio: ratioOfMedians(storeVerify.store, storeVerify.sha256sum),
+      ...fields('export_mb_per_s', pack.export),
+      ...fields('xorriso_mb_per_s', pack.xorriso),
+      xorriso_baseline: best,
+      xorriso_file_mb_per_s: med(raw.xorriso_file),
+      xorriso_pipe_mb_per_s: med(raw.xorriso_pipe),
+      ...fields('verify_mjs_mb_per_s', verify.verify_mjs),
+      ...fields('sha256sum_mb_per_s', verify.sha256sum),
+      cache: 'warm (every file read once untimed before the first round)',
+      rounds,
+      ...machine(),
+    }),
+  );
+} finally {
+  await app.stop();
+  await rm(dir, { recursive: true, force: true });
+}
