@@ -59,7 +59,7 @@ export interface DiscFacts {
 }
 
 export interface DiscDeps {
-  store: Pick<ClipStore, 'index' | 'openClip' | 'audit'>;
+  store: Pick<ClipStore, 'index' | 'openClip' | 'audit' | 'isolateAltered'>;
   custody: CustodyPort;
   facts: DiscFacts;
   verifierFiles: () => Promise<Record<'verify.html' | 'verify.mjs', Buffer>>;
@@ -271,24 +271,43 @@ async function openOriginals(
   return { clips, check };
 }
 
+/**
+ * An original that does not match its hash: the store moves it to quarantine and logs the
+ * `integrity-failure` itself (the integrity monitor raises the alert), as when serving it. If it
+ * still finds the file but matching when re-hashed, the failed check is logged here.
+ */
 async function integrityFailure(rec: ExportRecord, c: Checked, got: HashResult, d: DiscDeps): Promise<void> {
   const clipId = c.record.clipId;
   d.log.error({ clipId, exportId: rec.id, actual: got.sha256 }, 'stored original does not match its hash');
-  await d.store.audit
-    .append({
+  try {
+    const isolated = await d.store.isolateAltered(c.record.sha256, {
+      detectedBy: `export ${rec.id}`,
+      actor: rec.decidedBy?.username ?? 'gateway',
+    });
+    // Gone: isolated already (the store's own checked read of openClip may have got there first).
+    if (
+      isolated ||
+      !(await stat(c.path).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
+    await d.store.audit.append({
       type: 'integrity-failure',
       actor: 'gateway',
       subject: `clip:${clipId}`,
       details: {
         during: `export ${rec.id}`,
-        path: c.path,
         expected: c.record.sha256,
         actual: got.sha256,
         expectedBytes: c.record.bytes,
         actualBytes: got.bytes,
       },
-    })
-    .catch((e: unknown) => d.log.error({ err: e }, 'integrity-failure entry not written'));
+    });
+  } catch (err) {
+    d.log.error({ err, clipId }, 'recording an altered original failed');
+  }
 }
 
 /** Same file, unchanged since it was checked: inode, size, mtime and ctime (ns). */

@@ -17,7 +17,6 @@ import type { ApiClient, TestGateway } from '../helpers/gateway.js';
 import { startGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 import { clipBytes, sha256 } from '../store/helpers.js';
-import { fakeCustody } from './fake-custody.js';
 
 const run = promisify(execFile);
 const T0 = Date.now() - 3_600_000;
@@ -92,7 +91,6 @@ async function download(client: ApiClient, id: string) {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'exports-test-'));
   gw = await startGateway();
-  gw.app.custodyPort = fakeCustody(() => gw.app.store.audit);
   legal = await gw.as('legal-affairs');
   principal = await gw.as('principal');
   officer = await gw.as('officer');
@@ -290,6 +288,19 @@ describe('approved export: legal hold, the disc, downloads and hand-over (R23)',
     for (const e of entries) expect(lines[entries.indexOf(e)]).toBe(log[e.seq - 1]);
     const proofs = JSON.parse(await readFile(join(disc, 'custody/proofs.json'), 'utf8'));
     expect(proofs.map((p: { seq: number }) => p.seq)).toEqual(entries.map((e) => e.seq));
+    // The disc's own verifier, as a court's expert runs it on the extracted folder (FORMATS.md §3).
+    const fingerprint = gw.app.custody.publicKeyJson().fingerprint;
+    const verified = await run(process.execPath, [
+      join(disc, 'verify.mjs'),
+      disc,
+      '--json',
+      '--expect-key',
+      fingerprint,
+    ]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    const report = JSON.parse(verified.stdout);
+    expect(report.findings).toEqual([]);
+    expect(report).toMatchObject({ ok: true, key: { matches: true }, counts: { files: 3, filesOk: 3 } });
+    expect(report.counts.proven).toBe(entries.length);
     // isoinfo reads the same files through the Joliet tree.
     const { stdout } = await run('isoinfo', ['-J', '-f', '-i', iso]);
     expect(stdout.split('\n')).toEqual(expect.arrayContaining(['/manifest.json', '/clips/clip-b.bin']));
