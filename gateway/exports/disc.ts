@@ -59,7 +59,7 @@ export interface DiscFacts {
 }
 
 export interface DiscDeps {
-  store: Pick<ClipStore, 'index' | 'openClip' | 'audit' | 'isolateAltered'>;
+  store: Pick<ClipStore, 'index' | 'accessClip' | 'audit' | 'isolateAltered'>;
   custody: CustodyPort;
   facts: DiscFacts;
   verifierFiles: () => Promise<Record<'verify.html' | 'verify.mjs', Buffer>>;
@@ -224,7 +224,7 @@ async function openOriginals(
     // Opened together so their clip-access entries share the audit log's group commit.
     const opened = await Promise.all(
       records.slice(i, i + OPEN_BATCH).map((r) =>
-        d.store.openClip(r.clipId, {
+        d.store.accessClip(r.clipId, {
           actor: approver.username,
           action: 'export',
           reason: `evidence export ${rec.id} (case ${rec.caseNo})`,
@@ -233,7 +233,6 @@ async function openOriginals(
       ),
     );
     for (const o of opened) {
-      o.stream.destroy();
       const contentType = await sniffContentType(o.path);
       clips.push({
         record: o.record,
@@ -274,7 +273,7 @@ async function openOriginals(
 /**
  * An original that does not match its hash: the store moves it to quarantine and logs the
  * `integrity-failure` itself (the integrity monitor raises the alert), as when serving it. If it
- * still finds the file but matching when re-hashed, the failed check is logged here.
+ * finds nothing to isolate (gone, or matching when re-hashed), the failed check is logged here.
  */
 async function integrityFailure(rec: ExportRecord, c: Checked, got: HashResult, d: DiscDeps): Promise<void> {
   const clipId = c.record.clipId;
@@ -284,15 +283,7 @@ async function integrityFailure(rec: ExportRecord, c: Checked, got: HashResult, 
       detectedBy: `export ${rec.id}`,
       actor: rec.decidedBy?.username ?? 'gateway',
     });
-    // Gone: isolated already (the store's own checked read of openClip may have got there first).
-    if (
-      isolated ||
-      !(await stat(c.path).then(
-        () => true,
-        () => false,
-      ))
-    )
-      return;
+    if (isolated) return;
     await d.store.audit.append({
       type: 'integrity-failure',
       actor: 'gateway',

@@ -95,11 +95,14 @@ export interface BlobRef {
   bytes: number;
 }
 
-export interface OpenedClip extends BlobRef {
+export interface AccessedClip extends BlobRef {
   record: ClipRecord;
+  audit: AuditEntry;
+}
+
+export interface OpenedClip extends AccessedClip {
   /** The whole original, checked against its hash as it streams (fails before its last bytes). */
   stream: Readable;
-  audit: AuditEntry;
 }
 
 export interface TempTransfer {
@@ -563,6 +566,16 @@ export class ClipStore {
    * read-only. Quarantined clips open their latest held copy (for investigation).
    */
   async openClip(clipId: string, accessIn: ClipAccess): Promise<OpenedClip> {
+    const accessed = await this.accessClip(clipId, accessIn);
+    return { ...accessed, stream: this.readChecked(accessed, 'serve') };
+  }
+
+  /**
+   * What openClip does before it reads: logs who and why (R24) and locates the original, for a
+   * reader that checks the bytes itself (an evidence export hashes them on worker threads and
+   * calls isolateAltered on a mismatch).
+   */
+  async accessClip(clipId: string, accessIn: ClipAccess): Promise<AccessedClip> {
     const access = parseOr(ClipAccess, accessIn, 'access');
     const record = await this.index.get(clipId);
     if (!record) throw new StoreError('NOT_FOUND', `no clip ${clipId}`, { clipId });
@@ -589,8 +602,7 @@ export class ClipStore {
       subject: clipSubject(clipId),
       details: { action: access.action, reason: access.reason, role: access.role, sha256, area },
     });
-    const ref: BlobRef = { area, path, sha256, bytes };
-    return { ...ref, record, stream: this.readChecked(ref, 'serve'), audit };
+    return { area, path, sha256, bytes, record, audit };
   }
 
   /**

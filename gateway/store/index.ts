@@ -3,6 +3,7 @@ export { AuditLog, type AuditLogOptions, type AuditReport, entryHash, GENESIS_HA
 export { canonicalJson, sha256Hex } from './canonical.js';
 export { ClipIndex, type ClipQuery, type TimeRange } from './clip-index.js';
 export {
+  type AccessedClip,
   type ActorOpt,
   type BlobRef,
   ClipStore,
