@@ -27,8 +27,12 @@ export const MqttConfig = z.object({
     .min(1024)
     .max(256 * 1024 ** 2)
     .default(32 * 1024),
-  /** A connection that has not completed CONNECT within this is closed (slow or idle clients). */
-  connectTimeoutS: z.number().positive().default(10),
+  /**
+   * A connection that has not completed CONNECT within this is closed (slow or idle clients). Not
+   * shorter: in a reconnect storm of thousands of recorders a CONNECT can wait seconds for the
+   * loop; what an unfinished CONNECT holds is bounded by maxPacketBytes and the connect rate.
+   */
+  connectTimeoutS: z.number().positive().default(30),
   /**
    * New connections per remote address: a bucket of `burst`, refilled at `perSecond`. Recorders
    * behind one NAT share an address: the burst covers an office reconnecting after an outage.

@@ -72,6 +72,8 @@ export class Api {
     this.app.use('*', bodyLimited(opts.maxBodyBytes ?? 1024 * 1024));
     this.app.onError((err, c) => {
       if (err instanceof GatewayError) {
+        const retryAfterS = err.details?.retryAfterS;
+        if (typeof retryAfterS === 'number') c.header('retry-after', String(retryAfterS)); // RFC 9110 §10.2.3
         return c.json(
           { error: { code: err.code, message: err.message, details: err.details } },
           httpStatusFor(err.code),

@@ -34,7 +34,7 @@ afterAll(() => gw.stop());
 function login(
   body: string,
   opts: { from?: string; type?: string } = {},
-): Promise<{ status: number; code?: string; cookie?: string }> {
+): Promise<{ status: number; code?: string; cookie?: string; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -56,7 +56,13 @@ function login(
             code = JSON.parse(text).error?.code;
           } catch {}
           const cookie = res.headers['set-cookie']?.join('; ');
-          resolve({ status: res.statusCode ?? 0, code, ...(cookie ? { cookie } : {}) });
+          const retryAfter = res.headers['retry-after'];
+          resolve({
+            status: res.statusCode ?? 0,
+            code,
+            ...(cookie ? { cookie } : {}),
+            ...(retryAfter ? { retryAfter } : {}),
+          });
         });
       },
     );
@@ -74,10 +80,14 @@ async function auditOf(subject: string): Promise<AuditEntry[]> {
 describe('login backoff and lockout', () => {
   it('300 wrong passwords lock the account; the right one is then refused; every failure and the lock are audited', async () => {
     const statuses = new Map<number, number>();
+    const retryAfter = new Set<string | undefined>();
     for (let i = 0; i < 300; i++) {
       const r = await login(creds('zhang.wei', `wrong-${i}`));
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      if (r.status === 429) retryAfter.add(r.retryAfter);
     }
+    // A backoff answer says when to come back (whole seconds, at least 1).
+    for (const v of retryAfter) expect(Number(v)).toBeGreaterThanOrEqual(1);
     const right = await login(creds('zhang.wei', 'right-password'));
     expect(right.status).toBe(423);
     expect(right.code).toBe('ACCOUNT_LOCKED');
