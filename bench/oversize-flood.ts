@@ -63,15 +63,12 @@ async function publishLoop(
   if (!c) return;
   const payload = Buffer.alloc(MAX_PAYLOAD_BYTES + 4096, 0x7b);
   const stream = (c as unknown as { stream: NodeJS.WritableStream & { writableLength: number } }).stream;
+  const closed = new Promise<void>((r) => c.once('close', () => r()));
   while (Date.now() < until && c.connected) {
     for (let k = 0; k < 50; k++) c.publish(topics.telemetry(r.serial), payload, { qos: 0 });
     counts.rejectedPublishes += 50;
     if (stream.writableLength > 256 * 1024) {
-      await Promise.race([
-        once(stream, 'drain'),
-        new Promise<void>((r) => c.once('close', () => r())),
-        sleep(until - Date.now()),
-      ]);
+      await Promise.race([once(stream, 'drain'), closed, sleep(until - Date.now())]);
     } else await new Promise((res) => setImmediate(res));
   }
   await c.endAsync(true);
