@@ -53,6 +53,7 @@ export function registerCustodyCommands(program: Command, ctx: CliContext): void
     .option('-r, --reason <text>', 'why (recorded in the audit entry)', 'on demand (cli)')
     .action((o: { reason: string }) =>
       ctx.withApp(async (app) => {
+        await app.alerts.start(); // an open integrity alert blocks signing (custody/service.ts)
         await app.store.start();
         try {
           await app.custody.open();

@@ -27,6 +27,7 @@ import { type GatewayKeyJson, SigningKey } from './signing-key.js';
 import { DirectoryWitness, MIRROR_FILE, MqttWitness, type Witness } from './witnesses.js';
 
 export const INTEGRITY_RULE = 'audit-log-integrity';
+export const INTEGRITY_SUBJECT = 'audit-log';
 export const WITNESS_RULE = 'custody-witness';
 /** R25: the principal and the legal-affairs office are told at once. */
 const NOTIFY = ['principal', 'legal-affairs'] as const;
@@ -106,14 +107,14 @@ export class CustodyService implements Service {
     return this.#config.gatewayId;
   }
 
-  /** Set when the start-up check found the log disagreeing with a checkpoint; no checkpoint is issued then. */
+  /** What the start-up check found when the log disagreed with a checkpoint. */
   get integrityFailure(): IntegrityFailure | undefined {
     return this.#failure;
   }
 
   async start(): Promise<void> {
     await this.open();
-    if (!this.#failure && (await this.#grown())) await this.issueCheckpoint('start', 'gateway');
+    if (!this.#blocked() && (await this.#grown())) await this.issueCheckpoint('start', 'gateway');
     this.#timer = setInterval(
       () => {
         this.#tick().catch((err: unknown) => this.#log.error({ err }, 'scheduled checkpoint failed'));
@@ -135,14 +136,6 @@ export class CustodyService implements Service {
       );
     }
     await this.#checkAtStart();
-    if (!this.#failure && (await this.#grown())) await this.issueCheckpoint('start', 'gateway');
-    this.#timer = setInterval(
-      () => {
-        this.#tick().catch((err: unknown) => this.#log.error({ err }, 'scheduled checkpoint failed'));
-      },
-      Math.min(TICK_MS, this.#config.intervalH * 3_600_000),
-    );
-    this.#timer.unref();
   }
 
   async stop(): Promise<void> {
@@ -192,7 +185,7 @@ export class CustodyService implements Service {
    */
   issueCheckpoint(reason: string, actor: string): Promise<Checkpoint> {
     return this.#mutex.run('issue', async () => {
-      if (this.#failure) {
+      if (this.#blocked()) {
         throw new GatewayError(
           'STORE_CORRUPT',
           'the audit log disagrees with a checkpoint issued before; no new checkpoint until that is resolved',
@@ -245,6 +238,15 @@ export class CustodyService implements Service {
     return this.#audit().tree.leafInput(seq);
   }
 
+  /**
+   * No checkpoint over a log that disagrees with an earlier one while that alert is open: signing
+   * it would certify the change. Once the principal or legal affairs resolve it (with a note, in
+   * the log), the next checkpoint anchors the log as it now is, and later starts check against it.
+   */
+  #blocked(): boolean {
+    return this.#alerts.activeFor(INTEGRITY_RULE, INTEGRITY_SUBJECT) !== undefined;
+  }
+
   #signingKey(): SigningKey {
     if (!this.#key) throw new GatewayError('CONFLICT', 'custody service not started');
     return this.#key;
@@ -258,7 +260,7 @@ export class CustodyService implements Service {
   }
 
   async #tick(): Promise<void> {
-    if (this.#failure) return;
+    if (this.#blocked()) return;
     const last = await this.latestCheckpoint();
     const due = !last || this.#now() - Date.parse(last.at) >= this.#config.intervalH * 3_600_000;
     if (due && (await this.#grown())) await this.issueCheckpoint('scheduled', 'gateway');
@@ -363,7 +365,7 @@ export class CustodyService implements Service {
     };
     await this.#alerts.raise({
       rule: INTEGRITY_RULE,
-      subject: 'audit-log',
+      subject: INTEGRITY_SUBJECT,
       severity: 'critical',
       message: `审计日志与已签发的检查点不符（${where}）：日志可能被篡改，请立即核查（gateway verify --checkpoint）`,
       notify: NOTIFY,

@@ -163,6 +163,23 @@ describe('signed checkpoints and witnesses', () => {
     await expect(gw.app.custody.issueCheckpoint('x', 'test')).rejects.toMatchObject({
       code: 'STORE_CORRUPT',
     });
+    // Still refused after another restart while the alert is open; once resolved, the next
+    // checkpoint anchors the log as it now is and later starts agree with it.
+    await gw.stop();
+    gw = await startGateway(config);
+    await expect(gw.app.custody.issueCheckpoint('x', 'test')).rejects.toMatchObject({
+      code: 'STORE_CORRUPT',
+    });
+    await gw.app.alerts.clear('audit-log-integrity', 'audit-log');
+    const anchored = await gw.app.custody.issueCheckpoint('after investigation', 'user:principal');
+    await gw.app.custody.flushWitnesses();
+    await gw.stop();
+    gw = await startGateway(config);
+    expect(gw.app.alerts.activeFor('audit-log-integrity', 'audit-log')).toBeUndefined();
+    expect((await gw.app.custody.latestCheckpoint())!.treeSize).toBeGreaterThanOrEqual(anchored.treeSize);
+    expect(await gw.app.custody.issueCheckpoint('ok again', 'user:principal')).toMatchObject({
+      origin: '执法网关-01',
+    });
   });
 
   it('keeps the checkpoint retained on an upstream MQTT broker; a dead witness alerts and the log goes on', async () => {
