@@ -5,9 +5,10 @@
  * the verifier must agree with it) and the verifier files from buildVerifierFiles().
  */
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import {
   inclusionProof,
   leafHash,
@@ -201,4 +202,17 @@ export async function writeDisc(
   };
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   return { dir, key, exportId, clips, seqs };
+}
+
+/** writeDisc for a test file: the discs a test wrote are removed after it. */
+export function discsPerTest(): (opts?: Parameters<typeof writeDisc>[0]) => Promise<Disc> {
+  const made: Disc[] = [];
+  afterEach(async () => {
+    for (const d of made.splice(0)) await rm(d.dir, { recursive: true, force: true });
+  });
+  return async (opts) => {
+    const d = await writeDisc(opts);
+    made.push(d);
+    return d;
+  };
 }

@@ -3,14 +3,14 @@
  * network, the disc folder chosen in the directory picker. The same tamperings as verify.mjs
  * (disc-tamper.ts), each reported with the file and the reason.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../dashboard/browser.js';
 import { ARTIFACTS } from '../dashboard/build.js';
-import { type Disc, newKey, writeDisc } from './disc-fixture.js';
+import { type Disc, discsPerTest, newKey } from './disc-fixture.js';
 import { flipBit, TAMPERINGS } from './disc-tamper.js';
 
 let browser: Browser;
@@ -22,15 +22,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const discs: Disc[] = [];
-async function disc(opts?: Parameters<typeof writeDisc>[0]): Promise<Disc> {
-  const d = await writeDisc(opts);
-  discs.push(d);
-  return d;
-}
-afterEach(async () => {
-  for (const d of discs.splice(0)) await rm(d.dir, { recursive: true, force: true });
-});
+const disc = discsPerTest();
 
 interface Opened {
   page: Page;
@@ -190,5 +182,60 @@ describe('verify.html in Chromium, from file://', () => {
     const { found } = await verify(o2, d);
     expect(found).toEqual([['hash-mismatch', 'clips/clip-big.mp4']]);
     await o2.close();
+  });
+
+  it('a disc folder dropped on the page is walked whole (directory entries read in batches)', async () => {
+    const d = await disc();
+    await writeFile(join(d.dir, 'clips', 'clip-z.mp4'), 'planted');
+    const o = await openVerifier(d);
+    // The files come from a second directory picker; the drop carries them as the browser's
+    // FileSystemEntry tree would (a drag from the file manager cannot be scripted).
+    await o.page.evaluate(() => {
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.webkitdirectory = true;
+      input.id = 'drop-source';
+      document.body.append(input);
+    });
+    await o.page.locator('#drop-source').setInputFiles(d.dir);
+    await o.page.evaluate(() => {
+      type Node = { name: string; file?: File; children: Map<string, Node> };
+      const root: Node = { name: '', children: new Map() };
+      for (const f of (document.getElementById('drop-source') as HTMLInputElement).files!) {
+        let at = root;
+        const parts = f.webkitRelativePath.split('/');
+        parts.forEach((name, i) => {
+          if (!at.children.has(name)) at.children.set(name, { name, children: new Map() });
+          at = at.children.get(name)!;
+          if (i === parts.length - 1) at.file = f;
+        });
+      }
+      const entry = (n: Node): unknown =>
+        n.file
+          ? { name: n.name, isDirectory: false, isFile: true, file: (ok: (f: File) => void) => ok(n.file!) }
+          : {
+              name: n.name,
+              isDirectory: true,
+              isFile: false,
+              createReader: () => {
+                const rest = [...n.children.values()].map(entry);
+                // Two at a time, then an empty batch: readEntries must be called until it is empty.
+                return { readEntries: (ok: (b: unknown[]) => void) => ok(rest.splice(0, 2)) };
+              },
+            };
+      const [folder] = [...root.children.values()];
+      const ev = new Event('drop', { bubbles: true, cancelable: true });
+      Object.defineProperty(ev, 'dataTransfer', {
+        value: { items: [{ webkitGetAsEntry: () => entry(folder!) }] },
+      });
+      document.getElementById('drop-zone')!.dispatchEvent(ev);
+    });
+    await o.page.locator('#result[data-state="pass"], #result[data-state="fail"]').waitFor();
+    const found = await o.page
+      .locator('#findings li')
+      .evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-code'), li.getAttribute('data-file')]));
+    expect(found).toEqual([['unexpected-file', 'clips/clip-z.mp4']]);
+    expect(await o.page.locator('#files tr[data-ok="true"]').count()).toBe(2);
+    await o.close();
   });
 });

@@ -3,10 +3,10 @@
  * written per FORMATS.md §3. Each tampering is reported with the file and the reason code.
  */
 import { execFile } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Disc, newKey, writeDisc } from './disc-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { type Disc, discsPerTest, newKey } from './disc-fixture.js';
 import { flipBit, TAMPERINGS } from './disc-tamper.js';
 
 interface Finding {
@@ -41,15 +41,7 @@ async function verifyJson(disc: Disc, ...args: string[]) {
   return { ...run, report, found: report.findings.map((f) => [f.code, f.file]) };
 }
 
-const discs: Disc[] = [];
-async function disc(opts?: Parameters<typeof writeDisc>[0]): Promise<Disc> {
-  const d = await writeDisc(opts);
-  discs.push(d);
-  return d;
-}
-afterEach(async () => {
-  for (const d of discs.splice(0)) await rm(d.dir, { recursive: true, force: true });
-});
+const disc = discsPerTest();
 
 describe('verify.mjs', () => {
   it('passes an untouched disc from its own folder and shows the key fingerprint in groups of four', async () => {

@@ -231,7 +231,7 @@ describe('evidence exports in the dashboard', () => {
     }
   });
 
-  it('a principal who asked for an export cannot approve it; integrity alerts stay in view', async () => {
+  it('a principal cannot approve their own request, refuses another with a reason; integrity alerts stay in view', async () => {
     await rig.gw.app.users.add({
       username: 'ui-both',
       displayName: '兼任负责人',
@@ -256,6 +256,36 @@ describe('evidence exports in the dashboard', () => {
       await textOf(queued).toContain('省广播电视局');
       await page.getByTestId(`own-${id}`).waitFor();
       expect(await page.getByTestId(`approve-${id}`).count()).toBe(0);
+
+      // Someone else's request: refused with a reason, which the list keeps.
+      const other = await rig.gw.app.exports.request(
+        {
+          clipIds: ['BC8801-0002'],
+          sessionIds: [],
+          hearingIds: [],
+          caseNo: CASE,
+          purpose: '媒体采访需要',
+          recipient: { kind: 'other', name: '某报社' },
+          sensitivity: 'normal',
+        },
+        { username: rig.users['legal-affairs'], displayName: 'legal-affairs-用户', roles: ['legal-affairs'] },
+      );
+      await page.getByTestId(`refuse-${other.id}`).click();
+      expect(await page.locator('#export-dialog-ok').isDisabled()).toBe(true);
+      await page.getByTestId('export-dialog-text').fill('不属于第二十四条规定的调取主体，不予提供。');
+      await page.locator('#export-dialog-ok').click();
+      await page.locator(`[data-testid="export-state-${other.id}"][data-state="refused"]`).waitFor();
+      expect(
+        await rig.gw.app.exports.get(other.id, {
+          username: 'ui-both',
+          displayName: '',
+          roles: ['principal'],
+        }),
+      ).toMatchObject({
+        state: 'refused',
+        reason: '不属于第二十四条规定的调取主体，不予提供。',
+        decidedBy: { username: 'ui-both' },
+      });
 
       await rig.gw.app.alerts.raise({
         rule: 'audit-log-integrity',

@@ -41,6 +41,11 @@ export function alertText(a: Alert, t: Translate, te: Te): string {
       return d.device
         ? t('alertText.interruption', { device: d.device, cause: te('cause', d.cause) })
         : a.message;
+    case 'integrity-failure':
+    case 'audit-log-integrity':
+    case 'export-integrity':
+      // R25: bytes or log entries no longer match what was recorded; the details stay in English.
+      return t('alertText.integrity', { subject: a.subject });
     default:
       return a.message;
   }

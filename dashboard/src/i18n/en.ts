@@ -402,6 +402,8 @@ export const en: Record<MessageKey, string> = {
   'exports.request.required': 'Please enter {field}',
   'exports.own.title': 'Request a disc of my own recordings',
   'exports.select': 'Select verified clips to request an export',
+  'alertText.integrity':
+    '{subject} does not match what was recorded (integrity check failed); investigate now and preserve the evidence',
   'integrity.title': 'Integrity alerts: {n} open',
   'integrity.text':
     'A check of the store or the audit log found a mismatch. Investigate now and preserve the evidence.',

@@ -395,6 +395,7 @@ export const zh = {
   'exports.request.required': '请填写{field}',
   'exports.own.title': '申请导出本人的执法记录',
   'exports.select': '勾选已校验入库的片段后可申请导出',
+  'alertText.integrity': '{subject} 与记录不一致（完整性校验失败），请立即核查并保留现场',
   'integrity.title': '完整性告警：{n} 项未处理',
   'integrity.text': '存储或审计日志的校验发现不一致。请立即核查，并保留现场。',
   'integrity.open': '查看告警',

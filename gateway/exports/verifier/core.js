@@ -89,14 +89,19 @@ export async function verifyDisc(io, options = {}) {
     }
   }
 
+  /** A JSON file through its parser (null when absent, not JSON or not that shape; each reported). */
+  async function readParsed(path, parse, what) {
+    const read = await readJson(path);
+    if (read.value === undefined) return { bytes: read.bytes, value: null };
+    const value = parse(read.value);
+    if (!value) add('bad-format', path, { what });
+    return { bytes: read.bytes, value };
+  }
+
   // §3.1 — the key, its fingerprint and the checkpoint's signature.
   progress({ phase: 'signature' });
-  const keyFile = (await readJson('custody/gateway-key.json')).value;
-  let publicKey = null;
-  if (keyFile !== undefined) {
-    publicKey = parseKeyFile(keyFile);
-    if (!publicKey) add('bad-format', 'custody/gateway-key.json', { what: 'key' });
-  }
+  const keyFile = (await readParsed('custody/gateway-key.json', parseKeyFile, 'key')).value;
+  const publicKey = keyFile?.raw ?? null;
   if (publicKey) {
     const fingerprint = toHex(await io.sha256(publicKey));
     report.key = {
@@ -118,12 +123,7 @@ export async function verifyDisc(io, options = {}) {
     report.key = { fingerprint: null, grouped: null, expected, matches: false };
   }
 
-  const checkpointFile = (await readJson('custody/checkpoint.json')).value;
-  let checkpoint = null;
-  if (checkpointFile !== undefined) {
-    checkpoint = parseCheckpoint(checkpointFile);
-    if (!checkpoint) add('bad-format', 'custody/checkpoint.json', { what: 'checkpoint' });
-  }
+  const checkpoint = (await readParsed('custody/checkpoint.json', parseCheckpoint, 'checkpoint')).value;
   let signatureOk = false;
   if (checkpoint) {
     report.checkpoint = {
@@ -159,12 +159,7 @@ export async function verifyDisc(io, options = {}) {
   progress({ phase: 'proofs' });
   const proven = [];
   const auditBytes = await readSmall('custody/audit.jsonl');
-  const proofsJson = (await readJson('custody/proofs.json')).value;
-  let proofsBySeq = null;
-  if (proofsJson !== undefined) {
-    proofsBySeq = parseProofs(proofsJson);
-    if (!proofsBySeq) add('bad-format', 'custody/proofs.json', { what: 'proofs' });
-  }
+  const proofsBySeq = (await readParsed('custody/proofs.json', parseProofs, 'proofs')).value;
   if (auditBytes) {
     const lines = splitLines(auditBytes);
     report.counts.auditLines = lines.length;
@@ -222,9 +217,8 @@ export async function verifyDisc(io, options = {}) {
 
   // §3.3 — the manifest (and its PDF) are the ones the proven export-built entry names.
   progress({ phase: 'manifest' });
-  const manifestRead = await readJson('manifest.json');
-  const manifest = manifestRead.value === undefined ? null : parseManifest(manifestRead.value);
-  if (manifestRead.value !== undefined && !manifest) add('bad-format', 'manifest.json', { what: 'manifest' });
+  const manifestRead = await readParsed('manifest.json', parseManifest, 'manifest');
+  const manifest = manifestRead.value;
   if (manifest) {
     report.export = {
       exportId: manifest.exportId,
@@ -389,7 +383,7 @@ export function groupFingerprint(hex) {
 function parseKeyFile(k) {
   if (!isObject(k) || k.v !== 1 || k.alg !== 'Ed25519' || typeof k.publicKey !== 'string') return null;
   const raw = fromBase64(k.publicKey);
-  return raw && raw.length === 32 ? raw : null;
+  return raw && raw.length === 32 ? { raw, fingerprint: k.fingerprint } : null;
 }
 
 function parseCheckpoint(c) {

@@ -3,8 +3,7 @@
  * may retrieve), a retrieval by an outside body with who asked and on what basis, sensitivity
  * (R25). The principal decides on the exports page.
  */
-import { App, Checkbox, Form, Input, Modal, Radio, Select, Typography } from 'antd';
-import { useState } from 'react';
+import { Checkbox, Form, Input, Modal, Radio, Select, Typography } from 'antd';
 import { api } from '../../api/client.js';
 import type {
   ClipView,
@@ -14,6 +13,7 @@ import type {
   Sensitivity,
 } from '../../api/types.js';
 import { useI18n } from '../../i18n/index.js';
+import { useAction } from '../../useAction.js';
 
 const RECIPIENTS: readonly RecipientKind[] = [
   'court',
@@ -46,10 +46,9 @@ export function ExportRequestModal({
   onDone(v: ExportView): void;
 }) {
   const { t, te } = useI18n();
-  const { message } = App.useApp();
   const [form] = Form.useForm<RequestForm>();
   const outside = Form.useWatch('outside', form);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   const cases = [...new Set(clips.map((c) => c.caseNo).filter(Boolean))];
   const need = (field: string) => [
     { required: true, whitespace: true, message: t('exports.request.required', { field }) },
@@ -65,16 +64,10 @@ export function ExportRequestModal({
         ? { outsideRequest: { requestedBy: v.outsideBy.trim(), basis: v.outsideBasis.trim() } }
         : {}),
     };
-    setBusy(true);
-    try {
-      const created = await api.requestExport(body);
-      message.success(t('exports.request.ok'));
-      onDone(created);
-    } catch (e) {
-      message.error(t('common.error', { msg: (e as Error).message }));
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      onDone(await api.requestExport(body));
+      return t('exports.request.ok');
+    });
   };
   return (
     <Modal

@@ -11,7 +11,6 @@ import {
   SendOutlined,
 } from '@ant-design/icons';
 import {
-  App,
   Button,
   Card,
   Descriptions,
@@ -32,6 +31,7 @@ import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { useI18n } from '../../i18n/index.js';
 import { useLive } from '../../live.js';
 import { epochMs, fmtBytes, fmtTime } from '../../time.js';
+import { useAction } from '../../useAction.js';
 import { useApi } from '../../useApi.js';
 import { useUser } from '../../user.js';
 import { OwnClipsCard } from './OwnClipsCard.js';
@@ -338,33 +338,22 @@ function DecisionModal({
   onDone(v: ExportView | null): void;
 }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const { busy, run } = useAction();
   const [text, setText] = useState('');
   const [to, setTo] = useState('');
-  const [busy, setBusy] = useState(false);
   const { kind, exp } = dialog;
   const required =
     kind === 'refuse' ? text.trim().length > 1 : kind === 'handover' ? to.trim().length > 1 : true;
-  const submit = async () => {
-    setBusy(true);
-    try {
-      if (kind === 'approve') {
-        onDone(await api.approveExport(exp.id, text.trim() || undefined));
-        message.success(t('exports.approve.ok'));
-      } else if (kind === 'refuse') {
-        onDone(await api.refuseExport(exp.id, text.trim()));
-        message.success(t('exports.refuse.ok'));
-      } else {
+  const submit = () =>
+    run(async () => {
+      if (kind === 'approve') onDone(await api.approveExport(exp.id, text.trim() || undefined));
+      else if (kind === 'refuse') onDone(await api.refuseExport(exp.id, text.trim()));
+      else {
         await api.handoverExport(exp.id, to.trim(), text.trim() || undefined);
         onDone(null);
-        message.success(t('exports.handover.ok'));
       }
-    } catch (e) {
-      message.error(t('common.error', { msg: (e as Error).message }));
-    } finally {
-      setBusy(false);
-    }
-  };
+      return t(`exports.${kind}.ok` as const);
+    });
   return (
     <Modal
       open

@@ -1,0 +1,27 @@
+/**
+ * A button's call to the gateway: busy while it runs, the success message when it resolves, the
+ * error (in the reader's language) when it fails.
+ */
+import { App } from 'antd';
+import { useCallback, useState } from 'react';
+import { useI18n } from './i18n/index.js';
+
+export function useAction(): { busy: boolean; run(action: () => Promise<string>): Promise<void> } {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const run = useCallback(
+    async (action: () => Promise<string>) => {
+      setBusy(true);
+      try {
+        message.success(await action());
+      } catch (e) {
+        message.error(t('common.error', { msg: (e as Error).message }));
+      } finally {
+        setBusy(false);
+      }
+    },
+    [message, t],
+  );
+  return { busy, run };
+}
