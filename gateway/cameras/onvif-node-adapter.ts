@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AudioMode } from '../recording/ffmpeg-args.js';
+import { scrub } from '../scrub.js';
 import {
   type CameraConnection,
   type CameraControl,
@@ -290,7 +291,7 @@ export class OnvifNodeAdapter implements CameraControl {
       streamUri = await streamUriOf(media, profile.token, 'RTSP', host);
     } catch (err) {
       if (err instanceof GatewayError && err.code === 'CAMERA_AUTH') throw err;
-      log.warn({ err: (err as Error).message }, 'no RTSP-over-TCP stream; trying UDP');
+      log.warn({ err: scrub(err, { secrets: [target.password] }) }, 'no RTSP-over-TCP stream; trying UDP');
       streamUri = await streamUriOf(media, profile.token, 'UDP', host);
       transport = 'udp';
     }
@@ -311,7 +312,7 @@ export class OnvifNodeAdapter implements CameraControl {
       if (uri.success) snapshotUri = onOurHost(uri.data, host, log);
     } catch (err) {
       if (err instanceof GatewayError && err.code === 'CAMERA_AUTH') throw err;
-      log.info({ err: (err as Error).message }, 'camera has no snapshot URI');
+      log.info({ err: scrub(err, { secrets: [target.password] }) }, 'camera has no snapshot URI');
     }
 
     const camInfo = CameraInfo.parse({
