@@ -326,8 +326,11 @@ export class GatewayApp {
     }
     await this.store.audit.append(configLoadedEntry(this.config, this.configSource));
     this.api.mountStatic();
-    const { host, port, tls } = this.config.http;
-    this.#http = await listen(this.api.app, host, port, tls);
+    const { host, port, tls, headersTimeoutS, requestTimeoutS } = this.config.http;
+    this.#http = await listen(this.api.app, host, port, tls, {
+      headersMs: headersTimeoutS * 1000,
+      requestMs: requestTimeoutS * 1000,
+    });
     this.log.info({ http: this.#http.port }, 'gateway started');
   }
 

@@ -83,6 +83,9 @@ export const HttpConfig = z.object({
   sessionIdleMinutes: z.number().positive().default(30),
   /** Expired and idle sessions are deleted this often. */
   sessionPruneS: z.number().positive().default(300),
+  /** A request whose headers, or whole request, have not arrived within these is cut off (slow clients). */
+  headersTimeoutS: z.number().positive().default(10),
+  requestTimeoutS: z.number().positive().default(30),
   /** Request bodies larger than this are refused with 413 while they stream in, before more is read. */
   maxBodyBytes: z
     .number()

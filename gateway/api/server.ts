@@ -220,17 +220,26 @@ export async function listen(
   host: string,
   port: number,
   tls?: { certFile: string; keyFile: string },
+  timeouts: { headersMs: number; requestMs: number } = { headersMs: 10_000, requestMs: 30_000 },
 ): Promise<HttpServer> {
+  // Slow clients (headers or a body dribbled a byte at a time) are cut off; Node checks every
+  // connectionsCheckingInterval, so it is kept well below the timeouts.
+  const limits = {
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    connectionsCheckingInterval: Math.min(1000, timeouts.headersMs / 2),
+  };
   const serverOptions = tls
-    ? { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) }
-    : undefined;
+    ? { ...limits, cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) }
+    : limits;
   const server: ServerType = await new Promise((res, rej) => {
     const s = serve(
       {
         fetch: app.fetch,
         hostname: host,
         port,
-        ...(serverOptions ? { createServer: createHttpsServer, serverOptions } : {}),
+        serverOptions,
+        ...(tls ? { createServer: createHttpsServer } : {}),
       },
       () => res(s),
     );

@@ -6,14 +6,16 @@
  * every route, signed in or not.
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildGateway, startChildGateway } from '../helpers/child-gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MB = 1024 * 1024;
 let gw: ChildGateway;
 
 beforeAll(async () => {
-  gw = await startChildGateway();
+  gw = await startChildGateway({ http: { headersTimeoutS: 2, requestTimeoutS: 4 } });
 }, 90_000);
 afterAll(() => gw?.stop());
 
@@ -100,4 +102,33 @@ describe('HTTP request bodies are bounded while they stream', () => {
     });
     expect(r.status).toBe(401);
   });
+
+  it('cuts off clients that dribble their headers or body', async () => {
+    const slow = (head: string, drip: string) => {
+      const s = connect({ host: '127.0.0.1', port: gw.httpPort });
+      let closed = false;
+      s.on('error', () => {});
+      s.once('close', () => {
+        closed = true;
+      });
+      s.write(head);
+      let i = 0;
+      const timer = setInterval(() => {
+        if (!s.destroyed) s.write(drip[i++ % drip.length] as string);
+      }, 200);
+      return { closed: () => closed, stop: () => clearInterval(timer) };
+    };
+    const headers = slow('POST /api/login HTTP/1.1\r\nHost: gw\r\n', 'X-Slow: aaaaaaaa\r\n');
+    const body = slow(
+      'POST /api/login HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n',
+      ' ',
+    );
+    try {
+      // 2 s for headers, 4 s for a whole request here; Node's defaults are 60 s and 300 s.
+      await waitFor(() => headers.closed() && body.closed(), 'both slow clients to be cut off', 20_000, 100);
+    } finally {
+      headers.stop();
+      body.stop();
+    }
+  }, 30_000);
 });
