@@ -238,4 +238,15 @@ describe('verify.html in Chromium, from file://', () => {
     expect(await o.page.locator('#files tr[data-ok="true"]').count()).toBe(2);
     await o.close();
   });
+
+  it('without WebCrypto (not a secure context) it says so instead of a verdict', async () => {
+    const d = await disc();
+    const o = await openVerifier(d);
+    await o.page.evaluate(() => Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined }));
+    await o.page.locator('#disc-input').setInputFiles(d.dir);
+    await o.page.locator('#result[data-state="error"]').waitFor();
+    expect(await o.page.locator('#status').textContent()).toContain('不提供密码运算');
+    expect(await o.page.locator('#findings li').count()).toBe(0);
+    await o.close();
+  });
 });

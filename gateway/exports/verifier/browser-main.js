@@ -47,6 +47,7 @@ const TEXT = {
     ok: '通过',
     bad: '未通过',
     noFiles: '未选择任何文件。',
+    noCrypto: '此浏览器在本页面不提供密码运算（WebCrypto）。请直接从光盘打开 verify.html，或换用其他浏览器。',
   },
   en: {
     title: 'Evidence disc verifier (offline)',
@@ -86,6 +87,8 @@ const TEXT = {
     ok: 'OK',
     bad: 'FAILED',
     noFiles: 'No files were chosen.',
+    noCrypto:
+      'This browser offers no cryptography (WebCrypto) to this page. Open verify.html straight from the disc, or use another browser.',
   },
 };
 
@@ -219,6 +222,8 @@ async function run() {
   render();
   try {
     if (state.entries.length === 0) throw new Error(TEXT[state.lang].noFiles);
+    // WebCrypto exists only in a secure context (file:// is one); served over plain http it is absent.
+    if (!globalThis.crypto?.subtle) throw new Error(TEXT[state.lang].noCrypto);
     state.report = await verifyDisc(browserIo(state.entries), {
       expectedFingerprint: expected.value,
       onProgress: (p) => {
