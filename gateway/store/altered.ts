@@ -12,9 +12,9 @@ import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import type { AuditLog } from './audit-log.js';
 import type { ClipIndex } from './clip-index.js';
-import { isErrno, StoreError } from './errors.js';
+import { StoreError } from './errors.js';
 import { fsyncDir, linkNoClobber, mkdirDurable } from './fsutil.js';
-import { hashFile } from './hash-file.js';
+import { hashFile, hashFileIfExists } from './hash-file.js';
 import type { StoreLayout } from './layout.js';
 import type { KeyedMutex } from './mutex.js';
 import { factsOf, quarantinedRecord } from './records.js';
@@ -56,14 +56,8 @@ export async function isolateAltered(
   return ctx.locks.run(`\u0000blob:${sha256}`, async () => {
     const { layout } = ctx;
     const path = layout.blobPath('blobs', sha256);
-    let got: { sha256: string; bytes: number };
-    try {
-      got = await hashFile(path);
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return undefined;
-      throw err;
-    }
-    if (got.sha256 === sha256) return undefined;
+    const got = await hashFileIfExists(path);
+    if (!got || got.sha256 === sha256) return undefined;
     const clips = await clipsHolding(ctx, sha256);
 
     const heldDir = layout.dirFor('quarantine', got.sha256);

@@ -30,7 +30,7 @@ import { auditStrayDiscards } from './discarded.js';
 import { DiskReserve } from './disk-reserve.js';
 import { isErrno, StoreError } from './errors.js';
 import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists, writeFileNoClobber } from './fsutil.js';
-import { hashFile, type RateLimit } from './hash-file.js';
+import { hashFile, hashFileIfExists, type RateLimit } from './hash-file.js';
 import type { BatchOp } from './keys.js';
 import { type Area, StoreLayout } from './layout.js';
 import { assertMayRetire, type RetireAction, withHold } from './legal-hold.js';
@@ -283,13 +283,8 @@ export class ClipStore {
         return done;
       }
       const path = this.layout.blobPath('blobs', facts.sha256);
-      let got: { sha256: string; bytes: number };
-      try {
-        got = await hashFile(path);
-      } catch (err) {
-        if (isErrno(err, 'ENOENT')) return undefined;
-        throw err;
-      }
+      const got = await hashFileIfExists(path);
+      if (!got) return undefined;
       if (got.sha256 !== facts.sha256 || got.bytes !== facts.bytes) {
         if (got.sha256 !== facts.sha256) this.#alteredBlob(path, facts.sha256, got.sha256);
         return undefined;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isErrno } from './errors.js';
 
 export interface HashFileOptions {
   /** Shared read-rate cap (a background sweep must leave the disk to ingest). */
@@ -22,6 +23,19 @@ export async function hashFile(
     await opts.limit?.take((chunk as Buffer).length, opts.signal);
   }
   return { sha256: hash.digest('hex'), bytes };
+}
+
+/** As hashFile; undefined when there is no file at `path`. */
+export async function hashFileIfExists(
+  path: string,
+  opts: HashFileOptions = {},
+): Promise<{ sha256: string; bytes: number } | undefined> {
+  try {
+    return await hashFile(path, opts);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
 }
 
 /**

@@ -8,8 +8,7 @@ import { stat } from 'node:fs/promises';
 import type { AuditLog, AuditReport } from './audit-log.js';
 import { canonicalJson } from './canonical.js';
 import type { ClipIndex } from './clip-index.js';
-import { isErrno } from './errors.js';
-import { hashFile, type RateLimit } from './hash-file.js';
+import { hashFileIfExists, type RateLimit } from './hash-file.js';
 import type { Area, StoreLayout } from './layout.js';
 import { factsOf } from './records.js';
 import type { ClipManifest, ClipRecord } from './schema.js';
@@ -107,8 +106,10 @@ export async function verifyStore(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
       const path = layout.blobPath(target.area, target.sha256);
       known.add(path);
       const h0 = performance.now();
-      try {
-        const got = await hashFile(path, opts);
+      const got = await hashFileIfExists(path, opts);
+      if (!got) {
+        blobs.missing.push({ clipId: record.clipId, area: target.area, path, expected: target.sha256 });
+      } else {
         blobs.checked++;
         blobs.bytes += got.bytes;
         if (got.sha256 !== target.sha256) {
@@ -121,9 +122,6 @@ export async function verifyStore(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
             bytes: got.bytes,
           });
         }
-      } catch (err) {
-        if (!isErrno(err, 'ENOENT')) throw err;
-        blobs.missing.push({ clipId: record.clipId, area: target.area, path, expected: target.sha256 });
       }
       hashMs += performance.now() - h0;
       await checkSidecar(ctx, record, target, blobs, known);
