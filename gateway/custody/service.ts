@@ -8,6 +8,7 @@
  * The exports side uses: `latestCheckpoint()`, `issueCheckpoint(reason, actor)`,
  * `inclusionProof(seq, treeSize)`, `leafInput(seq)`, `publicKeyJson()`.
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AlertService } from '../alerts/service.js';
 import type { CustodyConfig } from '../config.js';
@@ -77,6 +78,8 @@ export class CustodyService implements Service {
   #key: SigningKey | undefined;
   #timer: NodeJS.Timeout | undefined;
   #failure: IntegrityFailure | undefined;
+  #localDevices: number[] = [];
+  readonly #dataDir: string;
 
   constructor(opts: CustodyServiceOptions) {
     this.#config = opts.config;
@@ -85,6 +88,7 @@ export class CustodyService implements Service {
     this.#audit = opts.audit;
     this.#now = opts.now ?? Date.now;
     this.keyFile = opts.config.keyFile ?? defaultKeyFile(opts.dataDir);
+    this.#dataDir = opts.dataDir;
     this.#checkpoints = jsonSub<Checkpoint>(jsonSub<unknown>(opts.db, 'custody'), 'checkpoints');
     const w = opts.config.witnesses;
     this.witnesses = [
@@ -135,6 +139,7 @@ export class CustodyService implements Service {
         'new checkpoint signing key: the legal-affairs office records its fingerprint (gateway key show)',
       );
     }
+    this.#localDevices = await Promise.all([this.#dataDir, '/'].map(async (p) => (await stat(p)).dev));
     await this.#checkAtStart();
   }
 
@@ -271,7 +276,7 @@ export class CustodyService implements Service {
     const tree = this.#audit().tree;
     for (const w of this.witnesses) {
       const p = w
-        .deliver(cp, { tree, key, receipt: renderCustodyReceipt })
+        .deliver(cp, { tree, key, receipt: renderCustodyReceipt, localDevices: this.#localDevices })
         .then(
           async () => {
             this.#log.info({ witness: w.name, treeSize: cp.treeSize }, 'checkpoint delivered to witness');

@@ -8,8 +8,8 @@
  * A witness that fails is logged and alerted by the caller; it never blocks the log.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { isErrno } from '../store/errors.js';
 import { fsyncDir } from '../store/fsutil.js';
@@ -21,6 +21,8 @@ export interface WitnessContext {
   tree: AuditTree;
   key: GatewayKeyJson;
   receipt: (cp: Checkpoint) => Promise<Buffer>;
+  /** Device ids of the data dir's and the root filesystem: a witness there is not off the box. */
+  localDevices?: number[];
 }
 
 export interface Witness {
@@ -52,16 +54,34 @@ export class DirectoryWitness implements Witness {
     this.name = `dir:${dir}`;
   }
 
+  /**
+   * The directory must exist (a mount point or a share the office set up: never created here, so an
+   * absent stick fails instead of filling an empty mount point on the box's own disk). Written on
+   * the data dir's disk or the root disk, it does not leave the box: written, then reported.
+   */
   async deliver(cp: Checkpoint, ctx: WitnessContext): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    let st: Awaited<ReturnType<typeof stat>>;
+    try {
+      st = await stat(this.dir);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new WitnessError(`${this.dir} does not exist (stick not mounted?)`);
+      throw err;
+    }
+    if (!st.isDirectory()) throw new WitnessError(`${this.dir} is not a directory`);
     // The lines first: a checkpoint in the directory is always covered by the copy beside it.
     await this.#extendMirror(cp.treeSize, ctx.tree);
     await writeDurable(join(this.dir, KEY_FILE), `${JSON.stringify(ctx.key, null, 2)}\n`);
     const json = `${JSON.stringify(cp, null, 2)}\n`;
     await writeDurable(join(this.dir, checkpointFile(cp.treeSize)), json);
-    if (this.opts.receipts !== false)
+    if (this.opts.receipts !== false) {
       await writeDurable(join(this.dir, receiptFile(cp.treeSize)), await ctx.receipt(cp));
+    }
     await writeDurable(join(this.dir, LATEST_FILE), json);
+    if (ctx.localDevices?.includes(st.dev)) {
+      throw new WitnessError(
+        `${this.dir} is on the gateway's own disk (stick or share not mounted?): the checkpoint was written there but has not left the box`,
+      );
+    }
   }
 
   /** The latest checkpoint this directory holds, if any and readable. */
@@ -171,7 +191,7 @@ export class MqttWitness implements Witness {
 
 /** Write `data` to `path` so that after a power cut it is either the old file or the new one. */
 export async function writeDurable(path: string, data: string | Buffer): Promise<void> {
-  const dir = join(path, '..');
+  const dir = dirname(path);
   const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o644);
   try {

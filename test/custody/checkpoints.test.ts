@@ -6,7 +6,7 @@
  * a log that no longer matches its last checkpoint is a critical alert at start.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,7 @@ describe('signed checkpoints and witnesses', () => {
 
   it('issues, records, signs and delivers a checkpoint; checks the log against it at the next start', async () => {
     const usb = join(dir, 'usb');
+    await mkdir(usb); // the mounted stick
     const dataDir = join(dir, 'data');
     const config = { dataDir, custody: { gatewayId: '执法网关-01', witnesses: { directories: [usb] } } };
     gw = await startGateway(config);
@@ -105,6 +106,10 @@ describe('signed checkpoints and witnesses', () => {
 
     // The directory witness holds it, the key, a byte-exact copy of the lines and the receipt.
     await gw.app.custody.flushWitnesses();
+    // A temp dir is on the box's own disk, as an unmounted stick's mount point would be: said so.
+    expect(gw.app.alerts.activeFor('custody-witness', `dir:${usb}`)?.message).toContain(
+      'has not left the box',
+    );
     expect(JSON.parse(await readFile(join(usb, `checkpoint-${cp.treeSize}.json`), 'utf8'))).toEqual(cp);
     expect(JSON.parse(await readFile(join(usb, 'latest.json'), 'utf8'))).toEqual(cp);
     expect(JSON.parse(await readFile(join(usb, 'gateway-key.json'), 'utf8'))).toEqual(pub.toJson());

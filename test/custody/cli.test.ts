@@ -2,7 +2,7 @@
  * `gateway key show` (what legal affairs write down: the key and its fingerprint in groups of four)
  * and `gateway checkpoint` (sign now, record, deliver to the witnesses), as the real CLI.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ describe('gateway key show / checkpoint', () => {
     dir = await mkdtemp(join(tmpdir(), 'custody-cli-'));
     const dataDir = join(dir, 'data');
     const usb = join(dir, 'usb');
+    await mkdir(usb); // the mounted stick
     const cfg = await writeConfig(dir, {
       dataDir,
       custody: { gatewayId: 'gw-cli', witnesses: { directories: [usb] } },

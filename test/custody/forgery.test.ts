@@ -6,7 +6,7 @@
  * `gateway verify --checkpoint FILE` exits 1 and names the entry — exactly with the witness's copy
  * of the lines, as a seq range from two checkpoints without it.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'forgery-'));
   dataDir = join(dir, 'data');
   usb = join(dir, 'usb');
+  await mkdir(usb); // the mounted stick
   const config = { dataDir, custody: { gatewayId: 'gw-forgery', witnesses: { directories: [usb] } } };
   cfg = await writeConfig(dir, config);
   const gw = await startGateway(config);
@@ -69,7 +70,6 @@ afterAll(async () => {
 });
 
 async function copyDir(from: string, to: string): Promise<void> {
-  const { cp } = await import('node:fs/promises');
   await rm(to, { recursive: true, force: true });
   await cp(from, to, { recursive: true });
 }

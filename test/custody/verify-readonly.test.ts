@@ -3,7 +3,7 @@
  * tear and changes nothing — the bytes of audit.jsonl and every LevelDB key and value are the same
  * after — and appends no `verify` entry. `gateway repair` is the audited command that cuts it.
  */
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ describe('gateway verify never writes; gateway repair does, audited', () => {
     dir = await mkdtemp(join(tmpdir(), 'verify-ro-'));
     const dataDir = join(dir, 'data');
     const usb = join(dir, 'usb');
+    await mkdir(usb); // the mounted stick
     const config = { dataDir, custody: { gatewayId: 'gw-ro', witnesses: { directories: [usb] } } };
     const cfg = await writeConfig(dir, config);
     const gw = await startGateway(config);
