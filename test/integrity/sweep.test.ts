@@ -4,7 +4,9 @@
  * affairs, listed by the API until someone resolves it, and an `integrity-failure` entry; a
  * failing on-demand verify raises the same. The last sweep's time and result are in the API.
  */
-import { chmod, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClipRecord } from '../../gateway/store/index.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -126,5 +128,24 @@ describe('scheduled sweep', () => {
       actor: principal.username,
       ok: false,
     });
+  });
+});
+
+describe('sweep schedule across restarts', () => {
+  it('keeps the last result and waits a full interval after it, not only the delay after start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-sweep-restart-'));
+    const config = { dataDir: dir, integrity: { sweepEveryH: 2, firstSweepAfterS: 0 } };
+    let g = await startGateway(config);
+    try {
+      const first = await waitFor(() => g.app.integrity.state().last, 'first sweep');
+      await g.stop();
+      g = await startGateway(config);
+      const s = g.app.integrity.state();
+      expect(s.last).toEqual(first);
+      expect(Date.parse(s.nextAt!)).toBe(Date.parse(first.finishedAt) + 2 * 3_600_000);
+    } finally {
+      await g.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
