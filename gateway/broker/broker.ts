@@ -149,7 +149,9 @@ export class MqttBroker implements Service {
     this.#tcp = await listenOn(createTcpServer(handle), config.host, config.port);
     if (config.tls) {
       const [cert, key] = await Promise.all([readFile(config.tls.certFile), readFile(config.tls.keyFile)]);
-      this.#tls = await listenOn(createTlsServer({ cert, key }, handle), config.host, config.tls.port);
+      const tls = createTlsServer({ cert, key }, this.#guard.wrap(aedes.handle, { rate: false }));
+      this.#guard.limitRate(tls);
+      this.#tls = await listenOn(tls, config.host, config.tls.port);
     }
     this.#log.info(
       { port: this.port, tlsPort: this.#tls ? this.tlsPort : undefined },

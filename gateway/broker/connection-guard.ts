@@ -11,7 +11,7 @@
  *
  * The third bound, clients that never finish CONNECT, is aedes' own `connectTimeout`.
  */
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import { Throttle } from './throttle.js';
 
@@ -53,19 +53,31 @@ export class ConnectionGuard {
     this.#now = o.now ?? Date.now;
   }
 
-  /** Wraps aedes' connection handler. */
-  wrap(handle: (conn: Socket) => unknown): (conn: Socket) => void {
+  /**
+   * Wraps aedes' connection handler. `rate: false` when the server's raw sockets were already
+   * admitted by `limitRate` (TLS: before the handshake, which costs more than the refusal).
+   */
+  wrap(handle: (conn: Socket) => unknown, o: { rate: boolean } = { rate: true }): (conn: Socket) => void {
     return (conn) => {
       const address = conn.remoteAddress ?? 'unknown';
-      if (!this.admit(address)) {
-        this.stats.rateLimited++;
-        this.#warn('rate', { address }, 'mqtt connection refused: too many from this address');
-        conn.destroy();
-        return;
-      }
+      if (o.rate && !this.#admitted(conn)) return;
       const client = handle(conn) as { _parser?: PacketParser } | undefined;
       this.#limitPacketSize(client?._parser, address);
     };
+  }
+
+  /** Applies the per-address rate to a server's sockets as they are accepted. */
+  limitRate(server: Server): void {
+    server.on('connection', (conn: Socket) => void this.#admitted(conn));
+  }
+
+  #admitted(conn: Socket): boolean {
+    const address = conn.remoteAddress ?? 'unknown';
+    if (this.admit(address)) return true;
+    this.stats.rateLimited++;
+    this.#warn('rate', { address }, 'mqtt connection refused: too many from this address');
+    conn.destroy();
+    return false;
   }
 
   /** Takes a token from the address's bucket; false when it is empty. */

@@ -4,9 +4,15 @@
  * the fixed header, connections per address are rate limited, and a client that never finishes
  * CONNECT is closed after the configured timeout.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSelfSignedCert } from '../../gateway/api/self-signed-cert.js';
 import { type ChildGateway, startChildGateway } from '../helpers/child-gateway.js';
+import { startGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 
 const MB = 1024 * 1024;
@@ -145,4 +151,42 @@ describe('MQTT broker bounds', () => {
       clearInterval(drip);
     }
   }, 20_000);
+});
+
+describe('MQTT over TLS', () => {
+  it('applies the per-address rate before the TLS handshake', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mqtt-tls-rate-'));
+    const tls = await makeSelfSignedCert({
+      certFile: join(dir, 'cert.pem'),
+      keyFile: join(dir, 'key.pem'),
+      hosts: ['127.0.0.1'],
+      days: 1,
+    });
+    const gw = await startGateway({
+      mqtt: { tls: { ...tls, port: 0 }, connectRate: { burst: 2, perSecond: 0.01 } },
+    });
+    try {
+      const port = gw.app.field.broker.tlsPort;
+      const outcomes = await Promise.all(
+        Array.from(
+          { length: 4 },
+          () =>
+            new Promise<'handshake' | 'refused'>((res) => {
+              const raw = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.11' });
+              const s = tlsConnect({ socket: raw, rejectUnauthorized: false }, () => {
+                s.destroy();
+                res('handshake');
+              });
+              s.once('error', () => res('refused'));
+              s.once('close', () => res('refused'));
+            }),
+        ),
+      );
+      expect(outcomes.filter((o) => o === 'handshake')).toHaveLength(2);
+      expect(gw.app.field.broker.stats().guard.rateLimited).toBe(2);
+    } finally {
+      await gw.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
