@@ -7,12 +7,11 @@
  * - an upstream MQTT broker: the checkpoint as a retained QoS 1 message for a central archive.
  * A witness that fails is logged and alerted by the caller; it never blocks the log.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { open, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { isErrno } from '../store/errors.js';
-import { fsyncDir } from '../store/fsutil.js';
+import { fsyncDir, replaceFileDurable } from '../store/fsutil.js';
 import type { AuditTree } from './audit-tree.js';
 import { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 import type { GatewayKeyJson } from './signing-key.js';
@@ -70,13 +69,13 @@ export class DirectoryWitness implements Witness {
     if (!st.isDirectory()) throw new WitnessError(`${this.dir} is not a directory`);
     // The lines first: a checkpoint in the directory is always covered by the copy beside it.
     await this.#extendMirror(cp.treeSize, ctx.tree);
-    await writeDurable(join(this.dir, KEY_FILE), `${JSON.stringify(ctx.key, null, 2)}\n`);
+    await replaceFileDurable(join(this.dir, KEY_FILE), `${JSON.stringify(ctx.key, null, 2)}\n`);
     const json = `${JSON.stringify(cp, null, 2)}\n`;
-    await writeDurable(join(this.dir, checkpointFile(cp.treeSize)), json);
+    await replaceFileDurable(join(this.dir, checkpointFile(cp.treeSize)), json);
     if (this.opts.receipts !== false) {
-      await writeDurable(join(this.dir, receiptFile(cp.treeSize)), await ctx.receipt(cp));
+      await replaceFileDurable(join(this.dir, receiptFile(cp.treeSize)), await ctx.receipt(cp));
     }
-    await writeDurable(join(this.dir, LATEST_FILE), json);
+    await replaceFileDurable(join(this.dir, LATEST_FILE), json);
     if (ctx.localDevices?.includes(st.dev)) {
       throw new WitnessError(
         `${this.dir} is on the gateway's own disk (stick or share not mounted?): the checkpoint was written there but has not left the box`,
@@ -187,24 +186,4 @@ export class MqttWitness implements Witness {
       await client.endAsync().catch(() => client.end(true));
     }
   }
-}
-
-/** Write `data` to `path` so that after a power cut it is either the old file or the new one. */
-export async function writeDurable(path: string, data: string | Buffer): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o644);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
-  await fsyncDir(dir);
 }

@@ -1,6 +1,6 @@
 /** Durable filesystem steps: fsync of files and directories, no-clobber placement. */
 import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isErrno } from './errors.js';
 
@@ -50,16 +50,22 @@ export async function linkNoClobber(src: string, dest: string): Promise<boolean>
   }
 }
 
-/** Write a small read-only file at `dest` unless one exists (temp in `tmpDir`, fsync, link). */
-export async function writeFileNoClobber(tmpDir: string, dest: string, data: string): Promise<boolean> {
-  const tmp = join(tmpDir, `.${randomBytes(6).toString('hex')}.new`);
-  const fh = await open(tmp, 'wx', 0o600);
+/** A new hidden temp file in `dir` holding `data`, fsynced; returns its path. */
+async function writeSyncedTemp(dir: string, data: string | Uint8Array, mode: number): Promise<string> {
+  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.new`);
+  const fh = await open(tmp, 'wx', mode);
   try {
     await fh.writeFile(data);
     await fh.sync();
   } finally {
     await fh.close();
   }
+  return tmp;
+}
+
+/** Write a small read-only file at `dest` unless one exists (temp in `tmpDir`, fsync, link). */
+export async function writeFileNoClobber(tmpDir: string, dest: string, data: string): Promise<boolean> {
+  const tmp = await writeSyncedTemp(tmpDir, data, 0o600);
   try {
     await chmod(tmp, 0o400);
     return await linkNoClobber(tmp, dest);
@@ -74,4 +80,21 @@ export async function unlinkIfExists(path: string): Promise<void> {
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw err;
   }
+}
+
+/** Replace `path` with `data` so that after a power cut it is either the old file or the new one. */
+export async function replaceFileDurable(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o644,
+): Promise<void> {
+  const dir = dirname(path);
+  const tmp = await writeSyncedTemp(dir, data, mode);
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlinkIfExists(tmp);
+    throw err;
+  }
+  await fsyncDir(dir);
 }

@@ -17,16 +17,10 @@ import {
 } from '../../gateway/custody/merkle.js';
 import { AuditLog } from '../../gateway/store/audit-log.js';
 import { makeStore, type TestStore } from '../store/helpers.js';
+import { logLines } from './helpers.js';
 
 async function lines(file: string): Promise<Buffer[]> {
-  const buf = await readFile(file);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, from)) {
-    out.push(buf.subarray(from, nl));
-    from = nl + 1;
-  }
-  return out;
+  return logLines(await readFile(file));
 }
 
 describe('audit log as a Merkle tree', () => {

@@ -18,16 +18,7 @@ import { leafHash, rootOfLeaves, toHex } from '../../gateway/custody/merkle.js';
 import { PublicKey } from '../../gateway/custody/signing-key.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
-
-function logLines(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let from = 0;
-  for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, from)) {
-    out.push(buf.subarray(from, nl));
-    from = nl + 1;
-  }
-  return out;
-}
+import { logLines } from './helpers.js';
 
 async function fill(gw: TestGateway, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Checkpoint, verifyCheckpointSignature } from '../../gateway/custody/checkpoint.js';
 import { GatewayKeyJson, PublicKey } from '../../gateway/custody/signing-key.js';
-import { gatewayCli, writeConfig } from './cli-helpers.js';
+import { gatewayCli, writeConfig } from './helpers.js';
 
 let dir: string | undefined;
 afterAll(async () => {

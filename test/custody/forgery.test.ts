@@ -17,7 +17,7 @@ import { canonicalJson } from '../../gateway/store/canonical.js';
 import { type BatchOp, jsonSub, keyPart, pad, type Sub } from '../../gateway/store/keys.js';
 import type { AuditEntry } from '../../gateway/store/schema.js';
 import { startGateway } from '../helpers/gateway.js';
-import { gatewayCli, writeConfig } from './cli-helpers.js';
+import { gatewayCli, writeConfig } from './helpers.js';
 
 let dir: string;
 let dataDir: string;

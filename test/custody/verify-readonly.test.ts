@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../helpers/gateway.js';
-import { dumpLevel, gatewayCli, writeConfig } from './cli-helpers.js';
+import { dumpLevel, gatewayCli, writeConfig } from './helpers.js';
 
 let dir: string | undefined;
 afterAll(async () => {

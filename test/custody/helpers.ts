@@ -1,4 +1,4 @@
-/** Runs the real `gateway` CLI (tsx) in a child process against a config file, and reads LevelDB raw. */
+/** Custody tests: the real `gateway` CLI (tsx) in a child process, LevelDB read raw, the log's lines. */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -51,4 +51,15 @@ export async function dumpLevel(path: string): Promise<[string, string][]> {
   } finally {
     await db.close();
   }
+}
+
+/** The lines of a JSONL file's bytes, each without its '\n' (the leaf inputs, FORMATS.md §1). */
+export function logLines(buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let from = 0;
+  for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, from)) {
+    out.push(buf.subarray(from, nl));
+    from = nl + 1;
+  }
+  return out;
 }
