@@ -248,7 +248,12 @@ export const MqttWitnessConfig = z.object({
 /** Signed checkpoints of the audit log and the witnesses they go to (R25, FORMATS.md §1–2). */
 export const CustodyConfig = z.object({
   /** The checkpoints' `origin`: names this gateway on receipts and discs. */
-  gatewayId: z.string().min(1).max(128).default(hostname()),
+  gatewayId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^\p{Cc}]+$/u, 'no control characters')
+    .default(hostname()),
   /** Ed25519 key (PKCS#8 PEM, made on first start); default `<dataDir>/keys/gateway-ed25519.pem`. */
   keyFile: z.string().optional(),
   /** A checkpoint is issued at least this often when the log grew (and at start, and on demand). */

@@ -10,7 +10,11 @@ import type { PublicKey, SigningKey } from './signing-key.js';
 
 export const Checkpoint = z.object({
   v: z.literal(1),
-  origin: z.string().min(1).max(128),
+  origin: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^\p{Cc}]+$/u, 'no control characters'),
   treeSize: z.number().int().min(0),
   rootHash: z.string().regex(/^[0-9a-f]{64}$/),
   at: z.iso.datetime(),

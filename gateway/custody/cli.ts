@@ -94,7 +94,7 @@ export function registerCustodyCommands(program: Command, ctx: CliContext): void
       if (o.json) {
         const { store, ok, ...custody } = r;
         console.log(JSON.stringify({ ...store, ok, custody }, null, 2));
-      } else for (const line of offlineVerifyLines(r)) console.log(line);
+      } else for (const line of offlineVerifyLines(r)) console.log(printable(line));
       if (!r.ok) process.exitCode = 1;
     });
 
@@ -196,4 +196,11 @@ export function storeLines(r: VerifyReport): string[] {
   for (const o of r.audit.outOfOrder)
     out.push(`AUDIT seq ${o.seq} (line ${o.line}) out of order after ${o.afterSeq}`);
   return out;
+}
+
+/** Held files are outside text: no control characters (terminal escapes) reach the terminal. */
+export function printable(line: string): string {
+  return line.replace(/[\p{Cc}]/gu, (c) =>
+    c === '\n' ? '\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

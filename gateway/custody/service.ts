@@ -121,7 +121,7 @@ export class CustodyService implements Service {
     if (!this.#blocked() && (await this.#grown())) await this.issueCheckpoint('start', 'gateway');
     this.#timer = setInterval(
       () => {
-        this.#tick().catch((err: unknown) => this.#log.error({ err }, 'scheduled checkpoint failed'));
+        this.checkSchedule().catch((err: unknown) => this.#log.error({ err }, 'scheduled checkpoint failed'));
       },
       Math.min(TICK_MS, this.#config.intervalH * 3_600_000),
     );
@@ -264,11 +264,13 @@ export class CustodyService implements Service {
     return last ? size > last.treeSize + 1 : size > 0;
   }
 
-  async #tick(): Promise<void> {
-    if (this.#blocked()) return;
+  /** Issue the scheduled checkpoint if one is due (`intervalH` since the last) and the log grew. */
+  async checkSchedule(): Promise<Checkpoint | undefined> {
+    if (this.#blocked()) return undefined;
     const last = await this.latestCheckpoint();
     const due = !last || this.#now() - Date.parse(last.at) >= this.#config.intervalH * 3_600_000;
-    if (due && (await this.#grown())) await this.issueCheckpoint('scheduled', 'gateway');
+    if (due && (await this.#grown())) return this.issueCheckpoint('scheduled', 'gateway');
+    return undefined;
   }
 
   #deliver(cp: Checkpoint): void {
