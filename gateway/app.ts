@@ -9,6 +9,7 @@ import { LoginGuard } from './api/login-guard.js';
 import { alertRoutes } from './api/routes/alerts.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { cameraRoutes } from './api/routes/cameras.js';
+import { caseRoutes } from './api/routes/cases.js';
 import { clipRoutes } from './api/routes/clips.js';
 import { custodyRoutes } from './api/routes/custody.js';
 import { exportRoutes } from './api/routes/exports.js';
@@ -24,6 +25,10 @@ import { SessionPruner } from './api/session-pruner.js';
 import { UserStore } from './api/users.js';
 import { OnvifNodeAdapter } from './cameras/onvif-node-adapter.js';
 import { CameraRegistry } from './cameras/registry.js';
+import { offsetAt } from './cases/clock.js';
+import { CaseImporter } from './cases/import.js';
+import { CaseService } from './cases/service.js';
+import { stageOnlyTimelines } from './cases/timeline-source.js';
 import { ClipService } from './clips/service.js';
 import type { GatewayConfig } from './config.js';
 import { renderCustodyReceipt } from './custody/receipt.js';
@@ -94,6 +99,8 @@ export class GatewayApp {
   custody!: CustodyService;
   /** Scheduled verification of the originals and integrity failures (R25). */
   integrity!: IntegrityMonitor;
+  /** The case registry and recordings' links to cases, stages and activities (R9–R13). */
+  cases!: CaseService;
   readonly services: Service[] = [];
   readonly configSource: string | undefined;
   #http?: HttpServer;
@@ -316,6 +323,27 @@ export class GatewayApp {
     });
     this.services.push(this.exports);
     exportRoutes(this.api, this.exports);
+    this.cases = new CaseService({
+      db,
+      audit,
+      bus,
+      config: this.config.cases,
+      timeZone: this.config.timeZone,
+      log: log.child({ svc: 'cases' }),
+      facts: {
+        session: (serial, sessionId) => this.field.sessions.get(serial, sessionId),
+        hearing: (id) => this.hearings.get(id).catch(() => undefined),
+        clip: (clipId) => this.store.index.get(clipId),
+        clockOffset: async (serial, at) => offsetAt(await this.docks.clockHistory(serial), at),
+        displayName: async (u) => (await this.users.get(u))?.displayName ?? null,
+      },
+    });
+    this.services.push(this.cases);
+    caseRoutes(this.api, {
+      cases: this.cases,
+      importer: new CaseImporter(this.cases, this.config.cases),
+      timelines: stageOnlyTimelines,
+    });
   }
 
   async start(): Promise<void> {

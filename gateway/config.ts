@@ -270,6 +270,38 @@ export const CustodyConfig = z.object({
 });
 export type CustodyConfig = z.infer<typeof CustodyConfig>;
 
+/** The case registry (R9–R13). */
+export const CasesConfig = z.object({
+  /**
+   * Case number format per unit: a regular expression the whole number must match (`*` for units
+   * without their own). Empty: any 1-64 characters without spaces.
+   */
+  numberFormats: z
+    .record(z.string().min(1).max(64), z.string().min(1).max(500))
+    .default({})
+    .refine(
+      (m) =>
+        Object.values(m).every((re) => {
+          try {
+            new RegExp(re, 'u');
+            return true;
+          } catch {
+            return false;
+          }
+        }),
+      'every number format must be a valid regular expression',
+    ),
+  /** A case list file (CSV or XLSX) above this is refused before it is read. */
+  importMaxBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(16 * 1024 * 1024)
+    .default(512 * 1024),
+  /** Rows read from one file at most (a unit's whole case list fits). */
+  importMaxRows: z.number().int().positive().default(5000),
+});
+
 export const GatewayConfig = z.object({
   dataDir: z.string().default('./data'),
   timeZone: z.string().default('Asia/Shanghai'),
@@ -292,6 +324,7 @@ export const GatewayConfig = z.object({
   demo: DemoConfig.default(DemoConfig.parse({})),
   custody: CustodyConfig.default(CustodyConfig.parse({})),
   integrity: IntegrityConfig.default(IntegrityConfig.parse({})),
+  cases: CasesConfig.default(CasesConfig.parse({})),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 export type GatewayConfigInput = z.input<typeof GatewayConfig>;

@@ -150,6 +150,8 @@ export const AuditType = z.enum([
   'config-loaded',
   'login-failed',
   'login-locked',
+  /** The case registry (R9–R13): a case registered, imported, edited or moved on; a recording tagged. */
+  'case-admin',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

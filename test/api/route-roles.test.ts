@@ -44,6 +44,7 @@ const PARAMS: Record<string, string> = {
   clipId: 'nope-clip',
   officerId: '{me}',
   treeSize: '1',
+  caseNo: 'nope-case',
 };
 
 const TABLE: Row[] = [
@@ -139,6 +140,19 @@ const TABLE: Row[] = [
   { route: 'GET /api/exports/:id/receipt', roles: SUP },
   { route: 'GET /api/exports/:id/manifest.pdf', roles: SUP },
   { route: 'POST /api/exports/:id/handover', roles: [LEGAL, PRINCIPAL], body: { to: 'court clerk' } },
+
+  // Cases (R9–R13): legal affairs register, edit, move and import; officers the cases naming them
+  // (the handler narrows); hearing staff read the list to pick a case and tag the hearings they
+  // started; supervisors read every case and its timeline; equipment managers never.
+  { route: 'GET /api/cases', roles: [OFFICER, HEARING, ...SUP] },
+  { route: 'POST /api/cases', roles: [LEGAL, OFFICER] },
+  { route: 'POST /api/cases/import', roles: [LEGAL] },
+  { route: 'GET /api/cases/:caseNo', roles: [OFFICER, HEARING, ...SUP] },
+  { route: 'PATCH /api/cases/:caseNo', roles: [LEGAL, OFFICER] },
+  { route: 'POST /api/cases/:caseNo/stage', roles: [LEGAL, OFFICER] },
+  { route: 'GET /api/cases/:caseNo/links', roles: [OFFICER, HEARING, ...SUP] },
+  { route: 'POST /api/cases/:caseNo/links', roles: [LEGAL, OFFICER, HEARING] },
+  { route: 'GET /api/cases/:caseNo/timeline', roles: [OFFICER, ...SUP] },
 
   // The audit log (R3, R25): supervisors only.
   { route: 'GET /api/audit', roles: SUP },
