@@ -5,7 +5,6 @@
  * must give the checkpoint's root, so the copy is proven authentic), otherwise as the narrowest
  * seq range the held checkpoints allow (after the largest that holds, up to the smallest that fails).
  */
-import { AuditEntry } from '../store/schema.js';
 import type { AuditTree } from './audit-tree.js';
 import { type Checkpoint, verifyCheckpointSignature } from './checkpoint.js';
 import { fromHex, toHex, type Verdict, verifyConsistency } from './merkle.js';
@@ -127,16 +126,21 @@ export async function firstDifference(
 async function summarize(tree: AuditTree, seq: number): Promise<EntrySummary> {
   const raw = (await tree.leafInput(seq)).toString('utf8');
   const line = raw.length > 600 ? `${raw.slice(0, 600)}…` : raw;
+  const out: EntrySummary = { seq, line };
+  let json: unknown;
   try {
-    const e = AuditEntry.safeParse(JSON.parse(raw));
-    if (e.success) {
-      const { at, type, actor, subject, hash } = e.data;
-      return { seq, at, type, actor, subject, hash, line };
-    }
+    json = JSON.parse(raw);
   } catch {
-    // not JSON: the line itself is the summary
+    return out; // not JSON: the line itself is the summary
   }
-  return { seq, line };
+  // Whatever fields of an entry it has (a forged line need not be a valid entry), bounded.
+  if (json && typeof json === 'object') {
+    for (const k of ['at', 'type', 'actor', 'subject', 'hash'] as const) {
+      const v = (json as Record<string, unknown>)[k];
+      if (typeof v === 'string') out[k] = v.slice(0, 200);
+    }
+  }
+  return out;
 }
 
 /** Same event (time, type, actor, subject, details), whatever its seq and chain hashes. */
