@@ -45,9 +45,7 @@ export async function processOwnsPeer(
   const inode = await socketInode(peer, local).catch(() => null);
   if (!inode || inode === '0') return false;
   const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-  for (const fd of fds) {
-    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-    if (target === `socket:[${inode}]`) return true;
-  }
-  return false;
+  // All at once: this sits on ffmpeg's connect, and the fs thread pool may be busy with segments.
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+  return targets.includes(`socket:[${inode}]`);
 }
