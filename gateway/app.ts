@@ -11,6 +11,7 @@ import { auditRoutes } from './api/routes/audit.js';
 import { cameraRoutes } from './api/routes/cameras.js';
 import { caseRoutes } from './api/routes/cases.js';
 import { clipRoutes } from './api/routes/clips.js';
+import { complianceRoutes } from './api/routes/compliance.js';
 import { custodyRoutes } from './api/routes/custody.js';
 import { exportRoutes } from './api/routes/exports.js';
 import { hearingRoutes } from './api/routes/hearings.js';
@@ -30,6 +31,11 @@ import { CaseImporter } from './cases/import.js';
 import { CaseService } from './cases/service.js';
 import { stageOnlyTimelines } from './cases/timeline-source.js';
 import { ClipService } from './clips/service.js';
+import { caseStageSource } from './compliance/case-stages.js';
+import { GatewayFactSource } from './compliance/collect.js';
+import { renderReportPdf } from './compliance/report-pdf.js';
+import { ComplianceService } from './compliance/service.js';
+import { renderReportXlsx } from './compliance/xlsx.js';
 import type { GatewayConfig } from './config.js';
 import { renderCustodyReceipt } from './custody/receipt.js';
 import { CustodyService } from './custody/service.js';
@@ -38,6 +44,7 @@ import { dockRoutes } from './dock/routes.js';
 import { DockService } from './dock/service.js';
 import { EventBus, type Service } from './events.js';
 import type { CustodyPort } from './exports/custody-port.js';
+import { ExportRepo } from './exports/repo.js';
 import { ExportService } from './exports/service.js';
 import { buildVerifierFiles } from './exports/verifier/index.js';
 import { createFieldLink, type FieldLink } from './fleet/field-link.js';
@@ -101,6 +108,8 @@ export class GatewayApp {
   integrity!: IntegrityMonitor;
   /** The case registry and recordings' links to cases, stages and activities (R9–R13). */
   cases!: CaseService;
+  /** R26 compliance report and R7 statistics, precomputed for the summary page. */
+  compliance!: ComplianceService;
   readonly services: Service[] = [];
   readonly configSource: string | undefined;
   #http?: HttpServer;
@@ -343,6 +352,36 @@ export class GatewayApp {
       cases: this.cases,
       importer: new CaseImporter(this.cases, this.config.cases),
       timelines: stageOnlyTimelines,
+    });
+    const displayName = async (u: string) => (await this.users.get(u))?.displayName ?? null;
+    this.compliance = new ComplianceService({
+      source: new GatewayFactSource({
+        sessions: this.field.sessions,
+        hearings: this.hearings,
+        index: this.store.index,
+        interruptions: this.interruptions,
+        registry: this.field.registry,
+        alerts: this.alerts,
+        maintenance: this.field.maintenance,
+        audit: () => this.store.audit,
+        exports: new ExportRepo(db),
+        recordingList: this.config.recordingList,
+        displayName,
+        cases: caseStageSource(this.cases, displayName),
+      }),
+      config: this.config.compliance,
+      gapToleranceS: this.config.interruptions.gapToleranceS,
+      dir: join(dataDir, 'reports'),
+      audit: () => this.store.audit,
+      log: log.child({ svc: 'compliance' }),
+      displayName,
+      render: { pdf: renderReportPdf, xlsx: renderReportXlsx },
+    });
+    this.services.push(this.compliance);
+    complianceRoutes(this.api, {
+      compliance: this.compliance,
+      renderPdf: renderReportPdf,
+      renderXlsx: renderReportXlsx,
     });
   }
 

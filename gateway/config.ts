@@ -227,6 +227,24 @@ export const IntegrityConfig = z.object({
 /** R14 recording list: activity -> continuous (whole process) or as-needed. */
 export const RecordingList = z.partialRecord(Activity, z.enum(['continuous', 'as-needed']));
 
+/** R26 compliance report and R7 statistics: the tolerances each rule uses (RULES.md). */
+export const ComplianceConfig = z.object({
+  /** R19: an interruption needs its written explanation within this many hours of its end. */
+  explainWithinH: z.number().positive().default(72),
+  /** A recorder fault neither cleared nor followed by a maintenance entry within this is ignored. */
+  faultIgnoredH: z.number().positive().default(24),
+  /** R21: a recorder without a maintenance entry (or registration) for this long is overdue. */
+  maintenanceEveryDays: z.number().positive().default(180),
+  /** Case stages (R9–R13) that must have a recording once the case has left them. */
+  stagesNeedingRecording: z.array(z.string().min(1).max(64)).default(['investigation', 'service-execution']),
+  /** The summary's statistics are recomputed in the background this often (served precomputed). */
+  refreshS: z.number().positive().default(60),
+  /** The previous month's report is generated and archived (file + audit entry) after month end. */
+  monthlyReport: z.boolean().default(true),
+});
+
+export type ComplianceConfig = z.infer<typeof ComplianceConfig>;
+
 export const DemoConfig = z.object({
   recorders: z.number().int().min(0).max(10_000).default(8),
   cameras: z.number().int().min(0).max(64).default(2),
@@ -322,6 +340,7 @@ export const GatewayConfig = z.object({
     inquiry: 'as-needed',
   }),
   demo: DemoConfig.default(DemoConfig.parse({})),
+  compliance: ComplianceConfig.default(ComplianceConfig.parse({})),
   custody: CustodyConfig.default(CustodyConfig.parse({})),
   integrity: IntegrityConfig.default(IntegrityConfig.parse({})),
   cases: CasesConfig.default(CasesConfig.parse({})),

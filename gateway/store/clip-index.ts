@@ -177,6 +177,20 @@ export class ClipIndex {
     return this.#scan('time', timeRange(q), matches, q.limit);
   }
 
+  /** Clips whose recording started in [from, to), oldest first, streamed in chunks (reports). */
+  async *eachByTime(range: TimeRange = {}): AsyncGenerator<ClipRecord> {
+    const it = this.#idx.time.values(timeRange(range));
+    try {
+      for (;;) {
+        const ids = await it.nextv(SCAN_CHUNK * 4);
+        if (ids.length === 0) break;
+        for (const r of await this.clips.getMany(ids)) if (r) yield r;
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
   /** Every record, in clip id order. */
   async *all(): AsyncGenerator<ClipRecord> {
     for await (const r of this.clips.values()) yield r;

@@ -152,6 +152,8 @@ export const AuditType = z.enum([
   'login-locked',
   /** The case registry (R9–R13): a case registered, imported, edited or moved on; a recording tagged. */
   'case-admin',
+  /** A compliance report (R26) archived: its files' SHA-256 (the monthly report is an audited record). */
+  'compliance-report',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

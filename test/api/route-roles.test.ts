@@ -45,6 +45,8 @@ const PARAMS: Record<string, string> = {
   officerId: '{me}',
   treeSize: '1',
   caseNo: 'nope-case',
+  month: '2026-01',
+  ext: 'pdf',
 };
 
 const TABLE: Row[] = [
@@ -77,6 +79,17 @@ const TABLE: Row[] = [
   // supervisors; auditors read but do not acknowledge.
   { route: 'GET /api/alerts', roles: [EM, HEARING, ...SUP] },
   { route: 'POST /api/alerts/:id/ack', roles: [EM, HEARING, LEGAL, PRINCIPAL] },
+  { route: 'POST /api/alerts/ack', roles: [EM, HEARING, LEGAL, PRINCIPAL], body: { ids: ['nope'] } },
+
+  // Compliance (R26) and statistics (R7): the principal's and legal affairs' summary and report;
+  // auditors read; archiving a month's report is the office's act.
+  { route: 'GET /api/compliance/summary', roles: SUP },
+  { route: 'GET /api/compliance/report', roles: SUP },
+  { route: 'GET /api/compliance/report.pdf', roles: SUP },
+  { route: 'GET /api/compliance/report.xlsx', roles: SUP },
+  { route: 'GET /api/compliance/archive', roles: SUP },
+  { route: 'POST /api/compliance/archive', roles: [LEGAL, PRINCIPAL], body: { month: '2026-01' } },
+  { route: 'GET /api/compliance/archive/:month/:ext', roles: SUP },
 
   // Docks: the officer at the dock (upload progress, R22), the keeper, supervisors.
   { route: 'GET /api/docks', roles: [EM, OFFICER, ...SUP] },

@@ -20,11 +20,29 @@ const AlertQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
+/** Bulk acknowledge (the summary page's grouped alerts): at most this many ids at once. */
+const BulkAck = z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(500) });
+
 export function alertRoutes(api: Api, alerts: AlertService): void {
   api.route({ method: 'get', path: '/api/alerts', roles: ALERT_VIEWERS, query: AlertQuery }, ({ query }) =>
     alerts.list(query),
   );
   api.route({ method: 'post', path: '/api/alerts/:id/ack', roles: ALERT_ACKERS }, ({ params, user }) =>
     alerts.acknowledge(params.id ?? '', user.username),
+  );
+  api.route(
+    { method: 'post', path: '/api/alerts/ack', roles: ALERT_ACKERS, body: BulkAck },
+    async ({ body, user }) => {
+      const acked: string[] = [];
+      const missing: string[] = [];
+      for (const id of body.ids) {
+        const ok = await alerts.acknowledge(id, user.username).then(
+          () => true,
+          () => false,
+        );
+        (ok ? acked : missing).push(id);
+      }
+      return { acked, missing };
+    },
   );
 }
