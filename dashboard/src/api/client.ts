@@ -9,8 +9,10 @@ import type {
   Assignment,
   AuditEntryView,
   CameraView,
+  Checkpoint,
   ClipQuery,
   ClipView,
+  CustodyKeyView,
   DockSlotView,
   ExportRequestInput,
   ExportView,
@@ -199,6 +201,13 @@ export const api = {
   exportImageUrl: (id: string) => `/api/exports/${enc(id)}/image`,
   exportReceiptUrl: (id: string) => `/api/exports/${enc(id)}/receipt`,
   exportManifestUrl: (id: string) => `/api/exports/${enc(id)}/manifest.pdf`,
+
+  // --- custody of the audit log (R25) ---
+  checkpoints: (limit = 10) => request<Checkpoint[]>('GET', `/api/custody/checkpoints${qs({ limit })}`),
+  issueCheckpoint: (reason: string) => request<Checkpoint>('POST', '/api/custody/checkpoints', { reason }),
+  custodyKey: () => request<CustodyKeyView>('GET', '/api/custody/key'),
+  /** The custody receipt (托管凭证) PDF of a checkpoint. */
+  checkpointReceiptUrl: (treeSize: number) => `/api/custody/checkpoints/${treeSize}/receipt`,
 
   // --- hearing rooms (#5) ---
   /** Rooms with their cameras and each room's running (or else latest) session. */

@@ -157,3 +157,15 @@ export interface RoomView {
 
 /** POST /api/exports (what the request form sends; defaults filled in by the gateway). */
 export type ExportRequestInput = z.input<typeof ExportRequestBody>;
+
+/** A signed checkpoint of the audit log (gateway/custody/FORMATS.md §2). */
+export type { Checkpoint } from '../../../gateway/custody/checkpoint.js';
+/** GET /api/custody/key: gateway-key.json plus the fingerprint in groups of four and the PEM. */
+export interface CustodyKeyView {
+  v: 1;
+  alg: 'Ed25519';
+  publicKey: string;
+  fingerprint: string;
+  fingerprintGrouped: string;
+  pem: string;
+}

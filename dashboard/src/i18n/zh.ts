@@ -410,6 +410,19 @@ export const zh = {
   'audit.type.legal-hold': '依法保全',
   'audit.type.checkpoint': '签名检查点',
   'audit.type.integrity-failure': '完整性校验失败',
+  'custody.title': '审计日志托管（签名检查点）',
+  'custody.fingerprint': '签名公钥指纹',
+  'custody.fingerprintHint': '请与法制部门登记在册的指纹逐组核对',
+  'custody.latest': '最近检查点',
+  'custody.none': '尚未签发检查点',
+  'custody.entries': '{n} 条记录',
+  'custody.root': '根哈希',
+  'custody.issue': '签发检查点',
+  'custody.issueReason': '签发原因（如：每周U盘见证）',
+  'custody.issued': '已签发检查点：{n} 条记录',
+  'custody.receipt': '托管凭证',
+  'custody.treeSize': '记录数',
+  'custody.at': '签发时间',
 } as const;
 
 export type MessageKey = keyof typeof zh;
