@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { Activity } from '../protocol/common.js';
+import { DockTiming } from '../protocol/dock/constants.js';
 import { GatewayError } from './errors.js';
 
 const Port = z.number().int().min(0).max(65535);
@@ -144,15 +145,15 @@ export const DockConfig = z.object({
     .min(0)
     .default(2 * 1024 ** 3),
   /** READs in flight and bytes per READ (bench/ingest.ts: 32 x 60 KiB beat 8 x 32 KiB by ~15 % on PTYs). */
-  readWindow: z.number().int().min(1).max(64).default(32),
+  readWindow: z.number().int().min(1).max(64).default(DockTiming.WINDOW),
   chunkBytes: z
     .number()
     .int()
     .min(512)
     .max(60 * 1024)
-    .default(60 * 1024),
+    .default(DockTiming.READ_BYTES),
   /** A recorder that lies about a hash this many times gets the clip quarantined. */
-  maxHashRetries: z.number().int().min(1).default(3),
+  maxHashRetries: z.number().int().min(1).default(DockTiming.MAX_HASH_FETCHES),
   /** A transfer is fsynced and its offset persisted every this many bytes (resume point after a crash). */
   checkpointBytes: z
     .number()

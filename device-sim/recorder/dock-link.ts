@@ -27,6 +27,7 @@ import {
   encodeDataHeader,
   encodeFrame,
   encodeFrameParts,
+  type FrameError,
   MAX_BODY_BYTES,
   MAX_CHUNK_BYTES,
   type Status,
@@ -50,6 +51,8 @@ export interface DockFaults {
   busyReplies?: number;
   /** The next n LIST_CLIPS that carry a cursor are answered ERROR BAD_CURSOR (the cursor expired). */
   expireCursors?: number;
+  /** Conformance-kit variant: frames with a good CRC that cannot be served get no ERROR (§3.11). */
+  silentOnBadFrames?: boolean;
 }
 
 export interface RecorderDockOptions {
@@ -98,6 +101,13 @@ const CACHE_SIZE = 32;
 /** HELLO period after a refusal (PROTOCOL.md §3.5, §3.9). */
 const REFUSED_HELLO_MS = 30_000;
 /** ERROR codes answering HELLO that a person must resolve (version, registration). */
+/** Receive errors a request is answered with (PROTOCOL.md §3.11), as ERROR codes. */
+const ANSWERED: Partial<Record<FrameError['code'], number>> = {
+  BAD_VERSION: DockErrorCode.BAD_VERSION,
+  UNKNOWN_TYPE: DockErrorCode.UNKNOWN_TYPE,
+  BAD_BODY: DockErrorCode.BAD_BODY,
+};
+
 const REFUSALS: ReadonlySet<number> = new Set([DockErrorCode.BAD_VERSION, DockErrorCode.NOT_REGISTERED]);
 
 export class RecorderDock extends EventEmitter<RecorderDockEvents> {
@@ -173,12 +183,13 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
       error: (e) => {
         this.stats.badFrames++;
         this.log.debug({ code: e.code }, 'dock frame dropped');
-        if (e.seq !== undefined && e.code !== 'BAD_CHECK') {
-          void this.send({
-            type: 'ERROR',
-            seq: e.seq,
-            body: { code: DockErrorCode.BAD_BODY, message: e.message.slice(0, 200) },
-          });
+        if (e.seq === undefined) return;
+        // §3.9: a frame with a good CRC is link activity even when it cannot be served.
+        this.lastHeard = Date.now();
+        // §3.11: only a request (type < 0x80) is answered, with the code of what was wrong.
+        const code = ANSWERED[e.code];
+        if (code !== undefined && e.type !== undefined && e.type < 0x80 && !this.faults.silentOnBadFrames) {
+          void this.send(this.error(e.seq, code, e.message.slice(0, 200)));
         }
       },
       close: () => this.onClose(),
@@ -338,6 +349,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     }
     if (f.type === 'READ') {
       this.stats.reads++;
+
       this.emit('read', f.body);
       this.reads.push({ seq: f.seq, ...f.body });
       void this.serve();
@@ -555,12 +567,15 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     const v = this.version;
     let chunk: Buffer;
     let flipped = false;
-    try {
-      chunk = await this.rec.readClip(
-        r.clipId,
-        r.offset,
-        Math.min(r.length, this.opts.maxRead ?? MAX_CHUNK_BYTES),
+    const maxRead = this.opts.maxRead ?? MAX_CHUNK_BYTES;
+    if (r.length > maxRead) {
+      // §3.6.1: within the layout (<= 61 440) but above this recorder's HELLO maxRead.
+      return encodeFrame(
+        this.error(r.seq, DockErrorCode.OUT_OF_RANGE, `length ${r.length} > maxRead ${maxRead}`),
       );
+    }
+    try {
+      chunk = await this.rec.readClip(r.clipId, r.offset, r.length);
     } catch (err) {
       const code =
         err instanceof DeviceSimError && err.code === 'UNKNOWN_CLIP'

@@ -50,6 +50,13 @@ export interface RequestOptions {
   once?: boolean;
 }
 
+/** Receive errors a request is answered with (PROTOCOL.md §3.11), as ERROR codes. */
+const ANSWERED: Partial<Record<FrameError['code'], number>> = {
+  BAD_VERSION: DockErrorCode.BAD_VERSION,
+  UNKNOWN_TYPE: DockErrorCode.UNKNOWN_TYPE,
+  BAD_BODY: DockErrorCode.BAD_BODY,
+};
+
 /** Wait before asking again after ERROR BUSY (PROTOCOL.md §3.8). */
 const BUSY_RETRY_MS = 500;
 
@@ -303,6 +310,17 @@ export class DockClient {
         this.#send(p);
       }
       return;
+    }
+    // §3.5, §3.9: a request from the recorder (HELLO, type < 0x80) that arrived whole but cannot
+    // be served is answered ERROR with the matching code, echoing its seq; responses never are.
+    const answer =
+      e.seq !== undefined && e.type !== undefined && e.type < 0x80 ? ANSWERED[e.code] : undefined;
+    if (answer !== undefined && e.seq !== undefined && !this.#down) {
+      void this.notify({
+        type: 'ERROR',
+        seq: e.seq,
+        body: { code: answer, message: e.message.slice(0, 200) },
+      }).catch(() => {});
     }
     // Bad frame check or cut frame: the request's timer sends it again.
     this.#log.debug({ code: e.code, err: e.message }, 'dock frame dropped');

@@ -44,7 +44,8 @@ interface Measurement {
   rttMs: number;
 }
 
-const MAX_RTT_MS = 200;
+/** §3.9.2: samples slower than this are not trusted; a measurement takes up to 2 x samples tries. */
+const MAX_RTT_MS = DockTiming.MAX_SYNC_RTT_MS;
 
 const pad = (n: number) => Math.trunc(n).toString().padStart(16, '0');
 
@@ -69,7 +70,14 @@ export class TimeSync {
   async sync(client: DockClient, serial: string, actor: string): Promise<ClockSample> {
     const before = await this.#measure(client);
     let residual = before;
-    for (let attempt = 0; Math.abs(residual.offsetMs) > this.#tolerance && attempt < 3; attempt++) {
+    // §3.9.2: an offset measured only through round trips over 200 ms is recorded, never acted on
+    // (its error is up to rtt/2): no step.
+    const trusted = before.rttMs <= MAX_RTT_MS;
+    for (
+      let attempt = 0;
+      trusted && Math.abs(residual.offsetMs) > this.#tolerance && attempt < 3;
+      attempt++
+    ) {
       try {
         // Never repeated (§3.8): if the answer is lost, measuring again tells whether it applied.
         await client.request(

@@ -273,6 +273,12 @@ addRaw(
   [raw(1, DockType.HELLO_ACK, 1, json({ ...ex.dockExamples[1]!.body, future: { x: 1 } }))],
   (e) => isFrame(e[0], 'HELLO_ACK') && e[0]?.ok === true && !('future' in e[0].frame.body),
 );
+addRaw(
+  'bad-version-unknown-type',
+  'Header version 9 and unknown type 0x42 with a good CRC: the version is checked first, so BAD_VERSION with seq 207 (PROTOCOL.md §3.5).',
+  [raw(9, 0x42, 207, json({}))],
+  (e) => isErr(e[0], 'BAD_VERSION') && e[0]?.ok === false && e[0].seq === 207,
+);
 // --- MQTT ---
 const mqtt: MqttVector[] = [];
 let m = 0;
