@@ -3,8 +3,8 @@
  * account lock after `lockAfter` consecutive failures that only an audited unlock lifts (R24: legal
  * affairs administer access rights), a temporary lock per address. Every checked wrong password is
  * a `login-failed` audit entry and every lock a `login-locked` one (R25); attempts refused during a
- * backoff or a lock never reach the password check and are counted, not audited one by one, so a
- * flood cannot flood the audit log.
+ * backoff or a lock never reach the password check and are `login-failed` entries in summary (see
+ * `check`), so a flood cannot flood the audit log.
  *
  * Unknown usernames are limited exactly like known ones (the answers do not reveal which exist);
  * only known accounts' locks are persisted, so a lock survives a restart and the offline CLI can
@@ -21,6 +21,8 @@ import { Username } from './users.js';
 
 /** Failure states kept in memory per account and per address (oldest forgotten first). */
 const MAX_TRACKED = 10_000;
+/** Refusals without a password check are audited at most this often per account or address. */
+const REFUSAL_AUDIT_MS = 60_000;
 
 const LockRecord = z.object({ lockedAt: z.number(), failures: z.number().int() });
 type LockRecord = z.infer<typeof LockRecord>;
@@ -32,6 +34,9 @@ interface Failures {
   last: number;
   /** Attempts refused without a password check since the last audit entry. */
   refused: number;
+  /** When a refusal was last audited, and why it was refused. */
+  refusedAuditAt?: number;
+  refusedReason?: string;
   lockedUntil?: number;
 }
 
@@ -74,37 +79,81 @@ export class LoginGuard implements Service {
 
   async stop(): Promise<void> {}
 
-  /** Throws ACCOUNT_LOCKED or TOO_MANY_ATTEMPTS when this attempt may not even be checked. */
-  check(username: string, address: string): void {
+  /**
+   * Throws ACCOUNT_LOCKED or TOO_MANY_ATTEMPTS when this attempt may not even be checked. Such
+   * refusals are failed logins too: audited as `login-failed` with their reason, one entry per
+   * account or address when the reason changes and at most one per REFUSAL_AUDIT_MS otherwise,
+   * carrying how many were refused since the last.
+   */
+  async check(username: string, address: string): Promise<void> {
     const t = this.#now();
     const key = accountKey(username);
     const addr = this.#addresses.get(address);
     if (addr?.lockedUntil !== undefined) {
       if (addr.lockedUntil > t) {
-        addr.refused++;
-        throw new GatewayError('TOO_MANY_ATTEMPTS', 'too many failed logins from this address', {
-          retryAfterS: Math.ceil((addr.lockedUntil - t) / 1000),
+        const retryAfterS = Math.ceil((addr.lockedUntil - t) / 1000);
+        return this.#refuse(addr, `address:${address}`, address, 'address-locked', t, () => {
+          throw new GatewayError('TOO_MANY_ATTEMPTS', 'too many failed logins from this address', {
+            retryAfterS,
+          });
         });
       }
       this.#addresses.delete(address);
     }
     const acct = this.#accounts.get(key);
     if (this.#locked.has(key) || acct?.lockedUntil !== undefined) {
-      if (acct) acct.refused++;
-      throw new GatewayError(
-        'ACCOUNT_LOCKED',
-        'account locked after failed logins; ask legal affairs to unlock it',
+      return this.#refuse(
+        acct ?? track(this.#accounts, key, t),
+        `user:${key}`,
+        address,
+        'account-locked',
+        t,
+        () => {
+          throw new GatewayError(
+            'ACCOUNT_LOCKED',
+            'account locked after failed logins; ask legal affairs to unlock it',
+          );
+        },
       );
     }
-    for (const f of [acct, this.#addresses.get(address)]) {
+    const candidates: [Failures | undefined, string][] = [
+      [acct, `user:${key}`],
+      [this.#addresses.get(address), `address:${address}`],
+    ];
+    for (const [f, subject] of candidates) {
       const wait = f ? this.#backoffUntil(f) - t : 0;
       if (f && wait > 0) {
-        f.refused++;
-        throw new GatewayError('TOO_MANY_ATTEMPTS', 'too many failed logins; wait before trying again', {
-          retryAfterS: Math.ceil(wait / 1000),
+        return this.#refuse(f, subject, address, 'backoff', t, () => {
+          throw new GatewayError('TOO_MANY_ATTEMPTS', 'too many failed logins; wait before trying again', {
+            retryAfterS: Math.ceil(wait / 1000),
+          });
         });
       }
     }
+  }
+
+  async #refuse(
+    f: Failures,
+    subject: string,
+    address: string,
+    reason: string,
+    t: number,
+    fail: () => never,
+  ): Promise<never> {
+    f.refused++;
+    if (reason !== f.refusedReason || t - (f.refusedAuditAt ?? 0) >= REFUSAL_AUDIT_MS) {
+      f.refusedAuditAt = t;
+      f.refusedReason = reason;
+      const refused = f.refused;
+      f.refused = 0;
+      await this.#audit({
+        type: 'login-failed',
+        actor: `address:${address}`,
+        subject,
+        details: { address, reason, refused },
+      });
+    }
+    return fail();
   }
 
   /** A wrong password (or unknown user): counted, audited, and locks once over the limit. */
@@ -118,7 +167,13 @@ export class LoginGuard implements Service {
       type: 'login-failed',
       actor: `address:${address}`,
       subject: `user:${key}`,
-      details: { address, failures: acct.n, addressFailures: addr.n, refusedBefore: acct.refused },
+      details: {
+        address,
+        reason: 'bad-credentials',
+        failures: acct.n,
+        addressFailures: addr.n,
+        refusedBefore: acct.refused,
+      },
     });
     acct.refused = 0;
     if (acct.n >= cfg.lockAfter && acct.lockedUntil === undefined) {
@@ -191,7 +246,7 @@ export class LoginGuard implements Service {
       type: 'user-admin',
       actor,
       subject: `user:${key}`,
-      details: { action: 'login-unlock', failures: was.failures, refusedWhileLocked: f?.refused ?? 0 },
+      details: { action: 'login-unlock', failures: was.failures, refusedSinceLastEntry: f?.refused ?? 0 },
     });
     return true;
   }
@@ -205,7 +260,7 @@ export class LoginGuard implements Service {
       type: 'user-admin',
       actor,
       subject: `address:${address}`,
-      details: { action: 'login-unlock', failures: f.n, refusedWhileLocked: f.refused },
+      details: { action: 'login-unlock', failures: f.n, refusedSinceLastEntry: f.refused },
     });
     return true;
   }
@@ -230,15 +285,20 @@ function accountKey(username: string): string {
   return Username.safeParse(username).success ? username : '(malformed)';
 }
 
-/** Counts one failure under `key`; a window restarts the count when the first failure is older. */
-function bump(map: Map<string, Failures>, key: string, t: number, windowMs: number): Failures {
-  let f = map.get(key);
-  if (!f || (f.lockedUntil === undefined && t - f.first > windowMs)) {
-    f = { n: 0, first: t, last: t, refused: f?.refused ?? 0 };
-  }
-  map.delete(key); // re-inserted last: the map's order is least recently failed first
+/** The state under `key`, made when absent; the map's order is least recently touched first. */
+function track(map: Map<string, Failures>, key: string, t: number, fresh = false): Failures {
+  const old = map.get(key);
+  const f = old && !fresh ? old : { n: 0, first: t, last: t, refused: old?.refused ?? 0 };
+  map.delete(key);
   map.set(key, f);
   if (map.size > MAX_TRACKED) map.delete(map.keys().next().value as string);
+  return f;
+}
+
+/** Counts one failure under `key`; a window restarts the count when the first failure is older. */
+function bump(map: Map<string, Failures>, key: string, t: number, windowMs: number): Failures {
+  const old = map.get(key);
+  const f = track(map, key, t, !!old && old.lockedUntil === undefined && t - old.first > windowMs);
   f.n++;
   f.last = t;
   return f;

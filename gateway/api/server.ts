@@ -119,7 +119,7 @@ export class Api {
       const body = parseInput(LoginBody, await readJson(c), 'body');
       const address = remoteAddress(c);
       const guard = this.opts.guard;
-      guard?.check(body.username, address);
+      await guard?.check(body.username, address);
       const s = await this.opts.users.login(body.username, body.password).catch(async (e) => {
         this.opts.log.warn({ address }, 'login refused');
         if (guard && e instanceof GatewayError && e.code === 'BAD_CREDENTIALS') {

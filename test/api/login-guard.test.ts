@@ -29,12 +29,12 @@ function guard(config: z.input<typeof LoginConfig> = {}): LoginGuard {
   });
 }
 
-const refusal = (g: LoginGuard, user: string, addr = '10.0.0.1') => {
+const refusal = async (g: LoginGuard, user: string, addr = '10.0.0.1') => {
   try {
-    g.check(user, addr);
+    await g.check(user, addr);
     return null;
   } catch (e) {
-    return (e as { code: string; details?: { retryAfterS?: number } }).code;
+    return (e as { code: string }).code;
   }
 };
 
@@ -59,40 +59,46 @@ describe('LoginGuard', () => {
       addressLockAfter: 100,
     });
     for (let i = 0; i < 2; i++) {
-      expect(refusal(g, 'a.b')).toBeNull();
+      expect(await refusal(g, 'a.b')).toBeNull();
       await g.failed('a.b', '10.0.0.1', true);
     }
-    expect(refusal(g, 'a.b')).toBeNull(); // two failures: no wait yet
+    expect(await refusal(g, 'a.b')).toBeNull(); // two failures: no wait yet
     await g.failed('a.b', '10.0.0.1', true);
     for (const wait of [1000, 2000, 4000, 4000]) {
-      expect(refusal(g, 'a.b')).toBe('TOO_MANY_ATTEMPTS');
+      expect(await refusal(g, 'a.b')).toBe('TOO_MANY_ATTEMPTS');
       now += wait - 1;
-      expect(refusal(g, 'a.b')).toBe('TOO_MANY_ATTEMPTS');
+      expect(await refusal(g, 'a.b')).toBe('TOO_MANY_ATTEMPTS');
       now += 1;
-      expect(refusal(g, 'a.b', '10.0.0.2')).toBeNull();
+      expect(await refusal(g, 'a.b', '10.0.0.2')).toBeNull();
       await g.failed('a.b', '10.0.0.2', true);
     }
     g.succeeded('a.b');
-    expect(refusal(g, 'a.b', '10.0.0.3')).toBeNull();
-    expect(audit.filter((e) => e.type === 'login-failed')).toHaveLength(7);
+    expect(await refusal(g, 'a.b', '10.0.0.3')).toBeNull();
+    const failed = audit.filter((e) => e.type === 'login-failed');
+    expect(failed.filter((e) => e.details?.reason === 'bad-credentials')).toHaveLength(7);
+    // The refusals in between: audited at most once a minute per account, with a count.
+    const refused = failed.filter((e) => e.details?.reason === 'backoff');
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeLessThan(8);
+    expect(refused[0]?.details).toMatchObject({ refused: 1, address: '10.0.0.1' });
   });
 
   it('locks an account at lockAfter, persisted for known accounts only', async () => {
     const g = guard({ lockAfter: 3, backoffAfter: 10 });
     for (const user of ['known.one', 'ghost']) {
       for (let i = 0; i < 3; i++) await g.failed(user, '10.0.0.1', user === 'known.one');
-      expect(refusal(g, user, '10.0.0.9')).toBe('ACCOUNT_LOCKED');
+      expect(await refusal(g, user, '10.0.0.9')).toBe('ACCOUNT_LOCKED');
     }
     const fresh = guard();
     await fresh.start();
-    expect(refusal(fresh, 'known.one')).toBe('ACCOUNT_LOCKED');
-    expect(refusal(fresh, 'ghost')).toBeNull();
+    expect(await refusal(fresh, 'known.one')).toBe('ACCOUNT_LOCKED');
+    expect(await refusal(fresh, 'ghost')).toBeNull();
     expect(audit.filter((e) => e.type === 'login-locked').map((e) => e.subject)).toEqual([
       'user:known.one',
       'user:ghost',
     ]);
     expect(await fresh.unlockAccount('known.one', 'legal.zhao')).toBe(true);
-    expect(refusal(fresh, 'known.one')).toBeNull();
+    expect(await refusal(fresh, 'known.one')).toBeNull();
     expect(await fresh.unlockAccount('known.one', 'legal.zhao')).toBe(false);
   });
 
@@ -103,15 +109,17 @@ describe('LoginGuard', () => {
     now += 61_000; // the window passed: these two no longer count
     await g.failed('u3', '10.0.0.5', false);
     await g.failed('u4', '10.0.0.5', false);
-    expect(refusal(g, 'u5', '10.0.0.5')).toBeNull();
+    expect(await refusal(g, 'u5', '10.0.0.5')).toBeNull();
     await g.failed('u5', '10.0.0.5', false);
-    expect(refusal(g, 'anyone', '10.0.0.5')).toBe('TOO_MANY_ATTEMPTS');
-    expect(refusal(g, 'anyone', '10.0.0.6')).toBeNull();
+    expect(await refusal(g, 'anyone', '10.0.0.5')).toBe('TOO_MANY_ATTEMPTS');
+    expect(await refusal(g, 'anyone', '10.0.0.6')).toBeNull();
     now += 600_000;
-    expect(refusal(g, 'anyone', '10.0.0.5')).toBeNull();
+    expect(await refusal(g, 'anyone', '10.0.0.5')).toBeNull();
     expect(audit.filter((e) => e.subject === 'address:10.0.0.5').map((e) => e.type)).toEqual([
       'login-locked',
+      'login-failed',
     ]);
+    expect(audit.at(-1)?.details).toMatchObject({ reason: 'address-locked', refused: 1 });
   });
 
   it('records a malformed login name as such, never the raw text', async () => {
