@@ -430,6 +430,4 @@ export const en: Record<MessageKey, string> = {
   'custody.issueReason': 'Reason (e.g. weekly USB witness)',
   'custody.issued': 'Checkpoint issued: {n} entries',
   'custody.receipt': 'Custody receipt',
-  'custody.treeSize': 'Entries',
-  'custody.at': 'Issued',
 };

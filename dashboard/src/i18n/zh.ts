@@ -421,8 +421,6 @@ export const zh = {
   'custody.issueReason': '签发原因（如：每周U盘见证）',
   'custody.issued': '已签发检查点：{n} 条记录',
   'custody.receipt': '托管凭证',
-  'custody.treeSize': '记录数',
-  'custody.at': '签发时间',
 } as const;
 
 export type MessageKey = keyof typeof zh;

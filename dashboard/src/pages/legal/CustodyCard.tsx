@@ -5,7 +5,7 @@
  * issued now (before a USB witness is taken away).
  */
 import { FilePdfOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
-import { App, Button, Card, Descriptions, Input, Modal, Space, Table, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Input, List, Modal, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { api } from '../../api/client.js';
 import type { Checkpoint } from '../../api/types.js';
@@ -60,26 +60,18 @@ export function CustodyCard() {
           </span>
         </Descriptions.Item>
       </Descriptions>
-      <Table<Checkpoint>
-        rowKey="treeSize"
+      {/* A list, not a table: the audit page's one table is the log itself. */}
+      <List<Checkpoint>
         size="small"
-        pagination={false}
+        bordered
         loading={cps.loading && !cps.data}
         dataSource={cps.data ?? []}
-        columns={[
-          { title: t('custody.treeSize'), dataIndex: 'treeSize', width: 100 },
-          { title: t('custody.at'), dataIndex: 'at', width: 180, render: (v: string) => fmtTime(v) },
-          {
-            title: t('custody.root'),
-            dataIndex: 'rootHash',
-            render: (v: string) => <Typography.Text code>{`${v.slice(0, 16)}…`}</Typography.Text>,
-          },
-          {
-            title: '',
-            key: 'receipt',
-            width: 140,
-            render: (_: unknown, cp: Checkpoint) => (
+        renderItem={(cp) => (
+          <List.Item
+            data-testid={`custody-checkpoint-${cp.treeSize}`}
+            actions={[
               <Button
+                key="receipt"
                 size="small"
                 icon={<FilePdfOutlined />}
                 href={api.checkpointReceiptUrl(cp.treeSize)}
@@ -87,10 +79,18 @@ export function CustodyCard() {
                 data-testid={`custody-receipt-${cp.treeSize}`}
               >
                 {t('custody.receipt')}
-              </Button>
-            ),
-          },
-        ]}
+              </Button>,
+            ]}
+          >
+            <Space wrap>
+              <span>{t('custody.entries', { n: cp.treeSize })}</span>
+              <span style={{ color: '#888' }}>{fmtTime(cp.at)}</span>
+              <span>
+                {t('custody.root')} <Typography.Text code>{`${cp.rootHash.slice(0, 16)}…`}</Typography.Text>
+              </span>
+            </Space>
+          </List.Item>
+        )}
       />
       {issuing && (
         <IssueModal
