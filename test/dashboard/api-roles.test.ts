@@ -30,7 +30,12 @@ const PAGE_CALLS: Record<PageId, string[]> = {
   ],
   overdue: ['GET /api/clips'],
   clips: ['GET /api/clips', 'GET /api/clips/:clipId/content'],
-  audit: ['GET /api/audit'],
+  audit: [
+    'GET /api/audit',
+    'GET /api/custody/key',
+    'GET /api/custody/checkpoints',
+    'GET /api/custody/checkpoints/:treeSize/receipt',
+  ],
   exports: ['GET /api/exports'],
 };
 
@@ -48,6 +53,7 @@ const ROLE_GATED_CALLS: { page: PageId; call: string; shownTo: Role[] }[] = [
     (call) => ({ page: 'exports' as const, call, shownTo: ['legal-affairs', 'principal'] as Role[] }),
   ),
   { page: 'exports', call: 'POST /api/exports/:id/handover', shownTo: ['legal-affairs', 'principal'] },
+  { page: 'audit', call: 'POST /api/custody/checkpoints', shownTo: ['legal-affairs', 'principal'] },
 ];
 
 describe('API roles as the dashboard relies on them', () => {
