@@ -36,6 +36,7 @@ import { createLogger } from '../gateway/log.js';
 import { sha256Hex } from '../gateway/store/canonical.js';
 import type { ClipStore } from '../gateway/store/index.js';
 import { fields, interleave, machine, ratioOfMedians, round2, spread } from './lib/rounds.js';
+import { synth } from './lib/synth.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,16 +50,6 @@ const MB = 1024 * 1024;
 const clipBytes = Math.round(Number(values['clip-mb']) * MB);
 const nClips = Math.max(1, Math.round((Number(values.gb) * 1024 * MB) / clipBytes));
 const rounds = Math.max(3, Number(values.rounds));
-
-function synth(seed: number, size: number): Buffer {
-  const b = Buffer.allocUnsafe(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i + 4 <= size; i += 4) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    b.writeUInt32LE(x, i);
-  }
-  return b;
-}
 
 async function put(store: ClipStore, i: number, bytes: Buffer): Promise<string> {
   const clipId = `bench-${String(i).padStart(5, '0')}`;

@@ -18,6 +18,7 @@ import { openDb } from '../gateway/db.js';
 import { sha256Hex } from '../gateway/store/canonical.js';
 import { ClipStore } from '../gateway/store/clip-store.js';
 import type { ClipFactsInput } from '../gateway/store/schema.js';
+import { synth } from './lib/synth.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,17 +30,6 @@ const { values } = parseArgs({
 const totalMb = Number(values.mb);
 const clipMb = Number(values['clip-mb']);
 const smallN = Number(values.small);
-
-function synth(seed: number, size: number): Buffer {
-  // Deterministic synthetic bytes (a cheap LCG over 32-bit words).
-  const b = Buffer.allocUnsafe(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i + 4 <= size; i += 4) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    b.writeUInt32LE(x, i);
-  }
-  return b;
-}
 
 function facts(clipId: string, bytes: Buffer, i: number): ClipFactsInput {
   return {

@@ -358,6 +358,20 @@ describe('approved export: legal hold, the disc, downloads and hand-over (R23)',
   });
 });
 
+describe('a secret export (R25)', () => {
+  it('gives its image to the principal only', async () => {
+    const req = await legal.post('/api/exports', body(['clip-b'], { sensitivity: 'secret' }));
+    await principal.post(`/api/exports/${req.body.id}/approve`, {});
+    expect((await ready(req.body.id)).state).toBe('ready');
+    const refused = await download(legal, req.body.id);
+    expect(refused.res.status).toBe(403);
+    const taken = await download(principal, req.body.id);
+    expect(taken.res.status).toBe(200);
+    const downloads = (await auditOf(req.body.id)).filter((e) => e.type === 'export-download');
+    expect(downloads.map((e) => e.actor)).toEqual([principal.username]);
+  });
+});
+
 describe('an altered original', () => {
   it('fails the build, naming the clip, and ships nothing', async () => {
     const r = await gw.app.store.index.get('clip-c');
