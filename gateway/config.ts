@@ -251,6 +251,10 @@ export const DemoConfig = z.object({
   cameras: z.number().int().min(0).max(64).default(2),
   speed: z.number().positive().default(1),
   docks: z.number().int().min(0).max(16).default(2),
+  /** A month of history seeded on a fresh data dir (R7, R26 have something to say at once); 0 = none. */
+  historyDays: z.number().int().min(0).max(366).default(30),
+  /** The history's random seed: the same seed makes the same month. */
+  seed: z.number().int().default(7),
 });
 
 /** Upstream MQTT broker that keeps each checkpoint retained (FORMATS.md §2 witness). */

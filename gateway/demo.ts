@@ -15,6 +15,7 @@ import { FfmpegClipSource } from '../device-sim/recorder/ffmpeg-clip-source.js';
 import { defaultFleetScenario, type FleetHandle, startFleet } from '../device-sim/scenario/index.js';
 import { ALL_ROLES, type Role } from './api/roles.js';
 import { GatewayApp } from './app.js';
+import { seedHistory } from './compliance/seed.js';
 import { type GatewayConfig, parseConfig } from './config.js';
 import { createLogger } from './log.js';
 
@@ -76,6 +77,22 @@ export async function runDemo(base: GatewayConfig): Promise<void> {
   const secretsFile = join(dataDir, 'demo-secrets.json');
   await mkdir(join(dataDir, 'docks'), { recursive: true });
   const secrets = await loadSecrets(secretsFile);
+
+  // A month of history on a fresh data dir, before the gateway opens it (virtual time, seeded).
+  const historyMark = join(dataDir, 'demo-history.json');
+  if (config.demo.historyDays > 0 && !(await readFile(historyMark).catch(() => null))) {
+    const h = await seedHistory(config, {
+      seed: config.demo.seed,
+      days: config.demo.historyDays,
+      officers: Math.max(config.demo.recorders, 4),
+      end: Date.now(),
+      log: log.child({ svc: 'demo-history' }),
+    });
+    await writeFile(historyMark, `${JSON.stringify({ seed: config.demo.seed, ...h })}\n`);
+    console.log(
+      `  Seeded ${config.demo.historyDays} days of history (seed ${config.demo.seed}): ${h.sessions} sessions, ${h.clips} clips, ${h.interruptions} interruptions, ${h.cases} cases in ${(h.ms / 1000).toFixed(1)} s`,
+    );
+  }
 
   const app = new GatewayApp({ config, log });
   await app.start();

@@ -103,7 +103,8 @@ export class GatewayFactSource implements FactSource {
       });
     }
     const staff = new Map<string, Officer>();
-    for (const h of await d.hearings.list({ limit: Number.MAX_SAFE_INTEGER })) {
+    // Newest first and at most 500 (the hearing list's bound): a month's hearings of one office.
+    for (const h of await d.hearings.list({ limit: 500 })) {
       if (h.startedAt >= to || (h.stoppedAt ?? now) < lo) continue;
       let who = staff.get(h.startedBy);
       if (!who) {
