@@ -28,8 +28,9 @@ import { OnvifNodeAdapter } from './cameras/onvif-node-adapter.js';
 import { CameraRegistry } from './cameras/registry.js';
 import { offsetAt } from './cases/clock.js';
 import { CaseImporter } from './cases/import.js';
+import { myRecordings } from './cases/my-recordings.js';
 import { CaseService } from './cases/service.js';
-import { stageOnlyTimelines } from './cases/timeline-source.js';
+import { TimelineSource } from './cases/timeline-source.js';
 import { ClipService } from './clips/service.js';
 import { caseStageSource } from './compliance/case-stages.js';
 import { GatewayFactSource } from './compliance/collect.js';
@@ -176,7 +177,7 @@ export class GatewayApp {
     });
     this.services.push(...this.field.services);
     recorderRoutes(this.api, this.field, this.interruptions);
-    interruptionRoutes(this.api, this.interruptions);
+    interruptionRoutes(this.api, this.interruptions, audit);
     alertRoutes(this.api, this.alerts);
     sessionRoutes(this.api, this.field.sessions);
     this.store = new ClipStore({
@@ -240,6 +241,12 @@ export class GatewayApp {
     this.interruptions.setOfficerLookup(({ source, device, at }) =>
       source === 'recorder' ? this.pairing.officerAt(device, at) : null,
     );
+    // No pairing on record: the hearing's starter for a camera, the officer the recorder named for its session.
+    this.interruptions.setHolderLookup(async ({ source, device, sessionId }) => {
+      if (!sessionId) return null;
+      if (source === 'camera') return this.hearings.startedBy(sessionId).catch(() => null);
+      return (await this.field.sessions.get(device, sessionId))?.officerId ?? null;
+    });
     this.services.push(this.pairing);
     pairingRoutes(this.api, this.pairing);
     const cam = this.config.cameras;
@@ -351,7 +358,32 @@ export class GatewayApp {
     caseRoutes(this.api, {
       cases: this.cases,
       importer: new CaseImporter(this.cases, this.config.cases),
-      timelines: stageOnlyTimelines,
+      timelines: new TimelineSource(this.cases, {
+        session: (serial, sessionId) => this.field.sessions.get(serial, sessionId),
+        hearing: (id) => this.hearings.get(id).catch(() => undefined),
+        hearingsOfCase: (caseNo) => this.hearings.list({ caseNo, limit: 500 }),
+        segments: (id) => this.hearings.segments(id),
+        clipsOfSession: (sessionId) => this.store.index.listBySession(sessionId),
+        clipsOfCase: (caseNo) => this.store.index.listByCase(caseNo),
+        interruptionsOf: (sessionId) => this.interruptions.list({ sessionId, limit: 1000 }),
+        exports: (user) => this.exports.list(user, { limit: 500 }),
+        clockHistory: (serial) => this.docks.clockHistory(serial),
+      }),
+      mine: (user) =>
+        myRecordings(
+          user,
+          {
+            clips: (officerId, from) => this.clips.search({ officerId, from, limit: 2000 }),
+            sessions: () => this.field.sessions.list({ limit: 1000 }),
+            hearingsStartedBy: async (u) =>
+              (await this.hearings.list({ limit: 500 })).filter((h) => h.startedBy === u),
+            interruptions: () => this.interruptions.list({ limit: 1000 }),
+            caseOf: (t) => this.cases.caseOfTarget(t),
+            myCases: async (u) =>
+              (await this.cases.list({ limit: 5000 })).filter((c) => this.cases.canSee(u, c)),
+          },
+          Date.now(),
+        ),
     });
     const displayName = async (u: string) => (await this.users.get(u))?.displayName ?? null;
     this.compliance = new ComplianceService({

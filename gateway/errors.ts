@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'ACCOUNT_LOCKED'
   | 'LEGAL_HOLD'
   | 'EXPORT_FAILED'
+  /** A person approving (reviewing, closing) what they wrote or already approved themself. */
+  | 'SELF_APPROVAL'
   | 'INTERNAL';
 
 export class GatewayError extends Error {
@@ -69,6 +71,7 @@ export function httpStatusFor(
       return 401;
     case 'FORBIDDEN':
     case 'ACL_DENIED':
+    case 'SELF_APPROVAL':
       return 403;
     case 'NOT_FOUND':
     case 'UNKNOWN_RECORDER':

@@ -124,9 +124,17 @@ export class CaseImporter {
       };
       const parsed = CaseInput.safeParse(input);
       if (!parsed.success) {
+        // One error per column: the first reason, naming every bad list item (officers, parties).
+        const byField = new Map<Field, { message: string; items: string[] }>();
         for (const issue of parsed.error.issues) {
           const f = issue.path[0] as Field;
-          errs.push({ row: rowNo, column: colName(f), reason: reasonOf(f, issue.message, input) });
+          const e = byField.get(f) ?? { message: issue.message, items: [] };
+          const item = typeof issue.path[1] === 'number' ? (input[f] as string[])[issue.path[1]] : undefined;
+          if (item !== undefined) e.items.push(item);
+          byField.set(f, e);
+        }
+        for (const [f, e] of byField) {
+          errs.push({ row: rowNo, column: colName(f), reason: reasonOf(f, e.message, input, e.items) });
         }
       } else {
         try {
@@ -185,12 +193,14 @@ function split(v: string): string[] {
   return v ? v.split(LIST_SEP).filter((x) => x !== '') : [];
 }
 
-function reasonOf(f: Field, message: string, input: Record<string, unknown>): string {
+function reasonOf(f: Field, message: string, input: Record<string, unknown>, items: string[]): string {
   const shown = (v: unknown) => scrub(Array.isArray(v) ? v.join('、') : v, { max: 40 });
+  if (items.length > 0 && f === 'officers')
+    return `not an officer username (2-32 of a-z 0-9 . _ -): ${shown(items)}`;
+  if (items.length > 0) return `${message}: ${shown(items)}`;
   if (f === 'type') return `unknown case type "${shown(input.type)}" (行政许可, 行政处罚, 其他执法)`;
   if (f === 'stage')
     return `unknown stage "${shown(input.stage)}" (受理, 调查, 审查决定, 送达执行, 结案归档)`;
-  if (f === 'officers') return `officer usernames only (2-32 of a-z 0-9 . _ -): ${message}`;
   if (input[f] === '' || input[f] === undefined) return 'required';
   return message;
 }

@@ -355,7 +355,8 @@ export class CaseService implements Service {
     }
     const s = await this.#o.facts.session(t.serial, t.sessionId);
     if (!s) throw new GatewayError('NOT_FOUND', `no session ${t.sessionId} of ${t.serial}`);
-    const holder = s.officerId ?? s.officer?.id ?? null;
+    // The pairing (R21) names who held the recorder; what the recorder itself says comes second.
+    const holder = s.officer?.id ?? s.officerId ?? null;
     if (!legal && holder !== a.username) {
       throw new GatewayError('FORBIDDEN', `session ${t.sessionId} was recorded by someone else`, {
         reason: 'NOT_YOURS',

@@ -2,12 +2,17 @@
  * The interruption record (R19, R18, R28): one per stop of recording for any cause but the
  * officer's normal end, for body recorders and hearing-room cameras alike.
  *
- * Status transitions (the only ones allowed):
+ * Status transitions (the only ones allowed; R19 "explain in writing afterwards"):
  *   open -> explained   when the interruption has ended AND a written explanation is attached
  *                       (in either order: explaining an ongoing one keeps it open until it ends).
  *   explained -> explained  a newer explanation replaces the current one (all are kept in history).
- *   explained -> closed     reviewed and accepted by legal-affairs or the principal (`close`).
+ *   explained -> reviewed   legal affairs accept the explanation (`review`, accept).
+ *   explained -> open       legal affairs return it for a new one (`review`, return; the text
+ *                           stays in history).
+ *   reviewed -> closed      the principal closes it (`close`).
  *   closed                  final: no more explanations or reviews.
+ * Nobody approves text they wrote: the author of the current explanation may neither review nor
+ * close it, and the one who reviewed it may not also close it (SELF_APPROVAL).
  * "Ended" means recording resumed (`resumed: true`) or the session ended without resuming
  * (`resumed: false`); an interruption that never resumes has already alerted the principal.
  */
@@ -32,7 +37,7 @@ export const InterruptionCause = z.enum([
 ]);
 export type InterruptionCause = z.infer<typeof InterruptionCause>;
 
-export const InterruptionStatus = z.enum(['open', 'explained', 'closed']);
+export const InterruptionStatus = z.enum(['open', 'explained', 'reviewed', 'closed']);
 export type InterruptionStatus = z.infer<typeof InterruptionStatus>;
 
 export const ExplanationText = z.string().trim().min(1).max(4000);
@@ -70,7 +75,22 @@ export const InterruptionRecord = z.object({
   explanation: Explanation.nullable(),
   /** Earlier explanations, oldest first. */
   history: z.array(Explanation),
-  review: z.object({ by: z.string(), at: z.string(), note: z.string().optional() }).nullable(),
+  /** Legal affairs' review of the current explanation (records closed before reviews existed: the closer). */
+  review: z
+    .object({
+      by: z.string(),
+      at: z.string(),
+      note: z.string().optional(),
+      verdict: z.enum(['accepted', 'returned']).optional(),
+    })
+    .nullable(),
+  /** The principal's closing. */
+  closure: z.object({ by: z.string(), at: z.string(), note: z.string().optional() }).nullable().optional(),
+  /**
+   * Username of who held the recorder (the officer it was checked out to) or ran the hearing (the
+   * staff member who started it): the one who explains (R19). Null only when nobody is on record.
+   */
+  heldBy: z.string().nullable().optional(),
   /** Alert ids raised for this interruption (principal told). */
   alerts: z.array(z.string()),
   /** Gateway clock, UTC ISO. */

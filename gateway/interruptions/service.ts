@@ -27,6 +27,14 @@ export type OfficerLookup = (q: {
   at: number;
 }) => Officer | null | undefined | Promise<Officer | null | undefined>;
 
+/** Who held the device (recorder: its officer; camera: who started the hearing), by username. */
+export type HolderLookup = (q: {
+  source: InterruptionSource;
+  device: string;
+  sessionId: string | null;
+  at: number;
+}) => string | null | undefined | Promise<string | null | undefined>;
+
 export const RULE_CANNOT_CONTINUE = 'interruption-cannot-continue';
 export const RULE_UNRESUMED = 'interruption-unresumed';
 
@@ -49,6 +57,7 @@ export class InterruptionService implements Service {
   readonly #config: GatewayConfig['interruptions'];
   readonly #now: () => number;
   #officerOf: OfficerLookup | undefined;
+  #holderOf: HolderLookup | undefined;
   /** Records not yet closed, by id (small: closed ones live only in LevelDB). */
   readonly #live = new Map<string, InterruptionRecord>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
@@ -71,6 +80,31 @@ export class InterruptionService implements Service {
   /** Plugs in the pairing lookup (dock work) after construction. */
   setOfficerLookup(fn: OfficerLookup | undefined): void {
     this.#officerOf = fn;
+  }
+
+  /** Plugs in who ran a device that has no officer (a hearing room's camera: who started the hearing). */
+  setHolderLookup(fn: HolderLookup | undefined): void {
+    this.#holderOf = fn;
+  }
+
+  /** Username of who held the device: the officer, else the holder lookup; null when nobody is on record. */
+  async holderFor(
+    rec: Pick<InterruptionRecord, 'source' | 'device' | 'sessionId' | 'start' | 'officer'>,
+  ): Promise<string | null> {
+    if (rec.officer) return rec.officer.id;
+    try {
+      return (
+        (await this.#holderOf?.({
+          source: rec.source,
+          device: rec.device,
+          sessionId: rec.sessionId,
+          at: rec.start,
+        })) ?? null
+      );
+    } catch (err) {
+      this.#log.error({ err, source: rec.source, device: rec.device }, 'holder lookup failed');
+      return null;
+    }
   }
 
   /** Who carried the device at `at`, per the plugged-in lookup; null when unknown. */
@@ -147,11 +181,14 @@ export class InterruptionService implements Service {
       explanation: null,
       history: [],
       review: null,
+      closure: null,
+      heldBy: null,
       alerts: [],
       openedAt: nowIso,
       updatedAt: nowIso,
       ...(details ? { details } : {}),
     };
+    rec.heldBy = await this.holderFor(rec);
     this.#live.set(rec.id, rec);
     if (end === null) this.#count(rec, +1);
     const persisted = this.#persist(rec);
@@ -185,6 +222,9 @@ export class InterruptionService implements Service {
     if (rec.end !== null) return rec;
     rec.end = Math.max(e.at, rec.start);
     rec.resumed = e.resumed;
+    // A recorder checked out after it went quiet (late pairing record): ask again who held it.
+    if (!rec.officer) rec.officer = await this.officerFor(rec.source, rec.device, rec.start);
+    if (!rec.heldBy) rec.heldBy = await this.holderFor(rec);
     this.#count(rec, -1);
     if (rec.explanation) rec.status = 'explained';
     this.#touch(rec);
@@ -263,6 +303,12 @@ export class InterruptionService implements Service {
   async explain(id: string, e: { text: string; author: string }): Promise<InterruptionRecord> {
     const rec = this.#need(id);
     if (rec.status === 'closed') throw new GatewayError('CONFLICT', `interruption ${id} is closed`);
+    if (rec.status === 'reviewed') {
+      throw new GatewayError(
+        'CONFLICT',
+        `interruption ${id} was reviewed: its explanation is with the principal`,
+      );
+    }
     const text = ExplanationText.safeParse(e.text);
     if (!text.success) throw new GatewayError('BAD_REQUEST', 'explanation text must be 1-4000 characters');
     if (rec.explanation) rec.history.push(rec.explanation);
@@ -274,19 +320,68 @@ export class InterruptionService implements Service {
     return rec;
   }
 
-  /** Review accepted (legal-affairs or principal; the route checks the role). */
-  async close(id: string, r: { by: string; note?: string }): Promise<InterruptionRecord> {
+  /**
+   * Legal affairs' review of the current explanation: accepted (-> reviewed, on to the principal)
+   * or returned (-> open; the text stays in history and a new one is asked for).
+   */
+  async review(id: string, r: { by: string; accept: boolean; note?: string }): Promise<InterruptionRecord> {
     const rec = this.#need(id);
     if (rec.status !== 'explained') {
       throw new GatewayError(
         'CONFLICT',
+        `interruption ${id} is ${rec.status}: only an explained one is reviewed`,
+      );
+    }
+    if (rec.explanation?.author === r.by) {
+      throw new GatewayError(
+        'SELF_APPROVAL',
+        `you wrote the explanation of interruption ${id}: someone else reviews it`,
+        {
+          step: 'review',
+        },
+      );
+    }
+    const at = new Date(this.#now()).toISOString();
+    rec.review = {
+      by: r.by,
+      at,
+      ...(r.note ? { note: r.note } : {}),
+      verdict: r.accept ? 'accepted' : 'returned',
+    };
+    if (r.accept) rec.status = 'reviewed';
+    else {
+      if (rec.explanation) rec.history.push(rec.explanation);
+      rec.explanation = null;
+      rec.status = 'open';
+    }
+    this.#touch(rec);
+    await this.#persist(rec);
+    this.#bus.emit('interruption.updated', { id, status: rec.status });
+    return rec;
+  }
+
+  /** The principal closes a reviewed one: neither its explanation's author nor its reviewer. */
+  async close(id: string, r: { by: string; note?: string }): Promise<InterruptionRecord> {
+    const rec = this.#need(id);
+    if (rec.status !== 'reviewed') {
+      throw new GatewayError(
+        'CONFLICT',
         rec.status === 'closed'
           ? `interruption ${id} is already closed`
-          : `interruption ${id} cannot be closed before it has ended and been explained`,
+          : `interruption ${id} cannot be closed before it has ended, been explained and been reviewed`,
+      );
+    }
+    if (rec.explanation?.author === r.by || rec.review?.by === r.by) {
+      throw new GatewayError(
+        'SELF_APPROVAL',
+        rec.explanation?.author === r.by
+          ? `you wrote the explanation of interruption ${id}: someone else closes it`
+          : `you reviewed interruption ${id}: someone else closes it`,
+        { step: 'close' },
       );
     }
     rec.status = 'closed';
-    rec.review = { by: r.by, at: new Date(this.#now()).toISOString(), ...(r.note ? { note: r.note } : {}) };
+    rec.closure = { by: r.by, at: new Date(this.#now()).toISOString(), ...(r.note ? { note: r.note } : {}) };
     this.#touch(rec);
     await this.#persist(rec);
     this.#live.delete(id);

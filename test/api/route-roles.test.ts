@@ -69,11 +69,12 @@ const TABLE: Row[] = [
 
   // Interruptions (R19): everyone whose recording can stop, or who keeps or supervises, reads; the
   // one who recorded (or keeps the device, or the office taking the written note) explains; only
-  // the legal-affairs office or the principal accept and close. Auditors read only.
+  // legal affairs review the written explanation, only the principal closes. Auditors read only.
   { route: 'GET /api/interruptions', roles: EVERYONE },
   { route: 'GET /api/interruptions/:id', roles: EVERYONE },
   { route: 'POST /api/interruptions/:id/explain', roles: [OFFICER, HEARING, EM, LEGAL, PRINCIPAL] },
-  { route: 'POST /api/interruptions/:id/close', roles: [LEGAL, PRINCIPAL] },
+  { route: 'POST /api/interruptions/:id/review', roles: [LEGAL], body: { accept: true } },
+  { route: 'POST /api/interruptions/:id/close', roles: [PRINCIPAL] },
 
   // Alerts: the people told (manager, hearing staff for stream loss, principal for R19) and
   // supervisors; auditors read but do not acknowledge.
@@ -166,6 +167,8 @@ const TABLE: Row[] = [
   { route: 'GET /api/cases/:caseNo/links', roles: [OFFICER, HEARING, ...SUP] },
   { route: 'POST /api/cases/:caseNo/links', roles: [LEGAL, OFFICER, HEARING] },
   { route: 'GET /api/cases/:caseNo/timeline', roles: [OFFICER, ...SUP] },
+  // "My recordings" (R19, R22): those who record see their own clips, interruptions and sessions.
+  { route: 'GET /api/my/recordings', roles: [OFFICER, HEARING] },
 
   // The audit log (R3, R25): supervisors only.
   { route: 'GET /api/audit', roles: SUP },

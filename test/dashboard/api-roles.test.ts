@@ -23,11 +23,7 @@ const PAGE_CALLS: Record<PageId, string[]> = {
     'POST /api/hearings',
     'POST /api/hearings/:id/stop',
   ],
-  interruptions: [
-    'GET /api/interruptions',
-    'POST /api/interruptions/:id/explain',
-    'POST /api/interruptions/:id/close',
-  ],
+  interruptions: ['GET /api/interruptions', 'POST /api/interruptions/:id/explain'],
   overdue: ['GET /api/clips'],
   clips: ['GET /api/clips', 'GET /api/clips/:clipId/content'],
   audit: [
@@ -54,6 +50,8 @@ const ROLE_GATED_CALLS: { page: PageId; call: string; shownTo: Role[] }[] = [
   ),
   { page: 'exports', call: 'POST /api/exports/:id/handover', shownTo: ['legal-affairs', 'principal'] },
   { page: 'audit', call: 'POST /api/custody/checkpoints', shownTo: ['legal-affairs', 'principal'] },
+  { page: 'interruptions', call: 'POST /api/interruptions/:id/review', shownTo: ['legal-affairs'] },
+  { page: 'interruptions', call: 'POST /api/interruptions/:id/close', shownTo: ['principal'] },
 ];
 
 describe('API roles as the dashboard relies on them', () => {

@@ -15,7 +15,7 @@ describe('legal-affairs pages', () => {
   }, 120_000);
   afterAll(() => rig?.stop());
 
-  it('interruption explanation (R19): explain in writing, review and close; new records appear live', async () => {
+  it('interruption explanation (R19): written, reviewed by legal affairs (never their own text), closed by the principal; new records appear live', async () => {
     const officer = { id: 'O0301', name: '王磊', certNo: 'ZF320301' };
     const now = Date.now();
     const rec = await rig.gw.app.interruptions.open({
@@ -57,16 +57,35 @@ describe('legal-affairs pages', () => {
       await page.locator('#explain-submit').click();
       await expect.poll(async () => (await rig.gw.app.interruptions.get(rec.id))?.status).toBe('explained');
       await page.getByTestId(`explain-${rec.id}`).waitFor({ state: 'detached' });
-      // Review: the "to review" tab, accept, closed.
+      // Legal affairs wrote this text: their own review is refused (button disabled, and the API).
       await page.getByText('待审核', { exact: true }).click();
-      await page.getByTestId(`close-${rec.id}`).click();
-      await page.locator('#close-confirm').click();
-      await expect.poll(async () => (await rig.gw.app.interruptions.get(rec.id))?.status).toBe('closed');
+      expect(await page.getByTestId(`review-${rec.id}`).isDisabled()).toBe(true);
+      // The officer who held the recorder writes it instead; legal affairs review in the page.
+      await rig.gw.app.interruptions.explain(rec.id, {
+        text: '电池老化导致电量提前耗尽，已更换备用电池后恢复记录，并口述中止原因。',
+        author: rig.users.officer,
+      });
+      await page.reload();
+      await page.getByText('待审核', { exact: true }).click();
+      await page.getByTestId(`review-${rec.id}`).click();
+      await expect.poll(async () => (await rig.gw.app.interruptions.get(rec.id))?.status).toBe('reviewed');
+      await page.getByTestId(`review-${rec.id}`).waitFor({ state: 'detached' });
+      // The principal closes it.
+      const p2 = await newPage(rig.browser, rig.gw.url);
+      try {
+        await loginFast(p2.page, rig.users.principal, PASSWORD, '/interruptions');
+        await p2.page.getByText('待关闭', { exact: true }).click();
+        await p2.page.getByTestId(`close-${rec.id}`).click();
+        await p2.page.locator('#close-confirm').click();
+        await expect.poll(async () => (await rig.gw.app.interruptions.get(rec.id))?.status).toBe('closed');
+      } finally {
+        await p2.context.close();
+      }
       const closed = await rig.gw.app.interruptions.get(rec.id);
-      expect(closed?.explanation?.text).toContain('电池老化');
-      expect(closed?.explanation?.author).toBe(rig.users['legal-affairs']);
+      expect(closed?.explanation?.author).toBe(rig.users.officer);
       expect(closed?.review?.by).toBe(rig.users['legal-affairs']);
-      await page.getByTestId(`close-${rec.id}`).waitFor({ state: 'detached' });
+      expect(closed?.closure?.by).toBe(rig.users.principal);
+      expect(closed?.history[0]?.author).toBe(rig.users['legal-affairs']);
     } finally {
       await context.close();
     }

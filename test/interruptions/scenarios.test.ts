@@ -101,7 +101,8 @@ describe('battery exhaustion (R19)', () => {
     });
     expect(obstructed!.end! - obstructed!.start).toBeGreaterThanOrEqual(4 * MIN - 1000);
 
-    // Written explanation, review by the principal (R19 "explain in writing"). No dock pairing in this
+    // Written explanation, reviewed by legal affairs, closed by the principal (R19 "explain in
+    // writing"). No dock pairing in this
     // scenario, so the record names no officer and the custodian (equipment manager) writes it;
     // an officer may explain only records naming them (R24, test/api/interruption-scope.test.ts).
     expect(dead!.officer).toBeNull();
@@ -114,8 +115,13 @@ describe('battery exhaustion (R19)', () => {
       status: 'explained',
       explanation: { text: '电池老化，已送修', author: custodian.username },
     });
+    const legal = await gw.as('legal-affairs');
+    expect((await legal.post(`/api/interruptions/${dead!.id}/review`, { accept: true })).body).toMatchObject({
+      status: 'reviewed',
+      review: { by: legal.username, verdict: 'accepted' },
+    });
     const closed = await principal.post(`/api/interruptions/${dead!.id}/close`, { note: 'accepted' });
-    expect(closed.body).toMatchObject({ status: 'closed', review: { by: principal.username } });
+    expect(closed.body).toMatchObject({ status: 'closed', closure: { by: principal.username } });
     const list = await principal.get('/api/interruptions?status=closed');
     expect(list.body.map((r: { id: string }) => r.id)).toEqual([dead!.id]);
 

@@ -133,7 +133,7 @@ describe('InterruptionService', () => {
     expect(raised()).toMatchObject([{ rule: RULE_UNRESUMED, subject: r.id }]);
   });
 
-  it('runs open -> explained -> closed, in either order of explaining and ending', async () => {
+  it('runs open -> explained -> reviewed -> closed, in either order of explaining and ending', async () => {
     const r = await svc.open({ source: 'recorder', device: 'BC3', cause: 'weather', start: 100 });
     await expect(svc.close(r.id, { by: 'boss' })).rejects.toMatchObject({ code: 'CONFLICT' });
     // Explained while still ongoing: stays open until it ends.
@@ -145,8 +145,18 @@ describe('InterruptionService', () => {
     await expect(svc.explain(r.id, { text: '   ', author: 'off1' })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
-    const closed = await svc.close(r.id, { by: 'legal1', note: 'accepted' });
-    expect(closed).toMatchObject({ status: 'closed', review: { by: 'legal1', note: 'accepted' } });
+    await expect(svc.close(r.id, { by: 'boss' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await svc.review(r.id, { by: 'legal1', accept: true, note: 'accepted' })).toMatchObject({
+      status: 'reviewed',
+      review: { by: 'legal1', note: 'accepted', verdict: 'accepted' },
+    });
+    await expect(svc.explain(r.id, { text: 'rewritten after review', author: 'off1' })).rejects.toMatchObject(
+      {
+        code: 'CONFLICT',
+      },
+    );
+    const closed = await svc.close(r.id, { by: 'boss', note: 'closed' });
+    expect(closed).toMatchObject({ status: 'closed', closure: { by: 'boss', note: 'closed' } });
     await expect(svc.explain(r.id, { text: 'late', author: 'x' })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });

@@ -48,7 +48,7 @@ export function onUnauthorized(fn: Listener): () => void {
   return () => unauthorizedListeners.delete(fn);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
@@ -76,7 +76,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return json as T;
 }
 
-function qs(params: Record<string, string | number | undefined | null>): string {
+export function qs(params: Record<string, string | number | undefined | null>): string {
   const u = new URLSearchParams();
   for (const [k, v] of Object.entries(params))
     if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
@@ -162,7 +162,10 @@ export const api = {
     request<Interruption[]>('GET', `/api/interruptions${qs({ status })}`),
   explainInterruption: (id: string, text: string) =>
     request<Interruption>('POST', `/api/interruptions/${enc(id)}/explain`, { text }),
-  /** Review accepted: explained -> closed (legal-affairs or principal). */
+  /** Legal affairs: explained -> reviewed (accept) or -> open (return for a new explanation). */
+  reviewInterruption: (id: string, accept: boolean, note?: string) =>
+    request<Interruption>('POST', `/api/interruptions/${enc(id)}/review`, { accept, note }),
+  /** The principal: reviewed -> closed. */
   closeInterruption: (id: string, note?: string) =>
     request<Interruption>('POST', `/api/interruptions/${enc(id)}/close`, { note }),
 

@@ -1,5 +1,8 @@
+import { casesZh } from './cases.zh.js';
+
 /** Simplified Chinese (the default). Every visible string of the dashboard is a key here. */
 export const zh = {
+  ...casesZh,
   'app.title': '执法全过程记录管理平台',
   'app.short': '执法记录',
   'lang.switch': 'English',

@@ -5,6 +5,7 @@
  * `:caseNo` is the case number or its registry key (CaseRecord.key), URL-encoded.
  */
 import type { CaseImporter } from '../../cases/import.js';
+import type { MyRecordings } from '../../cases/my-recordings.js';
 import { CaseFilter, CaseInput, CasePatch, StageBody, TagBody } from '../../cases/schema.js';
 import type { CaseService } from '../../cases/service.js';
 import type { CaseTimelines } from '../../cases/timeline-source.js';
@@ -18,11 +19,15 @@ export const CASE_READERS: readonly Role[] = ['officer', 'hearing-staff', ...SUP
 export const CASE_EDITORS: readonly Role[] = ['legal-affairs', 'officer'];
 export const CASE_TAGGERS: readonly Role[] = ['legal-affairs', 'officer', 'hearing-staff'];
 export const TIMELINE_READERS: readonly Role[] = ['officer', ...SUPERVISORS];
+/** Those who record: their clips, interruptions to explain and recordings to tag (R19, R22). */
+export const RECORDING_PEOPLE: readonly Role[] = ['officer', 'hearing-staff'];
 
 export interface CaseRouteDeps {
   cases: CaseService;
   importer: CaseImporter;
   timelines: CaseTimelines;
+  /** "My recordings" of the caller (my-recordings.ts). */
+  mine: (user: PublicUser) => Promise<MyRecordings>;
 }
 
 export function caseRoutes(api: Api, d: CaseRouteDeps): void {
@@ -48,6 +53,9 @@ export function caseRoutes(api: Api, d: CaseRouteDeps): void {
     const dryRun = c.req.query('dryRun') === 'true';
     return d.importer.importFile(user, bytes, { unit, dryRun, contentType: c.req.header('content-type') });
   });
+  api.route({ method: 'get', path: '/api/my/recordings', roles: RECORDING_PEOPLE }, ({ user }) =>
+    d.mine(user),
+  );
   api.route({ method: 'get', path: '/api/cases/:caseNo', roles: CASE_READERS }, ({ params, user }) =>
     visible(params.caseNo ?? '', user),
   );
@@ -84,7 +92,7 @@ export function caseRoutes(api: Api, d: CaseRouteDeps): void {
     { method: 'get', path: '/api/cases/:caseNo/timeline', roles: TIMELINE_READERS },
     async ({ params, user }) => {
       const c = await visible(params.caseNo ?? '', user);
-      return d.timelines.of(c);
+      return d.timelines.of(c, user);
     },
   );
 }

@@ -1,8 +1,13 @@
-/** Interruption records (R19): list, read, explain in writing, review and close. */
+/**
+ * Interruption records (R19): list, read; the one who recorded explains in writing, legal affairs
+ * review, the principal closes; nobody approves text they wrote (SELF_APPROVAL, record.ts). Each
+ * step is an `interruption-explained` audit entry (action explain / review / close).
+ */
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { InterruptionQuery, type InterruptionRecord } from '../../interruptions/record.js';
 import type { InterruptionService } from '../../interruptions/service.js';
+import type { AuditInput } from '../../store/schema.js';
 import { ALL_ROLES, type Role } from '../roles.js';
 import type { Api } from '../server.js';
 import type { PublicUser } from '../users.js';
@@ -15,8 +20,10 @@ export const EXPLAINERS: readonly Role[] = [
   'legal-affairs',
   'principal',
 ];
-/** Review and acceptance: the legal-affairs office or the principal (Art. 19, 22). */
-export const REVIEWERS: readonly Role[] = ['legal-affairs', 'principal'];
+/** Review of the written explanation: the legal-affairs office (Art. 22 supervision). */
+export const REVIEWERS: readonly Role[] = ['legal-affairs'];
+/** Closing a reviewed record: the principal (Art. 19, told at once and answering for it). */
+export const CLOSERS: readonly Role[] = ['principal'];
 
 /**
  * R24: an officer sees and explains only interruptions of recordings made while they held the
@@ -30,8 +37,27 @@ export function inScope(user: PublicUser, r: InterruptionRecord): boolean {
 
 const ExplainBody = z.object({ text: z.string().trim().min(1).max(4000) });
 const CloseBody = z.object({ note: z.string().trim().max(2000).optional() });
+const ReviewBody = z.object({ accept: z.boolean(), note: z.string().trim().max(2000).optional() });
 
-export function interruptionRoutes(api: Api, interruptions: InterruptionService): void {
+export function interruptionRoutes(
+  api: Api,
+  interruptions: InterruptionService,
+  audit: (e: AuditInput) => Promise<unknown> = async () => {},
+): void {
+  const step = async (
+    r: InterruptionRecord,
+    actor: string,
+    action: string,
+    extra: Record<string, unknown> = {},
+  ) => {
+    await audit({
+      type: 'interruption-explained',
+      actor,
+      subject: `interruption:${r.id}`,
+      details: { action, status: r.status, heldBy: r.heldBy ?? null, sessionId: r.sessionId, ...extra },
+    });
+    return r;
+  };
   api.route(
     { method: 'get', path: '/api/interruptions', roles: ALL_ROLES, query: InterruptionQuery },
     async ({ query, user }) => (await interruptions.list(query)).filter((r) => inScope(user, r)),
@@ -52,13 +78,35 @@ export function interruptionRoutes(api: Api, interruptions: InterruptionService)
     { method: 'post', path: '/api/interruptions/:id/explain', roles: EXPLAINERS, body: ExplainBody },
     async ({ params, body, user }) => {
       await visible(params.id ?? '', user);
-      return interruptions.explain(params.id ?? '', { text: body.text, author: user.username });
+      const r = await interruptions.explain(params.id ?? '', { text: body.text, author: user.username });
+      return step(r, user.username, 'explain', { chars: body.text.length });
     },
   );
 
   api.route(
-    { method: 'post', path: '/api/interruptions/:id/close', roles: REVIEWERS, body: CloseBody },
-    ({ params, body, user }) =>
-      interruptions.close(params.id ?? '', { by: user.username, ...(body.note ? { note: body.note } : {}) }),
+    { method: 'post', path: '/api/interruptions/:id/review', roles: REVIEWERS, body: ReviewBody },
+    async ({ params, body, user }) => {
+      const author = (await interruptions.get(params.id ?? ''))?.explanation?.author ?? null;
+      const r = await interruptions.review(params.id ?? '', {
+        by: user.username,
+        accept: body.accept,
+        ...(body.note ? { note: body.note } : {}),
+      });
+      return step(r, user.username, 'review', { accept: body.accept, author });
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/api/interruptions/:id/close', roles: CLOSERS, body: CloseBody },
+    async ({ params, body, user }) => {
+      const r = await interruptions.close(params.id ?? '', {
+        by: user.username,
+        ...(body.note ? { note: body.note } : {}),
+      });
+      return step(r, user.username, 'close', {
+        author: r.explanation?.author ?? null,
+        reviewer: r.review?.by ?? null,
+      });
+    },
   );
 }

@@ -1,4 +1,8 @@
-/** Legal affairs and principal: interruption records and their written explanation (R19). */
+/**
+ * Legal affairs and principal: interruption records and their written explanation (R19). The one
+ * who held the recorder explains, legal affairs review, the principal closes; nobody approves text
+ * they wrote (the buttons say so, the gateway refuses with SELF_APPROVAL).
+ */
 import {
   App,
   Button,
@@ -11,6 +15,7 @@ import {
   Space,
   Table,
   Tag,
+  Tooltip,
   Typography,
 } from 'antd';
 import { useState } from 'react';
@@ -21,13 +26,32 @@ import { OfficerLabel } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
 import { epochMs, fmtDuration, fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
+import { useUser } from '../../user.js';
 
-const STATUS_COLOR: Record<string, string> = { open: 'red', explained: 'gold', closed: 'green' };
+const STATUS_COLOR: Record<string, string> = {
+  open: 'red',
+  explained: 'gold',
+  reviewed: 'blue',
+  closed: 'green',
+};
 
 export default function InterruptionsPage() {
   const { t, te } = useI18n();
   const { message, modal } = App.useApp();
+  const me = useUser();
   const [status, setStatus] = useState<InterruptionStatus | 'all'>('open');
+  const act = async (call: () => Promise<unknown>, ok: string) => {
+    try {
+      await call();
+      message.success(ok);
+      q.reload();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      message.error(
+        code === 'SELF_APPROVAL' ? t('selfApproval') : t('common.error', { msg: (e as Error).message }),
+      );
+    }
+  };
   const q = useApi(() => api.interruptions(status === 'all' ? undefined : status), [status], {
     refetchOn: ['interruption.opened', 'interruption.updated'],
     debounceMs: 300,
@@ -43,6 +67,7 @@ export default function InterruptionsPage() {
           options={[
             { value: 'open', label: t('interruptions.open') },
             { value: 'explained', label: t('interruptions.toReview') },
+            { value: 'reviewed', label: t('interruptions.toClose') },
             { value: 'all', label: t('interruptions.all') },
           ]}
         />
@@ -94,7 +119,7 @@ export default function InterruptionsPage() {
           {
             title: t('interruptions.officer'),
             key: 'officer',
-            render: (_, r) => <OfficerLabel officer={r.officer} />,
+            render: (_, r) => (r.officer ? <OfficerLabel officer={r.officer} /> : (r.heldBy ?? '—')),
           },
           { title: t('interruptions.cause'), dataIndex: 'cause', render: (v: string) => te('cause', v) },
           {
@@ -130,43 +155,76 @@ export default function InterruptionsPage() {
             key: 'act',
             width: 190,
             fixed: 'right',
-            render: (_, r) =>
-              r.status === 'closed' ? null : (
-                <Space>
-                  <Button
-                    type={r.status === 'open' ? 'primary' : 'default'}
-                    onClick={() => setExplaining(r)}
-                    data-testid={`explain-${r.id}`}
-                  >
-                    {t('interruptions.explain')}
-                  </Button>
-                  {r.status === 'explained' && (
+            render: (_, r) => {
+              const author = r.explanation?.author;
+              const mayReview = me.roles.includes('legal-affairs') && r.status === 'explained';
+              const mayClose = me.roles.includes('principal') && r.status === 'reviewed';
+              const selfWhy =
+                author === me.username
+                  ? t('interruptions.selfAuthor')
+                  : r.review?.by === me.username && mayClose
+                    ? t('interruptions.selfReviewer')
+                    : null;
+              return (
+                <Space wrap>
+                  {(r.status === 'open' || r.status === 'explained') && (
                     <Button
-                      type="primary"
-                      data-testid={`close-${r.id}`}
-                      onClick={() =>
-                        modal.confirm({
-                          title: t('interruptions.close.confirm'),
-                          okText: t('interruptions.close'),
-                          cancelText: t('common.cancel'),
-                          okButtonProps: { id: 'close-confirm' },
-                          onOk: async () => {
-                            try {
-                              await api.closeInterruption(r.id);
-                              message.success(t('interruptions.close.ok'));
-                              q.reload();
-                            } catch (e) {
-                              message.error(t('common.error', { msg: (e as Error).message }));
-                            }
-                          },
-                        })
-                      }
+                      type={r.status === 'open' ? 'primary' : 'default'}
+                      onClick={() => setExplaining(r)}
+                      data-testid={`explain-${r.id}`}
                     >
-                      {t('interruptions.close')}
+                      {t('interruptions.explain')}
                     </Button>
                   )}
+                  {mayReview && (
+                    <Tooltip title={selfWhy}>
+                      <Space.Compact>
+                        <Button
+                          type="primary"
+                          disabled={selfWhy !== null}
+                          data-testid={`review-${r.id}`}
+                          onClick={() =>
+                            act(() => api.reviewInterruption(r.id, true), t('interruptions.review.ok'))
+                          }
+                        >
+                          {t('interruptions.review.accept')}
+                        </Button>
+                        <Button
+                          danger
+                          disabled={selfWhy !== null}
+                          data-testid={`return-${r.id}`}
+                          onClick={() =>
+                            act(() => api.reviewInterruption(r.id, false), t('interruptions.review.returned'))
+                          }
+                        >
+                          {t('interruptions.review.return')}
+                        </Button>
+                      </Space.Compact>
+                    </Tooltip>
+                  )}
+                  {mayClose && (
+                    <Tooltip title={selfWhy}>
+                      <Button
+                        type="primary"
+                        disabled={selfWhy !== null}
+                        data-testid={`close-${r.id}`}
+                        onClick={() =>
+                          modal.confirm({
+                            title: t('interruptions.closeBy.confirm'),
+                            okText: t('interruptions.closeBy'),
+                            cancelText: t('common.cancel'),
+                            okButtonProps: { id: 'close-confirm' },
+                            onOk: () => act(() => api.closeInterruption(r.id), t('interruptions.close.ok')),
+                          })
+                        }
+                      >
+                        {t('interruptions.closeBy')}
+                      </Button>
+                    </Tooltip>
+                  )}
                 </Space>
-              ),
+              );
+            },
           },
         ]}
       />
@@ -183,7 +241,7 @@ export default function InterruptionsPage() {
   );
 }
 
-function ExplainModal({ item, onClose }: { item: Interruption; onClose(done: boolean): void }) {
+export function ExplainModal({ item, onClose }: { item: Interruption; onClose(done: boolean): void }) {
   const { t, te } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<{ text: string }>();
