@@ -56,7 +56,7 @@ export interface InterruptionFact {
   end: number | null;
   resumed: boolean;
   resumeStatement: boolean;
-  status: 'open' | 'explained' | 'closed';
+  status: 'open' | 'explained' | 'reviewed' | 'closed';
   /** When the current explanation was first written (ms); null = none. */
   explainedAt: number | null;
 }
