@@ -277,8 +277,11 @@ export class CustodyService implements Service {
     const key = this.publicKeyJson();
     const tree = this.#audit().tree;
     for (const w of this.witnesses) {
-      const p = w
-        .deliver(cp, { tree, key, receipt: renderCustodyReceipt, localDevices: this.#localDevices })
+      // One delivery per witness at a time: two would both extend the log copy from the same length.
+      const p = this.#mutex
+        .run(`witness:${w.name}`, () =>
+          w.deliver(cp, { tree, key, receipt: renderCustodyReceipt, localDevices: this.#localDevices }),
+        )
         .then(
           async () => {
             this.#log.info({ witness: w.name, treeSize: cp.treeSize }, 'checkpoint delivered to witness');

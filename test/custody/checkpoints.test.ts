@@ -178,6 +178,26 @@ describe('signed checkpoints and witnesses', () => {
     });
   });
 
+  it('back-to-back checkpoints extend the witness copy once each, in order', async () => {
+    const usb = join(dir, 'usb');
+    await mkdir(usb);
+    gw = await startGateway({
+      dataDir: join(dir, 'data'),
+      custody: { gatewayId: 'gw-b2b', witnesses: { directories: [usb], receipts: false } },
+    });
+    await fill(gw, 3);
+    const app = gw.app;
+    const issued = await Promise.all(
+      Array.from({ length: 6 }, () => app.custody.issueCheckpoint('back to back', 'user:p')),
+    );
+    const last = issued.at(-1)!;
+    await gw.app.custody.flushWitnesses();
+    const lines = logLines(await readFile(gw.app.store.audit.file)).slice(0, last.treeSize);
+    const expected = Buffer.concat(lines.map((l) => Buffer.concat([l, Buffer.from('\n')])));
+    expect((await readFile(join(usb, 'audit.jsonl'))).equals(expected)).toBe(true);
+    expect(JSON.parse(await readFile(join(usb, 'latest.json'), 'utf8'))).toEqual(last);
+  });
+
   it('keeps the checkpoint retained on an upstream MQTT broker; a dead witness alerts and the log goes on', async () => {
     const broker = await Aedes.createBroker();
     const server = net.createServer((sock) => broker.handle(sock));
