@@ -12,6 +12,8 @@ for tool in "${!pkg_for[@]}"; do
 done
 # A CJK font, so dashboard screenshots show Chinese rather than boxes.
 [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || missing+=(fonts-wqy-microhei)
+# A local SMTP server for the e-mail notification tests (Debian's python3, not a pyenv shim).
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 echo "installing system packages: $pkgs" >&2

@@ -55,6 +55,7 @@ import { restrictDataDir } from './integrity/modes.js';
 import { IntegrityMonitor } from './integrity/monitor.js';
 import { InterruptionService } from './interruptions/service.js';
 import { createLogger, type Logger } from './log.js';
+import { NotificationService } from './notify/service.js';
 import { PairingService } from './pairing/service.js';
 import { FluentFfmpegRecorder } from './recording/fluent-ffmpeg-adapter.js';
 import { PrerollCache } from './recording/preroll.js';
@@ -111,6 +112,8 @@ export class GatewayApp {
   cases!: CaseService;
   /** R26 compliance report and R7 statistics, precomputed for the summary page. */
   compliance!: ComplianceService;
+  /** Critical alerts sent to people outside the dashboard, through a durable outbox (R19). */
+  notifications!: NotificationService;
   readonly services: Service[] = [];
   readonly configSource: string | undefined;
   #http?: HttpServer;
@@ -214,6 +217,15 @@ export class GatewayApp {
       config: this.config.integrity,
     });
     this.services.push(this.store, this.custody, this.integrity, this.docks);
+    this.notifications = new NotificationService({
+      config: this.config.notifications,
+      db,
+      bus,
+      alerts: this.alerts,
+      audit,
+      log: log.child({ svc: 'notify' }),
+    });
+    this.services.push(this.notifications);
     integrityRoutes(this.api, this.integrity);
     custodyRoutes(this.api, this.custody);
     const custody = this.custody;

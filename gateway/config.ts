@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { Activity } from '../protocol/common.js';
 import { DockTiming } from '../protocol/dock/constants.js';
 import { GatewayError } from './errors.js';
+import { NotificationsConfig } from './notify/config.js';
 
 const Port = z.number().int().min(0).max(65535);
 
@@ -349,6 +350,8 @@ export const GatewayConfig = z.object({
   custody: CustodyConfig.default(CustodyConfig.parse({})),
   integrity: IntegrityConfig.default(IntegrityConfig.parse({})),
   cases: CasesConfig.default(CasesConfig.parse({})),
+  /** Critical alerts sent out by webhook, 企业微信 / 钉钉 robots and e-mail (R19). */
+  notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 export type GatewayConfigInput = z.input<typeof GatewayConfig>;

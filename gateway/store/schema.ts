@@ -154,6 +154,8 @@ export const AuditType = z.enum([
   'case-admin',
   /** A compliance report (R26) archived: its files' SHA-256 (the monthly report is an audited record). */
   'compliance-report',
+  /** A critical alert delivered to people outside the dashboard, a failed try, or a give-up (R19). */
+  'notification',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

@@ -421,6 +421,7 @@ export const en: Record<MessageKey, string> = {
   'audit.type.legal-hold': 'Legal hold',
   'audit.type.checkpoint': 'Signed checkpoint',
   'audit.type.integrity-failure': 'Integrity check failed',
+  'audit.type.notification': 'Alert notification',
   'custody.title': 'Custody of the audit log (signed checkpoints)',
   'custody.fingerprint': 'Signing key fingerprint',
   'custody.fingerprintHint': 'Check it group by group against the one in the legal-affairs register',

@@ -413,6 +413,7 @@ export const zh = {
   'audit.type.legal-hold': '依法保全',
   'audit.type.checkpoint': '签名检查点',
   'audit.type.integrity-failure': '完整性校验失败',
+  'audit.type.notification': '告警通知',
   'custody.title': '审计日志托管（签名检查点）',
   'custody.fingerprint': '签名公钥指纹',
   'custody.fingerprintHint': '请与法制部门登记在册的指纹逐组核对',
