@@ -4,7 +4,7 @@ set -euo pipefail
 declare -A pkg_for=(
   [ffmpeg]=ffmpeg [ffprobe]=ffmpeg [socat]=socat [mosquitto]=mosquitto
   [mosquitto_pub]=mosquitto-clients [mosquitto_sub]=mosquitto-clients [chromium]=chromium
-  [xorriso]=xorriso [isoinfo]=genisoimage [pdftotext]=poppler-utils
+  [xorriso]=xorriso [isoinfo]=genisoimage [pdftotext]=poppler-utils [gcc]=gcc
 )
 missing=()
 for tool in "${!pkg_for[@]}"; do
