@@ -5,13 +5,14 @@
  * issued now (before a USB witness is taken away).
  */
 import { FilePdfOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
-import { App, Button, Card, Descriptions, Input, List, Modal, Space, Typography } from 'antd';
+import { Button, Card, Descriptions, Input, List, Modal, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { api } from '../../api/client.js';
 import type { Checkpoint } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { useI18n } from '../../i18n/index.js';
 import { fmtTime } from '../../time.js';
+import { useAction } from '../../useAction.js';
 import { useApi } from '../../useApi.js';
 import { useUser } from '../../user.js';
 
@@ -106,21 +107,14 @@ export function CustodyCard() {
 
 function IssueModal({ onClose }: { onClose(done: boolean): void }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const { busy, run } = useAction();
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    try {
+  const submit = () =>
+    run(async () => {
       const cp = await api.issueCheckpoint(reason.trim() || t('custody.issue'));
-      message.success(t('custody.issued', { n: cp.treeSize }));
       onClose(true);
-    } catch (e) {
-      message.error(t('common.error', { msg: (e as Error).message }));
-    } finally {
-      setBusy(false);
-    }
-  };
+      return t('custody.issued', { n: cp.treeSize });
+    });
   return (
     <Modal
       open
