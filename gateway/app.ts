@@ -56,6 +56,8 @@ import { IntegrityMonitor } from './integrity/monitor.js';
 import { InterruptionService } from './interruptions/service.js';
 import { createLogger, type Logger } from './log.js';
 import { NotificationService } from './notify/service.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { observabilityRoutes } from './observability/routes.js';
 import { PairingService } from './pairing/service.js';
 import { FluentFfmpegRecorder } from './recording/fluent-ffmpeg-adapter.js';
 import { PrerollCache } from './recording/preroll.js';
@@ -114,6 +116,8 @@ export class GatewayApp {
   compliance!: ComplianceService;
   /** Critical alerts sent to people outside the dashboard, through a durable outbox (R19). */
   notifications!: NotificationService;
+  /** Prometheus metrics served at /metrics. */
+  readonly metrics = new GatewayMetrics();
   readonly services: Service[] = [];
   readonly configSource: string | undefined;
   #http?: HttpServer;
@@ -158,6 +162,7 @@ export class GatewayApp {
       guard: this.loginGuard,
       maxBodyBytes: http.maxBodyBytes,
       secure: http.tls !== undefined,
+      observeHttp: (m, route, status, s) => this.metrics.observeHttp(m, route, status, s),
     });
     const { db, bus, log } = this;
     this.alerts = new AlertService({ db, bus, log: log.child({ svc: 'alerts' }) });
@@ -426,6 +431,27 @@ export class GatewayApp {
       compliance: this.compliance,
       renderPdf: renderReportPdf,
       renderXlsx: renderReportXlsx,
+    });
+    const activeAlerts = async () => this.alerts.list({ active: true, limit: 100_000 });
+    this.metrics.bind({
+      dataDir,
+      bus,
+      recordersOnline: () => health.list().filter((h) => h.online).length,
+      recordersKnown: () => health.list().length,
+      activeAlerts,
+      lastSweepAt: () => this.integrity.state().last?.finishedAt ?? null,
+      lastSweepOk: () => this.integrity.state().last?.ok ?? null,
+      lastCheckpointAt: async () => (await this.custody.latestCheckpoint())?.at ?? null,
+      notifyPending: () => this.notifications.pending,
+      ingestActive: () => this.docks.list().filter((s) => s.current).length,
+      liveClients: () => bus.anyListenerCount,
+    });
+    observabilityRoutes(this.api.app, {
+      metrics: this.metrics,
+      activeAlerts,
+      ...(this.config.observability.metricsTokenFile
+        ? { tokenFile: this.config.observability.metricsTokenFile }
+        : {}),
     });
   }
 

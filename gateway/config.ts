@@ -352,6 +352,15 @@ export const GatewayConfig = z.object({
   cases: CasesConfig.default(CasesConfig.parse({})),
   /** Critical alerts sent out by webhook, 企业微信 / 钉钉 robots and e-mail (R19). */
   notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
+  observability: z
+    .object({
+      /**
+       * A file holding the bearer token remote scrapers send to /metrics (16+ characters); without
+       * it /metrics answers loopback clients only.
+       */
+      metricsTokenFile: z.string().min(1).optional(),
+    })
+    .default({}),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 export type GatewayConfigInput = z.input<typeof GatewayConfig>;

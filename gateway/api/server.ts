@@ -12,6 +12,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { routePath } from 'hono/route';
 import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
 import { GatewayError, httpStatusFor } from '../errors.js';
@@ -61,6 +62,8 @@ export interface ApiOptions {
   maxBodyBytes?: number;
   /** Served over TLS: session cookies are marked Secure. */
   secure?: boolean;
+  /** Each answered request, by its matched route pattern (the /metrics counters). */
+  observeHttp?: (method: string, route: string, status: number, seconds: number) => void;
 }
 
 export class Api {
@@ -68,6 +71,13 @@ export class Api {
   readonly routes: { method: Method; path: string; roles: readonly Role[] | 'any' }[] = [];
 
   constructor(private readonly opts: ApiOptions) {
+    const observe = opts.observeHttp;
+    if (observe)
+      this.app.use('*', async (c, next) => {
+        const t0 = performance.now();
+        await next();
+        observe(c.req.method, routePath(c, -1), c.res.status, (performance.now() - t0) / 1000);
+      });
     this.app.use('*', securityHeaders());
     this.app.use('*', bodyLimited(opts.maxBodyBytes ?? 1024 * 1024));
     this.app.onError((err, c) => {
