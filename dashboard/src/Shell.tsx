@@ -23,6 +23,7 @@ import { type NavItem, navFor, type PageId } from './nav.js';
 import { matchPath, navigate, usePath } from './router.js';
 import { UserContext } from './user.js';
 
+const SummaryPage = lazy(() => import('./pages/summary/SummaryPage.js'));
 const FleetPage = lazy(() => import('./pages/manager/FleetPage.js'));
 const RecorderPage = lazy(() => import('./pages/manager/RecorderPage.js'));
 const AlertsPage = lazy(() => import('./pages/manager/AlertsPage.js'));
@@ -37,6 +38,7 @@ const ExportsPage = lazy(() => import('./pages/exports/ExportsPage.js'));
 const ICONS: Record<PageId, ReactNode> = {
   fleet: <DashboardOutlined />,
   alerts: <AlertOutlined />,
+  summary: <DashboardOutlined />,
   dock: <UsbOutlined />,
   hearings: <VideoCameraOutlined />,
   interruptions: <WarningOutlined />,
@@ -52,6 +54,8 @@ function pageFor(path: string, nav: NavItem[]): ReactNode {
   if (r && allowed.has('fleet')) return <RecorderPage serial={r.serial!} />;
   const item = nav.find((n) => n.path === path);
   switch (item?.id) {
+    case 'summary':
+      return <SummaryPage />;
     case 'fleet':
       return <FleetPage />;
     case 'alerts':

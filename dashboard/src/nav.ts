@@ -3,6 +3,7 @@ import type { Role } from './api/types.js';
 import type { MessageKey } from './i18n/index.js';
 
 export type PageId =
+  | 'summary'
   | 'fleet'
   | 'alerts'
   | 'dock'
@@ -21,6 +22,8 @@ export interface NavItem {
 }
 
 export const NAV: readonly NavItem[] = [
+  // First: the principal's and legal affairs' landing page (R7, R26).
+  { id: 'summary', path: '/summary', label: 'nav.summary', roles: ['legal-affairs', 'principal', 'auditor'] },
   { id: 'fleet', path: '/fleet', label: 'nav.fleet', roles: ['equipment-manager'] },
   {
     id: 'alerts',

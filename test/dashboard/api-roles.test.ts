@@ -10,6 +10,14 @@ import { type ApiClient, startGateway, type TestGateway } from '../helpers/gatew
 
 /** The routes each page calls (dashboard/src/api/client.ts), as the gateway declares them. */
 const PAGE_CALLS: Record<PageId, string[]> = {
+  // The bulk acknowledge (POST /api/alerts/ack) is offered only to legal affairs and the principal.
+  summary: [
+    'GET /api/compliance/summary',
+    'GET /api/compliance/report',
+    'GET /api/compliance/report.pdf',
+    'GET /api/compliance/report.xlsx',
+    'GET /api/alerts',
+  ],
   fleet: ['GET /api/recorders', 'GET /api/recorders/:serial', 'POST /api/recorders/:serial/maintenance'],
   alerts: ['GET /api/alerts'],
   dock: ['GET /api/pairings/docked', 'POST /api/pairings', 'GET /api/clips'],

@@ -3,6 +3,7 @@
  * when a route's shape changes only this file changes. Auth is the HttpOnly `gw_session` cookie set
  * by POST /api/login (same origin), so no token is kept in JS.
  */
+import type { ComplianceReportView, ComplianceSummary } from './compliance-types.js';
 import { ApiError } from './errors.js';
 import type {
   Activity,
@@ -156,6 +157,12 @@ export const api = {
   /** Close a lost recorder's assignment without a dock (equipment manager, principal; R21). */
   reportLost: (serial: string, reason: string) =>
     request<LostRecorder>('POST', `/api/recorders/${enc(serial)}/lost`, { reason }),
+  ackAlerts: (ids: string[]) =>
+    request<{ acked: string[]; missing: string[] }>('POST', '/api/alerts/ack', { ids }),
+  complianceSummary: (month: string) =>
+    request<ComplianceSummary>('GET', `/api/compliance/summary${qs({ month })}`),
+  complianceReport: (month: string) =>
+    request<ComplianceReportView>('GET', `/api/compliance/report${qs({ month })}`),
   ackAlert: (id: string) => request<StoredAlert>('POST', `/api/alerts/${enc(id)}/ack`, {}),
   alerts: () => request<StoredAlert[]>('GET', `/api/alerts${qs({ active: 'true' })}`),
   interruptions: (status?: InterruptionStatus) =>

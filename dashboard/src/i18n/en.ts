@@ -1,9 +1,11 @@
 import { casesEn } from './cases.en.js';
+import { complianceEn } from './compliance.en.js';
 import type { MessageKey } from './zh.js';
 
 /** English. Typed against the Chinese dictionary so a missing key fails the typecheck. */
 export const en: Record<MessageKey, string> = {
   ...casesEn,
+  ...complianceEn,
   'app.title': 'Enforcement Recording Gateway',
   'app.short': 'Recording',
   'lang.switch': '中文',
