@@ -14,6 +14,7 @@
  *    xorriso and fsynced). MB/s = clip bytes / wall time.
  * 2. verify.mjs (a child `node verify.mjs DIR`, must pass) over the extracted disc against
  *    `sha256sum` of the same files (every file of the extracted disc). MB/s = bytes of those files.
+ *    For context also `openssl dgst -sha256` (SHA extensions; coreutils here has none).
  * 3. a full store verify (ClipStore.verify: every blob re-hashed, sidecars, the audit chain) against
  *    `sha256sum` of the same blobs.
  * Page cache: warm for both sides of every pair — every file read is read once, untimed, before
@@ -131,6 +132,11 @@ async function sha256sum(paths: string[]): Promise<void> {
   await run('sha256sum', ['--', ...paths], { maxBuffer: 64 * MB });
 }
 
+/** Context only: Debian's coreutils sha256sum does not use the CPU's SHA extensions; OpenSSL does. */
+async function opensslSha256(paths: string[]): Promise<void> {
+  await run('openssl', ['dgst', '-sha256', ...paths], { maxBuffer: 64 * MB });
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'bench-export-'));
 const config = parseConfig({
   dataDir: join(dir, 'data'),
@@ -235,6 +241,7 @@ try {
       return discBytes / MB / secs;
     },
     sha256sum: async () => discBytes / MB / (await timed(() => sha256sum(discFiles))),
+    openssl: async () => discBytes / MB / (await timed(() => opensslSha256(discFiles))),
   });
   const blobBytes = (await Promise.all(blobs.map((b) => stat(b)))).reduce((s, x) => s + x.size, 0);
   const storeVerify = await interleave(rounds, {
@@ -262,6 +269,8 @@ try {
       verify_mjs_mb_per_s: med(verify.verify_mjs),
       sha256sum_mb_per_s: med(verify.sha256sum),
       verify_ratio: ratioOfMedians(verify.verify_mjs, verify.sha256sum),
+      openssl_sha256_mb_per_s: med(verify.openssl),
+      verify_vs_openssl_ratio: ratioOfMedians(verify.verify_mjs, verify.openssl),
       store_verify_mb_per_s: med(storeVerify.store),
       store_sha256sum_mb_per_s: med(storeVerify.sha256sum),
       store_verify_ratio: ratioOfMedians(storeVerify.store, storeVerify.sha256sum),

@@ -240,7 +240,7 @@ export class ExportService implements Service {
    * The ISO image, hashed while it streams: each call is its own `export-download` entry, written
    * before a byte leaves; a mismatch with the recorded SHA-256 aborts before the last chunk.
    */
-  async image(id: string, user: Actor, reason?: string): Promise<ImageDownload> {
+  async image(id: string, user: Actor): Promise<ImageDownload> {
     const r = await this.#ready(id, user);
     if (r.sensitivity === 'secret' && !user.roles.includes('principal')) {
       throw new GatewayError('FORBIDDEN', `export ${id} is secret: only the principal takes its image (R25)`);
@@ -254,7 +254,14 @@ export class ExportService implements Service {
       type: 'export-download',
       actor: user.username,
       subject: exportSubject(id),
-      details: { image: info.name, sha256: info.sha256, bytes: info.bytes, caseNo: r.caseNo, reason },
+      // The why of a download is the approved export itself (purpose, recipient, case).
+      details: {
+        image: info.name,
+        sha256: info.sha256,
+        bytes: info.bytes,
+        caseNo: r.caseNo,
+        role: user.roles.join(','),
+      },
     });
     const check = verifyingStream(info, (actual) => void this.#imageAltered(r, path, actual));
     const body = Readable.toWeb(createReadStream(path, { highWaterMark: 1024 * 1024 }).pipe(check));
