@@ -4,6 +4,9 @@
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runOnline } from './admin/commands.js';
+import { socketPath } from './admin/protocol.js';
+import { AdminSocket } from './admin/socket-server.js';
 import { AlertService } from './alerts/service.js';
 import { LoginGuard } from './api/login-guard.js';
 import { alertRoutes } from './api/routes/alerts.js';
@@ -121,6 +124,8 @@ export class GatewayApp {
   readonly services: Service[] = [];
   readonly configSource: string | undefined;
   #http?: HttpServer;
+  /** The CLI's way in while the gateway runs (`gateway user add`, `verify`, ... on a live gateway). */
+  #admin?: AdminSocket;
 
   constructor(opts: AppOptions) {
     this.config = opts.config;
@@ -462,6 +467,12 @@ export class GatewayApp {
       this.log.debug({ service: s.name }, 'service started');
     }
     await this.store.audit.append(configLoadedEntry(this.config, this.configSource));
+    this.#admin = new AdminSocket({
+      path: socketPath(this.config.dataDir),
+      handle: (req) => runOnline(this, req),
+      log: this.log.child({ svc: 'admin-socket' }),
+    });
+    await this.#admin.start();
     this.api.mountStatic();
     const { host, port, tls, headersTimeoutS, requestTimeoutS } = this.config.http;
     this.#http = await listen(this.api.app, host, port, tls, {
@@ -472,6 +483,7 @@ export class GatewayApp {
   }
 
   async stop(): Promise<void> {
+    await this.#admin?.stop();
     await this.#http?.close();
     for (const s of [...this.services].reverse()) {
       try {

@@ -1,12 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { Level } from 'level';
+import { GatewayError } from './errors.js';
+
+/** LevelDB's LOCK file is held: classic-level's open error carries LEVEL_LOCKED as its cause. */
+function lockedBy(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
+  return (err as { code?: unknown })?.code === 'LEVEL_LOCKED' || cause?.code === 'LEVEL_LOCKED';
+}
 
 /** One LevelDB per gateway; each service takes its own sublevels (batches across them stay atomic). */
 export type Db = Level<string, unknown>;
 
 export async function openDb(path: string): Promise<Db> {
   const db = new Level<string, unknown>(path, { valueEncoding: 'json' });
-  await db.open();
+  try {
+    await db.open();
+  } catch (err) {
+    if (lockedBy(err)) {
+      throw new GatewayError(
+        'UNAVAILABLE',
+        `the index ${path} is in use by another process (a gateway running on this data dir?)`,
+      );
+    }
+    throw err;
+  }
   return db;
 }
 

@@ -3,49 +3,57 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
+import { AdminFailure, adminRequest } from './admin/client.js';
+import { AdminRequest, socketPath } from './admin/protocol.js';
+import { oneLine } from './admin/socket-server.js';
 import { Role } from './api/roles.js';
-import { GatewayApp } from './app.js';
+import type { GatewayApp } from './app.js';
 import { loadConfig } from './config.js';
 import { registerCustodyCommands } from './custody/cli.js';
 import { GatewayError } from './errors.js';
-import { createLogger } from './log.js';
 import { passwordFromPrompt, passwordFromStdin } from './password-input.js';
 
 const program = new Command('gateway')
   .description('Office edge gateway for enforcement recording equipment')
   .option('-c, --config <file>', 'config file (JSON); embedded defaults when absent');
 
-async function withApp<T>(fn: (app: GatewayApp) => Promise<T>, opts: { start?: boolean } = {}): Promise<T> {
+/** Opens the data dir for an offline command; its logs go to stderr (results are on stdout). */
+async function openApp(): Promise<GatewayApp> {
   const config = await loadConfig(program.opts().config);
-  // Offline commands print their results on stdout: their logs go to stderr.
-  const log = opts.start
-    ? createLogger({ level: config.logLevel })
-    : pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const { GatewayApp } = await import('./app.js');
   const app = new GatewayApp({ config, log, configSource: program.opts().config });
-  if (opts.start) await app.start();
-  else await app.open();
-  try {
-    return await fn(app);
-  } finally {
-    if (!opts.start) await app.db.close();
-  }
+  await app.open();
+  return app;
 }
 
-/** Offline admin commands write their audit entries to the store's log (R24). */
-async function withStore<T>(app: GatewayApp, fn: () => Promise<T>): Promise<T> {
-  await app.store.start();
-  try {
-    return await fn();
-  } finally {
-    await app.store.stop();
+/**
+ * An admin command: done by the running gateway through its admin socket, or, when none is
+ * listening, here on the data dir (R24: audited either way).
+ */
+async function admin(input: AdminRequest): Promise<unknown> {
+  const parsed = AdminRequest.safeParse(input);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new GatewayError('BAD_REQUEST', `${i?.path.join('.')}: ${i?.message}`);
   }
+  const req = parsed.data;
+  const config = await loadConfig(program.opts().config);
+  const online = await adminRequest(socketPath(config.dataDir), req);
+  if (online) return online.result;
+  // The app's whole module graph is loaded only when needed: a command the running gateway does is quick.
+  const { runOffline } = await import('./admin/commands.js');
+  return runOffline(config, openApp, req);
 }
+
+const print = (v: unknown, pretty = true) => console.log(JSON.stringify(v, null, pretty ? 2 : undefined));
 
 program
   .command('run')
   .description('run the gateway (broker, docks, cameras, API and dashboard)')
   .action(async () => {
     const config = await loadConfig(program.opts().config);
+    const { GatewayApp } = await import('./app.js');
     const app = new GatewayApp({ config, configSource: program.opts().config });
     await app.start();
     const stop = async () => {
@@ -76,38 +84,21 @@ user
   .option('--password-stdin', 'read the password (min 8 chars) from standard input, e.g. from a file')
   .action(async (o: { username: string; name: string; role: Role[]; passwordStdin?: boolean }) => {
     const password = o.passwordStdin ? await passwordFromStdin() : await passwordFromPrompt();
-    await withApp((app) =>
-      withStore(app, async () => {
-        const u = await app.users.add(
-          { username: o.username, displayName: o.name, roles: o.role, password },
-          'cli',
-        );
-        console.log(JSON.stringify(u));
-      }),
-    );
+    const { username, name: displayName, role: roles } = o;
+    print(await admin({ command: 'user-add', username, displayName, roles, password }), false);
   });
 user
   .command('unlock')
   .description('lift a login lock on an account (legal affairs administer access rights, R24); audited')
   .argument('<username>', 'login name')
-  .option('--by <name>', 'who is unlocking, for the audit log', 'cli')
-  .action((username: string, o: { by: string }) =>
-    withApp(async (app) => {
-      await app.store.start();
-      try {
-        await app.loginGuard.start();
-        const unlocked = await app.loginGuard.unlockAccount(username, `cli:${o.by}`.slice(0, 128));
-        if (!unlocked) throw new GatewayError('NOT_FOUND', `${username} is not locked`);
-        console.log(JSON.stringify({ username, unlocked }));
-      } finally {
-        await app.store.stop();
-      }
-    }),
+  .option('--by <name>', 'who is unlocking, for the audit log')
+  .action(async (username: string, o: { by?: string }) =>
+    print(await admin({ command: 'user-unlock', username, by: o.by }), false),
   );
 user
   .command('list')
   .description('list users')
-  .action(() => withApp(async (app) => console.log(JSON.stringify(await app.users.list(), null, 2))));
+  .action(async () => print(await admin({ command: 'user-list' })));
 
 program
   .command('cert')
@@ -150,47 +141,31 @@ recorder
   .option('-u, --unit <unit>', 'unit (处室) it belongs to')
   .option('--custodian <name>', 'equipment manager responsible for it')
   .action(async (serial: string, o: { model?: string; unit?: string; custodian?: string }) => {
-    await withApp((app) =>
-      withStore(app, async () => {
-        const r = await app.field.registry.register({ serial, ...o }, 'cli');
-        console.log(
-          JSON.stringify({ ...r.recorder, username: serial, clientId: serial, password: r.credential }),
-        );
-        console.error('Store the password on the recorder now: it is not shown again.');
-      }),
-    );
+    print(await admin({ command: 'recorder-add', serial, ...o }), false);
+    console.error('Store the password on the recorder now: it is not shown again.');
   });
 recorder
   .command('list')
   .description('list registered recorders')
-  .action(() =>
-    withApp(async (app) => console.log(JSON.stringify(await app.field.registry.list(), null, 2))),
-  );
+  .action(async () => print(await admin({ command: 'recorder-list' })));
 
 registerCustodyCommands(program, {
   config: () => loadConfig(program.opts().config),
-  withApp: (fn) => withApp(fn),
+  admin,
 });
 
 program
   .command('reindex')
   .description('rebuild the clip index from the blobs and their sidecar manifests')
-  .action(() =>
-    withApp(async (app) => {
-      await app.store.start();
-      try {
-        console.log(JSON.stringify(await app.store.reindex({ actor: 'cli' }), null, 2));
-      } finally {
-        await app.store.stop();
-      }
-    }),
-  );
+  .action(async () => print(await admin({ command: 'reindex' })));
 
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof GatewayError) {
-    console.error(`error [${err.code}]: ${err.message}`);
+  // One line, never a stack (LOG_LEVEL=debug shows it): the CLI is for the office, not for us.
+  if (err instanceof GatewayError || err instanceof AdminFailure) {
+    console.error(`error [${err.code}]: ${oneLine(err.message)}`);
   } else {
-    console.error(err);
+    console.error(`error: ${oneLine(err instanceof Error ? err.message : String(err))}`);
+    if (process.env.LOG_LEVEL === 'debug') console.error(err);
   }
   process.exit(1);
 });

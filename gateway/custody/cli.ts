@@ -5,21 +5,22 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { GatewayApp } from '../app.js';
+import type { AdminRequest } from '../admin/protocol.js';
 import type { GatewayConfig } from '../config.js';
 import type { VerifyReport } from '../store/verify.js';
 import type { Difference, EntrySummary } from './held-check.js';
-import { type OfflineVerifyReport, verifyOffline } from './offline-verify.js';
-import { shanghaiTime } from './receipt.js';
-import { defaultKeyFile } from './service.js';
+import type { OfflineVerifyReport } from './offline-verify.js';
 import { groupFingerprint, SigningKey } from './signing-key.js';
 
 export interface CliContext {
   config: () => Promise<GatewayConfig>;
-  withApp: <T>(fn: (app: GatewayApp) => Promise<T>) => Promise<T>;
+  /** Through the running gateway's admin socket, or offline on the data dir. */
+  admin: (req: AdminRequest) => Promise<unknown>;
 }
 
-export function keyFileOf(config: GatewayConfig): string {
+/** The custody service and the receipt (pdfkit) load only for the commands that use them: the CLI starts quickly. */
+export async function keyFileOf(config: GatewayConfig): Promise<string> {
+  const { defaultKeyFile } = await import('./service.js');
   return config.custody.keyFile ?? defaultKeyFile(resolve(config.dataDir));
 }
 
@@ -31,7 +32,7 @@ export function registerCustodyCommands(program: Command, ctx: CliContext): void
     .option('--json', 'print gateway-key.json (FORMATS.md §2)')
     .action(async (o: { json?: boolean }) => {
       const config = await ctx.config();
-      const file = keyFileOf(config);
+      const file = await keyFileOf(config);
       const { key: k } = await SigningKey.loadOrCreate(file);
       const pub = k.public;
       if (o.json) {
@@ -51,20 +52,8 @@ export function registerCustodyCommands(program: Command, ctx: CliContext): void
     .command('checkpoint')
     .description('sign a checkpoint of the audit log now and send it to every witness')
     .option('-r, --reason <text>', 'why (recorded in the audit entry)', 'on demand (cli)')
-    .action((o: { reason: string }) =>
-      ctx.withApp(async (app) => {
-        await app.alerts.start(); // an open integrity alert blocks signing (custody/service.ts)
-        await app.store.start();
-        try {
-          await app.custody.open();
-          const cp = await app.custody.issueCheckpoint(o.reason, 'cli');
-          await app.custody.flushWitnesses();
-          console.log(JSON.stringify(cp, null, 2));
-        } finally {
-          await app.custody.stop();
-          await app.store.stop();
-        }
-      }),
+    .action(async (o: { reason: string }) =>
+      console.log(JSON.stringify(await ctx.admin({ command: 'checkpoint', reason: o.reason }), null, 2)),
     );
 
   program
@@ -83,18 +72,21 @@ export function registerCustodyCommands(program: Command, ctx: CliContext): void
     )
     .option('--json', 'print the full report as JSON')
     .action(async (o: { checkpoint?: string[]; key?: string; mirror?: string[]; json?: boolean }) => {
-      const config = await ctx.config();
-      const r = await verifyOffline({
-        dataDir: config.dataDir,
-        gatewayKeyFile: keyFileOf(config),
-        ...(o.checkpoint ? { checkpoints: o.checkpoint } : {}),
-        ...(o.key ? { keyFile: o.key } : {}),
-        ...(o.mirror ? { mirrors: o.mirror } : {}),
-      });
+      // Paths are the caller's: the gateway behind the socket has another working directory.
+      const abs = (files?: string[]) => files?.map((f) => resolve(f));
+      const r = (await ctx.admin({
+        command: 'verify',
+        checkpoints: abs(o.checkpoint),
+        keyFile: o.key ? resolve(o.key) : undefined,
+        mirrors: abs(o.mirror),
+      })) as OfflineVerifyReport;
       if (o.json) {
         const { store, ok, ...custody } = r;
         console.log(JSON.stringify({ ...store, ok, custody }, null, 2));
-      } else for (const line of offlineVerifyLines(r)) console.log(printable(line));
+      } else {
+        const { shanghaiTime } = await import('./receipt.js');
+        for (const line of offlineVerifyLines(r, shanghaiTime)) console.log(printable(line));
+      }
       if (!r.ok) process.exitCode = 1;
     });
 
@@ -103,25 +95,13 @@ export function registerCustodyCommands(program: Command, ctx: CliContext): void
     .description(
       'cut a torn last line of the audit log and roll the index forward, audited (verify never writes)',
     )
-    .action(() =>
-      ctx.withApp(async (app) => {
-        await app.store.start();
-        try {
-          const audit = app.store.audit;
-          const done = {
-            tornLineCut: audit.tornCut ?? null,
-            indexRolledForward: audit.rolledForward ?? null,
-          };
-          await audit.append({ type: 'repair', actor: 'cli', subject: `audit:${audit.file}`, details: done });
-          console.log(JSON.stringify(done, null, 2));
-        } finally {
-          await app.store.stop();
-        }
-      }),
+    .option('--by <name>', 'who is repairing, for the audit log')
+    .action(async (o: { by?: string }) =>
+      console.log(JSON.stringify(await ctx.admin({ command: 'repair', by: o.by }), null, 2)),
     );
 }
 
-export function offlineVerifyLines(r: OfflineVerifyReport): string[] {
+export function offlineVerifyLines(r: OfflineVerifyReport, shanghaiTime: (iso: string) => string): string[] {
   const out = storeLines(r.store);
   out.push(`LOG ${r.treeSize} entries, root ${r.rootHash}`);
   if (r.store.audit.tornTail) {

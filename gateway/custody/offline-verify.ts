@@ -67,67 +67,76 @@ export async function verifyOffline(opts: OfflineVerifyOptions): Promise<Offline
     );
   }
   try {
-    const layout = new StoreLayout(join(dataDir, 'store'));
-    const audit = await AuditLog.openReadOnly({ db, file: layout.auditFile });
-    const store = await verifyStore({ layout, index: new ClipIndex(db), audit });
-    const tree = audit.tree;
-
-    const files = opts.checkpoints ?? [];
-    let key: PublicKey | undefined;
-    let keySource = '';
-    if (opts.keyFile) {
-      key = PublicKey.parse(await readBounded(opts.keyFile));
-      keySource = opts.keyFile;
-    } else {
-      key = (await SigningKey.load(opts.gatewayKeyFile))?.public;
-      keySource = opts.gatewayKeyFile;
-    }
-    if (files.length > 0 && !key) {
-      throw new GatewayError(
-        'BAD_REQUEST',
-        `no key to check signatures with: none at ${opts.gatewayKeyFile}; give --key FILE`,
-      );
-    }
-
-    const held: HeldCheck[] = [];
-    const unreadable: { source: string; reason: string }[] = [];
-    for (const file of files) {
-      let text: string;
-      try {
-        text = await readBounded(file);
-      } catch (err) {
-        unreadable.push({ source: file, reason: (err as Error).message });
-        continue;
-      }
-      const parsed = parseCheckpoint(text);
-      if (!parsed.ok) unreadable.push({ source: file, reason: parsed.reason });
-      else held.push(checkHeld(tree, file, parsed.checkpoint, key));
-    }
-
-    const copyPaths = new Set((opts.mirrors ?? []).map((m) => resolve(m)));
-    for (const file of files) copyPaths.add(join(dirname(resolve(file)), MIRROR_FILE));
-    copyPaths.delete(resolve(layout.auditFile));
-    const copies: { source: string; tree: AuditTree }[] = [];
-    for (const path of copyPaths) {
-      const t = await AuditTree.fromFile(path);
-      if (t.tree.size > 0) copies.push({ source: path, tree: t.tree });
-    }
-    const difference = await firstDifference(tree, held, copies);
-    const ok = store.ok && unreadable.length === 0 && held.every((h) => h.ok);
-    return {
-      ok,
-      store,
-      ...(key ? { key: { fingerprint: key.fingerprint, source: keySource } } : {}),
-      held,
-      unreadable,
-      treeSize: tree.size,
-      rootHash: Buffer.from(tree.root()).toString('hex'),
-      ...(difference ? { difference } : {}),
-      copies: copies.map((c) => c.source),
-    };
+    return await verifyWithDb(db, opts);
   } finally {
     await db.close();
   }
+}
+
+/**
+ * The same checks on an index that is already open: the running gateway's, for `gateway verify`
+ * through the admin socket (the log is read from its file, as offline; nothing is written).
+ */
+export async function verifyWithDb(db: Db, opts: OfflineVerifyOptions): Promise<OfflineVerifyReport> {
+  const dataDir = resolve(opts.dataDir);
+  const layout = new StoreLayout(join(dataDir, 'store'));
+  const audit = await AuditLog.openReadOnly({ db, file: layout.auditFile });
+  const store = await verifyStore({ layout, index: new ClipIndex(db), audit });
+  const tree = audit.tree;
+
+  const files = opts.checkpoints ?? [];
+  let key: PublicKey | undefined;
+  let keySource = '';
+  if (opts.keyFile) {
+    key = PublicKey.parse(await readBounded(opts.keyFile));
+    keySource = opts.keyFile;
+  } else {
+    key = (await SigningKey.load(opts.gatewayKeyFile))?.public;
+    keySource = opts.gatewayKeyFile;
+  }
+  if (files.length > 0 && !key) {
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `no key to check signatures with: none at ${opts.gatewayKeyFile}; give --key FILE`,
+    );
+  }
+
+  const held: HeldCheck[] = [];
+  const unreadable: { source: string; reason: string }[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readBounded(file);
+    } catch (err) {
+      unreadable.push({ source: file, reason: (err as Error).message });
+      continue;
+    }
+    const parsed = parseCheckpoint(text);
+    if (!parsed.ok) unreadable.push({ source: file, reason: parsed.reason });
+    else held.push(checkHeld(tree, file, parsed.checkpoint, key));
+  }
+
+  const copyPaths = new Set((opts.mirrors ?? []).map((m) => resolve(m)));
+  for (const file of files) copyPaths.add(join(dirname(resolve(file)), MIRROR_FILE));
+  copyPaths.delete(resolve(layout.auditFile));
+  const copies: { source: string; tree: AuditTree }[] = [];
+  for (const path of copyPaths) {
+    const t = await AuditTree.fromFile(path);
+    if (t.tree.size > 0) copies.push({ source: path, tree: t.tree });
+  }
+  const difference = await firstDifference(tree, held, copies);
+  const ok = store.ok && unreadable.length === 0 && held.every((h) => h.ok);
+  return {
+    ok,
+    store,
+    ...(key ? { key: { fingerprint: key.fingerprint, source: keySource } } : {}),
+    held,
+    unreadable,
+    treeSize: tree.size,
+    rootHash: Buffer.from(tree.root()).toString('hex'),
+    ...(difference ? { difference } : {}),
+    copies: copies.map((c) => c.source),
+  };
 }
 
 async function readBounded(file: string): Promise<string> {

@@ -1,0 +1,114 @@
+/**
+ * What each admin command does, in one place for both paths: `runOnline` inside the running
+ * gateway (through the admin socket), `runOffline` on a data dir no gateway holds (the CLI opens it
+ * and starts only the services the command needs). Every change is audited by the service it
+ * calls, with the actor `cli` or `cli:<by>` (R24).
+ */
+import type { GatewayApp } from '../app.js';
+import type { GatewayConfig } from '../config.js';
+import { keyFileOf } from '../custody/cli.js';
+import { type OfflineVerifyOptions, verifyOffline, verifyWithDb } from '../custody/offline-verify.js';
+import { GatewayError } from '../errors.js';
+import type { AdminRequest } from './protocol.js';
+
+const actorOf = (by: string | undefined): string => (by ? `cli:${by}` : 'cli');
+
+/** The command's work on services that are running (the gateway's own, or those `runOffline` started). */
+async function run(app: GatewayApp, req: AdminRequest): Promise<unknown> {
+  switch (req.command) {
+    case 'user-add': {
+      const { username, displayName, roles, password } = req;
+      return app.users.add({ username, displayName, roles, password }, actorOf(req.by));
+    }
+    case 'user-list':
+      return app.users.list();
+    case 'user-unlock': {
+      const unlocked = await app.loginGuard.unlockAccount(req.username, actorOf(req.by));
+      if (!unlocked) throw new GatewayError('NOT_FOUND', `${req.username} is not locked`);
+      return { username: req.username, unlocked };
+    }
+    case 'recorder-add': {
+      const { serial, model, unit, custodian } = req;
+      const r = await app.field.registry.register({ serial, model, unit, custodian }, actorOf(req.by));
+      return { ...r.recorder, username: serial, clientId: serial, password: r.credential };
+    }
+    case 'recorder-list':
+      return app.field.registry.list();
+    case 'checkpoint': {
+      const cp = await app.custody.issueCheckpoint(req.reason, actorOf(req.by));
+      await app.custody.flushWitnesses();
+      return cp;
+    }
+    case 'reindex':
+      return app.store.reindex({ actor: actorOf(req.by) });
+    case 'repair': {
+      const audit = app.store.audit;
+      const done = {
+        tornLineCut: audit.tornCut ?? null,
+        indexRolledForward: audit.rolledForward ?? null,
+      };
+      await audit.append({
+        type: 'repair',
+        actor: actorOf(req.by),
+        subject: `audit:${audit.file}`,
+        details: done,
+      });
+      return done;
+    }
+    case 'verify':
+      return verifyWithDb(app.db, await verifyOptions(app.config, req));
+  }
+}
+
+async function verifyOptions(
+  config: GatewayConfig,
+  req: Extract<AdminRequest, { command: 'verify' }>,
+): Promise<OfflineVerifyOptions> {
+  return {
+    dataDir: config.dataDir,
+    gatewayKeyFile: await keyFileOf(config),
+    ...(req.checkpoints ? { checkpoints: req.checkpoints } : {}),
+    ...(req.keyFile ? { keyFile: req.keyFile } : {}),
+    ...(req.mirrors ? { mirrors: req.mirrors } : {}),
+  };
+}
+
+/** Inside the running gateway: every service is up. */
+export function runOnline(app: GatewayApp, req: AdminRequest): Promise<unknown> {
+  return run(app, req);
+}
+
+/**
+ * On a data dir no gateway holds. `verify` opens the index itself, read-only (it must work on a
+ * copy or on evidence: no app, which would narrow modes); the rest get an opened app and start
+ * what they need, stopping it after.
+ */
+export async function runOffline(
+  config: GatewayConfig,
+  open: () => Promise<GatewayApp>,
+  req: AdminRequest,
+): Promise<unknown> {
+  if (req.command === 'verify') return verifyOffline(await verifyOptions(config, req));
+  const app = await open();
+  const started: { stop(): Promise<void> }[] = [];
+  const start = async (s: { start(): Promise<void>; stop(): Promise<void> }) => {
+    await s.start();
+    started.push(s);
+  };
+  try {
+    if (req.command !== 'user-list' && req.command !== 'recorder-list') {
+      // An open integrity alert blocks signing a checkpoint (custody/service.ts).
+      if (req.command === 'checkpoint') await start(app.alerts);
+      await start(app.store);
+    }
+    if (req.command === 'user-unlock') await start(app.loginGuard);
+    if (req.command === 'checkpoint') {
+      await app.custody.open();
+      started.push(app.custody);
+    }
+    return await run(app, req);
+  } finally {
+    for (const s of started.reverse()) await s.stop();
+    await app.db.close();
+  }
+}
