@@ -9,7 +9,6 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { routePath } from 'hono/route';
@@ -23,6 +22,7 @@ import { visibleTo } from './live-filter.js';
 import type { LoginGuard } from './login-guard.js';
 import type { Role } from './roles.js';
 import { LoginBody } from './schemas.js';
+import { staticFiles } from './static-files.js';
 import type { PublicUser, UserStore } from './users.js';
 
 export const SESSION_COOKIE = 'gw_session';
@@ -191,11 +191,13 @@ export class Api {
   mountStatic(): void {
     const dir = this.opts.staticDir;
     if (!dir || !existsSync(join(dir, 'index.html'))) return;
-    const root = resolve(dir);
-    this.app.use('/*', serveStatic({ root }));
+    const files = staticFiles(resolve(dir));
+    this.app.use('/*', files.middleware);
     this.app.get('*', async (c) => {
       if (c.req.path.startsWith('/api/')) throw new GatewayError('NOT_FOUND', `no route ${c.req.path}`);
-      return c.html(await readFile(join(root, 'index.html'), 'utf8'));
+      const index = await files.send(c, '/index.html');
+      if (!index) throw new GatewayError('NOT_FOUND', 'no dashboard');
+      return index;
     });
   }
 }
