@@ -53,6 +53,10 @@ export interface DockFaults {
   expireCursors?: number;
   /** Conformance-kit variant: frames with a good CRC that cannot be served get no ERROR (§3.11). */
   silentOnBadFrames?: boolean;
+  /** Conformance-kit variant: a READ above maxRead gets a chunk cut to maxRead (1.0 ambiguity, §3.6.1). */
+  truncateOverMaxRead?: boolean;
+  /** Conformance-kit variant: RELEASE frees the clip whatever sha256 it carries (§3.9.4). */
+  releaseIgnoresHash?: boolean;
 }
 
 export interface RecorderDockOptions {
@@ -447,7 +451,7 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
         const rec = this.rec.clips().find((c) => c.clipId === f.body.clipId);
         let result: 'released' | 'unknown' = 'unknown';
         if (rec) {
-          if (rec.sha256 !== f.body.sha256) {
+          if (rec.sha256 !== f.body.sha256 && !this.faults.releaseIgnoresHash) {
             // The gateway verified other bytes than ours: keep the clip (R22).
             this.reply(
               f.seq,
@@ -568,14 +572,14 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
     let chunk: Buffer;
     let flipped = false;
     const maxRead = this.opts.maxRead ?? MAX_CHUNK_BYTES;
-    if (r.length > maxRead) {
+    if (r.length > maxRead && !this.faults.truncateOverMaxRead) {
       // §3.6.1: within the layout (<= 61 440) but above this recorder's HELLO maxRead.
       return encodeFrame(
         this.error(r.seq, DockErrorCode.OUT_OF_RANGE, `length ${r.length} > maxRead ${maxRead}`),
       );
     }
     try {
-      chunk = await this.rec.readClip(r.clipId, r.offset, r.length);
+      chunk = await this.rec.readClip(r.clipId, r.offset, Math.min(r.length, maxRead));
     } catch (err) {
       const code =
         err instanceof DeviceSimError && err.code === 'UNKNOWN_CLIP'
