@@ -320,7 +320,7 @@ export class GatewayApp {
     });
     this.cameras.inUse = (id) => this.hearings.inUse(id);
     this.services.push(this.relay, this.cameras, this.preroll, this.hearings);
-    cameraRoutes(this.api, this.cameras, this.hearings);
+    cameraRoutes(this.api, this.cameras, this.hearings, this.preroll);
     hearingRoutes(this.api, this.hearings);
     this.clips = new ClipService({
       store: this.store,

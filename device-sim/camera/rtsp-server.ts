@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { profileLevelId } from './annexb.js';
+import { type AudioPacket, type AudioSource, G711_CLOCK_RATE } from './audio-source.js';
 import type { H264Source, TimedAccessUnit } from './h264-source.js';
 import type { HttpAuth } from './http-auth.js';
 import { listen } from './listen.js';
@@ -11,8 +12,9 @@ import { H264_CLOCK_RATE, H264_PAYLOAD_TYPE, interleave, interleavedRtp, rtcpSen
 import { RtspReader, type RtspRequest, rtspResponse } from './rtsp-message.js';
 
 /**
- * RTSP 1.0 server (RFC 2326) for one camera: one H.264 track, RTP interleaved on the RTSP TCP
- * connection only (§10.12); UDP transport requests get 461. Auth on everything but OPTIONS.
+ * RTSP 1.0 server (RFC 2326) for one camera: one H.264 track and optionally one G.711 track, RTP
+ * interleaved on the RTSP TCP connection (§10.12); UDP transport requests get 461. Auth on
+ * everything but OPTIONS.
  */
 
 export interface RtspServerOptions {
@@ -22,6 +24,14 @@ export interface RtspServerOptions {
   path: string;
   auth: HttpAuth;
   source: H264Source;
+  /** A microphone: a second track (`trackID=1`). */
+  audio?: AudioSource;
+  /**
+   * Audio packets from PLAY on, before the first video keyframe (what most cameras do, and what
+   * breaks a recorder that reads one packet to learn the streams); false: audio only once video
+   * has started.
+   */
+  audioFirst?: boolean;
   /** Camera clock (ms since epoch) for RTCP sender reports. */
   cameraNow: () => number;
   sessionTimeoutS: () => number;
@@ -43,6 +53,18 @@ const SR_INTERVAL_MS = 5000;
 /** Bytes queued on a socket beyond which frames are skipped until the next keyframe. */
 const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
 const TRACK = 'trackID=0';
+const AUDIO_TRACK = 'trackID=1';
+
+interface AudioTrack {
+  readonly ssrc: number;
+  readonly tsBase: number;
+  seq: number;
+  rtpChannel: number;
+  rtcpChannel: number;
+  packets: number;
+  octets: number;
+  lastSrAt: number;
+}
 
 /** Returned by `reply`, so the type checker sees that every request path answers. */
 type Replied = 'replied';
@@ -61,6 +83,7 @@ interface Session {
   packets: number;
   octets: number;
   lastSrAt: number;
+  audio?: AudioTrack;
 }
 
 interface Connection {
@@ -76,6 +99,7 @@ export class RtspServer {
   private readonly sessions = new Map<string, Session>();
   private readonly log: Logger;
   private readonly onAu = (au: TimedAccessUnit) => this.fanOut(au);
+  private readonly onAudio = (p: AudioPacket) => this.fanOutAudio(p);
   private timeoutTimer: NodeJS.Timeout | undefined;
   private stalledFlag = false;
   private actualPort = 0;
@@ -114,6 +138,7 @@ export class RtspServer {
     this.server = server;
     this.actualPort = await listen(server, this.opts.port, this.opts.host);
     this.opts.source.on('au', this.onAu);
+    this.opts.audio?.on('packet', this.onAudio);
     this.timeoutTimer = setInterval(() => this.expireIdle(), 5000);
     this.timeoutTimer.unref();
     return this.actualPort;
@@ -121,6 +146,7 @@ export class RtspServer {
 
   async stop(): Promise<void> {
     this.opts.source.off('au', this.onAu);
+    this.opts.audio?.off('packet', this.onAudio);
     clearInterval(this.timeoutTimer);
     const server = this.server;
     this.server = undefined;
@@ -232,6 +258,7 @@ export class RtspServer {
     if (accept && !/application\/sdp|\*\/\*/.test(accept)) return this.reply(conn, req, 406);
     const { sps, pps } = this.opts.source;
     if (!sps || !pps) return this.reply(conn, req, 503, { 'Retry-After': 1 });
+    const a = this.opts.audio;
     const sdp = [
       'v=0',
       `o=- ${randomInt(1, 2 ** 31)} 1 IN IP4 ${this.opts.host}`,
@@ -246,6 +273,13 @@ export class RtspServer {
         `sprop-parameter-sets=${sps.toString('base64')},${pps.toString('base64')}`,
       `a=framerate:${this.opts.source.fps}`,
       `a=control:${TRACK}`,
+      ...(a
+        ? [
+            `m=audio 0 RTP/AVP ${a.payloadType}`,
+            `a=rtpmap:${a.payloadType} ${a.codec.toUpperCase()}/${G711_CLOCK_RATE}`,
+            `a=control:${AUDIO_TRACK}`,
+          ]
+        : []),
       '',
     ].join('\r\n');
     return this.reply(
@@ -258,7 +292,8 @@ export class RtspServer {
   }
 
   private setup(conn: Connection, req: RtspRequest, path: string | undefined): Replied {
-    if (path !== `${this.opts.path}/${TRACK}`) return this.reply(conn, req, 404);
+    const isAudio = this.opts.audio !== undefined && path === `${this.opts.path}/${AUDIO_TRACK}`;
+    if (path !== `${this.opts.path}/${TRACK}` && !isAudio) return this.reply(conn, req, 404);
     // Transport: comma-separated alternatives in preference order (RFC 2326 §12.39).
     const specs = (req.headers.transport ?? '').split(',').map((s) => s.trim());
     let chosen: { rtp: number; rtcp: number } | undefined;
@@ -300,11 +335,28 @@ export class RtspServer {
       conn.sessions.set(s.id, s);
       this.sessions.set(s.id, s);
     }
-    s.rtpChannel = chosen.rtp;
-    s.rtcpChannel = chosen.rtcp;
-    const ssrcHex = s.ssrc.toString(16).toUpperCase().padStart(8, '0');
+    let ssrc = s.ssrc;
+    if (isAudio) {
+      s.audio ??= {
+        ssrc: randomBytes(4).readUInt32BE(0),
+        tsBase: randomBytes(4).readUInt32BE(0),
+        seq: randomInt(0, 0x8000),
+        rtpChannel: chosen.rtp,
+        rtcpChannel: chosen.rtcp,
+        packets: 0,
+        octets: 0,
+        lastSrAt: Number.NEGATIVE_INFINITY,
+      };
+      s.audio.rtpChannel = chosen.rtp;
+      s.audio.rtcpChannel = chosen.rtcp;
+      ssrc = s.audio.ssrc;
+    } else {
+      s.rtpChannel = chosen.rtp;
+      s.rtcpChannel = chosen.rtcp;
+    }
+    const ssrcHex = ssrc.toString(16).toUpperCase().padStart(8, '0');
     return this.reply(conn, req, 200, {
-      Transport: `RTP/AVP/TCP;unicast;interleaved=${s.rtpChannel}-${s.rtcpChannel};ssrc=${ssrcHex};mode="PLAY"`,
+      Transport: `RTP/AVP/TCP;unicast;interleaved=${chosen.rtp}-${chosen.rtcp};ssrc=${ssrcHex};mode="PLAY"`,
       Session: `${s.id};timeout=${this.opts.sessionTimeoutS()}`,
     });
   }
@@ -322,11 +374,16 @@ export class RtspServer {
           s.playAt = performance.now();
           s.needKeyframe = true;
         }
-        const rtptime = this.rtpTime(s, performance.now());
+        const now = performance.now();
+        const info = [`url=${this.baseUrl()}/${TRACK};seq=${s.seq};rtptime=${this.rtpTime(s, now)}`];
+        if (s.audio)
+          info.push(
+            `url=${this.baseUrl()}/${AUDIO_TRACK};seq=${s.audio.seq};rtptime=${this.audioTime(s, s.audio, now)}`,
+          );
         return this.reply(conn, req, 200, {
           Session: session,
           Range: 'npt=0.000-',
-          'RTP-Info': `url=${this.baseUrl()}/${TRACK};seq=${s.seq};rtptime=${rtptime}`,
+          'RTP-Info': info.join(','),
         });
       }
       case 'PAUSE':
@@ -347,6 +404,53 @@ export class RtspServer {
 
   private rtpTime(s: Session, atMs: number): number {
     return (s.tsBase + Math.round((atMs - s.playAt) * (H264_CLOCK_RATE / 1000))) >>> 0;
+  }
+
+  private audioTime(s: Session, a: AudioTrack, atMs: number): number {
+    return (a.tsBase + Math.round((atMs - s.playAt) * (G711_CLOCK_RATE / 1000))) >>> 0;
+  }
+
+  private fanOutAudio(p: AudioPacket): void {
+    if (this.stalledFlag || this.hung) return;
+    const pt = this.opts.audio!.payloadType;
+    for (const s of this.sessions.values()) {
+      const a = s.audio;
+      if (!a || !s.playing || p.timeMs < s.playAt) continue;
+      if (!this.opts.audioFirst && s.needKeyframe) continue;
+      const sock = s.conn.socket;
+      if (sock.destroyed || sock.writableLength > MAX_QUEUED_BYTES) continue;
+      const timestamp = this.audioTime(s, a, p.timeMs);
+      if (p.timeMs - a.lastSrAt >= SR_INTERVAL_MS) {
+        a.lastSrAt = p.timeMs;
+        sock.write(
+          interleave(
+            a.rtcpChannel,
+            rtcpSenderReport({
+              ssrc: a.ssrc,
+              wallClockMs: this.opts.cameraNow() - (performance.now() - p.timeMs),
+              rtpTimestamp: timestamp,
+              packets: a.packets,
+              octets: a.octets,
+              cname: `simcam@${this.opts.host}`,
+            }),
+          ),
+        );
+      }
+      const { data, nextSeq } = interleavedRtp(
+        [{ parts: [p.payload], length: p.payload.length, marker: false }],
+        {
+          channel: a.rtpChannel,
+          seq: a.seq,
+          timestamp,
+          ssrc: a.ssrc,
+          payloadType: pt,
+        },
+      );
+      a.seq = nextSeq;
+      a.packets++;
+      a.octets += p.payload.length;
+      sock.write(data);
+    }
   }
 
   private fanOut(au: TimedAccessUnit): void {

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { AudioSource } from './audio-source.js';
 import type { BadSoapKind } from './bad-soap.js';
 import { DiscoveryResponder } from './discovery.js';
 import { CAMERA_TYPES, type TargetDescription } from './discovery-messages.js';
@@ -44,6 +45,10 @@ export const SimCameraOptions = z.object({
   /** Digest nonce lifetime (RTSP and snapshot); later requests get a `stale=true` challenge. */
   nonceTtlMs: z.number().int().min(1000).default(300_000),
   discovery: z.boolean().default(true),
+  /** A microphone track on the RTSP stream (G.711, as most IP cameras send), or none. */
+  audio: z.enum(['none', 'pcma', 'pcmu']).default('none'),
+  /** Audio packets flow from PLAY on, before the first video keyframe (false: after it). */
+  audioFirst: z.boolean().default(true),
   /** Interfaces (by an address on them) for WS-Discovery multicast. */
   discoveryInterfaces: z.array(z.ipv4()).min(1).default(['127.0.0.1']),
   maxBodyBytes: z
@@ -78,6 +83,7 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
   readonly identity: CameraIdentity;
   readonly state: CameraState;
   readonly source: H264Source;
+  readonly audio: AudioSource | undefined;
   readonly faults: CameraFaults;
   private readonly ownsSource: boolean;
   private readonly log: Logger;
@@ -103,6 +109,7 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
     this.log = (deps.logger ?? silentLogger).child({ camera: o.address });
     this.ownsSource = deps.source === undefined;
     this.source = deps.source ?? new H264Source({ label: o.name, logger: this.log, ...deps.sourceOptions });
+    this.audio = o.audio === 'none' ? undefined : new AudioSource(o.audio);
     const clock = deps.clock;
     this.hostNow = clock ? () => clock.now() : Date.now;
     const uuid = o.uuid ?? randomUUID();
@@ -231,6 +238,7 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
     if (this.running) return;
     const startedSource = this.ownsSource || !this.source.isRunning;
     if (startedSource) await this.source.start();
+    this.audio?.start();
     try {
       await this.bringUp(this.options.httpPort, this.options.rtspPort);
     } catch (err) {
@@ -245,6 +253,7 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
     if (!this.running && !this.http) return;
     this.running = false;
     await this.takeDown(true);
+    await this.audio?.stop();
     if (this.ownsSource) await this.source.stop();
   }
 
@@ -257,6 +266,8 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
       path: `/onvif/${PROFILE_TOKEN}`,
       auth: this.rtspAuthn,
       source: this.source,
+      audio: this.audio,
+      audioFirst: o.audioFirst,
       cameraNow: () => this.now(),
       sessionTimeoutS: () => this.state.encoder.sessionTimeoutS,
       name: o.name,

@@ -264,7 +264,10 @@ export class CameraRegistry implements Service {
       transport: c.info.transport,
       username: c.user,
       password: c.password,
-      audio: c.info.audio,
+      // The profile's word on audio is not trusted (many cameras say "no audio encoder" and send
+      // G.711): whatever audio tracks the stream really carries are recorded, as AAC, copied only
+      // when the profile says AAC (a wrong claim is caught by the recorder, channel.ts).
+      audio: c.info.audio === 'copy' ? 'copy' : 'aac',
       fps: c.info.profiles.find((p) => p.token === c.info?.profileToken)?.fps ?? null,
     };
   }

@@ -163,9 +163,9 @@ const CONNECT_GRACE_MS = 5000;
 const SLOW_CONNECT_GRACE_MS = 12_000;
 const CONTACT_LOST =
   /Connection refused|No route to host|Network is unreachable|Host is down|timed out|Connection reset/i;
-const NEEDS_ANALYSIS = /dimensions not set|unspecified size|Could not write header|codec parameters/i;
+export const NEEDS_ANALYSIS = /dimensions not set|unspecified size|Could not write header|codec parameters/i;
 /** The camera's audio is not what its profile said and MP4 cannot hold it (G.711 as "AAC"). */
-const AUDIO_UNFIT =
+export const AUDIO_UNFIT =
   /not currently supported in container|Could not find tag for codec pcm_|codec (pcm_alaw|pcm_mulaw|adpcm)/i;
 
 export class CameraChannel {
@@ -464,7 +464,15 @@ export class CameraChannel {
     const staleMs = this.#o.staleDataS * 1000;
     const lastData = this.#lastDataAt ?? this.#startedAt;
     const run = this.#run;
-    if (!this.#gap && now - lastData > staleMs) {
+    const connecting = run !== null && !run.exited && !run.stopping && !run.hadData;
+    // Before the session's first frames, a slow start is not a loss (R19 records real ones): a
+    // busy machine may take seconds to spawn ffmpeg and analyse the stream. The gap opens on
+    // evidence instead: the run fails (exit, connect grace), or the camera, once asked, falls
+    // silent. `heard` null: the camera has not been reached yet.
+    const heard = connecting ? run.ticket.heardAgoMs?.() : undefined;
+    const cameraLive = heard !== undefined && heard !== null && heard <= staleMs;
+    const waiting = this.#lastDataAt === null && heard !== undefined && (heard === null || cameraLive);
+    if (!this.#gap && now - lastData > staleMs && !waiting) {
       this.#openGap(now, lastData);
       // A stalled run is replaced; one still connecting is left to the connect grace below.
       if (run && !run.exited && !run.stopping && run.hadData)
@@ -473,7 +481,8 @@ export class CameraChannel {
     if (!run || run.exited || run.stopping) return;
     const idleMs = now - (run.hadData ? run.lastFreshAt : run.spawnedAt);
     const grace = this.#fastStart ? CONNECT_GRACE_MS : SLOW_CONNECT_GRACE_MS;
-    const limit = run.hadData ? staleMs : Math.max(staleMs, grace);
+    // A camera sending to a run that has not written yet: ffmpeg is slow, give it the long grace.
+    const limit = run.hadData ? staleMs : Math.max(staleMs, cameraLive ? SLOW_CONNECT_GRACE_MS : grace);
     if (idleMs > limit) void this.#stopStale(run, idleMs);
   }
 

@@ -57,9 +57,13 @@ export const RecordSpec = z.object({
   /** How often ffmpeg writes a `-progress` report (the watchdog's freshness signal). */
   progressPeriodS: z.number().positive().max(10).default(0.25),
   /**
-   * Start writing as soon as the first packets arrive instead of analysing the input for seconds:
-   * RTSP's SDP already carries the codec parameters (sprop-parameter-sets). A camera whose SDP
-   * lacks them needs the full analysis: the recorder retries with `fastStart: false`.
+   * Start writing as soon as every stream's parameters are known instead of analysing the input
+   * for seconds. Not "read one packet" (`-probesize 32`): a camera that sends audio before its
+   * first video keyframe leaves the picture size unknown and the MP4 header cannot be written
+   * ("dimensions not set"). Instead the analysis ends as soon as each stream is described (the
+   * first keyframe decoded, the audio format known) with no frame-rate estimation
+   * (`-fpsprobesize 0`); packets read meanwhile are written, not dropped. A camera whose stream
+   * needs more still gets the full analysis: the recorder retries with `fastStart: false`.
    */
   fastStart: z.boolean().default(true),
   /** Protocols ffmpeg may open: a camera cannot redirect the recorder to a file or elsewhere. */
@@ -88,6 +92,11 @@ const MICRO = 1_000_000;
  * GOP length. The cost is one small `moof` box per fragment.
  */
 export const FRAGMENT_US = 250_000;
+/**
+ * Upper bound of the fast start's analysis, stream time: longer than a camera's keyframe interval
+ * (1-2 s typical), so the first keyframe is always inside it; it ends far sooner in practice.
+ */
+const FAST_ANALYZE_US = 4_000_000;
 
 export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   const spec = RecordSpec.parse(input);
@@ -113,15 +122,25 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
     inputOptions.push('-rw_timeout', timeoutUs);
   }
 
-  if (spec.fastStart) inputOptions.push('-analyzeduration', '0', '-probesize', '32');
+  if (spec.fastStart)
+    inputOptions.push(
+      '-fpsprobesize',
+      '0',
+      '-analyzeduration',
+      String(FAST_ANALYZE_US),
+      '-probesize',
+      '1000000',
+    );
 
   const outputOptions = ['-map', '0:v:0'];
   if (spec.audio === 'none') outputOptions.push('-an', '-c', 'copy');
   else {
-    // `?`: a camera without an audio track is not an error.
-    outputOptions.push('-map', '0:a:0?');
+    // Every audio track the stream carries (R14: an audio-video record); `?`: a camera without
+    // one is not an error.
+    outputOptions.push('-map', '0:a?');
     if (spec.audio === 'copy') outputOptions.push('-c', 'copy');
-    else outputOptions.push('-c:v', 'copy', '-c:a', 'aac', '-b:a', '64k');
+    // G.711 (8 kHz mono) needs no more than 32 kbit/s of AAC; one native AAC encoder per track.
+    else outputOptions.push('-c:v', 'copy', '-c:a', 'aac', '-b:a', '48k');
   }
   const listFile = join(spec.outDir, `${spec.prefix}list.csv`);
   outputOptions.push(

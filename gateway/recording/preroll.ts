@@ -21,7 +21,7 @@ import type { Logger } from '../log.js';
 import type { ClosedSegment, StreamSource } from './channel.js';
 import type { MediaProbe, StreamRecorder } from './recorder.js';
 import type { StreamAccess } from './stream-access.js';
-import { WarmCamera } from './warm-camera.js';
+import { type PrerollStatus, WarmCamera } from './warm-camera.js';
 
 export interface PrerollConfig {
   enabled: boolean;
@@ -112,6 +112,11 @@ export class PrerollCache implements Service, LeadInSource {
     return this.#warm.get(cameraId)?.warm ?? false;
   }
 
+  /** The cache's state for the room card; null when the camera is not kept warm (no room, off). */
+  status(cameraId: string): PrerollStatus | null {
+    return this.#warm.get(cameraId)?.status() ?? null;
+  }
+
   /** The ring of a camera (wall-clock intervals), for tests and the dashboard. */
   ring(cameraId: string): { file: string; start: number; end: number }[] {
     return this.#warm.get(cameraId)?.segments() ?? [];
@@ -196,6 +201,7 @@ export class PrerollCache implements Service, LeadInSource {
       access: this.#o.access,
       log: this.#log,
       now: this.#now,
+      onStatus: () => this.#o.bus.emit('camera.changed', { cameraId }),
     });
     this.#warm.set(cameraId, w);
     // After the old one's ring is gone (same directory).

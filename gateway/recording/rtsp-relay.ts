@@ -65,6 +65,8 @@ interface Ticket {
   /** The process the ticket is for, once started (bind). */
   owner: (() => number | undefined) | null;
   failure: StreamFailure | null;
+  /** When the camera last sent anything on this ticket's connection (Date.now()). */
+  heardAt: number | null;
   conn: RelayConnection | null;
   timer: NodeJS.Timeout;
 }
@@ -133,6 +135,7 @@ export class RtspRelay implements Service, StreamAccess {
       state: 'open',
       owner: null,
       failure: null,
+      heardAt: null,
       conn: null,
       timer: setTimeout(() => {
         if (t.state === 'open') this.#close(t);
@@ -144,6 +147,7 @@ export class RtspRelay implements Service, StreamAccess {
     return {
       url: localBase + (slash ? '/' : ''),
       failure: () => t.failure,
+      heardAgoMs: () => (t.heardAt === null ? null : Date.now() - t.heardAt),
       bind: (pid) => {
         t.owner = pid;
       },
@@ -417,6 +421,7 @@ class RelayConnection {
 
   #onCamera(item: WireItem): void {
     if (this.#dead) return;
+    if (this.#ticket) this.#ticket.heardAt = Date.now();
     if (item.kind === 'raw') {
       this.#toClient(item.data);
       return;

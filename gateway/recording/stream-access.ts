@@ -29,6 +29,11 @@ export interface StreamTicket {
   /** The first failure seen on this ticket, if any. */
   failure(): StreamFailure | null;
   /**
+   * How long ago the camera last sent anything (an answer, RTP) for this ticket; null before it
+   * has. Evidence that a run still without output is slow, not cut off from its camera.
+   */
+  heardAgoMs?(): number | null;
+  /**
    * The process this ticket is for (its pid once spawned): the stream is then given only to a
    * connection that process holds. Bind right after spawning, before the process can connect.
    */

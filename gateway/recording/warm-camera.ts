@@ -17,7 +17,7 @@ import { copyFile, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { scrub } from '../scrub.js';
-import { AUTH_BACKOFF_MS, type StreamSource } from './channel.js';
+import { AUDIO_UNFIT, AUTH_BACKOFF_MS, NEEDS_ANALYSIS, type StreamSource } from './channel.js';
 import { buildCacheArgs, type FfmpegArgv } from './ffmpeg-args.js';
 import { chooseLeadIn, expiredFromRing } from './lead-in.js';
 import { type ProgressReport, TimelineAnchor } from './progress.js';
@@ -38,6 +38,8 @@ export interface WarmCameraOptions {
   access: StreamAccess;
   log: Logger;
   now?: () => number;
+  /** The cache's status() changed (the room card shows it). */
+  onStatus?(s: PrerollStatus): void;
 }
 
 /** A cache segment handed to a hearing: moved out of the ring, wall-clock interval. */
@@ -86,6 +88,13 @@ const PROGRESS_PERIOD_S = 0.5;
 const CONNECT_GRACE_MS = 5000;
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
 const SWEEP_EVERY_MS = 2000;
+const WARN_EVERY_MS = 60_000;
+
+/** A camera's pre-roll cache: `failing` carries why (scrubbed: ffmpeg's words or the camera's refusal). */
+export interface PrerollStatus {
+  state: 'warming' | 'warm' | 'failing';
+  reason: string | null;
+}
 /** A hearing's hold on the ring ends by itself after this long (the ring stays bounded). */
 export const HOLD_MAX_MS = 30_000;
 
@@ -108,6 +117,14 @@ export class WarmCamera {
   #taking: Promise<unknown> = Promise.resolve();
   #lastSweepAt = 0;
   #stopped: Promise<void> | null = null;
+  /** Fast start until the stream proves it needs the full analysis (as channel.ts). */
+  #fastStart = true;
+  #audio: StreamSource['audio'];
+  /** Why the last run ended without delivering, until one delivers. */
+  #failure: string | null = null;
+  #failuresSinceWarn = 0;
+  #lastWarnAt = Number.NEGATIVE_INFINITY;
+  #lastStatus = '';
 
   constructor(opts: WarmCameraOptions) {
     this.#o = opts;
@@ -115,6 +132,13 @@ export class WarmCamera {
     this.source = opts.source;
     this.#log = opts.log.child({ camera: opts.cameraId, preroll: true });
     this.#now = opts.now ?? Date.now;
+    this.#audio = opts.source.audio;
+  }
+
+  /** What the room card and the API show: a cache that cannot warm says why. */
+  status(): PrerollStatus {
+    if (this.warm) return { state: 'warm', reason: null };
+    return this.#failure ? { state: 'failing', reason: this.#failure } : { state: 'warming', reason: null };
   }
 
   async start(): Promise<void> {
@@ -236,7 +260,8 @@ export class WarmCamera {
     const argv = buildCacheArgs({
       url: ticket.url,
       transport: s.transport,
-      audio: s.audio,
+      audio: this.#audio,
+      fastStart: this.#fastStart,
       outDir: this.#o.dir,
       prefix,
       segmentSeconds: this.#o.segmentSeconds,
@@ -288,6 +313,9 @@ export class WarmCamera {
     if (!run.hadData && ++run.freshReports >= 2) {
       run.hadData = true;
       this.#attempt = 0;
+      if (this.#failure) this.#log.info({ run: run.n }, 'warm ffmpeg recovered');
+      this.#failure = null;
+      this.#failuresSinceWarn = 0;
     }
     // A hearing waiting for the cache reads it at every report; otherwise twice a segment.
     if (this.#waiters.size > 0 || at - run.lastReadAt >= (this.#o.segmentSeconds * 1000) / 2) {
@@ -316,7 +344,25 @@ export class WarmCamera {
             secrets: [this.source.password],
             replace: [[run.ticket.url, this.source.url]],
           });
-    this.#log.info({ run: run.n, why, restartInMs: delay }, 'warm ffmpeg ended; restarting');
+    if (this.#audio === 'copy' && AUDIO_UNFIT.test(why)) this.#audio = 'aac';
+    else if (!run.hadData && this.#fastStart && NEEDS_ANALYSIS.test(why)) this.#fastStart = false;
+    if (run.hadData) {
+      this.#log.info({ run: run.n, why, restartInMs: delay }, 'warm ffmpeg ended; restarting');
+    } else {
+      // A camera whose cache cannot warm has no lead-in for its hearings: said at warn, at most
+      // once a minute (with the count), not once per retry.
+      this.#failure = why;
+      this.#failuresSinceWarn++;
+      const now = this.#now();
+      if (now - this.#lastWarnAt >= WARN_EVERY_MS) {
+        this.#lastWarnAt = now;
+        this.#log.warn(
+          { run: run.n, why, failures: this.#failuresSinceWarn, restartInMs: delay },
+          'pre-roll cache failing: no lead-in for this camera until it recovers',
+        );
+        this.#failuresSinceWarn = 0;
+      } else this.#log.debug({ run: run.n, why }, 'warm ffmpeg failed again');
+    }
     this.#restartTimer = setTimeout(() => {
       if (this.#active) this.#spawn();
     }, delay);
@@ -325,6 +371,12 @@ export class WarmCamera {
   #tick(): void {
     const run = this.#run;
     const now = this.#now();
+    const status = this.status();
+    const key = `${status.state}:${status.reason}`;
+    if (key !== this.#lastStatus) {
+      this.#lastStatus = key;
+      this.#o.onStatus?.(status);
+    }
     if (run && !run.exited && !run.stopping) {
       const idle = now - (run.hadData ? run.lastFreshAt : run.spawnedAt);
       const limit = run.hadData

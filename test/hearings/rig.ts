@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { type CameraFleet, startCameras } from '../../device-sim/camera/index.js';
+import type { SimCameraOptionsInput } from '../../device-sim/camera/sim-camera.js';
 import type { GatewayConfigInput } from '../../gateway/config.js';
 import type { InterruptionRecord } from '../../gateway/interruptions/record.js';
 import type { Logger } from '../../gateway/log.js';
@@ -41,11 +42,18 @@ export function rigCameraConfig(
 
 export async function startHearingRig(
   n: number,
-  opts: { firstOctet: number; cameras?: GatewayConfigInput['cameras']; dataDir?: string; log?: Logger },
+  opts: {
+    firstOctet: number;
+    cameras?: GatewayConfigInput['cameras'];
+    dataDir?: string;
+    log?: Logger;
+    /** Simulated camera options (audio track, audio first or video first, ...). */
+    camera?: Omit<SimCameraOptionsInput, 'address' | 'user' | 'password'>;
+  },
 ): Promise<HearingRig> {
   const fleet = await startCameras(n, {
     firstOctet: opts.firstOctet,
-    common: { user: 'admin', password: PASSWORD },
+    common: { ...opts.camera, user: 'admin', password: PASSWORD },
   });
   let gw: TestGateway | undefined;
   try {

@@ -89,7 +89,12 @@ describe('camera channel watchdog', () => {
     await vi.advanceTimersByTimeAsync(ms);
   }
 
-  function channel(rec: ScriptedRecorder, port: InterruptionPort, audio: 'copy' | 'none' = 'none') {
+  function channel(
+    rec: ScriptedRecorder,
+    port: InterruptionPort,
+    audio: 'copy' | 'none' = 'none',
+    heardAgoMs?: () => number | null,
+  ) {
     return new CameraChannel({
       sessionId: 's1',
       cameraId: 'cam1',
@@ -101,7 +106,15 @@ describe('camera channel watchdog', () => {
       resumeAlertS: 10,
       recorder: rec,
       // The unit under test is the watchdog: the stream URL goes to the scripted recorder as it is.
-      access: { open: (ep) => ({ url: ep.url, failure: () => null, bind() {}, close() {} }) },
+      access: {
+        open: (ep) => ({
+          url: ep.url,
+          failure: () => null,
+          bind() {},
+          close() {},
+          ...(heardAgoMs ? { heardAgoMs } : {}),
+        }),
+      },
       probe,
       onSegment: async () => {},
       interruptions: port,
@@ -208,6 +221,47 @@ describe('camera channel watchdog', () => {
     expect(rec.runs[0]!.stops).toEqual([]); // still connecting: left alone
     await advance(4000);
     expect(rec.runs[0]!.stops).toHaveLength(1); // connect grace over
+    await ch.stop();
+  });
+
+  it('a slow start is not a loss: no interruption while the camera is heard, until ffmpeg writes', async () => {
+    const rec = new ScriptedRecorder();
+    const { port, calls } = interruptions();
+    // The relay has the camera's answers and RTP flowing to a run that has not written yet (a busy
+    // machine: ffmpeg still spawning, analysing).
+    let heard: number | null = null;
+    const ch = channel(rec, port, 'none', () => heard);
+    ch.start();
+    await advance(2000); // ffmpeg has not reached the camera yet
+    heard = 100;
+    await advance(4000); // the camera sends; ffmpeg writes nothing for 6 s
+    expect(calls).toEqual([]);
+    expect(rec.runs[0]!.stops).toEqual([]);
+    report(rec.runs[0]!, 4, 1000);
+    await advance(250);
+    report(rec.runs[0]!, 8, 2000);
+    await advance(250);
+    expect(ch.state).toBe('recording');
+    expect(calls).toEqual([]);
+    await ch.stop();
+  });
+
+  it('before the first frames, a camera that falls silent once asked is a loss from the start', async () => {
+    const rec = new ScriptedRecorder();
+    const { port, calls } = interruptions();
+    let heard: number | null = null;
+    const ch = channel(rec, port, 'none', () => heard);
+    ch.start();
+    await advance(1000);
+    heard = 0; // answered PLAY, then nothing
+    await advance(1000);
+    expect(calls).toEqual([]);
+    heard = 1600;
+    await advance(200);
+    expect(calls.find((c) => c.op === 'open')?.args[0]).toMatchObject({
+      cause: 'stream-lost',
+      start: 1_000_000,
+    });
     await ch.stop();
   });
 });

@@ -88,14 +88,14 @@ describe('ffmpeg argv builder', () => {
 
   it('copies AAC audio, transcodes only audio an MP4 cannot hold, or drops it', () => {
     const copy = buildRecordArgs({ ...base, audio: 'copy' }).outputOptions;
-    expect(copy).toContain('0:a:0?');
+    expect(copy).toContain('0:a?');
     const aac = buildRecordArgs({ ...base, audio: 'aac' }).outputOptions;
     expect(flagValue(aac, '-c:v')).toBe('copy');
     expect(flagValue(aac, '-c:a')).toBe('aac');
     expect(aac).not.toContain('-c');
     const none = buildRecordArgs({ ...base, audio: 'none' }).outputOptions;
     expect(none).toContain('-an');
-    expect(none).not.toContain('0:a:0?');
+    expect(none).not.toContain('0:a?');
   });
 
   it('refuses an unusable spec', () => {
@@ -143,9 +143,11 @@ describe('ffmpeg progress and segment list parsing', () => {
 });
 
 describe('ffmpeg argv builder: start-up', () => {
-  it('starts writing without input analysis unless told otherwise', () => {
+  it('starts writing once every stream is described (no frame-rate estimation) unless told otherwise', () => {
     const fast = buildRecordArgs(base).inputOptions;
-    expect(fast[fast.indexOf('-analyzeduration') + 1]).toBe('0');
+    expect(fast[fast.indexOf('-fpsprobesize') + 1]).toBe('0');
+    // Reading a single packet is not enough when audio comes before the first keyframe.
+    expect(Number(fast[fast.indexOf('-probesize') + 1])).toBeGreaterThan(100_000);
     const full = buildRecordArgs({ ...base, fastStart: false }).inputOptions;
     expect(full).not.toContain('-analyzeduration');
     expect(full).not.toContain('-probesize');

@@ -183,6 +183,9 @@ export const en: Record<MessageKey, string> = {
   'camera.authFailed': 'Authentication refused',
   'camera.authFailed.desc':
     "The camera refuses the gateway's user name or password and cannot be recorded; the equipment manager must check its credentials.",
+  'preroll.warm': 'Pre-roll ready',
+  'preroll.warming': 'Pre-roll warming',
+  'preroll.failing': 'Pre-roll failing',
   'hearing.snapshot': 'Picture',
   'hearing.start': 'Start recording',
   'hearing.stop': 'Stop recording',

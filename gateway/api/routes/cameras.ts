@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { AddCameraInput, type CameraRegistry } from '../../cameras/registry.js';
 import type { HearingService } from '../../hearings/service.js';
+import type { PrerollCache } from '../../recording/preroll.js';
 import { type Role, SUPERVISORS } from '../roles.js';
 import type { Api } from '../server.js';
 
@@ -22,7 +23,12 @@ const DiscoverBody = z.object({ timeoutMs: z.number().int().min(200).max(30_000)
 const RoomBody = z.object({ roomId: z.string().min(1).max(64).nullable() });
 const SnapshotQuery = z.object({ fresh: z.enum(['0', '1', 'true', 'false']).optional() });
 
-export function cameraRoutes(api: Api, cameras: CameraRegistry, hearings: HearingService): void {
+export function cameraRoutes(
+  api: Api,
+  cameras: CameraRegistry,
+  hearings: HearingService,
+  preroll?: Pick<PrerollCache, 'status'>,
+): void {
   api.route({ method: 'get', path: '/api/rooms', roles: CAMERA_READERS }, () =>
     cameras.rooms().map((r) => {
       const s = hearings.activeInRoom(r.id);
@@ -30,7 +36,10 @@ export function cameraRoutes(api: Api, cameras: CameraRegistry, hearings: Hearin
     }),
   );
 
-  api.route({ method: 'get', path: '/api/cameras', roles: CAMERA_READERS }, () => cameras.list());
+  // With each camera's pre-roll state: a cache that cannot warm means no lead-in, and says why.
+  api.route({ method: 'get', path: '/api/cameras', roles: CAMERA_READERS }, () =>
+    cameras.list().map((c) => ({ ...c, preroll: preroll?.status(c.id) ?? null })),
+  );
 
   api.route(
     { method: 'post', path: '/api/cameras/discover', roles: CAMERA_ADMINS, body: DiscoverBody },

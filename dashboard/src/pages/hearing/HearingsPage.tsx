@@ -269,6 +269,19 @@ function Snapshot({ camera }: { camera: CameraView }) {
           </Tag>
         </Tooltip>
       )}
+      {camera.preroll && (
+        // The lead-in cache (R18: recorded from the start): a failing one says why on hover.
+        <Tooltip title={camera.preroll.reason ?? undefined}>
+          <Tag
+            color={{ warm: 'green', warming: 'default', failing: 'orange' }[camera.preroll.state]}
+            style={{ position: 'absolute', left: 4, top: 6, fontSize: 12 }}
+            data-testid={`preroll-${camera.id}`}
+            data-state={camera.preroll.state}
+          >
+            {t(`preroll.${camera.preroll.state}`)}
+          </Tag>
+        </Tooltip>
+      )}
       <span
         style={{
           position: 'absolute',

@@ -1,0 +1,67 @@
+/**
+ * Cameras that carry sound (G.711, as most IP cameras send), its packets before the first video
+ * keyframe or after it: the hearing starts without a false interruption (R18/R19), the pre-roll
+ * cache warms and says so, and every stored segment holds the picture and the sound.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HearingRig, interruptionIds, startHearingRig, waitFor } from './rig.js';
+
+const variants = [
+  { name: 'PCMA, audio before the first keyframe', audio: 'pcma', audioFirst: true, octet: 171 },
+  { name: 'PCMU, audio after the first keyframe', audio: 'pcmu', audioFirst: false, octet: 173 },
+] as const;
+
+async function streamsOf(path: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_type,codec_name',
+    '-of',
+    'csv=p=0',
+    path,
+  ]);
+  return stdout.trim().split('\n').sort();
+}
+
+describe.each(variants)('a camera with sound: $name', (v) => {
+  let rig: HearingRig;
+  beforeAll(async () => {
+    rig = await startHearingRig(1, {
+      firstOctet: v.octet,
+      camera: { audio: v.audio, audioFirst: v.audioFirst },
+    });
+  }, 60_000);
+  afterAll(() => rig?.stop());
+
+  it('pre-roll warms, the hearing starts with no interruption, every segment has sound', async () => {
+    // The cache reports its state in the API (the room card shows it).
+    await waitFor(async () => {
+      const cams = (await rig.staff.get('/api/cameras')).body as { id: string; preroll: { state: string } }[];
+      return cams.find((c) => c.id === 'cam1')?.preroll?.state === 'warm' || undefined;
+    }, 'a warm pre-roll cache');
+    const started = await rig.staff.post('/api/hearings', {
+      roomId: 'R1',
+      caseNo: `桂广听〔2026〕${v.octet}号`,
+    });
+    expect(started.status).toBe(200);
+    const id = started.body.id as string;
+    await waitFor(
+      async () => (await rig.staff.get(`/api/hearings/${id}`)).body.live.segments >= 3 || undefined,
+      'three segments',
+    );
+    const stopped = await rig.staff.post(`/api/hearings/${id}/stop`);
+    expect(stopped.status).toBe(200);
+    // No false interruption at the start (the fast start used to fail on audio-first streams).
+    expect([...(await interruptionIds(rig, id))]).toEqual([]);
+    expect(stopped.body.summary.cameras[0].gaps).toEqual([]);
+    const clips = await rig.gw.app.store.index.listBySession(id);
+    expect(clips.length).toBeGreaterThanOrEqual(3);
+    for (const c of clips) {
+      // G.711 transcoded to AAC (MP4 holds no G.711); the picture copied as sent.
+      expect(await streamsOf(rig.gw.app.store.layout.abs(c.blob!))).toEqual(['aac,audio', 'h264,video']);
+    }
+  }, 90_000);
+});
