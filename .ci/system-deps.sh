@@ -14,6 +14,11 @@ done
 [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || missing+=(fonts-wqy-microhei)
 # A local SMTP server for the e-mail notification tests (Debian's python3, not a pyenv shim).
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+# A single-node Ceph (mon + osd + radosgw) for the S3 Object Lock archive tests; no ceph-mgr.
+for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool; do
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/bin/$tool" ] || { missing+=(ceph-mon ceph-osd radosgw ceph-common); break; }
+done
+command -v uuidgen >/dev/null 2>&1 || missing+=(uuid-runtime)
 [ ${#missing[@]} -eq 0 ] && exit 0
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 echo "installing system packages: $pkgs" >&2
