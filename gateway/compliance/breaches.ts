@@ -6,16 +6,14 @@
  * reports nothing.
  */
 import type { Officer } from '../../protocol/common.js';
-import { checkSession, type Evidence } from './completeness.js';
+import { type Completeness, checkAll, type Evidence } from './completeness.js';
 import {
-  type ClipFact,
   type ComplianceFacts,
   type ComplianceRules,
   DAY,
   type FaultFact,
   groupBy,
   HOUR,
-  type InterruptionFact,
   type MaintenanceFact,
   type SessionFact,
 } from './facts.js';
@@ -78,12 +76,14 @@ const officer = (o: Officer | null): Responsible[] =>
 const LOSS_CAUSES = new Set(['fault', 'battery', 'storage']);
 const inPeriod = (f: ComplianceFacts, t: number) => t >= f.from && t < f.to;
 
-export function detectBreaches(f: ComplianceFacts, rules: ComplianceRules): Breach[] {
-  const clipsBySession = groupBy(f.clips, (c) => c.sessionId);
-  const intBySession = groupBy(f.interruptions, (i) => i.sessionId);
+export function detectBreaches(
+  f: ComplianceFacts,
+  rules: ComplianceRules,
+  checks: Map<string, Completeness> = checkAll(f, rules),
+): Breach[] {
   const sessionById = new Map(f.sessions.map((s) => [s.id, s]));
   const out: Breach[] = [];
-  notRecorded(f, rules, clipsBySession, intBySession, out);
+  notRecorded(f, rules, checks, out);
   const lossCheck = lossConditions(f, rules);
   const lostClips = new Set<string>();
   deviceNotMaintained(f, lossCheck, lostClips, out);
@@ -103,13 +103,13 @@ export function detectBreaches(f: ComplianceFacts, rules: ComplianceRules): Brea
 function notRecorded(
   f: ComplianceFacts,
   rules: ComplianceRules,
-  clipsBySession: Map<string, ClipFact[]>,
-  intBySession: Map<string, InterruptionFact[]>,
+  checks: Map<string, Completeness>,
   out: Breach[],
 ): void {
   for (const s of f.sessions) {
     if (s.requirement !== 'continuous' || s.end === null || !inPeriod(f, s.end)) continue;
-    const c = checkSession(s, clipsBySession.get(s.id) ?? [], intBySession.get(s.id) ?? [], rules);
+    const c = checks.get(s.id);
+    if (!c) continue;
     for (const x of c.findings) {
       if (x.kind !== 'no-recording' && x.kind !== 'gap') continue;
       if (x.evidence.interruptionIds.length > 0) continue;
@@ -323,6 +323,8 @@ function notStored(
  */
 function originalsAltered(f: ComplianceFacts, out: Breach[]): void {
   const byClip = new Map<string, Breach>();
+  const wanted = new Set(f.audit.filter((a) => a.type === 'quarantine').map((a) => a.subject.slice(5)));
+  const clipsById = new Map(f.clips.filter((c) => wanted.has(c.clipId)).map((c) => [c.clipId, c]));
   for (const a of f.audit) {
     if (!inPeriod(f, a.at) || !a.subject.startsWith('clip:')) continue;
     const clipId = a.subject.slice(5);
@@ -346,7 +348,7 @@ function originalsAltered(f: ComplianceFacts, out: Breach[]): void {
       byClip.set(a.subject, b);
       out.push(b);
     } else if (a.type === 'quarantine') {
-      const clip = f.clips.find((c) => c.clipId === clipId);
+      const clip = clipsById.get(clipId);
       const oid = typeof a.details.officerId === 'string' ? a.details.officerId : null;
       out.push({
         kind: 'original-altered',
@@ -371,10 +373,8 @@ function releasedWithoutApproval(f: ComplianceFacts, out: Breach[]): void {
   const approved = new Set(f.exports.filter((e) => e.approved).map((e) => `export:${e.id}`));
   for (const a of f.audit) if (a.type === 'export-approval') approved.add(a.subject);
   const approvedClips = new Set(f.exports.filter((e) => e.approved).flatMap((e) => e.clipIds));
-  const seen = new Set<string>();
   for (const e of f.exports) {
     if (e.approved || !['building', 'ready'].includes(e.state) || approved.has(`export:${e.id}`)) continue;
-    seen.add(`export:${e.id}`);
     out.push({
       kind: 'released-without-approval',
       rule: 'export-unapproved',
@@ -395,7 +395,6 @@ function releasedWithoutApproval(f: ComplianceFacts, out: Breach[]): void {
           prev.responsible.push({ kind: 'user', id: a.actor, name: null });
         continue;
       }
-      seen.add(a.subject);
       out.push({
         kind: 'released-without-approval',
         rule: 'export-unapproved',

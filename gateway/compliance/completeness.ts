@@ -13,7 +13,14 @@
  *   R19      each interruption that resumed has a resume statement.
  * Sessions still running are not judged (departure is not known yet).
  */
-import type { ClipFact, ComplianceRules, InterruptionFact, SessionFact } from './facts.js';
+import {
+  type ClipFact,
+  type ComplianceFacts,
+  type ComplianceRules,
+  groupBy,
+  type InterruptionFact,
+  type SessionFact,
+} from './facts.js';
 
 export type FindingKind = 'no-recording' | 'gap' | 'no-notice' | 'no-statement' | 'no-resume-statement';
 
@@ -193,4 +200,17 @@ function overlapping(interruptions: readonly InterruptionFact[], from: number, t
   return interruptions
     .filter((i) => i.start <= to && (i.end ?? Number.POSITIVE_INFINITY) >= from)
     .map((i) => i.id);
+}
+
+/** Every session of the facts checked once (the report, the breaches and the statistics share it). */
+export function checkAll(
+  f: ComplianceFacts,
+  rules: Pick<ComplianceRules, 'gapToleranceS'>,
+): Map<string, Completeness> {
+  const clips = groupBy(f.clips, (c) => c.sessionId);
+  const ints = groupBy(f.interruptions, (i) => i.sessionId);
+  const out = new Map<string, Completeness>();
+  for (const s of f.sessions)
+    out.set(s.id, checkSession(s, clips.get(s.id) ?? [], ints.get(s.id) ?? [], rules));
+  return out;
 }

@@ -15,8 +15,8 @@ import type { Logger } from '../log.js';
 import type { AuditLog } from '../store/audit-log.js';
 import { BREACH_KINDS, type Breach, type BreachKind, detectBreaches } from './breaches.js';
 import type { FactSource } from './collect.js';
-import { type Completeness, checkSession } from './completeness.js';
-import { type ComplianceFacts, type ComplianceRules, groupBy } from './facts.js';
+import { type Completeness, checkAll } from './completeness.js';
+import type { ComplianceFacts, ComplianceRules } from './facts.js';
 import { monthOf, monthPeriod, type Period, previousMonth } from './period.js';
 import { computeStats, type Stats } from './stats.js';
 
@@ -134,18 +134,17 @@ export class ComplianceService implements Service {
   /** Computes the report over facts given directly (bench, tests). */
   reportFrom(facts: ComplianceFacts, period: Period): ComplianceReport {
     const t0 = performance.now();
-    const breaches = detectBreaches(facts, this.rules);
+    const checks = checkAll(facts, this.rules);
+    const breaches = detectBreaches(facts, this.rules, checks);
     const counts = Object.fromEntries(BREACH_KINDS.map((k) => [k, 0])) as Record<BreachKind, number>;
     for (const b of breaches) counts[b.kind]++;
-    const clips = groupBy(facts.clips, (c) => c.sessionId);
-    const ints = groupBy(facts.interruptions, (i) => i.sessionId);
     let checked = 0;
     let withFindings = 0;
     const sessions: ComplianceReport['completeness']['sessions'] = [];
     for (const s of facts.sessions) {
       if (s.end === null || s.end < period.from || s.end >= period.to) continue;
       checked++;
-      const c = checkSession(s, clips.get(s.id) ?? [], ints.get(s.id) ?? [], this.rules);
+      const c = checks.get(s.id)!;
       if (c.findings.length === 0) continue;
       withFindings++;
       if (sessions.length < MAX_SESSIONS_LISTED) sessions.push({ ...c, officer: s.officer?.name ?? null });
@@ -157,7 +156,7 @@ export class ComplianceService implements Service {
       counts,
       breaches,
       completeness: { checked, withFindings, sessions },
-      stats: computeStats(facts, this.rules),
+      stats: computeStats(facts, this.rules, checks),
       tookMs: Math.round(performance.now() - t0),
     };
   }

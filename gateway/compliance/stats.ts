@@ -12,7 +12,7 @@
  *   overdue clips     pending clips past their deadline at the time of the report
  *   availability      share of the period each recorder was without an open fault
  */
-import { checkSession } from './completeness.js';
+import { type Completeness, checkAll } from './completeness.js';
 import { type ComplianceFacts, type ComplianceRules, groupBy, HOUR } from './facts.js';
 
 export interface GroupStats {
@@ -88,7 +88,11 @@ const finish = (a: Acc): GroupStats => ({
 const TZ_OFFSET_MS = 8 * HOUR;
 export const dayKey = (t: number) => new Date(t + TZ_OFFSET_MS).toISOString().slice(0, 10);
 
-export function computeStats(f: ComplianceFacts, rules: ComplianceRules): Stats {
+export function computeStats(
+  f: ComplianceFacts,
+  rules: ComplianceRules,
+  checks: Map<string, Completeness> = checkAll(f, rules),
+): Stats {
   const total = newAcc();
   const officers = new Map<string, Acc>();
   const officerNames = new Map<string, string>();
@@ -120,7 +124,7 @@ export function computeStats(f: ComplianceFacts, rules: ComplianceRules): Stats 
   for (const s of f.sessions) {
     if (!inP(s.start)) continue;
     if (s.officer) officerNames.set(s.officer.id, s.officer.name);
-    const c = checkSession(s, clipsBySession.get(s.id) ?? [], [], rules);
+    const c = checks.get(s.id)!;
     const end = s.end ?? Math.min(f.now, f.to);
     const recorded =
       s.end === null ? runningRecorded(clipsBySession.get(s.id) ?? [], s.start, end) : c.recordedMs;
