@@ -24,6 +24,7 @@ import { loginLockRoutes } from './api/routes/login-locks.js';
 import { pairingRoutes } from './api/routes/pairing.js';
 import { recorderRoutes } from './api/routes/recorders.js';
 import { sessionRoutes } from './api/routes/sessions.js';
+import { userRoutes } from './api/routes/users.js';
 import { Api, type HttpServer, listen } from './api/server.js';
 import { SessionPruner } from './api/session-pruner.js';
 import { UserStore } from './api/users.js';
@@ -341,6 +342,7 @@ export class GatewayApp {
     auditRoutes(this.api, this.store, this.integrity);
     this.services.push(this.loginGuard, new SessionPruner(this.users, http.sessionPruneS * 1000, log));
     loginLockRoutes(this.api, this.loginGuard);
+    userRoutes(this.api, this.users);
     this.exports = new ExportService({
       db,
       store: this.store,

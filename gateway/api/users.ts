@@ -18,6 +18,8 @@ export const UserRecord = z.object({
   /** scrypt$<salt hex>$<hash hex> */
   passwordHash: z.string(),
   createdAt: z.string(),
+  /** A disabled account cannot sign in and its sessions end; it is kept (the log names it). */
+  disabled: z.boolean().optional(),
 });
 export type UserRecord = z.infer<typeof UserRecord>;
 export type PublicUser = Omit<UserRecord, 'passwordHash'>;
@@ -32,6 +34,18 @@ const SessionRecord = z.object({
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export const MIN_PASSWORD = 8;
+
+/** Longest password accepted (the login body's bound). */
+export const MAX_PASSWORD = 256;
+
+function checkLength(password: string): void {
+  if (password.length < MIN_PASSWORD || password.length > MAX_PASSWORD) {
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `password must be at least ${MIN_PASSWORD} characters (at most ${MAX_PASSWORD})`,
+    );
+  }
+}
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
@@ -83,9 +97,7 @@ export class UserStore {
     by = 'gateway',
   ): Promise<PublicUser> {
     const username = Username.parse(input.username);
-    if (input.password.length < MIN_PASSWORD) {
-      throw new GatewayError('BAD_REQUEST', `password must be at least ${MIN_PASSWORD} characters`);
-    }
+    checkLength(input.password);
     if ((await this.#users.get(username)) !== undefined) {
       throw new GatewayError('CONFLICT', `user ${username} exists`);
     }
@@ -140,6 +152,8 @@ export class UserStore {
     if (!rec || !ok) {
       throw new GatewayError('BAD_CREDENTIALS', 'wrong username or password');
     }
+    // Said only to someone who knows the password.
+    if (rec.disabled) throw new GatewayError('FORBIDDEN', 'this account is disabled');
     const token = randomBytes(32).toString('base64url');
     const expiresAt = Date.now() + this.sessionHours * 3600_000;
     await this.#sessions.put(tokenKey(token), { username: rec.username, expiresAt, lastSeen: Date.now() });
@@ -157,8 +171,92 @@ export class UserStore {
       return undefined;
     }
     const resolution = Math.min(LAST_SEEN_RESOLUTION_MS, (this.idleMinutes * 60_000) / 4);
+    const user = await this.get(s.username);
+    if (!user || user.disabled) {
+      await this.#sessions.del(key);
+      return undefined;
+    }
     if (now - (s.lastSeen ?? 0) > resolution) await this.#sessions.put(key, { ...s, lastSeen: now });
-    return this.get(s.username);
+    return user;
+  }
+
+  // ---- account administration (routes in routes/users.ts; who may: USER_ADMINS, R24) ----------
+
+  /** Disables or re-enables an account; disabling ends its sessions. */
+  async setDisabled(username: string, disabled: boolean, by: string): Promise<PublicUser> {
+    return this.#change(username, by, { action: disabled ? 'disable' : 'enable' }, (rec) => ({
+      ...rec,
+      disabled,
+    }));
+  }
+
+  async setRoles(username: string, roles: Role[], by: string): Promise<PublicUser> {
+    const next = z
+      .array(Role)
+      .min(1)
+      .parse([...new Set(roles)]);
+    return this.#change(username, by, { action: 'roles', roles: next }, (rec) => ({ ...rec, roles: next }));
+  }
+
+  /** A new password set by an administrator; the account's sessions end. */
+  async resetPassword(username: string, password: string, by: string): Promise<PublicUser> {
+    checkLength(password);
+    const hash = await hashPassword(password);
+    return this.#change(username, by, { action: 'password-reset' }, (rec) => ({
+      ...rec,
+      passwordHash: hash,
+    }));
+  }
+
+  /** The user's own change: the current password first; other sessions end, `keepToken`'s stays. */
+  async changeOwnPassword(
+    username: string,
+    current: string,
+    next: string,
+    keepToken?: string,
+  ): Promise<PublicUser> {
+    checkLength(next);
+    const rec = await this.#users.get(username);
+    if (!rec || !(await checkPassword(current, rec.passwordHash))) {
+      throw new GatewayError('BAD_CREDENTIALS', 'the current password is wrong');
+    }
+    const hash = await hashPassword(next);
+    return this.#change(
+      username,
+      username,
+      { action: 'password-change' },
+      (r) => ({ ...r, passwordHash: hash }),
+      keepToken,
+    );
+  }
+
+  /**
+   * One audited change. The entry is written before the row (as `add`): a change that is in the
+   * index is always in the log. Password hashes never go into the entry.
+   */
+  async #change(
+    username: string,
+    by: string,
+    details: Record<string, unknown>,
+    apply: (rec: UserRecord) => UserRecord,
+    keepToken?: string,
+  ): Promise<PublicUser> {
+    const rec = Username.safeParse(username).success ? await this.#users.get(username) : undefined;
+    if (!rec) throw new GatewayError('NOT_FOUND', `no user ${username}`);
+    const next = UserRecord.parse(apply(rec));
+    await this.audit?.({ type: 'user-admin', actor: by, subject: `user:${username}`, details });
+    await this.#users.put(username, next);
+    if (next.disabled || next.passwordHash !== rec.passwordHash) await this.#endSessions(username, keepToken);
+    const { passwordHash: _, ...pub } = next;
+    return pub;
+  }
+
+  async #endSessions(username: string, keepToken?: string): Promise<void> {
+    const keep = keepToken ? tokenKey(keepToken) : undefined;
+    const ended: string[] = [];
+    for await (const [k, s] of this.#sessions.iterator())
+      if (s.username === username && k !== keep) ended.push(k);
+    if (ended.length) await this.#sessions.batch(ended.map((key) => ({ type: 'del' as const, key })));
   }
 
   /** Deletes expired and idle sessions; returns how many. */

@@ -47,6 +47,7 @@ const PARAMS: Record<string, string> = {
   caseNo: 'nope-case',
   month: '2026-01',
   ext: 'pdf',
+  username: 'nope-user',
 };
 
 const TABLE: Row[] = [
@@ -177,6 +178,13 @@ const TABLE: Row[] = [
   // Login locks: legal affairs administer access rights (R24).
   { route: 'GET /api/login-locks', roles: [LEGAL] },
   { route: 'POST /api/login-locks/unlock', roles: [LEGAL] },
+  // Accounts: legal affairs set access rights (R24); everyone changes their own password.
+  { route: 'GET /api/users', roles: [LEGAL] },
+  { route: 'POST /api/users', roles: [LEGAL] },
+  { route: 'POST /api/users/:username/disabled', roles: [LEGAL] },
+  { route: 'POST /api/users/:username/roles', roles: [LEGAL] },
+  { route: 'POST /api/users/:username/password', roles: [LEGAL] },
+  { route: 'POST /api/me/password', roles: EVERYONE },
 
   // Custody of the log (R25): supervisors read checkpoints, receipts and the key; the principal
   // and the legal-affairs office issue a checkpoint on demand.
