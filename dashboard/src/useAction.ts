@@ -4,6 +4,7 @@
  */
 import { App } from 'antd';
 import { useCallback, useState } from 'react';
+import { errorText } from './api/errorText.js';
 import { useI18n } from './i18n/index.js';
 
 export function useAction(): { busy: boolean; run(action: () => Promise<string>): Promise<void> } {
@@ -16,7 +17,7 @@ export function useAction(): { busy: boolean; run(action: () => Promise<string>)
       try {
         message.success(await action());
       } catch (e) {
-        message.error(t('common.error', { msg: (e as Error).message }));
+        message.error(t('common.error', { msg: errorText(e, t) }));
       } finally {
         setBusy(false);
       }

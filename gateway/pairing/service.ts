@@ -249,7 +249,7 @@ export class PairingService implements Service {
         throw new GatewayError(
           'ALREADY_PAIRED',
           `officer ${officer.id} already has recorder ${mine.serial} (since ${iso(mine.pairedAt)}); check it in first`,
-          { officerId: officer.id, serial: mine.serial, assignmentId: mine.id },
+          { officerId: officer.id, serial: mine.serial, assignmentId: mine.id, since: iso(mine.pairedAt) },
         );
       }
       const taken = this.#active.get(serial);
@@ -257,7 +257,13 @@ export class PairingService implements Service {
         throw new GatewayError(
           'ALREADY_PAIRED',
           `recorder ${serial} is checked out to ${taken.officer.name} (${taken.officer.certNo}) since ${iso(taken.pairedAt)}`,
-          { serial, officerId: taken.officer.id, assignmentId: taken.id },
+          {
+            serial,
+            officerId: taken.officer.id,
+            assignmentId: taken.id,
+            since: iso(taken.pairedAt),
+            reason: 'taken',
+          },
         );
       }
       const slot = this.#o.docks.slotFor(serial);

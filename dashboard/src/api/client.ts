@@ -50,12 +50,18 @@ export function onUnauthorized(fn: Listener): () => void {
 }
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    // The gateway is down or unreachable (the browser's "Failed to fetch"): a code, not its words.
+    throw new ApiError(0, 'NETWORK', 'gateway unreachable');
+  }
   const text = await res.text();
   let json: unknown;
   try {

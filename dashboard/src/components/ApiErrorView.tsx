@@ -1,6 +1,7 @@
 /** What a page shows when its API call failed: a route still missing on this gateway, or an error. */
 import { Alert } from 'antd';
 import { ApiError } from '../api/errors.js';
+import { errorText } from '../api/errorText.js';
 import { useI18n } from '../i18n/index.js';
 
 export function ApiErrorView({ error, api }: { error: Error | undefined; api: string }) {
@@ -21,7 +22,7 @@ export function ApiErrorView({ error, api }: { error: Error | undefined; api: st
     <Alert
       type="error"
       showIcon
-      title={t('common.error', { msg: error.message })}
+      title={t('common.error', { msg: errorText(error, t) })}
       style={{ marginBottom: 12 }}
     />
   );

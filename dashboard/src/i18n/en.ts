@@ -1,10 +1,12 @@
 import { casesEn } from './cases.en.js';
 import { complianceEn } from './compliance.en.js';
+import { errorsEn } from './errors.en.js';
 import type { MessageKey } from './zh.js';
 
 /** English. Typed against the Chinese dictionary so a missing key fails the typecheck. */
 export const en: Record<MessageKey, string> = {
   ...casesEn,
+  ...errorsEn,
   ...complianceEn,
   'app.title': 'Enforcement Recording Gateway',
   'app.short': 'Recording',

@@ -1,9 +1,11 @@
 import { casesZh } from './cases.zh.js';
 import { complianceZh } from './compliance.zh.js';
+import { errorsZh } from './errors.zh.js';
 
 /** Simplified Chinese (the default). Every visible string of the dashboard is a key here. */
 export const zh = {
   ...casesZh,
+  ...errorsZh,
   ...complianceZh,
   'app.title': '执法全过程记录管理平台',
   'app.short': '执法记录',

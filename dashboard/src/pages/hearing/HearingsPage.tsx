@@ -31,6 +31,7 @@ import { useLive } from '../../live.js';
 import { fmtBytes, fmtClock, fmtDuration, fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
 import './hearing.css';
+import { errorText } from '../../api/errorText.js';
 
 const ACTIVITIES: Activity[] = ['hearing', 'inquiry', 'notice-of-rights', 'decision', 'service', 'other'];
 
@@ -118,7 +119,7 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
       message.success(t('hearing.started'));
       onChanged();
     } catch (e) {
-      message.error(t('common.error', { msg: (e as Error).message }));
+      message.error(t('common.error', { msg: errorText(e, t) }));
     } finally {
       setBusy(false);
     }
@@ -136,7 +137,7 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
           message.success(t('hearing.stopped'));
           onChanged();
         } catch (e) {
-          message.error(t('common.error', { msg: (e as Error).message }));
+          message.error(t('common.error', { msg: errorText(e, t) }));
         }
       },
     });

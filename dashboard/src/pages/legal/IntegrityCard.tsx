@@ -6,6 +6,7 @@
 import { Alert, App, Button, Card, Descriptions, Input, List, Modal, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { api } from '../../api/client.js';
+import { errorText } from '../../api/errorText.js';
 import type { StoredAlert } from '../../api/types.js';
 import { SeverityTag } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
@@ -115,7 +116,7 @@ function ResolveModal({ failure, onClose }: { failure: StoredAlert; onClose(done
       await api.resolveIntegrity(failure.id, note.trim());
       onClose(true);
     } catch (e) {
-      message.error(t('common.error', { msg: (e as Error).message }));
+      message.error(t('common.error', { msg: errorText(e, t) }));
     } finally {
       setBusy(false);
     }

@@ -20,6 +20,7 @@ import {
 } from 'antd';
 import { useState } from 'react';
 import { api } from '../../api/client.js';
+import { errorText } from '../../api/errorText.js';
 import type { Interruption, InterruptionStatus } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { OfficerLabel } from '../../components/labels.js';
@@ -48,7 +49,7 @@ export default function InterruptionsPage() {
     } catch (e) {
       const code = (e as { code?: string }).code;
       message.error(
-        code === 'SELF_APPROVAL' ? t('selfApproval') : t('common.error', { msg: (e as Error).message }),
+        code === 'SELF_APPROVAL' ? t('selfApproval') : t('common.error', { msg: errorText(e, t) }),
       );
     }
   };
@@ -241,6 +242,10 @@ export default function InterruptionsPage() {
   );
 }
 
+/** The gateway's bounds for a written explanation (gateway/api/routes/interruptions.ts ExplainBody). */
+const EXPLAIN_MIN = 4;
+const EXPLAIN_MAX = 4000;
+
 export function ExplainModal({ item, onClose }: { item: Interruption; onClose(done: boolean): void }) {
   const { t, te } = useI18n();
   const { message } = App.useApp();
@@ -255,7 +260,7 @@ export function ExplainModal({ item, onClose }: { item: Interruption; onClose(do
       );
       onClose(true);
     } catch (e) {
-      message.error(t('common.error', { msg: (e as Error).message }));
+      message.error(t('common.error', { msg: errorText(e, t) }));
     } finally {
       setBusy(false);
     }
@@ -291,14 +296,28 @@ export function ExplainModal({ item, onClose }: { item: Interruption; onClose(do
           rules={[
             {
               required: true,
-              min: 4,
-              max: 4000,
+              whitespace: true,
               message: t('login.required', { field: t('interruptions.explain.text') }),
+            },
+            {
+              min: EXPLAIN_MIN,
+              message: t('form.tooShort', { field: t('interruptions.explain.text'), min: EXPLAIN_MIN }),
+            },
+            {
+              // The gateway takes at most EXPLAIN_MAX characters (ExplainBody): say so, with the count.
+              validator: async (_r, v: string | undefined) => {
+                const n = (v ?? '').trim().length;
+                if (n > EXPLAIN_MAX)
+                  throw new Error(
+                    t('form.tooLong', { field: t('interruptions.explain.text'), max: EXPLAIN_MAX, n }),
+                  );
+              },
             },
           ]}
         >
           <Input.TextArea
             rows={5}
+            count={{ show: true, max: EXPLAIN_MAX }}
             placeholder={t('interruptions.explain.placeholder')}
             data-testid="explain-text"
           />

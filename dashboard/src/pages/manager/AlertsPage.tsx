@@ -1,6 +1,7 @@
 /** Active alerts, kept current from the live stream (raised/cleared patch the list). */
 import { App, Button, Card, Empty, Table, Typography } from 'antd';
 import { api } from '../../api/client.js';
+import { errorText } from '../../api/errorText.js';
 import type { Alert, StoredAlert } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { alertText } from '../../components/alertText.js';
@@ -71,7 +72,7 @@ export default function AlertsPage() {
                   onClick={() =>
                     api.ackAlert(a.id).then(
                       (r) => q.mutate((prev) => prev?.map((x) => (x.id === r.id ? r : x))),
-                      (e: Error) => message.error(t('common.error', { msg: e.message })),
+                      (e: Error) => message.error(t('common.error', { msg: errorText(e, t) })),
                     )
                   }
                 >

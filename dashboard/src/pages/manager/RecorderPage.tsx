@@ -19,6 +19,7 @@ import {
 import { lazy, Suspense, useState } from 'react';
 import { MAINTENANCE_KINDS } from '../../../../gateway/fleet/maintenance-kinds.js';
 import { api } from '../../api/client.js';
+import { errorText } from '../../api/errorText.js';
 import type { MaintenanceEntry, MaintenanceKindValue } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { OfficerLabel, ProblemTags } from '../../components/labels.js';
@@ -49,7 +50,7 @@ export default function RecorderPage({ serial }: { serial: string }) {
       message.success(t('common.saved'));
       q.reload();
     } catch (err) {
-      message.error(t('common.error', { msg: (err as Error).message }));
+      message.error(t('common.error', { msg: errorText(err, t) }));
     } finally {
       setSaving(false);
     }
@@ -67,7 +68,7 @@ export default function RecorderPage({ serial }: { serial: string }) {
       setLostReason('');
       q.reload();
     } catch (err) {
-      message.error(t('common.error', { msg: (err as Error).message }));
+      message.error(t('common.error', { msg: errorText(err, t) }));
     } finally {
       setSaving(false);
     }

@@ -22,6 +22,7 @@ import {
 import { useEffect, useState } from 'react';
 import { api } from '../../api/client.js';
 import { ApiError } from '../../api/errors.js';
+import { errorText } from '../../api/errorText.js';
 import type { DockSlotView, Officer } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { useI18n } from '../../i18n/index.js';
@@ -197,9 +198,9 @@ function TakeModal({ slot, onClose }: { slot: DockSlotView; onClose(done: boolea
     } catch (e) {
       if (e instanceof ApiError && e.code === 'READINESS_SHORT') {
         const r = e.details?.readiness as { shortfalls?: string[] } | undefined;
-        setShort(r?.shortfalls?.join('；') || e.message);
+        setShort(r?.shortfalls?.join('；') || errorText(e, t));
       } else {
-        message.error(t('common.error', { msg: (e as Error).message }));
+        message.error(t('common.error', { msg: errorText(e, t) }));
       }
     } finally {
       setBusy(false);
