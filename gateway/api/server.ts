@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { routePath } from 'hono/route';
+import { matchedRoutes } from 'hono/route';
 import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
 import { GatewayError, httpStatusFor } from '../errors.js';
@@ -76,7 +76,9 @@ export class Api {
       this.app.use('*', async (c, next) => {
         const t0 = performance.now();
         await next();
-        observe(c.req.method, routePath(c, -1), c.res.status, (performance.now() - t0) / 1000);
+        // The first route proper (not a `use` middleware) that matched: the handler that answered.
+        const route = matchedRoutes(c).find((r) => r.method !== 'ALL')?.path ?? 'unmatched';
+        observe(c.req.method, route, c.res.status, (performance.now() - t0) / 1000);
       });
     this.app.use('*', securityHeaders());
     this.app.use('*', bodyLimited(opts.maxBodyBytes ?? 1024 * 1024));
