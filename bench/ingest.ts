@@ -28,12 +28,12 @@ import { dockOnSerialPort, type RecorderDock } from '../device-sim/recorder/dock
 import type { Recorder } from '../device-sim/recorder/recorder.js';
 import { DockConfig } from '../gateway/config.js';
 import { type Db, openDb } from '../gateway/db.js';
-import type { DockPort } from '../gateway/dock/binding.js';
-import { SerialPortBinding } from '../gateway/dock/serialport-binding.js';
 import { DockService } from '../gateway/dock/service.js';
 import { EventBus } from '../gateway/events.js';
 import { createLogger } from '../gateway/log.js';
 import { ClipStore } from '../gateway/store/index.js';
+import type { DockPort } from '../protocol/dock/link/binding.js';
+import { SerialPortBinding } from '../protocol/dock/link/serialport-binding.js';
 import { StockSerialPortBinding } from './stock-serialport.js';
 
 const { values } = parseArgs({

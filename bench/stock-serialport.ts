@@ -2,10 +2,15 @@
  * The `serialport` package exactly as shipped (its Node stream over the autodetected binding), as
  * a DockBinding: the raw baseline `npm run bench -- ingest` compares with, as issue #4 defines it
  * ("streaming the same bytes through serialport on a PTY pair ... with no protocol"). The gateway
- * itself uses gateway/dock/serialport-binding.ts (serialport's binding layer, I/O on the loop).
+ * itself uses protocol/dock/link/serialport-binding.ts (serialport's binding layer, I/O on the loop).
  */
 import { SerialPort } from 'serialport';
-import { type CloseInfo, CloseLatch, type DockBinding, type DockPort } from '../gateway/dock/binding.js';
+import {
+  type CloseInfo,
+  CloseLatch,
+  type DockBinding,
+  type DockPort,
+} from '../protocol/dock/link/binding.js';
 
 class StockPort implements DockPort {
   readonly #latch = new CloseLatch();

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { SerialPortBinding } from '../gateway/dock/serialport-binding.js';
+import { SerialPortBinding } from '../protocol/dock/link/serialport-binding.js';
 import { runDockConformance } from './dock/kit.js';
 import { junitReport, textReport } from './report.js';
 

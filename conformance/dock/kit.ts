@@ -4,7 +4,7 @@
  * that proved it; later checks that need what an earlier one failed to learn fail with that reason.
  */
 import { createHash } from 'node:crypto';
-import type { DockPort } from '../../gateway/dock/binding.js';
+import type { DockPort } from '../../protocol/dock/link/binding.js';
 import {
   type ClipInfo,
   cobsEncode,

@@ -2,8 +2,8 @@
  * The kit's end of the dock link: frames out and in over one DockPort, with a transcript of both
  * directions so every check can show the frames that proved it.
  */
-import type { DockPort } from '../../gateway/dock/binding.js';
-import { FrameLink } from '../../gateway/dock/frame-link.js';
+import type { DockPort } from '../../protocol/dock/link/binding.js';
+import { FrameLink } from '../../protocol/dock/link/frame-link.js';
 import {
   type DockFrame,
   type DockFrameInput,

@@ -10,9 +10,9 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import pino from 'pino';
-import type { DockPort } from '../../gateway/dock/binding.js';
-import { FrameLink } from '../../gateway/dock/frame-link.js';
-import { SerialPortBinding } from '../../gateway/dock/serialport-binding.js';
+import type { DockPort } from '../../protocol/dock/link/binding.js';
+import { FrameLink } from '../../protocol/dock/link/frame-link.js';
+import { SerialPortBinding } from '../../protocol/dock/link/serialport-binding.js';
 import {
   type ClipInfo,
   crc32c,

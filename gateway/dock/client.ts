@@ -24,11 +24,11 @@ import {
   type FrameError,
   type Hello,
 } from '../../protocol/dock/index.js';
+import type { CloseInfo } from '../../protocol/dock/link/binding.js';
+import type { FrameLink } from '../../protocol/dock/link/frame-link.js';
 import type { Logger } from '../log.js';
-import type { CloseInfo } from './binding.js';
 import { ChunkPool } from './chunk-pool.js';
 import { DockLinkError } from './errors.js';
-import type { FrameLink } from './frame-link.js';
 
 /** Request -> the response type it expects (code | 0x80). */
 export interface ResponseOf {

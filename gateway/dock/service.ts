@@ -7,6 +7,8 @@
 import { hostname } from 'node:os';
 import type { Officer } from '../../protocol/common.js';
 import type { Status } from '../../protocol/dock/index.js';
+import type { DockBinding } from '../../protocol/dock/link/binding.js';
+import { SerialPortBinding } from '../../protocol/dock/link/serialport-binding.js';
 import type { AlertService } from '../alerts/service.js';
 import type { GatewayConfig } from '../config.js';
 import type { Db } from '../db.js';
@@ -14,10 +16,8 @@ import { GatewayError } from '../errors.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { ClipStore } from '../store/index.js';
-import type { DockBinding } from './binding.js';
 import { DiskGuard, type FreeBytesSource } from './disk-guard.js';
 import { PortWatcher } from './port-watcher.js';
-import { SerialPortBinding } from './serialport-binding.js';
 import { DockSlot, type DockSlotInfo, type KnownRecorders } from './slot.js';
 import { type ClockSample, TimeSync } from './time-sync.js';
 

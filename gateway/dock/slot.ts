@@ -22,17 +22,17 @@ import {
   type Hello,
   type Status,
 } from '../../protocol/dock/index.js';
+import type { CloseInfo, DockBinding } from '../../protocol/dock/link/binding.js';
+import { FrameLink } from '../../protocol/dock/link/frame-link.js';
 import type { AlertService } from '../alerts/service.js';
 import type { GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import { type ClipRecord, type ClipStore, isPending, StoreError } from '../store/index.js';
-import type { CloseInfo, DockBinding } from './binding.js';
 import { DockClient } from './client.js';
 import type { DiskGuard, RoomStatus } from './disk-guard.js';
 import { DockLinkError } from './errors.js';
-import { FrameLink } from './frame-link.js';
 import { ClipIngest, clipFacts, type IngestResult } from './ingest.js';
 import type { ClockSample, TimeSync } from './time-sync.js';
 

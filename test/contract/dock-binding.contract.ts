@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { CloseInfo, DockPort } from '../../gateway/dock/binding.js';
+import type { CloseInfo, DockPort } from '../../protocol/dock/link/binding.js';
 
 export interface BindingFixture {
   /** Opens the gateway end through the binding under test, and a device end to talk to it. */

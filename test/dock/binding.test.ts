@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { createPtyPair, type PtyPair } from '../../device-sim/pty.js';
-import { MemoryBinding } from '../../gateway/dock/memory-binding.js';
-import { SerialPortBinding } from '../../gateway/dock/serialport-binding.js';
+import { MemoryBinding } from '../../protocol/dock/link/memory-binding.js';
+import { SerialPortBinding } from '../../protocol/dock/link/serialport-binding.js';
 import { dockBindingContract } from '../contract/dock-binding.contract.js';
 
 const memory = new MemoryBinding();

@@ -12,7 +12,7 @@ import { junitReport, textReport } from '../../conformance/report.js';
 import { createPtyPair, type PtyPair } from '../../device-sim/pty.js';
 import { recorderWithClips } from '../../device-sim/recorder/dock-fixture.js';
 import { type DockFaults, dockOnSerialPort, type RecorderDock } from '../../device-sim/recorder/dock-link.js';
-import { SerialPortBinding } from '../../gateway/dock/serialport-binding.js';
+import { SerialPortBinding } from '../../protocol/dock/link/serialport-binding.js';
 
 let dir = '';
 beforeAll(async () => {

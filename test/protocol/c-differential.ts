@@ -9,7 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
+import { SeededRng } from '../../device-sim/recorder/rng.js';
 import {
   cobsEncode,
   crc32c,
@@ -23,16 +24,10 @@ import { wireBytes } from '../../protocol/vectors/format.js';
 import { cHarness, eventLine, runHarnessAsync, StreamFile } from './c-codec.js';
 import { dockVectors } from './load-vectors.js';
 
-/** mulberry32: small, seeded, good enough to pick bytes. */
+/** The simulator's seeded mulberry32, as a bare function. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRng(seed);
+  return () => r.next();
 }
 
 function rawWire(version: number, type: number, seq: number, body: Uint8Array, crcXor = 0): Uint8Array {
@@ -215,4 +210,29 @@ export async function differential(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Registers this file's half of the 1,040,000 frames (two test files run in parallel). */
+export function differentialTest(seed: number): void {
+  it(`C and TypeScript receivers: the same frames and errors, in order, on 520,000 random and mutated frames (seed ${seed.toString(16)})`, async () => {
+    const { frames, kinds } = await differential(seed, 2, 260_000);
+    expect(frames).toBe(520_000);
+    // Every kind of event occurred, most of them often.
+    for (const k of [
+      'F R',
+      'F D',
+      'F E',
+      'F J',
+      'X BAD_COBS',
+      'X TOO_SHORT',
+      'X BAD_CHECK',
+      'X BAD_VERSION',
+      'X UNKNOWN_TYPE',
+      'X BAD_BODY',
+      'X BAD_CHUNK_CHECK',
+    ]) {
+      expect(kinds.get(k) ?? 0, k).toBeGreaterThan(1000);
+    }
+    expect(kinds.get('X OVERSIZE') ?? 0).toBeGreaterThan(20);
+  });
 }

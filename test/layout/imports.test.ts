@@ -1,0 +1,42 @@
+/**
+ * Layering: what the gateway and the simulator share lives below both (protocol/, e.g. the dock
+ * frame link and serial bindings in protocol/dock/link/), so the simulator, the protocol and the
+ * vendors' conformance kit never import the gateway.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** Every relative import/export specifier of a file, resolved to a repo path. */
+function importsOf(file: string): string[] {
+  const src = readFileSync(file, 'utf8');
+  const specs = [...src.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
+  return specs.map((s) => relative(root, resolve(dirname(file), s)));
+}
+
+describe('import layering', () => {
+  for (const dir of ['device-sim', 'protocol', 'conformance']) {
+    it(`${dir}/ imports nothing from gateway/`, () => {
+      const files = tsFiles(dir);
+      expect(files.length).toBeGreaterThan(3);
+      const bad = files.flatMap((f) =>
+        importsOf(f)
+          .filter((p) => p === 'gateway' || p.startsWith('gateway/'))
+          .map((p) => `${relative(root, f)} -> ${p}`),
+      );
+      expect(bad).toEqual([]);
+    });
+  }
+
+  it('the rule sees an import when there is one', () => {
+    expect(importsOf(join(root, 'gateway/dock/binding.ts'))).toEqual(['protocol/dock/link/binding.js']);
+  });
+});
