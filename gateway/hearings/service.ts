@@ -286,7 +286,7 @@ export class HearingService implements Service {
     });
     return {
       ...session,
-      summary: await this.#summary(session, now),
+      summary: await this.#summary(session, now, cameras),
       live: {
         elapsedMs: now - session.startedAt,
         segments: cameras.reduce((s, c) => s + c.segments, 0),
@@ -517,7 +517,12 @@ export class HearingService implements Service {
     if (session.state === 'stopped') await rm(base, { recursive: true, force: true }).catch(() => {});
   }
 
-  async #summary(session: HearingSession, windowEnd: number): Promise<HearingSummary> {
+  /** `live`: the channels of a running session; their open segments count as recorded (R18). */
+  async #summary(
+    session: HearingSession,
+    windowEnd: number,
+    live: readonly Pick<ChannelStats, 'cameraId' | 'open'>[] = [],
+  ): Promise<HearingSummary> {
     const rows = await this.segments(session.id);
     const interruptions = await this.#o.interruptions
       .list({ sessionId: session.id, limit: 1000 })
@@ -525,7 +530,8 @@ export class HearingService implements Service {
     const window = { start: session.startedAt, end: Math.max(windowEnd, session.startedAt) };
     const cameras: CameraSummary[] = session.cameras.map((cameraId) => {
       const mine = rows.filter((r) => r.cameraId === cameraId);
-      const cov = coverageOf(window, mine);
+      const open = live.find((c) => c.cameraId === cameraId)?.open;
+      const cov = coverageOf(window, open ? [...mine, open] : mine);
       const gaps: HearingGap[] = cov.gaps.flatMap((g) => {
         const hit = interruptions.find(
           (i) => i.device === cameraId && i.start < g.end && (i.end ?? Number.POSITIVE_INFINITY) > g.start,

@@ -119,6 +119,11 @@ export interface ChannelStats {
   lastDataAt: number | null;
   gap: OpenGap | null;
   lastError: string | null;
+  /**
+   * The segment being written (wall clock, from the last closed one's end to the newest media),
+   * null when none is: live coverage counts it, not only closed segments (R18).
+   */
+  open: { start: number; end: number } | null;
 }
 
 interface Run {
@@ -220,7 +225,18 @@ export class CameraChannel {
       lastDataAt: this.#lastDataAt,
       gap: this.#gap ? { ...this.#gap } : null,
       lastError: this.#lastError,
+      open: this.#openInterval(),
     };
+  }
+
+  #openInterval(): { start: number; end: number } | null {
+    const run = this.#run;
+    const end = this.#mediaEnd();
+    if (!run || run.exited || !run.hadData || this.#gap || end === null) return null;
+    // Where #close will start this run's next segment.
+    const start =
+      run.lastEnd ?? Math.max(run.anchor.known ? run.anchor.wall(0) : run.spawnedAt, run.firstDataAt ?? 0);
+    return end > start ? { start, end } : null;
   }
 
   start(): void {

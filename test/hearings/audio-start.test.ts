@@ -52,6 +52,19 @@ describe.each(variants)('a camera with sound: $name', (v) => {
       async () => (await rig.staff.get(`/api/hearings/${id}`)).body.live.segments >= 3 || undefined,
       'three segments',
     );
+    // Live coverage counts the segment being written, not only the closed ones (R18).
+    await waitFor(async () => {
+      const live = (await rig.staff.get(`/api/hearings/${id}`)).body;
+      const closed = (await rig.staff.get(`/api/hearings/${id}/segments`)).body as {
+        start: number;
+        end: number;
+      }[];
+      const closedMs = closed.reduce(
+        (s, g) => s + Math.max(0, Math.min(g.end, Date.now()) - Math.max(g.start, live.startedAt)),
+        0,
+      );
+      return live.summary.recordedMs > closedMs + 200 || undefined;
+    }, 'the open segment in live coverage');
     const stopped = await rig.staff.post(`/api/hearings/${id}/stop`);
     expect(stopped.status).toBe(200);
     // No false interruption at the start (the fast start used to fail on audio-first streams).
