@@ -392,6 +392,7 @@ export class GatewayApp {
         interruptionsOf: (sessionId) => this.interruptions.list({ sessionId, limit: 1000 }),
         exports: (user) => this.exports.list(user, { limit: 500 }),
         clockHistory: (serial) => this.docks.clockHistory(serial),
+        roomName: (roomId) => this.cameras.rooms().find((r) => r.id === roomId)?.name ?? null,
       }),
       mine: (user) =>
         myRecordings(

@@ -5,9 +5,11 @@ import {
   ClockCircleOutlined,
   DashboardOutlined,
   ExportOutlined,
+  FolderOpenOutlined,
   LogoutOutlined,
   PlayCircleOutlined,
   UsbOutlined,
+  VideoCameraAddOutlined,
   VideoCameraOutlined,
   WarningOutlined,
 } from '@ant-design/icons';
@@ -34,6 +36,9 @@ const OverduePage = lazy(() => import('./pages/legal/OverduePage.js'));
 const AuditPage = lazy(() => import('./pages/legal/AuditPage.js'));
 const ClipsPage = lazy(() => import('./pages/legal/ClipsPage.js'));
 const ExportsPage = lazy(() => import('./pages/exports/ExportsPage.js'));
+const CasesPage = lazy(() => import('./pages/cases/CasesPage.js'));
+const CasePage = lazy(() => import('./pages/cases/CasePage.js'));
+const MyRecordingsPage = lazy(() => import('./pages/cases/MyRecordingsPage.js'));
 
 const ICONS: Record<PageId, ReactNode> = {
   fleet: <DashboardOutlined />,
@@ -46,12 +51,16 @@ const ICONS: Record<PageId, ReactNode> = {
   clips: <PlayCircleOutlined />,
   audit: <AuditOutlined />,
   exports: <ExportOutlined />,
+  cases: <FolderOpenOutlined />,
+  mine: <VideoCameraAddOutlined />,
 };
 
 function pageFor(path: string, nav: NavItem[]): ReactNode {
   const allowed = new Set(nav.map((n) => n.id));
   const r = matchPath('/recorders/:serial', path);
   if (r && allowed.has('fleet')) return <RecorderPage serial={r.serial!} />;
+  const c = matchPath('/cases/:key', path);
+  if (c && allowed.has('cases')) return <CasePage caseKey={c.key!} />;
   const item = nav.find((n) => n.path === path);
   switch (item?.id) {
     case 'summary':
@@ -74,6 +83,10 @@ function pageFor(path: string, nav: NavItem[]): ReactNode {
       return <ClipsPage />;
     case 'exports':
       return <ExportsPage />;
+    case 'cases':
+      return <CasesPage />;
+    case 'mine':
+      return <MyRecordingsPage />;
     default:
       return null;
   }
@@ -103,7 +116,12 @@ function ShellLayout({ user, onLogout }: { user: PublicUser; onLogout(): void })
   useEffect(() => {
     if (!page && nav[0]) navigate(nav[0].path, true);
   }, [page, nav]);
-  const selected = nav.find((n) => path === n.path || (n.id === 'fleet' && path.startsWith('/recorders/')));
+  const selected = nav.find(
+    (n) =>
+      path === n.path ||
+      (n.id === 'fleet' && path.startsWith('/recorders/')) ||
+      (n.id === 'cases' && path.startsWith('/cases/')),
+  );
   return (
     <Layout style={{ minHeight: '100%' }}>
       <Layout.Sider breakpoint="lg" collapsible theme="dark" width={200} collapsedWidth={72} trigger={null}>

@@ -12,7 +12,9 @@ export type PageId =
   | 'overdue'
   | 'audit'
   | 'clips'
-  | 'exports';
+  | 'exports'
+  | 'cases'
+  | 'mine';
 
 export interface NavItem {
   id: PageId;
@@ -32,6 +34,7 @@ export const NAV: readonly NavItem[] = [
     roles: ['equipment-manager', 'legal-affairs', 'principal'],
   },
   { id: 'dock', path: '/dock', label: 'nav.dock', roles: ['officer'] },
+  { id: 'mine', path: '/mine', label: 'nav.mine', roles: ['officer'] },
   { id: 'hearings', path: '/hearings', label: 'nav.hearings', roles: ['hearing-staff'] },
   {
     id: 'interruptions',
@@ -45,6 +48,12 @@ export const NAV: readonly NavItem[] = [
     id: 'exports',
     path: '/exports',
     label: 'nav.exports',
+    roles: ['legal-affairs', 'principal', 'auditor', 'officer'],
+  },
+  {
+    id: 'cases',
+    path: '/cases',
+    label: 'nav.cases',
     roles: ['legal-affairs', 'principal', 'auditor', 'officer'],
   },
   { id: 'audit', path: '/audit', label: 'nav.audit', roles: ['legal-affairs', 'principal', 'auditor'] },

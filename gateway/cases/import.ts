@@ -12,11 +12,28 @@ import { CaseInput, CaseStage, CaseType, normaliseCaseNo } from './schema.js';
 import type { Actor, CaseService } from './service.js';
 import { readTable } from './table-file.js';
 
+/** Why a row was refused, for the dashboard's own words; `reason` says it in English. */
+export const ImportErrorCode = z.enum([
+  'required',
+  'exists',
+  'duplicate',
+  'format',
+  'type',
+  'stage',
+  'officer',
+  'invalid',
+  'refused',
+]);
+export type ImportErrorCode = z.infer<typeof ImportErrorCode>;
+
 export const ImportRowError = z.object({
   row: z.number().int(),
   /** The column's header as written in the file ('' when the row as a whole is refused). */
   column: z.string(),
+  code: ImportErrorCode,
   reason: z.string(),
+  /** The offending value (scrubbed, bounded), or the earlier row of a duplicate. */
+  value: z.string().optional(),
 });
 export type ImportRowError = z.infer<typeof ImportRowError>;
 
@@ -134,20 +151,35 @@ export class CaseImporter {
           byField.set(f, e);
         }
         for (const [f, e] of byField) {
-          errs.push({ row: rowNo, column: colName(f), reason: reasonOf(f, e.message, input, e.items) });
+          errs.push({ row: rowNo, column: colName(f), ...reasonOf(f, e.message, input, e.items) });
         }
       } else {
         try {
           this.cases.checkNumber(parsed.data.caseNo, parsed.data.unit);
         } catch (e) {
-          errs.push({ row: rowNo, column: colName('caseNo'), reason: (e as Error).message });
+          errs.push({
+            row: rowNo,
+            column: colName('caseNo'),
+            code: 'format',
+            reason: (e as Error).message,
+            value: scrub(parsed.data.caseNo, { max: 64 }),
+          });
         }
         const key = normaliseCaseNo(parsed.data.caseNo);
         const dup = seen.get(key);
-        if (dup !== undefined)
-          errs.push({ row: rowNo, column: colName('caseNo'), reason: `same case number as row ${dup}` });
-        else if (await this.cases.get(key))
-          errs.push({ row: rowNo, column: colName('caseNo'), reason: 'already registered' });
+        if (dup !== undefined) {
+          const reason = `same case number as row ${dup}`;
+          errs.push({ row: rowNo, column: colName('caseNo'), code: 'duplicate', reason, value: String(dup) });
+        } else if (await this.cases.get(key)) {
+          const value = scrub(parsed.data.caseNo, { max: 64 });
+          errs.push({
+            row: rowNo,
+            column: colName('caseNo'),
+            code: 'exists',
+            reason: 'already registered',
+            value,
+          });
+        }
         seen.set(key, dup ?? rowNo);
       }
       if (errs.length > 0 || !parsed.success) {
@@ -162,7 +194,12 @@ export class CaseImporter {
         const rec = await this.cases.create(a, parsed.data, 'import');
         report.imported.push(rec.caseNo);
       } catch (e) {
-        report.errors.push({ row: rowNo, column: '', reason: scrub((e as Error).message, { max: 200 }) });
+        report.errors.push({
+          row: rowNo,
+          column: '',
+          code: 'refused',
+          reason: scrub((e as Error).message, { max: 200 }),
+        });
       }
     }
     return report;
@@ -193,14 +230,36 @@ function split(v: string): string[] {
   return v ? v.split(LIST_SEP).filter((x) => x !== '') : [];
 }
 
-function reasonOf(f: Field, message: string, input: Record<string, unknown>, items: string[]): string {
+function reasonOf(
+  f: Field,
+  message: string,
+  input: Record<string, unknown>,
+  items: string[],
+): Pick<ImportRowError, 'code' | 'reason' | 'value'> {
   const shown = (v: unknown) => scrub(Array.isArray(v) ? v.join('、') : v, { max: 40 });
-  if (items.length > 0 && f === 'officers')
-    return `not an officer username (2-32 of a-z 0-9 . _ -): ${shown(items)}`;
-  if (items.length > 0) return `${message}: ${shown(items)}`;
-  if (f === 'type') return `unknown case type "${shown(input.type)}" (行政许可, 行政处罚, 其他执法)`;
-  if (f === 'stage')
-    return `unknown stage "${shown(input.stage)}" (受理, 调查, 审查决定, 送达执行, 结案归档)`;
-  if (input[f] === '' || input[f] === undefined) return 'required';
-  return message;
+  if (items.length > 0 && f === 'officers') {
+    return {
+      code: 'officer',
+      reason: `not an officer username (2-32 of a-z 0-9 . _ -): ${shown(items)}`,
+      value: shown(items),
+    };
+  }
+  if (items.length > 0)
+    return { code: 'invalid', reason: `${message}: ${shown(items)}`, value: shown(items) };
+  if (f === 'type') {
+    return {
+      code: 'type',
+      reason: `unknown case type "${shown(input.type)}" (行政许可, 行政处罚, 其他执法)`,
+      value: shown(input.type),
+    };
+  }
+  if (f === 'stage') {
+    return {
+      code: 'stage',
+      reason: `unknown stage "${shown(input.stage)}" (受理, 调查, 审查决定, 送达执行, 结案归档)`,
+      value: shown(input.stage),
+    };
+  }
+  if (input[f] === '' || input[f] === undefined) return { code: 'required', reason: 'required' };
+  return { code: 'invalid', reason: message, value: shown(input[f]) };
 }

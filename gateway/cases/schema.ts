@@ -168,7 +168,8 @@ export interface CaseOf {
 export const TagBody = z.object({
   targets: z.array(LinkTarget).min(1).max(200),
   stage: CaseStage,
-  activity: Activity,
+  /** Absent: each recording keeps the activity it was recorded as (`other` when it has none). */
+  activity: Activity.optional(),
   note: Text(500).optional(),
 });
 export type TagBody = z.infer<typeof TagBody>;

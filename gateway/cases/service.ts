@@ -299,15 +299,15 @@ export class CaseService implements Service {
     if (!this.canEdit(a, c) && !a.roles.includes('hearing-staff')) {
       throw new GatewayError('FORBIDDEN', `you are not on case ${c.caseNo}`, { reason: 'NOT_ON_CASE' });
     }
-    const starts: (number | null)[] = [];
-    for (const t of b.targets) starts.push(await this.#checkTarget(a, t));
+    const facts: { start: number | null; activity: Activity | null }[] = [];
+    for (const t of b.targets) facts.push(await this.#checkTarget(a, t));
     const out: RecordingLink[] = [];
     for (const [n, t] of b.targets.entries()) {
       out.push(
         await this.#link(a, c, t, {
           stage: b.stage,
-          activity: b.activity,
-          start: starts[n] ?? null,
+          activity: b.activity ?? facts[n]?.activity ?? 'other',
+          start: facts[n]?.start ?? null,
           note: b.note,
         }),
       );
@@ -341,7 +341,7 @@ export class CaseService implements Service {
 
   // ---- internals ----
 
-  async #checkTarget(a: Actor, t: LinkTarget): Promise<number | null> {
+  async #checkTarget(a: Actor, t: LinkTarget): Promise<{ start: number | null; activity: Activity | null }> {
     const legal = isLegal(a);
     if (t.kind === 'hearing') {
       const h = await this.#o.facts.hearing(t.hearingId);
@@ -351,7 +351,7 @@ export class CaseService implements Service {
           reason: 'NOT_YOURS',
         });
       }
-      return h.startedAt;
+      return { start: h.startedAt, activity: h.activity };
     }
     const s = await this.#o.facts.session(t.serial, t.sessionId);
     if (!s) throw new GatewayError('NOT_FOUND', `no session ${t.sessionId} of ${t.serial}`);
@@ -365,9 +365,9 @@ export class CaseService implements Service {
     if (!legal && s.recording)
       throw new GatewayError('CONFLICT', `session ${t.sessionId} is still recording`);
     const start = s.startedAt ?? s.firstSegmentStart;
-    if (start === null) return null;
+    if (start === null) return { start: null, activity: s.activity };
     const offset = await this.#o.facts.clockOffset(t.serial, start);
-    return offset === null ? start : start - offset;
+    return { start: offset === null ? start : start - offset, activity: s.activity };
   }
 
   async #link(

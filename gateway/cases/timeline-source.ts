@@ -33,6 +33,7 @@ export interface TimelineFacts {
   interruptionsOf(sessionId: string): Promise<InterruptionRecord[]>;
   exports(user: PublicUser): Promise<ExportView[]>;
   clockHistory(serial: string): Promise<ClockSample[]>;
+  roomName(roomId: string): string | null;
 }
 
 export interface CaseTimelines {
@@ -147,6 +148,7 @@ export class TimelineSource implements CaseTimelines {
         end: h.stoppedAt,
         hearingId,
         roomId: h.roomId,
+        roomName: this.facts.roomName(h.roomId),
         startedBy: h.startedBy,
         activity: link?.activity ?? h.activity,
         stage: link?.stage ?? null,

@@ -77,6 +77,7 @@ export const TimelineItem = z.discriminatedUnion('kind', [
     ...base,
     hearingId: z.string(),
     roomId: z.string(),
+    roomName: z.string().nullable(),
     startedBy: z.string(),
     activity: Activity,
     stage: CaseStage.nullable(),

@@ -63,6 +63,14 @@ function expectReport(body: {
     [7, '案件编号'],
     [9, '执法人员'],
   ]);
+  expect(body.errors.map((e) => (e as { code?: string }).code)).toEqual([
+    'exists',
+    'format',
+    'type',
+    'required',
+    'duplicate',
+    'officer',
+  ]);
   expect(body.errors[0]!.reason).toBe('already registered');
   expect(body.errors[1]!.reason).toMatch(/format of unit 市场科/);
   expect(body.errors[2]!.reason).toMatch(/unknown case type "罚款"/);

@@ -30,6 +30,8 @@ const PAGE_CALLS: Record<PageId, string[]> = {
     'GET /api/hearings/:id/segments',
     'POST /api/hearings',
     'POST /api/hearings/:id/stop',
+    // The case picker of the start form.
+    'GET /api/cases',
   ],
   interruptions: ['GET /api/interruptions', 'POST /api/interruptions/:id/explain'],
   overdue: ['GET /api/clips'],
@@ -41,6 +43,8 @@ const PAGE_CALLS: Record<PageId, string[]> = {
     'GET /api/custody/checkpoints/:treeSize/receipt',
   ],
   exports: ['GET /api/exports'],
+  cases: ['GET /api/cases', 'GET /api/cases/:caseNo', 'GET /api/cases/:caseNo/timeline'],
+  mine: ['GET /api/my/recordings', 'POST /api/interruptions/:id/explain', 'POST /api/cases/:caseNo/links'],
 };
 
 /**
@@ -59,6 +63,10 @@ const ROLE_GATED_CALLS: { page: PageId; call: string; shownTo: Role[] }[] = [
   { page: 'exports', call: 'POST /api/exports/:id/handover', shownTo: ['legal-affairs', 'principal'] },
   { page: 'audit', call: 'POST /api/custody/checkpoints', shownTo: ['legal-affairs', 'principal'] },
   { page: 'interruptions', call: 'POST /api/interruptions/:id/review', shownTo: ['legal-affairs'] },
+  { page: 'cases', call: 'POST /api/cases', shownTo: ['legal-affairs', 'officer'] },
+  { page: 'cases', call: 'PATCH /api/cases/:caseNo', shownTo: ['legal-affairs', 'officer'] },
+  { page: 'cases', call: 'POST /api/cases/:caseNo/stage', shownTo: ['legal-affairs', 'officer'] },
+  { page: 'cases', call: 'POST /api/cases/import', shownTo: ['legal-affairs'] },
   { page: 'interruptions', call: 'POST /api/interruptions/:id/close', shownTo: ['principal'] },
 ];
 

@@ -2,6 +2,18 @@ import type { casesZh } from './cases.zh.js';
 
 /** Cases, "my recordings" and the explanation flow: English. */
 export const casesEn: Record<keyof typeof casesZh, string> = {
+  'flag.no-notice': 'No notice (R16)',
+  'flag.gap': 'Gap (R18)',
+  'flag.interrupted': 'Interrupted (R19)',
+  'importErr.required': 'Required',
+  'importErr.exists': 'Case {value} is already registered',
+  'importErr.duplicate': 'Same case number as row {value}',
+  'importErr.format': "Case no. {value} does not match the unit's format",
+  'importErr.type': 'Unknown case type "{value}"',
+  'importErr.stage': 'Unknown stage "{value}"',
+  'importErr.officer': 'Not an officer username: {value}',
+  'importErr.invalid': 'Invalid: {value}',
+  'importErr.refused': 'Not registered',
   'nav.cases': 'Cases',
   'nav.mine': 'My recordings',
   'caseType.licensing': 'Licensing',
@@ -87,6 +99,8 @@ export const casesEn: Record<keyof typeof casesZh, string> = {
   'mine.tag.title': 'Link {n} recordings to a case',
   'mine.tag.ok': '{n} recordings linked',
   'mine.tag.noCases': 'No case names you yet: register one or ask legal affairs',
+  'mine.duration': 'Duration',
+  'mine.activity.own': 'Keep each recording’s own activity',
   'mine.activity': 'Activity',
   'mine.clip.state': 'Upload state',
   'mine.clip.deadline': 'Deadline',

@@ -32,7 +32,7 @@ export const CLOSERS: readonly Role[] = ['principal'];
 export function inScope(user: PublicUser, r: InterruptionRecord): boolean {
   if (user.roles.some((role) => role !== 'officer' && role !== 'hearing-staff')) return true;
   if (user.roles.includes('hearing-staff') && r.source === 'camera') return true;
-  return user.roles.includes('officer') && r.officer?.id === user.username;
+  return user.roles.includes('officer') && (r.officer?.id ?? r.heldBy) === user.username;
 }
 
 const ExplainBody = z.object({ text: z.string().trim().min(1).max(4000) });

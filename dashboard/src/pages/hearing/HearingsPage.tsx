@@ -13,7 +13,6 @@ import {
   Descriptions,
   Empty,
   Form,
-  Input,
   Row,
   Select,
   Space,
@@ -30,6 +29,7 @@ import { useI18n } from '../../i18n/index.js';
 import { useLive } from '../../live.js';
 import { fmtBytes, fmtClock, fmtDuration, fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
+import { CasePicker } from '../cases/CasePicker.js';
 import './hearing.css';
 import { errorText } from '../../api/errorText.js';
 
@@ -192,12 +192,7 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
               { required: true, max: 64, message: t('login.required', { field: t('hearing.caseNo') }) },
             ]}
           >
-            <Input
-              placeholder={t('hearing.caseNo')}
-              size="large"
-              style={{ width: 220 }}
-              data-testid="hearing-case"
-            />
+            <CasePicker style={{ width: 220 }} testId="hearing-case" />
           </Form.Item>
           <Form.Item name="activity">
             <Select
