@@ -12,16 +12,25 @@
  *   `lead_in_ms` how far before the start the lead-in reaches (p50), `tail_short_ms_max` how much
  *   the last segment ended before the stop time (worst session, 0 = it reached it);
  * - warm_cpu_pct: the warm ffmpegs plus gateway while idle (every camera warm, no hearing);
- * - loss_detect_p50/p99_ms: stall injected on every camera -> interruption record opened.
+ * - loss_detect_p50/p99_ms: stall injected on every camera -> interruption record opened; a loss
+ *   never detected (30 s) counts in `losses_undetected`, not in the percentiles;
+ * Every camera sends G.711 (PCMA) with its audio before the first keyframe, as most cameras do:
+ * - audio_cameras: sessions whose stored segments carry an audio track (must equal `cameras`);
+ * - coverage_without_lead_in: the session's own segments over [start, stop] (no lead-in);
+ * - false_interruptions: interruption records of the phase-1 sessions, where no fault was injected;
+ * - baseline_cpu_pct / cpu_ratio: plain `ffmpeg -c copy` (Matroska, which holds G.711 as sent)
+ *   recording the same N streams for the same time with no gateway; cpu_ratio = cpu_pct / that.
+ *   The baseline's ffmpeg gets the bench camera's URL with its password on argv: it is the naive
+ *   way the gateway does not do (rtsp-relay.ts), and only the simulator's bench password.
  * Prints one JSON line.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { GatewayApp } from '../gateway/app.js';
 import { parseConfig } from '../gateway/config.js';
 import { coverageOf } from '../gateway/hearings/summary.js';
@@ -49,10 +58,10 @@ async function simChild(n: number): Promise<void> {
   const { startCameras } = await import('../device-sim/camera/index.js');
   const fleet = await startCameras(n, {
     firstOctet: FIRST_OCTET,
-    common: { user: 'admin', password: PASSWORD },
+    common: { user: 'admin', password: PASSWORD, audio: 'pcma', audioFirst: true },
   });
   const say = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
-  say({ ready: fleet.cameras.map((c) => ({ xaddr: c.xaddr })) });
+  say({ ready: fleet.cameras.map((c) => ({ xaddr: c.xaddr, rtsp: c.rtspUrlWithCredentials })) });
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'stall') {
       const at = fleet.cameras.map((c) => {
@@ -179,9 +188,71 @@ async function firstMediaOnDisk(dir: string, since: number): Promise<number> {
   }
 }
 
+/** Plain ffmpeg recording every stream with `-c copy` for `seconds`: its CPU, % of one core. */
+async function baselineCpu(urls: string[], seconds: number, dir: string): Promise<number> {
+  const procs = urls.map((url, i) =>
+    spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-rtsp_transport',
+        'tcp',
+        '-i',
+        url,
+        '-map',
+        '0',
+        '-c',
+        'copy',
+        '-t',
+        String(seconds),
+        '-y',
+        join(dir, `baseline-${i}.mkv`),
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
+  const t0 = Date.now();
+  const ticks = await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise<number>((resolve) => {
+          let last = 0;
+          const poll = setInterval(async () => {
+            const s = await procStat(p.pid!);
+            if (s) last = s.ticks;
+          }, 200);
+          p.once('exit', () => {
+            clearInterval(poll);
+            resolve(last);
+          });
+        }),
+    ),
+  );
+  const wallS = (Date.now() - t0) / 1000;
+  return (ticks.reduce((a, b) => a + b, 0) / CLK_TCK / wallS) * 100;
+}
+
+async function hasAudio(path: string): Promise<boolean> {
+  const { stdout } = await promisify(execFile)('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'a',
+    '-show_entries',
+    'stream=codec_name',
+    '-of',
+    'csv=p=0',
+    path,
+  ]);
+  return stdout.trim().length > 0;
+}
+
 async function main(): Promise<void> {
   const sim = new Sim();
-  const { ready } = await sim.next<{ ready: { xaddr: string }[] }>();
+  const { ready } = await sim.next<{ ready: { xaddr: string; rtsp: string }[] }>();
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-cameras-'));
   const rooms = ready.map((_, i) => ({ id: `R${i + 1}`, name: `Room ${i + 1}` }));
   const config = parseConfig({
@@ -243,6 +314,21 @@ async function main(): Promise<void> {
         return lead.length > 0 ? [s.startedAt - Math.min(...lead.map((x) => x.start))] : [];
       })
       .sort((a, b) => a - b);
+    const withoutLeadIn = stopped.map(
+      (s, i) =>
+        coverageOf(
+          { start: s.startedAt, end: s.stoppedAt! },
+          rowsOf[i]!.filter((x) => !x.leadIn),
+        ).coverage,
+    );
+    let falseInterruptions = 0;
+    let audioCameras = 0;
+    for (const s of stopped) {
+      falseInterruptions += (await app.interruptions.list({ sessionId: s.id, limit: 1000 })).length;
+      const clips = await app.store.index.listBySession(s.id);
+      const last = clips.filter((c) => c.blob).at(-1);
+      if (last && (await hasAudio(app.store.layout.abs(last.blob!)))) audioCameras++;
+    }
     const tailShort = stopped.map((s, i) =>
       Math.max(0, s.stoppedAt! - Math.max(...rowsOf[i]!.filter((x) => !x.leadIn).map((x) => x.end))),
     );
@@ -277,6 +363,13 @@ async function main(): Promise<void> {
     off();
     await Promise.all(again.map((s) => app.hearings.stopSession(s.id, 'bench')));
 
+    // The baseline: the same streams, plain ffmpeg, no gateway (every warm ffmpeg stopped first).
+    await app.preroll.stop();
+    const baseline = await baselineCpu(
+      ready.map((c) => c.rtsp),
+      SECONDS,
+      dataDir,
+    );
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const gwCpu = ((u1.gatewayTicks - u0.gatewayTicks) / CLK_TCK / wallS) * 100;
     const ffCpu = ((u1.ffmpegTicks - u0.ffmpegTicks) / CLK_TCK / wallS) * 100;
@@ -290,6 +383,12 @@ async function main(): Promise<void> {
         loss_detect_p50_ms: pct(detect, 50),
         loss_detect_p99_ms: pct(detect, 99),
         coverage: round(mean(coverages), 5),
+        coverage_without_lead_in: round(mean(withoutLeadIn), 5),
+        audio_cameras: audioCameras,
+        losses_undetected: N - detect.length,
+        false_interruptions: falseInterruptions,
+        baseline_cpu_pct: round(baseline),
+        cpu_ratio: round((gwCpu + ffCpu) / baseline, 2),
         seconds: SECONDS,
         segment_s: SEGMENT,
         gateway_cpu_pct: round(gwCpu),
