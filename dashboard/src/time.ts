@@ -33,8 +33,12 @@ export function shanghaiDayRange(date: dayjs.Dayjs): { from: string; to: string 
   return { from: start.utc().toISOString(), to: start.add(1, 'day').utc().toISOString() };
 }
 
+/** Forecasts beyond this say only "over N days": a near-zero draw divides into nonsense (R21 shifts are hours). */
+export const DURATION_CAP_DAYS = 7;
+
 export function fmtDuration(ms: number | null | undefined, t: Translate): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms > DURATION_CAP_DAYS * 86_400_000) return t('unit.overDays', { n: DURATION_CAP_DAYS });
   const totalMin = Math.max(0, Math.round(ms / 60_000));
   if (totalMin < 60) {
     if (ms < 60_000) return t('unit.s', { n: Math.max(0, Math.round(ms / 1000)) });

@@ -37,6 +37,7 @@ export const en: Record<MessageKey, string> = {
   'unit.h': '{n} h',
   'unit.min': '{n} min',
   'unit.hmin': '{h} h {m} min',
+  'unit.overDays': 'over {n} days',
   'unit.ms': '{n} ms',
   'unit.s': '{n} s',
   'login.title': 'Sign in',

@@ -36,6 +36,7 @@ export const zh = {
   'unit.h': '{n} 小时',
   'unit.min': '{n} 分钟',
   'unit.hmin': '{h} 小时 {m} 分',
+  'unit.overDays': '超过 {n} 天',
   'unit.ms': '{n} 毫秒',
   'unit.s': '{n} 秒',
   'login.title': '登录',

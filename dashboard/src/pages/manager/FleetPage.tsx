@@ -4,7 +4,7 @@ import type { TableColumnsType as ColumnsType } from 'antd';
 import { Card, Input, Progress, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { api } from '../../api/client.js';
-import type { RecorderState, RecorderView } from '../../api/types.js';
+import type { DockSlotView, RecorderState, RecorderView } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { ProblemTags } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
@@ -14,10 +14,45 @@ import { useApi } from '../../useApi.js';
 
 const STATES: RecorderState[] = ['recording', 'idle', 'docked', 'fault', 'off'];
 
-export function hasProblem(r: RecorderView): boolean {
+/** A row of the fleet: the recorder's MQTT view, and its dock slot when it sits in one. */
+export type FleetRow = RecorderView & { dock?: { ready: boolean } };
+
+/**
+ * A docked recorder is off MQTT but present: its status, battery and forecasts come from the dock
+ * (the dock page's numbers), never "offline" with empty fields.
+ */
+export function withDocks(views: RecorderView[], docked: DockSlotView[]): FleetRow[] {
+  const bySerial = new Map(docked.map((d) => [d.serial, d]));
+  return views.map((r) => {
+    const d = bySerial.get(r.serial);
+    if (!d) return r;
+    return {
+      ...r,
+      state: 'docked',
+      batteryPct: d.batteryPct ?? r.batteryPct,
+      charging: d.charging,
+      batteryLeftMs: d.batteryLeftMs ?? r.batteryLeftMs,
+      storageLeftMs: d.storageLeftMs ?? r.storageLeftMs,
+      officer: d.officer ?? r.officer,
+      conditions: r.conditions.filter((c) => c !== 'recorder-offline'),
+      dock: { ready: d.ready },
+    };
+  });
+}
+
+const present = (r: FleetRow) => r.online || r.dock !== undefined;
+
+/** Clock offset beyond this is a fault (config fleet.clockDriftMaxMs default). */
+const CLOCK_MAX_MS = 2000;
+
+/** Anything the manager must look at: offline, faults, any health rule holding (clock, firmware, battery, storage). */
+export function hasProblem(r: FleetRow): boolean {
   return (
-    !r.online ||
+    !present(r) ||
     r.faults.length > 0 ||
+    r.conditions.length > 0 ||
+    r.firmwareOutdated ||
+    (r.clockOffsetMs !== null && Math.abs(r.clockOffsetMs) > CLOCK_MAX_MS) ||
     r.state === 'fault' ||
     (r.batteryPct !== null && r.batteryPct < 25 && !r.charging) ||
     (r.storageFreeBytes !== null && r.storageTotalBytes
@@ -26,15 +61,23 @@ export function hasProblem(r: RecorderView): boolean {
   );
 }
 
-const byNum = (f: (r: RecorderView) => number | null | undefined) => (a: RecorderView, b: RecorderView) =>
+const byNum = (f: (r: FleetRow) => number | null | undefined) => (a: FleetRow, b: FleetRow) =>
   (f(a) ?? Number.NEGATIVE_INFINITY) - (f(b) ?? Number.NEGATIVE_INFINITY);
 
 export default function FleetPage() {
   const { t, te } = useI18n();
-  const q = useApi(() => api.recorders(), [], {
-    refetchOn: ['recorder.health', 'recorder.online', 'pairing.changed', 'dock.changed'],
-    debounceMs: 1000,
-  });
+  const q = useApi(
+    async () => {
+      // Supervisors may not read the dock list (403): their fleet view goes without it.
+      const [views, docked] = await Promise.all([api.recorders(), api.dock().catch(() => [])]);
+      return withDocks(views, docked);
+    },
+    [],
+    {
+      refetchOn: ['recorder.health', 'recorder.online', 'pairing.changed', 'dock.changed'],
+      debounceMs: 1000,
+    },
+  );
   const [text, setText] = useState('');
   const [states, setStates] = useState<string[]>([]);
   const [problems, setProblems] = useState(false);
@@ -44,7 +87,7 @@ export default function FleetPage() {
     return (q.data ?? []).filter((r) => {
       if (problems && !hasProblem(r)) return false;
       if (states.length) {
-        const s = r.online ? (r.state ?? 'idle') : 'offline';
+        const s = present(r) ? (r.state ?? 'idle') : 'offline';
         if (!states.includes(s)) return false;
       }
       if (!needle) return true;
@@ -55,7 +98,7 @@ export default function FleetPage() {
   }, [q.data, text, states, problems]);
 
   const all = q.data ?? [];
-  const columns: ColumnsType<RecorderView> = [
+  const columns: ColumnsType<FleetRow> = [
     {
       title: t('fleet.serial'),
       dataIndex: 'serial',
@@ -70,9 +113,15 @@ export default function FleetPage() {
     {
       title: t('fleet.status'),
       key: 'status',
-      sorter: (a, b) => Number(a.online) - Number(b.online) || (a.state ?? '').localeCompare(b.state ?? ''),
+      sorter: (a, b) =>
+        Number(present(a)) - Number(present(b)) || (a.state ?? '').localeCompare(b.state ?? ''),
       render: (_, r) =>
-        r.online ? (
+        r.dock ? (
+          <Space size={4} data-testid={`status-${r.serial}`}>
+            <Tag color="blue">{te('state', 'docked')}</Tag>
+            {r.dock.ready && <Tag color="green">{t('dock.ready')}</Tag>}
+          </Space>
+        ) : r.online ? (
           <Tag
             color={
               r.state === 'recording'
@@ -136,7 +185,7 @@ export default function FleetPage() {
         r.clockOffsetMs === null ? (
           '—'
         ) : (
-          <Typography.Text type={Math.abs(r.clockOffsetMs) > 2000 ? 'danger' : undefined}>
+          <Typography.Text type={Math.abs(r.clockOffsetMs) > CLOCK_MAX_MS ? 'danger' : undefined}>
             {t('unit.ms', { n: Math.round(r.clockOffsetMs) })}
           </Typography.Text>
         ),
@@ -184,7 +233,7 @@ export default function FleetPage() {
         <Typography.Text type="secondary" data-testid="fleet-count">
           {t('fleet.count', {
             n: all.length,
-            online: all.filter((r) => r.online).length,
+            online: all.filter(present).length,
             problems: all.filter(hasProblem).length,
           })}
         </Typography.Text>
