@@ -1,15 +1,18 @@
 /**
  * Builds one evidence disc (R23; FORMATS.md §3), in this order:
- *   1. every original opened through the store (a `clip-access` entry, action export, R24) and
- *      read with its SHA-256 and size checked, on worker threads (a mismatch fails the build
- *      naming the clip and is logged as an `integrity-failure`: altered bytes are never shipped);
- *   2. meanwhile manifest.json and manifest.pdf from the index, sessions, hearings, interruptions;
+ *   1. every original opened through the store (a `clip-access` entry, action export, R24);
+ *   2. manifest.json and manifest.pdf from the index (each clip's SHA-256 and size as recorded at
+ *      ingest), sessions, hearings, interruptions;
  *   3. the `export-built` entry holding both files' SHA-256, then a fresh signed checkpoint that
  *      covers it, then custody/ (checkpoint, key, the exact log lines about these clips and this
  *      export, their inclusion proofs), receipt.pdf, the verifiers and README.txt;
  *   4. the ISO from xorriso with the originals mapped straight from the store, hashed on its way
- *      to the file; last, each original must still be the very file that was checked (same inode,
- *      size, mtime and ctime), or the image is thrown away.
+ *      to the file, while worker threads re-hash every original against the index as xorriso reads
+ *      it (both from the page cache), so the check costs no wall time of its own. A mismatch kills
+ *      xorriso, deletes the image, quarantines the original, and the caller logs `export-failed`
+ *      after `export-built`: altered bytes are never shipped, and `export-built` claims only the
+ *      manifest, which names the recorded hashes. Last, each original must still be the very file
+ *      that was checked (same inode, size, mtime and ctime), or the image is thrown away.
  */
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -110,20 +113,15 @@ export async function buildDisc(
 ): Promise<ImageInfo> {
   const records = await loadClips(rec, d);
   const clipBytes = records.reduce((s, r) => s + r.bytes, 0);
-  // Two passes over the clips' bytes: the check, then the image (mostly the same bytes again).
+  // Two reads of the clips' bytes, side by side: the check, and xorriso writing the image.
   const progress = { bytesDone: 0, bytesTotal: 2 * clipBytes };
-  const tick = (n: number) => {
-    progress.bytesDone += n;
-    onProgress({ ...progress });
-  };
   await rm(paths.dir, { recursive: true, force: true });
   await mkdir(join(paths.root, 'custody'), { recursive: true, mode: 0o700 });
 
-  const { clips: checked, check } = await openOriginals(rec, approver, records, d, tick);
+  const checked = await openOriginals(rec, approver, records, d);
   const manifest = await buildManifest(rec, approver, checked, d);
   const mJson = manifestBytes(manifest);
   const mPdf = await renderManifestPdf(manifest);
-  await check;
   await d.store.audit.append({
     type: 'export-built',
     actor: approver.username,
@@ -153,8 +151,18 @@ export async function buildDisc(
   await put('custody/audit.jsonl', Buffer.concat(lines.flatMap((l) => [l, NL])));
   await put('custody/proofs.json', `${JSON.stringify(proofs, null, 1)}\n`);
 
-  const base = progress.bytesDone;
-  const image = await packIso(
+  let hashed = 0;
+  let packed = 0;
+  const show = () => {
+    progress.bytesDone = hashed + packed;
+    onProgress({ ...progress });
+  };
+  const stop = new AbortController();
+  const check = checkOriginals(checked, d, stop, (n) => {
+    hashed += n;
+    show();
+  });
+  const pack = packIso(
     {
       rootDir: paths.root,
       files: checked.map((c) => ({ from: c.path, to: `/${c.discPath}` })),
@@ -163,12 +171,31 @@ export async function buildDisc(
     paths.image,
     {
       onBytes: (n) => {
-        progress.bytesDone = base + Math.min(n, clipBytes);
-        onProgress({ ...progress });
+        packed = Math.min(n, clipBytes);
+        show();
       },
+      signal: stop.signal,
       ...(d.xorriso ? { xorriso: d.xorriso } : {}),
     },
   );
+  const [checkDone, packDone] = await Promise.allSettled([check, pack]);
+  const bad = checkDone.status === 'fulfilled' ? checkDone.value : [];
+  if (checkDone.status === 'rejected' || bad.length > 0 || packDone.status === 'rejected') {
+    await rm(paths.image, { force: true });
+  }
+  if (checkDone.status === 'rejected') throw checkDone.reason;
+  if (bad.length > 0) {
+    for (const b of bad) await integrityFailure(rec, b.clip, b.got, d);
+    const named = bad.map(
+      (b) =>
+        `clip ${b.clip.record.clipId}: stored bytes hash to ${b.got.sha256} (${b.got.bytes} bytes), recorded ${b.clip.record.sha256} (${b.clip.record.bytes} bytes)`,
+    );
+    throw new GatewayError('EXPORT_FAILED', `${named.slice(0, 10).join('; ')}; the disc was not built`, {
+      clipIds: bad.map((b) => b.clip.record.clipId),
+    });
+  }
+  if (packDone.status === 'rejected') throw packDone.reason;
+  const image = packDone.value;
   for (const c of checked) {
     if ((await fingerprint(c.path)) !== c.fingerprint) {
       await rm(paths.image, { force: true });
@@ -207,18 +234,13 @@ async function loadClips(rec: ExportRecord, d: DiscDeps): Promise<ClipRecord[]> 
   return out;
 }
 
-/**
- * Opens every original through the store (its `clip-access` entry, R24) and starts checking each
- * one's SHA-256 and size on the hash pool. Resolves at once with the clips and a promise of the
- * check, so the manifest can be drawn meanwhile; nothing is logged as built before it settles.
- */
+/** Opens every original through the store: its `clip-access` entry (R24), content type, fingerprint. */
 async function openOriginals(
   rec: ExportRecord,
   approver: Person,
   records: ClipRecord[],
   d: DiscDeps,
-  tick: (n: number) => void,
-): Promise<{ clips: Checked[]; check: Promise<void> }> {
+): Promise<Checked[]> {
   const clips: Checked[] = [];
   for (let i = 0; i < records.length; i += OPEN_BATCH) {
     // Opened together so their clip-access entries share the audit log's group commit.
@@ -243,8 +265,21 @@ async function openOriginals(
       });
     }
   }
-  const check = (async () => {
-    const bad: { clip: Checked; got: HashResult }[] = [];
+  return clips;
+}
+
+/**
+ * Re-hashes every original on the hash pool while xorriso packs them; the first mismatch aborts
+ * `stop` (xorriso is killed) and the rest are not read. Resolves with the mismatches.
+ */
+async function checkOriginals(
+  clips: Checked[],
+  d: DiscDeps,
+  stop: AbortController,
+  tick: (n: number) => void,
+): Promise<{ clip: Checked; got: HashResult }[]> {
+  const bad: { clip: Checked; got: HashResult }[] = [];
+  try {
     await hashFiles(
       clips.map((c) => c.path),
       {
@@ -252,23 +287,21 @@ async function openOriginals(
         onBytes: tick,
         onFile: (i, got) => {
           const c = clips[i]!;
-          if (got.sha256 !== c.record.sha256 || got.bytes !== c.record.bytes) bad.push({ clip: c, got });
+          if (got.sha256 === c.record.sha256 && got.bytes === c.record.bytes) return;
+          bad.push({ clip: c, got });
+          stop.abort();
+          throw MISMATCH;
         },
       },
     );
-    if (bad.length === 0) return;
-    for (const b of bad) await integrityFailure(rec, b.clip, b.got, d);
-    const named = bad.map(
-      (b) =>
-        `clip ${b.clip.record.clipId}: stored bytes hash to ${b.got.sha256} (${b.got.bytes} bytes), recorded ${b.clip.record.sha256} (${b.clip.record.bytes} bytes)`,
-    );
-    throw new GatewayError('EXPORT_FAILED', `${named.slice(0, 10).join('; ')}; the disc was not built`, {
-      clipIds: bad.map((b) => b.clip.record.clipId),
-    });
-  })();
-  check.catch(() => {}); // awaited by the caller; never an unhandled rejection meanwhile
-  return { clips, check };
+  } catch (err) {
+    stop.abort();
+    if (err !== MISMATCH) throw err;
+  }
+  return bad;
 }
+
+const MISMATCH = new Error('an original does not match its recorded hash');
 
 /**
  * An original that does not match its hash: the store moves it to quarantine and logs the

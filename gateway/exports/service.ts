@@ -4,7 +4,7 @@
  * who asked and on what basis (R24). The principal approves or refuses with a reason; nobody
  * decides on their own request (R25). On approval the clips go on legal hold and the disc is
  * built (disc.ts). Every step is an audit entry about `export:<id>`: request, approval or refusal,
- * build, each download of the image, each hand-over.
+ * build (and a failed build), each download of the image, each hand-over.
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
@@ -88,11 +88,18 @@ export class ExportService implements Service {
     // A build cut short by a stop or crash is not resumed half-way: it is marked failed.
     for await (const r of this.#repo.newestFirst()) {
       if (r.state !== 'building') continue;
-      await this.#repo.put({
-        ...r,
-        state: 'failed',
-        error: 'the gateway stopped while the disc was being built',
-      });
+      const error = 'the gateway stopped while the disc was being built';
+      await this.#repo.put({ ...r, state: 'failed', error });
+      await this.#o.store.audit
+        .append({
+          type: 'export-failed',
+          actor: 'gateway',
+          subject: exportSubject(r.id),
+          details: { caseNo: r.caseNo, error },
+        })
+        .catch((err: unknown) =>
+          this.#o.log.error({ err, exportId: r.id }, 'logging the failed build failed'),
+        );
     }
   }
 
@@ -343,6 +350,18 @@ export class ExportService implements Service {
       this.#o.log.error({ err, exportId: rec.id }, 'evidence disc build failed');
       const failed: ExportRecord = { ...rec, state: 'failed', error: message };
       await this.#repo.put(failed).catch(() => {});
+      // After an `export-built` entry this says the disc was never shipped (R25: a truthful log).
+      const clipIds = err instanceof GatewayError ? (err.details?.clipIds ?? err.details?.clipId) : undefined;
+      await this.#o.store.audit
+        .append({
+          type: 'export-failed',
+          actor: 'gateway',
+          subject: exportSubject(rec.id),
+          details: { caseNo: rec.caseNo, error: message, ...(clipIds ? { clipIds: [clipIds].flat() } : {}) },
+        })
+        .catch((e: unknown) =>
+          this.#o.log.error({ err: e, exportId: rec.id }, 'logging the failed build failed'),
+        );
       this.#changed(failed);
     }
   }

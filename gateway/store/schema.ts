@@ -140,6 +140,8 @@ export const AuditType = z.enum([
   'export-request',
   'export-refused',
   'export-built',
+  /** A build that failed after `export-built` or before: no image exists, nothing was shipped. */
+  'export-failed',
   'export-download',
   'export-handover',
   'legal-hold',

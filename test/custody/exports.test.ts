@@ -388,7 +388,12 @@ describe('an altered original', () => {
       expect(done.state).toBe('failed');
       expect(done.error).toMatch(/clip clip-c/);
       expect(done.image).toBeUndefined();
-      expect((await auditOf(req.body.id)).map((e) => e.type)).not.toContain('export-built');
+      // The manifest was logged as built from the recorded hashes; the failure follows it, naming the clip.
+      const log = await auditOf(req.body.id);
+      const types = log.map((e) => e.type);
+      expect(types.indexOf('export-failed')).toBeGreaterThan(types.indexOf('export-built'));
+      expect(log.find((e) => e.type === 'export-failed')!.details).toMatchObject({ clipIds: ['clip-c'] });
+      expect((await download(principal, req.body.id)).res.status).toBe(409);
       const failures = (await gw.app.store.audit.bySubject('clip:clip-c')).filter(
         (e) => e.type === 'integrity-failure',
       );
