@@ -348,8 +348,6 @@ export class ExportService implements Service {
     } catch (err) {
       const message = err instanceof GatewayError ? err.message : 'internal error while building the disc';
       this.#o.log.error({ err, exportId: rec.id }, 'evidence disc build failed');
-      const failed: ExportRecord = { ...rec, state: 'failed', error: message };
-      await this.#repo.put(failed).catch(() => {});
       // After an `export-built` entry this says the disc was never shipped (R25: a truthful log).
       const clipIds = err instanceof GatewayError ? (err.details?.clipIds ?? err.details?.clipId) : undefined;
       await this.#o.store.audit
@@ -362,6 +360,9 @@ export class ExportService implements Service {
         .catch((e: unknown) =>
           this.#o.log.error({ err: e, exportId: rec.id }, 'logging the failed build failed'),
         );
+      // Logged before the record says failed, so whoever sees the failure finds it in the log.
+      const failed: ExportRecord = { ...rec, state: 'failed', error: message };
+      await this.#repo.put(failed).catch(() => {});
       this.#changed(failed);
     }
   }
