@@ -10,6 +10,7 @@ import { AdminSocket } from './admin/socket-server.js';
 import { AlertService } from './alerts/service.js';
 import { LoginGuard } from './api/login-guard.js';
 import { alertRoutes } from './api/routes/alerts.js';
+import { archiveRoutes } from './api/routes/archive.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { cameraRoutes } from './api/routes/cameras.js';
 import { caseRoutes } from './api/routes/cases.js';
@@ -28,6 +29,7 @@ import { userRoutes } from './api/routes/users.js';
 import { Api, type HttpServer, listen } from './api/server.js';
 import { SessionPruner } from './api/session-pruner.js';
 import { UserStore } from './api/users.js';
+import { ArchiveService } from './archive/service.js';
 import { OnvifNodeAdapter } from './cameras/onvif-node-adapter.js';
 import { CameraRegistry } from './cameras/registry.js';
 import { offsetAt } from './cases/clock.js';
@@ -120,6 +122,8 @@ export class GatewayApp {
   compliance!: ComplianceService;
   /** Critical alerts sent to people outside the dashboard, through a durable outbox (R19). */
   notifications!: NotificationService;
+  /** Originals, checkpoints and log segments replicated to S3 with Object Lock (R23, R25). */
+  archive!: ArchiveService;
   /** Prometheus metrics served at /metrics. */
   readonly metrics = new GatewayMetrics();
   readonly services: Service[] = [];
@@ -363,6 +367,20 @@ export class GatewayApp {
     });
     this.services.push(this.exports);
     exportRoutes(this.api, this.exports);
+    const exportRepo = new ExportRepo(db);
+    this.archive = new ArchiveService({
+      config: this.config.archive,
+      timeZone: this.config.timeZone,
+      db,
+      store: this.store,
+      bus,
+      alerts: this.alerts,
+      log: log.child({ svc: 'archive' }),
+      exportClips: async (id) => (await exportRepo.get(id))?.clipIds ?? [],
+    });
+    if (this.archive.enabled) this.custody.witnesses.push(this.archive.witness);
+    this.services.push(this.archive);
+    archiveRoutes(this.api, this.archive);
     this.cases = new CaseService({
       db,
       audit,

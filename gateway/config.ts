@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { Activity } from '../protocol/common.js';
 import { DockTiming } from '../protocol/dock/constants.js';
+import { ArchiveConfig } from './archive/config.js';
 import { GatewayError } from './errors.js';
 import { NotificationsConfig } from './notify/config.js';
 
@@ -352,6 +353,8 @@ export const GatewayConfig = z.object({
   cases: CasesConfig.default(CasesConfig.parse({})),
   /** Critical alerts sent out by webhook, 企业微信 / 钉钉 robots and e-mail (R19). */
   notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
+  /** Originals, sidecars, checkpoints and log segments replicated to S3 with Object Lock. */
+  archive: ArchiveConfig,
   observability: z
     .object({
       /**

@@ -158,6 +158,8 @@ export const AuditType = z.enum([
   'compliance-report',
   /** A critical alert delivered to people outside the dashboard, a failed try, or a give-up (R19). */
   'notification',
+  /** Replication to the central archive (S3 Object Lock): copies, read-backs, holds, evictions. */
+  'archive',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

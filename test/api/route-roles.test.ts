@@ -198,6 +198,12 @@ const TABLE: Row[] = [
   // or legal affairs close a failure with a note.
   { route: 'GET /api/integrity', roles: SUP },
   { route: 'POST /api/integrity/failures/:id/resolve', roles: [LEGAL, PRINCIPAL], body: { note: 'n' } },
+
+  // The central archive (S3 Object Lock): supervisors see the queue and each clip's copy; the
+  // principal or legal affairs run a read-back audit.
+  { route: 'GET /api/archive', roles: SUP },
+  { route: 'GET /api/archive/clips/:id', roles: SUP },
+  { route: 'POST /api/archive/audit', roles: [LEGAL, PRINCIPAL] },
 ];
 
 /** Handled by the server itself, outside the role-checked routes. */

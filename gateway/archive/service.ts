@@ -1,0 +1,483 @@
+/**
+ * Replication of the originals to the central archive (S3 with Object Lock, COMPLIANCE mode): each
+ * verified original with its sidecar manifest, every signed checkpoint with the audit log segment
+ * it closes (the archive is one more witness, FORMATS.md §2), a legal hold for clips in an approved
+ * export (R23). A copy counts only once read back and hashed and its lock reported by the bucket.
+ * Queue in LevelDB, bandwidth cap, busy hours; every action audited (`archive`).
+ * What the bucket's administrator can still do (purge locked objects) is detected by `audit()`
+ * read-backs and by the checkpoints the other witnesses hold (README, "Archive").
+ */
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import type { AlertService } from '../alerts/service.js';
+import type { Checkpoint } from '../custody/checkpoint.js';
+import type { Witness } from '../custody/witnesses.js';
+import type { Db } from '../db.js';
+import type { EventBus, Service } from '../events.js';
+import type { Logger } from '../log.js';
+import type { ClipRecord, ClipStore } from '../store/index.js';
+import { type ArchiveConfig, ArchiveCredentials, inBusyHours } from './config.js';
+import { type ArchiveJob, ArchiveQueue, type QueuedJob } from './queue.js';
+import { PERMANENT_DAYS, retainUntil, retentionDays } from './retention.js';
+import { ArchiveBucket, ArchiveError, type ObjectRef } from './s3.js';
+import { throttle } from './throttle.js';
+
+export const BACKLOG_RULE = 'archive-backlog';
+export const MISMATCH_RULE = 'archive-mismatch';
+
+export const ArchivedCopy = z.object({
+  at: z.iso.datetime(),
+  bucket: z.string(),
+  key: z.string(),
+  versionId: z.string(),
+  sha256: z.string(),
+  bytes: z.number().int(),
+  retainUntil: z.iso.datetime(),
+  legalHold: z.boolean(),
+  sidecar: z.object({ key: z.string(), versionId: z.string() }).optional(),
+});
+export type ArchivedCopy = z.infer<typeof ArchivedCopy>;
+
+export interface ArchiveStatus {
+  enabled: boolean;
+  endpoint?: string;
+  bucket?: string;
+  depth: number;
+  oldestAgeMs: number;
+  lastError?: string;
+  busyNow: boolean;
+  lastReplicatedAt?: string;
+}
+
+export interface ReadBackReport {
+  checked: number;
+  bad: { subject: string; key: string; problem: string }[];
+}
+
+export interface ArchiveServiceOptions {
+  config: ArchiveConfig;
+  timeZone: string;
+  db: Db;
+  store: Pick<ClipStore, 'index' | 'audit' | 'layout'>;
+  bus: EventBus;
+  alerts: Pick<AlertService, 'raise' | 'clear'>;
+  log: Logger;
+  /** The clips of an export, to hold them in the archive when it is approved (R23). */
+  exportClips?: (exportId: string) => Promise<string[]>;
+  now?: () => number;
+}
+
+const sha256Of = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+export class ArchiveService implements Service {
+  readonly name = 'archive';
+  readonly queue: ArchiveQueue;
+  readonly #o: ArchiveServiceOptions;
+  readonly #done;
+  #bucket?: ArchiveBucket;
+  #stopped = true;
+  #loop?: Promise<void>;
+  #wake?: () => void;
+  #timer?: NodeJS.Timeout;
+  #lastOk?: number;
+  #offs: (() => void)[] = [];
+  /** A checkpoint witness: hands each new checkpoint to the durable queue. */
+  readonly witness: Witness;
+
+  constructor(opts: ArchiveServiceOptions) {
+    this.#o = opts;
+    this.queue = new ArchiveQueue(opts.db);
+    this.#done = opts.db.sublevel<string, unknown>('archive-done', { valueEncoding: 'json' });
+    const name = `s3:${opts.config.endpoint ?? ''}/${opts.config.bucket}`;
+    this.witness = {
+      name,
+      deliver: async (cp: Checkpoint) => {
+        await this.enqueue({
+          kind: 'checkpoint',
+          treeSize: cp.treeSize,
+          json: `${JSON.stringify(cp, null, 2)}\n`,
+        });
+      },
+    };
+  }
+
+  get enabled(): boolean {
+    return this.#o.config.endpoint !== undefined;
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)();
+  }
+
+  async start(): Promise<void> {
+    const c = this.#o.config;
+    if (!c.endpoint) return;
+    if (!c.credentialsFile) throw new ArchiveError('ARCHIVE_MISSING', 'archive.credentialsFile is required');
+    const credentials = ArchiveCredentials.parse(JSON.parse(await readFile(c.credentialsFile, 'utf8')));
+    this.#bucket = new ArchiveBucket({
+      endpoint: c.endpoint,
+      region: c.region,
+      bucket: c.bucket,
+      credentials,
+    });
+    this.#stopped = false;
+    this.#offs.push(
+      this.#o.bus.on('clip.stored', (e) => void this.enqueue({ kind: 'clip', clipId: e.clipId })),
+      this.#o.bus.on('export.changed', (e) => {
+        if (e.state === 'approved' && this.#o.exportClips)
+          void this.#o
+            .exportClips(e.id)
+            .then((ids) => Promise.all(ids.map((clipId) => this.enqueue({ kind: 'hold', clipId }))));
+      }),
+    );
+    await this.#catchUp();
+    this.#timer = setInterval(() => void this.#checkBacklog(), 60_000);
+    this.#timer.unref();
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const off of this.#offs.splice(0)) off();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#wake?.();
+    await this.#loop;
+    this.#bucket?.destroy();
+  }
+
+  async enqueue(job: ArchiveJob): Promise<void> {
+    await this.queue.add(job, this.#now());
+    this.#wake?.();
+  }
+
+  /** Where and when a clip's original was archived, or undefined. */
+  async copyOf(clipId: string): Promise<ArchivedCopy | undefined> {
+    const v = await this.#done.get(`clip!${clipId}`);
+    return v === undefined ? undefined : ArchivedCopy.parse(v);
+  }
+
+  async status(): Promise<ArchiveStatus> {
+    const c = this.#o.config;
+    const s = await this.queue.stats(this.#now());
+    return {
+      enabled: this.enabled,
+      endpoint: c.endpoint,
+      bucket: c.endpoint ? c.bucket : undefined,
+      ...s,
+      busyNow: inBusyHours(new Date(this.#now()), c.busyHours, this.#o.timeZone),
+      lastReplicatedAt: this.#lastOk ? new Date(this.#lastOk).toISOString() : undefined,
+    };
+  }
+
+  /** Resolves when the queue holds nothing due (for tests and `gateway archive flush`). */
+  async idle(): Promise<boolean> {
+    return (await this.queue.next(this.#now())) === undefined;
+  }
+
+  /**
+   * Reads back every archived original: the version archived (gone if the admin purged it) and the
+   * current one (what a plain GET serves; a later overwrite shows here). Mismatches are alerted.
+   */
+  async audit(actor = 'gateway'): Promise<ReadBackReport> {
+    const bucket = this.#need();
+    const report: ReadBackReport = { checked: 0, bad: [] };
+    for await (const [k, v] of this.#done.iterator({ gte: 'clip!', lt: 'clip!\xff' })) {
+      const copy = ArchivedCopy.parse(v);
+      const subject = `clip:${k.slice(5)}`;
+      report.checked++;
+      for (const versionId of [copy.versionId, undefined]) {
+        let problem: string | undefined;
+        try {
+          const rb = await bucket.readBack(copy.key, versionId);
+          if (rb.sha256 !== copy.sha256)
+            problem = `${versionId ? 'archived' : 'current'} version hashes ${rb.sha256}`;
+        } catch (err) {
+          problem = `${versionId ? 'archived' : 'current'} version unreadable: ${(err as Error).name}`;
+        }
+        if (problem) {
+          report.bad.push({ subject, key: copy.key, problem });
+          await this.#mismatch(subject, copy.key, problem, actor);
+        }
+      }
+    }
+    await this.#audit('readback-audit', 'archive', actor, {
+      checked: report.checked,
+      bad: report.bad.length,
+    });
+    return report;
+  }
+
+  #need(): ArchiveBucket {
+    if (!this.#bucket) throw new ArchiveError('ARCHIVE_MISSING', 'the archive is not configured');
+    return this.#bucket;
+  }
+
+  async #catchUp(): Promise<void> {
+    const queued = new Set<string>();
+    for await (const v of this.queue.items()) if (v.job.kind === 'clip') queued.add(v.job.clipId);
+    for await (const rec of this.#o.store.index.all()) {
+      if (rec.state !== 'verified' || queued.has(rec.clipId)) continue;
+      if ((await this.#done.get(`clip!${rec.clipId}`)) === undefined)
+        await this.queue.add({ kind: 'clip', clipId: rec.clipId }, this.#now());
+    }
+  }
+
+  async #sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
+  }
+
+  async #run(): Promise<void> {
+    const c = this.#o.config;
+    let bucketReady = false;
+    while (!this.#stopped) {
+      if (inBusyHours(new Date(this.#now()), c.busyHours, this.#o.timeZone)) {
+        await this.#sleep(60_000);
+        continue;
+      }
+      const item = await this.queue.next(this.#now());
+      if (!item) {
+        await this.#sleep(Math.min(c.retryMs, 30_000));
+        continue;
+      }
+      try {
+        if (!bucketReady) {
+          await this.#need().ensureBucket(c.createBucket);
+          bucketReady = true;
+        }
+        await this.#process(item);
+        await this.queue.done(item.key);
+        this.#lastOk = this.#now();
+      } catch (err) {
+        const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        if (this.#stopped) break;
+        this.#o.log.warn({ job: item.job.kind, err: msg.slice(0, 300) }, 'archive item failed; will retry');
+        await this.queue.failed(item, msg, c.retryMs, this.#now());
+      }
+      await this.#checkBacklog();
+    }
+  }
+
+  async #checkBacklog(): Promise<void> {
+    const s = await this.queue.stats(this.#now());
+    const limit = this.#o.config.backlogAlertMinutes * 60_000;
+    if (s.depth > 0 && s.oldestAgeMs > limit) {
+      await this.#o.alerts.raise({
+        rule: BACKLOG_RULE,
+        subject: 'archive',
+        severity: 'warning',
+        message: `${s.depth} item(s) waiting for the archive, the oldest for ${Math.round(s.oldestAgeMs / 60_000)} min`,
+        details: { depth: s.depth, oldestAgeMs: s.oldestAgeMs, lastError: s.lastError },
+      });
+    } else await this.#o.alerts.clear(BACKLOG_RULE, 'archive');
+  }
+
+  async #process(item: QueuedJob): Promise<void> {
+    const job = item.job;
+    if (job.kind === 'clip') return this.#replicateClip(job.clipId);
+    if (job.kind === 'hold') return this.#hold(job.clipId);
+    return this.#replicateCheckpoint(job.treeSize, job.json);
+  }
+
+  #key(...parts: string[]): string {
+    return [this.#o.config.office, ...parts].join('/');
+  }
+
+  /**
+   * Writes (unless the key already holds these bytes: a resumed item), reads back by version and
+   * hashes, and checks the lock the bucket reports outlives `until`.
+   */
+  async #putVerified(
+    key: string,
+    body: () => NodeJS.ReadableStream | Buffer,
+    sha256: string,
+    bytes: number,
+    until: Date,
+    legalHold: boolean,
+  ): Promise<ObjectRef> {
+    const bucket = this.#need();
+    const head = await bucket.head(key);
+    let ref: ObjectRef;
+    if (head && head.sha256 === sha256) ref = { bucket: bucket.bucket, key, versionId: head.versionId };
+    else {
+      const b = body();
+      const stream = Buffer.isBuffer(b)
+        ? b
+        : (b.pipe(throttle(this.#o.config.bandwidthBytesPerSec)) as never);
+      ref = await bucket.put({ key, body: stream, bytes, sha256, retainUntil: until, legalHold });
+    }
+    const rb = await bucket.readBack(key, ref.versionId);
+    if (rb.sha256 !== sha256 || rb.bytes !== bytes)
+      throw new ArchiveError('ARCHIVE_MISMATCH', `${key}: read back ${rb.bytes} bytes hashing ${rb.sha256}`);
+    const lock = await bucket.lockOf(ref);
+    if (
+      lock.mode !== 'COMPLIANCE' ||
+      !lock.retainUntil ||
+      lock.retainUntil.getTime() < until.getTime() - 1000
+    )
+      throw new ArchiveError(
+        'ARCHIVE_UNLOCKED',
+        `${key}: lock ${lock.mode ?? 'none'} until ${lock.retainUntil?.toISOString() ?? '-'}`,
+      );
+    if (legalHold && !lock.legalHold) await bucket.holdOn(ref);
+    return ref;
+  }
+
+  async #replicateClip(clipId: string): Promise<void> {
+    const rec = await this.#o.store.index.get(clipId);
+    if (rec?.state !== 'verified' || !rec.blob) return;
+    if ((await this.#done.get(`clip!${clipId}`)) !== undefined) return;
+    const blobPath = this.#o.store.layout.abs(rec.blob);
+    const held = (rec.legalHolds ?? []).length > 0;
+    const until = this.#retainUntil(rec, held);
+    const key = this.#key('originals', rec.sha256);
+    const { size } = await stat(blobPath);
+    const ref = await this.#putVerified(key, () => createReadStream(blobPath), rec.sha256, size, until, held);
+    const sidecarBytes = await this.#sidecar(rec);
+    const sidecarRef = sidecarBytes
+      ? await this.#putVerified(
+          this.#key('originals', `${rec.sha256}.${clipId}.json`),
+          () => sidecarBytes,
+          sha256Of(sidecarBytes),
+          sidecarBytes.length,
+          until,
+          held,
+        )
+      : undefined;
+    const copy: ArchivedCopy = {
+      at: new Date(this.#now()).toISOString(),
+      bucket: ref.bucket,
+      key,
+      versionId: ref.versionId,
+      sha256: rec.sha256,
+      bytes: size,
+      retainUntil: until.toISOString(),
+      legalHold: held,
+      sidecar: sidecarRef ? { key: sidecarRef.key, versionId: sidecarRef.versionId } : undefined,
+    };
+    await this.#done.put(`clip!${clipId}`, copy);
+    await this.#audit('replicated', `clip:${clipId}`, 'gateway', { ...copy, at: undefined });
+  }
+
+  #retainUntil(rec: ClipRecord, held: boolean): Date {
+    const days = retentionDays(
+      { activity: rec.activity, flags: held ? ['evidence'] : [] },
+      this.#o.config.retention,
+    );
+    return retainUntil(new Date(rec.ingestedAt ?? this.#now()), days);
+  }
+
+  async #sidecar(rec: ClipRecord): Promise<Buffer | undefined> {
+    const layout = this.#o.store.layout;
+    for (const p of [
+      layout.sidecarPath('blobs', rec.sha256, rec.clipId),
+      layout.sidecarPath('blobs', rec.sha256),
+    ]) {
+      try {
+        const b = await readFile(p);
+        if (b.length <= 1 << 20 && JSON.parse(b.toString('utf8')).clipId === rec.clipId) return b;
+      } catch {
+        // the other name
+      }
+    }
+    return undefined;
+  }
+
+  async #hold(clipId: string): Promise<void> {
+    const copy = await this.copyOf(clipId);
+    if (!copy) {
+      // Not archived yet: the clip's own item applies the hold (its record holds it by then).
+      const rec = await this.#o.store.index.get(clipId);
+      if (rec?.state === 'verified') await this.queue.add({ kind: 'clip', clipId }, this.#now());
+      return;
+    }
+    if (copy.legalHold) return;
+    const bucket = this.#need();
+    await bucket.holdOn(copy);
+    if (copy.sidecar) await bucket.holdOn({ bucket: copy.bucket, ...copy.sidecar });
+    const lock = await bucket.lockOf(copy);
+    if (!lock.legalHold) throw new ArchiveError('ARCHIVE_UNLOCKED', `${copy.key}: legal hold not reported`);
+    await this.#done.put(`clip!${clipId}`, { ...copy, legalHold: true });
+    await this.#audit('legal-hold', `clip:${clipId}`, 'gateway', {
+      key: copy.key,
+      versionId: copy.versionId,
+    });
+  }
+
+  async #replicateCheckpoint(treeSize: number, json: string): Promise<void> {
+    const until = retainUntil(new Date(this.#now()), PERMANENT_DAYS);
+    const body = Buffer.from(json, 'utf8');
+    const cpKey = this.#key('checkpoints', `checkpoint-${treeSize}.json`);
+    const cp = await this.#putVerified(cpKey, () => body, sha256Of(body), body.length, until, false);
+    // The log lines this checkpoint seals since the last one archived, as one segment.
+    const from = Number((await this.#done.get('meta!segmentEnd')) ?? 0);
+    let segment: { key: string; versionId: string } | undefined;
+    if (treeSize > from) {
+      const lines = await this.#auditLines(from, treeSize);
+      const seg = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
+      const segKey = this.#key(
+        'audit',
+        `audit-${String(from + 1).padStart(10, '0')}-${String(treeSize).padStart(10, '0')}.jsonl`,
+      );
+      const ref = await this.#putVerified(segKey, () => seg, sha256Of(seg), seg.length, until, false);
+      segment = { key: ref.key, versionId: ref.versionId };
+      await this.#done.put('meta!segmentEnd', treeSize);
+    }
+    await this.#done.put(`checkpoint!${String(treeSize).padStart(12, '0')}`, {
+      key: cp.key,
+      versionId: cp.versionId,
+    });
+    await this.#audit('checkpoint-replicated', `checkpoint:${treeSize}`, 'gateway', {
+      key: cp.key,
+      versionId: cp.versionId,
+      segment,
+    });
+  }
+
+  /** Lines [from, to) of the audit log (entry seq n is line n-1). */
+  async #auditLines(from: number, to: number): Promise<string[]> {
+    const out: string[] = [];
+    const rl = createInterface({
+      input: createReadStream(this.#o.store.layout.auditFile),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    let i = 0;
+    for await (const line of rl) {
+      if (i >= to) break;
+      if (i >= from && line.length > 0) out.push(line);
+      i++;
+    }
+    rl.close();
+    return out;
+  }
+
+  async #mismatch(subject: string, key: string, problem: string, actor: string): Promise<void> {
+    await this.#audit('readback-failed', subject, actor, { key, problem });
+    await this.#o.alerts.raise({
+      rule: MISMATCH_RULE,
+      subject,
+      severity: 'critical',
+      message: `the archive's copy of ${subject} does not match: ${problem}`,
+      details: { key, problem },
+    });
+  }
+
+  async #audit(
+    action: string,
+    subject: string,
+    actor: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.#o.store.audit.append({ type: 'archive', actor, subject, details: { action, ...details } });
+  }
+}

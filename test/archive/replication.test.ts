@@ -1,0 +1,251 @@
+/**
+ * Archive replication against a real single-node Ceph RGW with Object Lock: verified copies under
+ * COMPLIANCE retention, read-back audits that catch an altered copy, locked versions that cannot
+ * be deleted, legal holds, and a queue that survives the archive being down and a killed gateway.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DeleteObjectCommand,
+  GetObjectLegalHoldCommand,
+  GetObjectRetentionCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LATEST_LOCK } from '../../gateway/archive/retention.js';
+import { ArchiveBucket } from '../../gateway/archive/s3.js';
+import { type CephCluster, skipWithoutCeph, startCeph } from '../helpers/ceph.js';
+import { REPO } from '../helpers/child-gateway.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
+
+const DAY = 86_400_000;
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on Ceph RGW', () => {
+  let ceph: CephCluster;
+  let gw: TestGateway;
+  let s3: ArchiveBucket;
+  let dir: string;
+  let credentialsFile: string;
+  const archiveConfig = (over: Record<string, unknown> = {}) => ({
+    endpoint: ceph.endpoint,
+    bucket: 'originals',
+    office: 'office-7',
+    credentialsFile,
+    createBucket: true,
+    retryMs: 100,
+    ...over,
+  });
+
+  async function clipFile(name: string, bytes: number): Promise<{ path: string; body: Buffer }> {
+    const body = randomBytes(bytes);
+    const path = join(dir, name);
+    await writeFile(path, body);
+    return { path, body };
+  }
+
+  async function ingest(g: TestGateway, clipId: string, bytes = 64 * 1024, activity?: 'hearing') {
+    const { path, body } = await clipFile(`${clipId}.mp4`, bytes);
+    await g.app.store.ingestFile(path, {
+      clipId,
+      source: { kind: 'recorder', id: 'R-1' },
+      sessionId: `S-${clipId}`,
+      activity,
+      start: Date.now() - 60_000,
+      end: Date.now(),
+    });
+    return body;
+  }
+
+  const archived = (g: TestGateway, clipId: string) =>
+    waitFor(() => g.app.archive.copyOf(clipId), `${clipId} archived`, 45_000, 50);
+
+  beforeAll(async () => {
+    ceph = await startCeph();
+    dir = await mkdtemp(join(tmpdir(), 'archive-test-'));
+    credentialsFile = join(dir, 'credentials.json');
+    await writeFile(
+      credentialsFile,
+      JSON.stringify({ accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey }),
+    );
+    s3 = new ArchiveBucket({
+      endpoint: ceph.endpoint,
+      region: 'us-east-1',
+      bucket: 'originals',
+      credentials: { accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey },
+    });
+    gw = await startGateway({ archive: archiveConfig() });
+  }, 120_000);
+
+  afterAll(async () => {
+    await gw?.stop();
+    s3?.destroy();
+    await ceph?.stop();
+  }, 60_000);
+
+  it('replicates a verified original and its sidecar under COMPLIANCE retention, read back by hash', async () => {
+    const body = await ingest(gw, 'C-1');
+    const copy = await archived(gw, 'C-1');
+    expect(copy.key).toBe(`office-7/originals/${sha(body)}`);
+    expect(copy.sha256).toBe(sha(body));
+    const rb = await s3.readBack(copy.key, copy.versionId);
+    expect(rb.sha256).toBe(sha(body));
+    expect(rb.claimed).toBe(sha(body));
+    const r = await s3.client.send(
+      new GetObjectRetentionCommand({ Bucket: 'originals', Key: copy.key, VersionId: copy.versionId }),
+    );
+    expect(r.Retention?.Mode).toBe('COMPLIANCE');
+    // Ordinary footage: the 6-month floor.
+    expect(r.Retention!.RetainUntilDate!.getTime()).toBeGreaterThan(Date.now() + 182 * DAY);
+    expect(copy.sidecar?.key).toBe(`office-7/originals/${sha(body)}.C-1.json`);
+    const side = await s3.readBack(copy.sidecar!.key, copy.sidecar!.versionId);
+    expect(side.bytes).toBeGreaterThan(0);
+
+    const sup = await gw.as('principal');
+    const view = await sup.get('/api/archive/clips/C-1');
+    expect(view.body.archived.versionId).toBe(copy.versionId);
+    const status = await sup.get('/api/archive');
+    expect(status.body).toMatchObject({ enabled: true, bucket: 'originals' });
+    const entries = await gw.app.store.audit.bySubject('clip:C-1');
+    expect(entries.some((e) => e.type === 'archive' && e.details.action === 'replicated')).toBe(true);
+  });
+
+  it('refuses to delete a locked version, even with a governance bypass', async () => {
+    await ingest(gw, 'C-2');
+    const copy = await archived(gw, 'C-2');
+    for (const bypass of [false, true]) {
+      await expect(
+        s3.client.send(
+          new DeleteObjectCommand({
+            Bucket: 'originals',
+            Key: copy.key,
+            VersionId: copy.versionId,
+            BypassGovernanceRetention: bypass,
+          }),
+        ),
+      ).rejects.toThrow();
+    }
+    expect((await s3.readBack(copy.key, copy.versionId)).sha256).toBe(copy.sha256);
+  });
+
+  it('keeps hearings permanently and holds clips of an approved export', async () => {
+    await ingest(gw, 'H-1', 4096, 'hearing');
+    const h = await archived(gw, 'H-1');
+    // "Permanent": the latest date RGW can hold (see LATEST_LOCK).
+    expect(h.retainUntil).toBe(LATEST_LOCK.toISOString());
+
+    await ingest(gw, 'E-1');
+    const before = await archived(gw, 'E-1');
+    expect(before.legalHold).toBe(false);
+    const at = new Date().toISOString();
+    await gw.app.store.placeLegalHold('E-1', { exportId: 'X-1', caseNo: 'K-1', at, by: 'principal' });
+    await gw.app.archive.enqueue({ kind: 'hold', clipId: 'E-1' });
+    await waitFor(async () => (await gw.app.archive.copyOf('E-1'))?.legalHold, 'legal hold', 30_000, 50);
+    const lh = await s3.client.send(
+      new GetObjectLegalHoldCommand({ Bucket: 'originals', Key: before.key, VersionId: before.versionId }),
+    );
+    expect(lh.LegalHold?.Status).toBe('ON');
+  });
+
+  it('replicates each signed checkpoint and the log segment it seals', async () => {
+    const cp = await gw.app.custody.issueCheckpoint('test', 'tester');
+    const key = `office-7/checkpoints/checkpoint-${cp.treeSize}.json`;
+    await waitFor(() => s3.head(key), 'checkpoint archived', 30_000, 50);
+    const rb = await s3.readBack(key);
+    expect(rb.claimed).toBe(rb.sha256);
+    const entry = await waitFor(
+      async () =>
+        (await gw.app.store.audit.bySubject(`checkpoint:${cp.treeSize}`)).find((e) => e.type === 'archive'),
+      'checkpoint audit',
+      30_000,
+      50,
+    );
+    const seg = (entry.details.segment as { key: string }).key;
+    expect(seg).toMatch(/audit-0000000001-\d{10}\.jsonl$/);
+    expect((await s3.readBack(seg)).bytes).toBeGreaterThan(0);
+  });
+
+  it('catches a flipped byte in the archive on read-back and raises a critical alert', async () => {
+    const body = await ingest(gw, 'C-3');
+    const copy = await archived(gw, 'C-3');
+    const flipped = Buffer.from(body);
+    flipped[100] = (flipped[100] ?? 0) ^ 0x01;
+    // Whoever holds write credentials can add a version (never alter the locked one).
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: 'originals',
+        Key: copy.key,
+        Body: flipped,
+        Metadata: { sha256: copy.sha256 },
+      }),
+    );
+    const report = await gw.app.archive.audit('tester');
+    expect(report.bad.map((b) => b.subject)).toEqual(['clip:C-3']);
+    expect(report.bad[0]!.problem).toMatch(/^current version hashes/);
+    const alerts = await gw.app.alerts.list({ active: true, rule: 'archive-mismatch' });
+    expect(alerts.map((a) => a.subject)).toContain('clip:C-3');
+  });
+
+  it('queues while the archive is down and catches up when it is back', async () => {
+    await ceph.stopRgw();
+    try {
+      await ingest(gw, 'D-1');
+      await waitFor(async () => (await gw.app.archive.status()).lastError, 'a failed attempt', 30_000, 50);
+      expect((await gw.app.archive.status()).depth).toBeGreaterThan(0);
+      expect(await gw.app.archive.copyOf('D-1')).toBeUndefined();
+    } finally {
+      await ceph.startRgw();
+    }
+    const copy = await waitFor(() => gw.app.archive.copyOf('D-1'), 'D-1 archived', 60_000, 100);
+    expect((await s3.readBack(copy.key, copy.versionId)).sha256).toBe(copy.sha256);
+    await waitFor(async () => (await gw.app.archive.status()).depth === 0, 'queue drained', 30_000, 50);
+  });
+
+  it('resumes after the gateway is killed mid-upload', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'archive-crash-'));
+    const { path, body } = await clipFile('crash.mp4', 2 * 1024 * 1024);
+    const configFile = join(dir, 'crash.json');
+    const common = { dataDir, logLevel: 'silent', dock: { ports: [] } };
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        ...common,
+        mqtt: { port: 0, host: '127.0.0.1' },
+        http: { port: 0, host: '127.0.0.1' },
+        // 128 KiB/s: the 2 MiB upload takes ~16 s, so the kill lands in the middle of it.
+        archive: archiveConfig({ bandwidthBytesPerSec: 128 * 1024 }),
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/archive/crash-child.ts', configFile, path],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    await waitFor(() => out.includes('ingested'), 'child ingested', 45_000, 50);
+    const key = `office-7/originals/${sha(body)}`;
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(await s3.head(key)).toBeUndefined();
+
+    const again = await startGateway({ dataDir, archive: archiveConfig() });
+    try {
+      const copy = await archived(again, 'CRASH-1');
+      expect(copy.key).toBe(key);
+      expect((await s3.readBack(key, copy.versionId)).sha256).toBe(sha(body));
+    } finally {
+      await again.stop();
+    }
+  });
+});
