@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Level } from 'level';
 import { GatewayError } from './errors.js';
+import { isDamage } from './store/index-repair.js';
 
 /** LevelDB's LOCK file is held: classic-level's open error carries LEVEL_LOCKED as its cause. */
 function lockedBy(err: unknown): boolean {
@@ -20,6 +21,13 @@ export async function openDb(path: string): Promise<Db> {
       throw new GatewayError(
         'UNAVAILABLE',
         `the index ${path} is in use by another process (a gateway running on this data dir?)`,
+      );
+    }
+    if (isDamage(err)) {
+      const why = String((err as { cause?: { message?: string } }).cause?.message ?? '').slice(0, 300);
+      throw new GatewayError(
+        'STORE_CORRUPT',
+        `the index ${path} is damaged (${why}): stop the gateway and run gateway repair`,
       );
     }
     throw err;

@@ -4,17 +4,20 @@
  * and starts only the services the command needs). Every change is audited by the service it
  * calls, with the actor `cli` or `cli:<by>` (R24).
  */
+
+import { join, resolve } from 'node:path';
 import type { GatewayApp } from '../app.js';
 import type { GatewayConfig } from '../config.js';
 import { keyFileOf } from '../custody/cli.js';
 import { type OfflineVerifyOptions, verifyOffline, verifyWithDb } from '../custody/offline-verify.js';
 import { GatewayError } from '../errors.js';
+import { type IndexRepair, repairIndexIfDamaged } from '../store/index-repair.js';
 import type { AdminRequest } from './protocol.js';
 
 const actorOf = (by: string | undefined): string => (by ? `cli:${by}` : 'cli');
 
 /** The command's work on services that are running (the gateway's own, or those `runOffline` started). */
-async function run(app: GatewayApp, req: AdminRequest): Promise<unknown> {
+async function run(app: GatewayApp, req: AdminRequest, index?: IndexRepair): Promise<unknown> {
   switch (req.command) {
     case 'user-add': {
       const { username, displayName, roles, password } = req;
@@ -43,9 +46,14 @@ async function run(app: GatewayApp, req: AdminRequest): Promise<unknown> {
       return app.store.reindex({ actor: actorOf(req.by) });
     case 'repair': {
       const audit = app.store.audit;
+      // A repaired index lost what its missing files held: the clip rows come back from the blobs.
+      const reindexed = index?.repaired
+        ? (await app.store.reindex({ actor: actorOf(req.by) })).summary
+        : null;
       const done = {
         tornLineCut: audit.tornCut ?? null,
         indexRolledForward: audit.rolledForward ?? null,
+        indexRepaired: index?.repaired ? { reason: index.reason ?? null, clipsReindexed: reindexed } : null,
       };
       await audit.append({
         type: 'repair',
@@ -89,6 +97,9 @@ export async function runOffline(
   req: AdminRequest,
 ): Promise<unknown> {
   if (req.command === 'verify') return verifyOffline(await verifyOptions(config, req));
+  // LevelDB's repair first: a damaged index would not open at all.
+  const index =
+    req.command === 'repair' ? await repairIndexIfDamaged(join(resolve(config.dataDir), 'index')) : undefined;
   const app = await open();
   const started: { stop(): Promise<void> }[] = [];
   const start = async (s: { start(): Promise<void>; stop(): Promise<void> }) => {
@@ -106,7 +117,7 @@ export async function runOffline(
       await app.custody.open();
       started.push(app.custody);
     }
-    return await run(app, req);
+    return await run(app, req, index);
   } finally {
     for (const s of started.reverse()) await s.stop();
     await app.db.close();
