@@ -13,11 +13,16 @@
  * (`raw_loop_*`, `ratio_loop`: what the protocol and the store cost on the same I/O layer).
  * (c) the cost of resuming after an unplug half way through a clip (active link time of both
  *     sessions vs a clean ingest of the same clip, the time without a cable not counted).
- * Each mode runs `--rounds` times, interleaved; the best round counts (median for (c)).
+ * The physical limit of the link (`limit_*`, `ratio_limit`, `agg_ratio_limit`): a plain byte pump,
+ * `dd bs=1M` from a file of the same bytes into the device end of the same kind of PTY pair,
+ * `head -c` reading them at the gateway end; clock from the writers' spawn to the last reader's
+ * exit (readers already waiting), so both sides start when the first byte may move.
+ * Each mode runs `--rounds` (≥ 5) times, interleaved A B A B …; every ratio is a ratio of medians
+ * (bench/README.md), each side reported as min/median/max.
  * Prints one JSON line.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +39,8 @@ import { createLogger } from '../gateway/log.js';
 import { ClipStore } from '../gateway/store/index.js';
 import type { DockPort } from '../protocol/dock/link/binding.js';
 import { SerialPortBinding } from '../protocol/dock/link/serialport-binding.js';
+import { fields, machine, ratioOfMedians } from './lib/rounds.js';
+import { synth } from './lib/synth.js';
 import { StockSerialPortBinding } from './stock-serialport.js';
 
 const { values } = parseArgs({
@@ -423,6 +430,33 @@ async function rawRun(
   return total / MB / ((t1 - t0) / 1000);
 }
 
+function exited(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+    c.on('error', reject);
+    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}`))));
+  });
+}
+
+/** K plain byte pumps (dd into the device end, head -c at the gateway end); aggregate MB/s. */
+async function limitRun(root: string, k: number, bytesEach: number): Promise<number> {
+  const dir = await mkdtemp(join(root, `limit${k}-`));
+  const ps = await pairs(dir, k, 'l');
+  const file = join(dir, 'bytes');
+  await writeFile(file, synth(k, bytesEach));
+  const readers = ps.map((p) =>
+    exited('sh', ['-c', `head -c ${bytesEach} "$1" >/dev/null`, 'sh', p.gatewayPath]),
+  );
+  await new Promise((r) => setTimeout(r, 100)); // the readers have the ports open
+  const t0 = performance.now();
+  await Promise.all(ps.map((p) => exited('dd', [`if=${file}`, `of=${p.devicePath}`, 'bs=1M'])));
+  await Promise.all(readers);
+  const t1 = performance.now();
+  for (const p of ps) await p.unplug();
+  await rm(dir, { recursive: true, force: true });
+  return (k * bytesEach) / MB / ((t1 - t0) / 1000);
+}
+
 /** Clean ingest of one clip vs the same clip with an unplug half way; % extra active link time. */
 async function resumeRun(root: string, bytes: number): Promise<number> {
   const cleanMs = (bytes / MB / (await ingestRun(root, 1, bytes, bytes))) * 1000;
@@ -467,7 +501,7 @@ async function resumeRun(root: string, bytes: number): Promise<number> {
 async function main(): Promise<void> {
   const mb = Number(values.mb);
   const k = Number(values.docks);
-  const rounds = Math.max(1, Number(values.rounds));
+  const rounds = Math.max(5, Number(values.rounds));
   const only = values.only;
   const clipBytes = Number(values['clip-mb']) * MB;
   const total = Math.round(mb * MB);
@@ -477,51 +511,62 @@ async function main(): Promise<void> {
       if (process.env.BENCH_VERBOSE) console.error(`${what}: ${v.toFixed(2)}`);
       return v;
     };
-    // The machine is shared: interleave the modes and keep each one's best round.
-    let raw1 = 0;
-    let ingest1 = 0;
-    let rawK = 0;
-    let ingestK = 0;
-    let loop1 = 0;
-    let loopK = 0;
+    // The machine is shared: interleave the modes; medians count.
+    const host = machine();
+    const m: Record<string, number[]> = {
+      raw1: [],
+      loop1: [],
+      limit1: [],
+      ingest1: [],
+      rawK: [],
+      loopK: [],
+      limitK: [],
+      ingestK: [],
+    };
     const resumes: number[] = [];
     const each = Math.max(MB, Math.round(total / k));
+    const add = (key: string, what: string, v: number) => m[key]!.push(note(what, v));
     for (let round = 0; round < rounds; round++) {
       if (only.includes('a')) {
-        raw1 = Math.max(raw1, note('raw stock x1 MB/s', await rawRun(root, 1, total, clipBytes, 'stock')));
-        loop1 = Math.max(loop1, note('raw loop x1 MB/s', await rawRun(root, 1, total, clipBytes, 'loop')));
-        ingest1 = Math.max(ingest1, note('ingest x1 MB/s', await ingestRun(root, 1, total, clipBytes)));
+        add('raw1', 'raw stock x1 MB/s', await rawRun(root, 1, total, clipBytes, 'stock'));
+        add('loop1', 'raw loop x1 MB/s', await rawRun(root, 1, total, clipBytes, 'loop'));
+        add('limit1', 'limit x1 MB/s', await limitRun(root, 1, total));
+        add('ingest1', 'ingest x1 MB/s', await ingestRun(root, 1, total, clipBytes));
       }
       if (only.includes('b')) {
-        rawK = Math.max(rawK, note(`raw stock x${k} MB/s`, await rawRun(root, k, each, clipBytes, 'stock')));
-        loopK = Math.max(loopK, note(`raw loop x${k} MB/s`, await rawRun(root, k, each, clipBytes, 'loop')));
-        ingestK = Math.max(ingestK, note(`ingest x${k} MB/s`, await ingestRun(root, k, each, clipBytes)));
+        add('rawK', `raw stock x${k} MB/s`, await rawRun(root, k, each, clipBytes, 'stock'));
+        add('loopK', `raw loop x${k} MB/s`, await rawRun(root, k, each, clipBytes, 'loop'));
+        add('limitK', `limit x${k} MB/s`, await limitRun(root, k, each));
+        add('ingestK', `ingest x${k} MB/s`, await ingestRun(root, k, each, clipBytes));
       }
       if (only.includes('c')) {
         resumes.push(note('resume overhead %', await resumeRun(root, Math.min(total, clipBytes))));
       }
     }
-    const resume = resumes.sort((a, b) => a - b)[Math.floor(resumes.length / 2)] ?? Number.NaN;
-    const r2 = (x: number) => Math.round(x * 100) / 100;
     console.log(
       JSON.stringify({
         bench: 'ingest',
+        ...host,
+        rounds,
         mb,
-        ingest_mb_per_s: r2(ingest1),
-        raw_mb_per_s: r2(raw1),
-        ratio: r2(ingest1 / raw1),
         docks: k,
-        agg_ingest_mb_per_s: r2(ingestK),
-        agg_raw_mb_per_s: r2(rawK),
-        agg_ratio: r2(ingestK / rawK),
-        raw_loop_mb_per_s: r2(loop1),
-        ratio_loop: r2(ingest1 / loop1),
-        agg_raw_loop_mb_per_s: r2(loopK),
-        agg_ratio_loop: r2(ingestK / loopK),
-        resume_overhead_pct: r2(resume),
+        ...fields('ingest_mb_per_s', m.ingest1!),
+        ...fields('raw_mb_per_s', m.raw1!),
+        ...fields('raw_loop_mb_per_s', m.loop1!),
+        ...fields('limit_mb_per_s', m.limit1!),
+        ratio: ratioOfMedians(m.ingest1!, m.raw1!),
+        ratio_loop: ratioOfMedians(m.ingest1!, m.loop1!),
+        ratio_limit: ratioOfMedians(m.ingest1!, m.limit1!),
+        ...fields('agg_ingest_mb_per_s', m.ingestK!),
+        ...fields('agg_raw_mb_per_s', m.rawK!),
+        ...fields('agg_raw_loop_mb_per_s', m.loopK!),
+        ...fields('agg_limit_mb_per_s', m.limitK!),
+        agg_ratio: ratioOfMedians(m.ingestK!, m.rawK!),
+        agg_ratio_loop: ratioOfMedians(m.ingestK!, m.loopK!),
+        agg_ratio_limit: ratioOfMedians(m.ingestK!, m.limitK!),
+        ...fields('resume_overhead_pct', resumes),
         chunk_bytes: Number(values.chunk),
         window: Number(values.window),
-        rounds,
       }),
     );
   } finally {
