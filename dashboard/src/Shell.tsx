@@ -196,7 +196,7 @@ function LiveBadge() {
     <Tooltip title={connected ? t('common.live') : t('common.offlineStream')}>
       <Badge
         status={connected ? 'processing' : 'error'}
-        text={t('common.live')}
+        text={connected ? t('common.live') : t('common.liveLost')}
         data-testid="live-status"
         data-connected={connected}
       />

@@ -35,6 +35,22 @@ describe('dashboard messages', () => {
     }
   });
 
+  it('the live indicator says it is disconnected when the live stream is down, not 实时', async () => {
+    const { context, page } = await newPage(rig.browser, rig.gw.url);
+    try {
+      await page.route('**/api/events', (r) => r.abort('connectionrefused'));
+      await loginFast(page, rig.users['equipment-manager'], PASSWORD);
+      const badge = page.locator('[data-testid="live-status"][data-connected="false"]');
+      await textOf(badge).toBe('已断开');
+      await screenshot(page, 'messages-live-lost-zh-1366');
+      await page.unroute('**/api/events');
+      await page.reload();
+      await textOf(page.locator('[data-testid="live-status"][data-connected="true"]')).toBe('实时');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('a 10,000-character explanation is refused with the limit and the count (R19)', async () => {
     const now = Date.now();
     const rec = await rig.gw.app.interruptions.open({

@@ -34,6 +34,7 @@ export const en: Record<MessageKey, string> = {
   'common.notAvailable': 'The backend for this feature is not available yet ({api})',
   'common.live': 'Live',
   'common.offlineStream': 'Live connection lost, reconnecting…',
+  'common.liveLost': 'Disconnected',
   'unit.h': '{n} h',
   'unit.min': '{n} min',
   'unit.hmin': '{h} h {m} min',

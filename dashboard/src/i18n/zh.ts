@@ -33,6 +33,7 @@ export const zh = {
   'common.notAvailable': '该功能的后台接口尚未就绪（{api}）',
   'common.live': '实时',
   'common.offlineStream': '实时连接已断开，正在重连…',
+  'common.liveLost': '已断开',
   'unit.h': '{n} 小时',
   'unit.min': '{n} 分钟',
   'unit.hmin': '{h} 小时 {m} 分',
