@@ -4,7 +4,6 @@
  * that proved it; later checks that need what an earlier one failed to learn fail with that reason.
  */
 import { createHash } from 'node:crypto';
-import type { DockPort } from '../../protocol/dock/link/binding.js';
 import {
   type ClipInfo,
   cobsEncode,
@@ -18,6 +17,7 @@ import {
   MAX_CHUNK_BYTES,
   type Status,
 } from '../../protocol/dock/index.js';
+import type { DockPort } from '../../protocol/dock/link/binding.js';
 import { KitWire } from './wire.js';
 
 export interface CheckResult {

@@ -2,8 +2,7 @@
  * The kit's end of the dock link: frames out and in over one DockPort, with a transcript of both
  * directions so every check can show the frames that proved it.
  */
-import type { DockPort } from '../../protocol/dock/link/binding.js';
-import { FrameLink } from '../../protocol/dock/link/frame-link.js';
+
 import {
   type DockFrame,
   type DockFrameInput,
@@ -11,6 +10,8 @@ import {
   type FrameError,
   hex32,
 } from '../../protocol/dock/index.js';
+import type { DockPort } from '../../protocol/dock/link/binding.js';
+import { FrameLink } from '../../protocol/dock/link/frame-link.js';
 
 export type Rx = { ok: true; frame: DockFrame } | { ok: false; error: FrameError };
 

@@ -10,9 +10,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import pino from 'pino';
-import type { DockPort } from '../../protocol/dock/link/binding.js';
-import { FrameLink } from '../../protocol/dock/link/frame-link.js';
-import { SerialPortBinding } from '../../protocol/dock/link/serialport-binding.js';
 import {
   type ClipInfo,
   crc32c,
@@ -33,6 +30,9 @@ import {
   type Status,
   wireBytesMax,
 } from '../../protocol/dock/index.js';
+import type { DockPort } from '../../protocol/dock/link/binding.js';
+import { FrameLink } from '../../protocol/dock/link/frame-link.js';
+import { SerialPortBinding } from '../../protocol/dock/link/serialport-binding.js';
 import { DeviceSimError } from './errors.js';
 import type { Recorder } from './recorder.js';
 

@@ -12,12 +12,12 @@ import type { Recorder } from '../../device-sim/recorder/recorder.js';
 import { AlertService } from '../../gateway/alerts/service.js';
 import { DockConfig } from '../../gateway/config.js';
 import { type Db, openDb } from '../../gateway/db.js';
-import type { DockBinding } from '../../protocol/dock/link/binding.js';
-import { MemoryBinding } from '../../protocol/dock/link/memory-binding.js';
 import { DockService, type DockServiceOptions } from '../../gateway/dock/service.js';
 import { EventBus, type GatewayEvents } from '../../gateway/events.js';
 import { createLogger } from '../../gateway/log.js';
 import { ClipStore } from '../../gateway/store/index.js';
+import type { DockBinding } from '../../protocol/dock/link/binding.js';
+import { MemoryBinding } from '../../protocol/dock/link/memory-binding.js';
 
 export interface DockFixture {
   dir: string;

@@ -10,11 +10,8 @@ import { recorderWithClips } from '../../device-sim/recorder/dock-fixture.js';
 import { RecorderDock, type RecorderDockOptions } from '../../device-sim/recorder/dock-link.js';
 import { DockConfig } from '../../gateway/config.js';
 import { openDb } from '../../gateway/db.js';
-import type { DockPort } from '../../protocol/dock/link/binding.js';
 import type { DockClient } from '../../gateway/dock/client.js';
 import { DockClient as Client } from '../../gateway/dock/client.js';
-import { FrameLink } from '../../protocol/dock/link/frame-link.js';
-import { MemoryBinding } from '../../protocol/dock/link/memory-binding.js';
 import { TimeSync } from '../../gateway/dock/time-sync.js';
 import { createLogger } from '../../gateway/log.js';
 import {
@@ -29,6 +26,9 @@ import {
   encodeFrame,
   type ParseEvent,
 } from '../../protocol/dock/index.js';
+import type { DockPort } from '../../protocol/dock/link/binding.js';
+import { FrameLink } from '../../protocol/dock/link/frame-link.js';
+import { MemoryBinding } from '../../protocol/dock/link/memory-binding.js';
 import { waitFor } from '../helpers/wait.js';
 import { type DockFixture, dockFixture } from './fixture.js';
 
