@@ -192,6 +192,8 @@ const tSeed = performance.now();
   await db.close();
 }
 const seedS = (performance.now() - tSeed) / 1000;
+const progress = (what: string) => process.stderr.write(`report bench: ${what}\n`);
+progress(`seeded ${nClips} clips in ${seedS.toFixed(1)} s`);
 
 // ---- the gateway on it --------------------------------------------------------------------------
 const app = new GatewayApp({ config, log });
@@ -202,6 +204,7 @@ const scan = async () => {
   return n;
 };
 const scanned = await scan(); // warm, untimed
+progress('warm scan done');
 const timed = (fn: () => Promise<unknown>) => async () => {
   const t = performance.now();
   await fn();
@@ -215,6 +218,7 @@ const r = await interleave(rounds, {
   scan: timed(scan),
 });
 
+progress(`report rounds: ${r.report.map((x) => x.toFixed(1)).join(' ')} s`);
 // ---- summary over HTTP --------------------------------------------------------------------------
 await app.users.add(
   { username: 'bench', displayName: '基准', roles: ['principal'], password: 'bench-password-1' },
