@@ -15,10 +15,12 @@ export const MY_WINDOW_MS = 30 * 24 * 3600_000;
 export interface MyRecordingsFacts {
   clips(officerId: string, from: number): Promise<ClipView[]>;
   sessions(): Promise<SessionRecord[]>;
-  hearingsStartedBy(username: string): Promise<HearingSession[]>;
+  hearings(): Promise<HearingSession[]>;
   interruptions(): Promise<InterruptionRecord[]>;
   caseOf(t: LinkTarget): Promise<CaseOf | null>;
-  myCases(user: PublicUser): Promise<CaseRecord[]>;
+  cases(): Promise<CaseRecord[]>;
+  /** R24: the cases this user may see (an officer: those naming them). */
+  canSee(user: PublicUser, c: CaseRecord): boolean;
 }
 
 export interface MyRecording {
@@ -82,8 +84,8 @@ export async function myRecordings(
     });
   }
   if (user.roles.includes('hearing-staff')) {
-    for (const h of await f.hearingsStartedBy(me)) {
-      if (h.startedAt < from) continue;
+    for (const h of await f.hearings()) {
+      if (h.startedBy !== me || h.startedAt < from) continue;
       const target: LinkTarget = { kind: 'hearing', hearingId: h.id };
       recordings.push({
         target,
@@ -99,12 +101,14 @@ export async function myRecordings(
     }
   }
   recordings.sort((a, b) => (b.start ?? 0) - (a.start ?? 0));
-  const cases = (await f.myCases(user)).map(({ caseNo, key, title, stage, type }) => ({
-    caseNo,
-    key,
-    title,
-    stage,
-    type,
-  }));
+  const cases = (await f.cases())
+    .filter((c) => f.canSee(user, c))
+    .map(({ caseNo, key, title, stage, type }) => ({
+      caseNo,
+      key,
+      title,
+      stage,
+      type,
+    }));
   return { clips, interruptions, recordings, cases };
 }

@@ -303,14 +303,13 @@ export class CaseService implements Service {
     for (const t of b.targets) facts.push(await this.#checkTarget(a, t));
     const out: RecordingLink[] = [];
     for (const [n, t] of b.targets.entries()) {
-      out.push(
-        await this.#link(a, c, t, {
-          stage: b.stage,
-          activity: b.activity ?? facts[n]?.activity ?? 'other',
-          start: facts[n]?.start ?? null,
-          note: b.note,
-        }),
-      );
+      const link = await this.#link(a, c, t, {
+        stage: b.stage,
+        activity: b.activity ?? facts[n]?.activity ?? 'other',
+        start: facts[n]?.start ?? null,
+        note: b.note,
+      });
+      if (link) out.push(link);
     }
     return out;
   }
@@ -318,13 +317,14 @@ export class CaseService implements Service {
   /** The link made when hearing staff start a hearing for a registered case (R14). */
   async linkHearing(h: HearingSession): Promise<RecordingLink | null> {
     const c = this.#byKey.get(normaliseCaseNo(h.caseNo));
-    if (!c || this.#current.has(targetKey({ kind: 'hearing', hearingId: h.id }))) return null;
+    if (!c) return null;
     const a: Actor = { username: h.startedBy, roles: ['hearing-staff'] };
+    // `hearing.changed` may repeat: only the first makes the link (checked under the link's lock).
     return this.#link(
       a,
       c,
       { kind: 'hearing', hearingId: h.id },
-      { stage: c.stage, activity: h.activity, start: h.startedAt },
+      { stage: c.stage, activity: h.activity, start: h.startedAt, onlyIfUnlinked: true },
     );
   }
 
@@ -374,11 +374,18 @@ export class CaseService implements Service {
     a: Actor,
     c: CaseRecord,
     t: LinkTarget,
-    l: { stage: CaseStage; activity: Activity; start: number | null; note?: string | undefined },
-  ): Promise<RecordingLink> {
+    l: {
+      stage: CaseStage;
+      activity: Activity;
+      start: number | null;
+      note?: string | undefined;
+      onlyIfUnlinked?: boolean;
+    },
+  ): Promise<RecordingLink | null> {
     const key = targetKey(t);
     return this.#lock.run(`link:${key}`, async () => {
       const prev = this.#current.get(key) ?? null;
+      if (prev && l.onlyIfUnlinked) return null;
       const link: RecordingLink = {
         id: timeSortableId(this.#now()),
         caseNo: c.caseNo,
