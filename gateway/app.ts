@@ -470,6 +470,7 @@ export class GatewayApp {
       notifyPending: () => this.notifications.pending,
       ingestActive: () => this.docks.list().filter((s) => s.current).length,
       liveClients: () => bus.anyListenerCount,
+      archiveQueue: () => this.archive.queue.stats(),
     });
     observabilityRoutes(this.api.app, {
       metrics: this.metrics,

@@ -22,6 +22,8 @@ export interface MetricSources {
   notifyPending: () => number;
   ingestActive: () => number;
   liveClients: () => number;
+  /** Items waiting for the central archive and the oldest one's age. */
+  archiveQueue?: () => Promise<{ depth: number; oldestAgeMs: number }>;
   now?: () => number;
 }
 
@@ -115,6 +117,25 @@ export class GatewayMetrics {
         this.set(ok === null ? Number.NaN : ok ? 1 : 0);
       },
     });
+    const archiveQueue = src.archiveQueue;
+    if (archiveQueue) {
+      new Gauge({
+        name: 'gateway_archive_queue_depth',
+        help: 'Items (originals, holds, checkpoints) waiting for the central archive',
+        registers,
+        async collect() {
+          this.set((await archiveQueue()).depth);
+        },
+      });
+      new Gauge({
+        name: 'gateway_archive_queue_age_seconds',
+        help: 'Seconds the oldest item has waited for the central archive (0: queue empty)',
+        registers,
+        async collect() {
+          this.set((await archiveQueue()).oldestAgeMs / 1000);
+        },
+      });
+    }
     new Gauge({
       name: 'gateway_checkpoint_age_seconds',
       help: 'Seconds since the last signed checkpoint of the audit log (NaN: none yet)',

@@ -196,6 +196,9 @@ describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on
       await ingest(gw, 'D-1');
       await waitFor(async () => (await gw.app.archive.status()).lastError, 'a failed attempt', 30_000, 50);
       expect((await gw.app.archive.status()).depth).toBeGreaterThan(0);
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).toMatch(/^gateway_archive_queue_depth [1-9]/m);
+      expect(metrics).toMatch(/^gateway_archive_queue_age_seconds /m);
       expect(await gw.app.archive.copyOf('D-1')).toBeUndefined();
     } finally {
       await ceph.startRgw();
