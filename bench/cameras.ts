@@ -35,6 +35,7 @@ import { GatewayApp } from '../gateway/app.js';
 import { parseConfig } from '../gateway/config.js';
 import { coverageOf } from '../gateway/hearings/summary.js';
 import { createLogger } from '../gateway/log.js';
+import { machine } from './lib/rounds.js';
 
 const PASSWORD = 'Bench-pw1';
 const FIRST_OCTET = 150;
@@ -251,6 +252,7 @@ async function hasAudio(path: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
+  const host = machine();
   const sim = new Sim();
   const { ready } = await sim.next<{ ready: { xaddr: string; rtsp: string }[] }>();
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-cameras-'));
@@ -405,6 +407,9 @@ async function main(): Promise<void> {
         lead_in_ms: pct(leadMs, 50),
         tail_short_ms_max: Math.max(...tailShort),
         losses_detected: detect.length,
+        // One round each (not interleaved): the ratio is indicative on a shared machine.
+        rounds: 1,
+        ...host,
       }),
     );
   } finally {

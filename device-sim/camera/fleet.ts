@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { AudioSource } from './audio-source.js';
 import { H264Source, type H264SourceOptions } from './h264-source.js';
 import { SimCamera, type SimCameraOptionsInput } from './sim-camera.js';
 
@@ -29,6 +30,9 @@ export async function startCameras(n: number, opts: CameraFleetOptions = {}): Pr
   }
   const shared = opts.sharedSource ?? true;
   const source = shared ? new H264Source({ logger: opts.logger, ...opts.sourceOptions }) : undefined;
+  // One microphone for all, like the encoder, when every camera has the same audio.
+  const codec = opts.common?.audio;
+  const audio = shared && codec && codec !== 'none' && !opts.perCamera ? new AudioSource(codec) : undefined;
   const cameras: SimCamera[] = [];
   const fleet: CameraFleet = {
     cameras,
@@ -36,10 +40,12 @@ export async function startCameras(n: number, opts: CameraFleetOptions = {}): Pr
     async stop() {
       await Promise.allSettled(cameras.map((c) => c.stop()));
       await source?.stop();
+      await audio?.stop();
     },
   };
   try {
     if (source) await source.start();
+    audio?.start();
     for (let i = 0; i < n; i++) {
       const cam = new SimCamera(
         {
@@ -49,7 +55,7 @@ export async function startCameras(n: number, opts: CameraFleetOptions = {}): Pr
           address: `127.0.0.${first + i}`,
           ...opts.perCamera?.(i),
         },
-        { source, sourceOptions: opts.sourceOptions, logger: opts.logger },
+        { source, sourceOptions: opts.sourceOptions, audioSource: audio, logger: opts.logger },
       );
       cameras.push(cam);
     }

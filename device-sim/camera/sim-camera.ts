@@ -63,6 +63,8 @@ export interface SimCameraDeps {
   /** A shared encoder; when absent the camera runs (and stops) its own. */
   source?: H264Source;
   sourceOptions?: H264SourceOptions;
+  /** A shared microphone (its codec wins over `audio`); when absent the camera runs its own. */
+  audioSource?: AudioSource;
   /** Host clock the camera clock is offset from (default: the real clock). */
   clock?: Pick<Clock, 'now'>;
   logger?: Logger;
@@ -86,6 +88,7 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
   readonly audio: AudioSource | undefined;
   readonly faults: CameraFaults;
   private readonly ownsSource: boolean;
+  private readonly ownsAudio: boolean;
   private readonly log: Logger;
   private readonly hostNow: () => number;
   private readonly snapshotAuth: HttpAuth;
@@ -109,7 +112,8 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
     this.log = (deps.logger ?? silentLogger).child({ camera: o.address });
     this.ownsSource = deps.source === undefined;
     this.source = deps.source ?? new H264Source({ label: o.name, logger: this.log, ...deps.sourceOptions });
-    this.audio = o.audio === 'none' ? undefined : new AudioSource(o.audio);
+    this.ownsAudio = deps.audioSource === undefined;
+    this.audio = o.audio === 'none' ? undefined : (deps.audioSource ?? new AudioSource(o.audio));
     const clock = deps.clock;
     this.hostNow = clock ? () => clock.now() : Date.now;
     const uuid = o.uuid ?? randomUUID();
@@ -238,7 +242,7 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
     if (this.running) return;
     const startedSource = this.ownsSource || !this.source.isRunning;
     if (startedSource) await this.source.start();
-    this.audio?.start();
+    if (this.ownsAudio || !this.audio?.isRunning) this.audio?.start();
     try {
       await this.bringUp(this.options.httpPort, this.options.rtspPort);
     } catch (err) {
@@ -253,7 +257,7 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
     if (!this.running && !this.http) return;
     this.running = false;
     await this.takeDown(true);
-    await this.audio?.stop();
+    if (this.ownsAudio) await this.audio?.stop();
     if (this.ownsSource) await this.source.stop();
   }
 
