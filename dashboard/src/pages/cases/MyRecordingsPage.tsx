@@ -24,7 +24,11 @@ const CLIP_COLOR: Record<string, string> = {
   overdue: 'red',
   quarantined: 'magenta',
 };
-const ACTIVITIES: Activity[] = [
+/**
+ * The R14 activity list (protocol/common.ts Activity) spelled here so the bundle stays free of zod;
+ * the type below fails the typecheck when the protocol gains an activity this list lacks.
+ */
+const ACTIVITIES = [
   'acceptance',
   'inquiry',
   'inspection',
@@ -42,7 +46,10 @@ const ACTIVITIES: Activity[] = [
   'on-site-enforcement',
   'archiving',
   'other',
-];
+] as const satisfies readonly Activity[];
+type MissingActivity = Exclude<Activity, (typeof ACTIVITIES)[number]>;
+const _allActivities: [MissingActivity] extends [never] ? true : never = true;
+void _allActivities;
 
 export default function MyRecordingsPage() {
   const { t, te } = useI18n();
