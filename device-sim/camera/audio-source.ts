@@ -32,6 +32,8 @@ export class AudioSource extends EventEmitter<{ packet: [AudioPacket] }> {
   ) {
     super();
     this.codec = codec;
+    // One listener per camera sharing it (a fleet of 16 and more).
+    this.setMaxListeners(0);
   }
 
   get payloadType(): number {
