@@ -10,11 +10,11 @@ import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
 /** The pages each role must see in the navigation (REQUIREMENTS "Who uses it"). */
 const EXPECTED_NAV: Record<Role, string[]> = {
   'equipment-manager': ['fleet', 'alerts'],
-  officer: ['dock', 'exports'],
+  officer: ['dock', 'mine', 'exports', 'cases'],
   'hearing-staff': ['hearings'],
-  'legal-affairs': ['alerts', 'interruptions', 'overdue', 'clips', 'exports', 'audit'],
-  principal: ['alerts', 'interruptions', 'overdue', 'clips', 'exports', 'audit'],
-  auditor: ['clips', 'exports', 'audit'],
+  'legal-affairs': ['summary', 'alerts', 'interruptions', 'overdue', 'clips', 'exports', 'cases', 'audit'],
+  principal: ['summary', 'alerts', 'interruptions', 'overdue', 'clips', 'exports', 'cases', 'audit'],
+  auditor: ['summary', 'clips', 'exports', 'cases', 'audit'],
 };
 
 describe('dashboard shell', () => {
