@@ -19,6 +19,11 @@ for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptoo
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/bin/$tool" ] || { missing+=(ceph-mon ceph-osd radosgw ceph-common); break; }
 done
 command -v uuidgen >/dev/null 2>&1 || missing+=(uuid-runtime)
+# A foreign RTSP stack for the hearing-room tests: GStreamer's RTSP server driven from Debian's python3.
+/usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' >/dev/null 2>&1 ||
+  missing+=(python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gstreamer-1.0 gstreamer1.0-plugins-base
+    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+    gstreamer1.0-rtsp gstreamer1.0-tools)
 [ ${#missing[@]} -eq 0 ] && exit 0
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 echo "installing system packages: $pkgs" >&2
