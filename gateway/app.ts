@@ -28,7 +28,6 @@ import { sessionRoutes } from './api/routes/sessions.js';
 import { userRoutes } from './api/routes/users.js';
 import { Api, type HttpServer, listen } from './api/server.js';
 import { SessionPruner } from './api/session-pruner.js';
-import { UserStore } from './api/users.js';
 import { ArchiveService } from './archive/service.js';
 import { OnvifNodeAdapter } from './cameras/onvif-node-adapter.js';
 import { CameraRegistry } from './cameras/registry.js';
@@ -69,6 +68,7 @@ import { FluentFfmpegRecorder } from './recording/fluent-ffmpeg-adapter.js';
 import { PrerollCache } from './recording/preroll.js';
 import { RtspRelay } from './recording/rtsp-relay.js';
 import { ClipStore } from './store/index.js';
+import { UserStore } from './users.js';
 
 export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist', import.meta.url)));
 

@@ -13,11 +13,11 @@ import { recorderWithClips } from '../device-sim/recorder/dock-fixture.js';
 import { dockOnSerialPort, type RecorderDock } from '../device-sim/recorder/dock-link.js';
 import { FfmpegClipSource } from '../device-sim/recorder/ffmpeg-clip-source.js';
 import { defaultFleetScenario, type FleetHandle, startFleet } from '../device-sim/scenario/index.js';
-import { ALL_ROLES, type Role } from './api/roles.js';
 import { GatewayApp } from './app.js';
 import { seedHistory } from './compliance/seed.js';
 import { type GatewayConfig, parseConfig } from './config.js';
 import { createLogger } from './log.js';
+import { ALL_ROLES, type Role } from './roles.js';
 
 interface DemoSecrets {
   users: Record<string, { password: string; role: Role }>;

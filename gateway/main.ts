@@ -6,12 +6,12 @@ import { pino } from 'pino';
 import { AdminFailure, adminRequest } from './admin/client.js';
 import { AdminRequest, socketPath } from './admin/protocol.js';
 import { oneLine } from './admin/socket-server.js';
-import { Role } from './api/roles.js';
 import type { GatewayApp } from './app.js';
 import { loadConfig } from './config.js';
 import { registerCustodyCommands } from './custody/cli.js';
 import { GatewayError } from './errors.js';
 import { passwordFromPrompt, passwordFromStdin } from './password-input.js';
+import { Role } from './roles.js';
 
 const program = new Command('gateway')
   .description('Office edge gateway for enforcement recording equipment')

@@ -6,8 +6,8 @@
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { Role } from '../api/roles.js';
 import type { ErrorCode } from '../errors.js';
+import { Role } from '../roles.js';
 
 export const ADMIN_SOCKET = 'admin.sock';
 /** A request is a few hundred bytes; anything longer is not ours. */

@@ -4,7 +4,7 @@
  * hearing staff see their rooms. Alerts reach a role when the alert names it in `notify`.
  */
 import type { EventName, GatewayEvents } from '../events.js';
-import type { Role } from './roles.js';
+import type { Role } from '../roles.js';
 
 const SEES_ALL: ReadonlySet<Role> = new Set(['equipment-manager', 'legal-affairs', 'principal', 'auditor']);
 

@@ -17,7 +17,7 @@ import { GatewayError } from '../errors.js';
 import type { Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { AuditInput } from '../store/schema.js';
-import { Username } from './users.js';
+import { Username } from '../users.js';
 
 /** Failure states kept in memory per account and per address (oldest forgotten first). */
 const MAX_TRACKED = 10_000;

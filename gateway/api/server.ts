@@ -17,13 +17,13 @@ import type { z } from 'zod';
 import { GatewayError, httpStatusFor } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
+import type { Role } from '../roles.js';
+import type { PublicUser, UserStore } from '../users.js';
 import { bodyLimited, remoteAddress, requireJson, securityHeaders } from './http-guards.js';
 import { visibleTo } from './live-filter.js';
 import type { LoginGuard } from './login-guard.js';
-import type { Role } from './roles.js';
 import { LoginBody } from './schemas.js';
 import { staticFiles } from './static-files.js';
-import type { PublicUser, UserStore } from './users.js';
 
 export const SESSION_COOKIE = 'gw_session';
 /** Live-stream events written but not yet flushed to one client before it is dropped. */

@@ -1,7 +1,7 @@
 /** Deletes expired and idle dashboard sessions on a timer, so ended sessions do not pile up in the index. */
 import type { Service } from '../events.js';
 import type { Logger } from '../log.js';
-import type { UserStore } from './users.js';
+import type { UserStore } from '../users.js';
 
 export class SessionPruner implements Service {
   readonly name = 'session-pruner';

@@ -3,11 +3,12 @@
  * their clips with upload state and the 24 h deadline, the interruptions they held the recorder
  * for and must explain in writing, and their recordings not yet tagged with a case.
  */
-import type { PublicUser } from '../api/users.js';
+
 import type { ClipView } from '../clips/view.js';
 import type { HearingSession } from '../hearings/schemas.js';
 import type { InterruptionRecord } from '../interruptions/record.js';
 import type { SessionRecord } from '../interruptions/sessions.js';
+import type { PublicUser } from '../users.js';
 import type { CaseOf, CaseRecord, LinkTarget } from './schema.js';
 
 export const MY_WINDOW_MS = 30 * 24 * 3600_000;

@@ -25,7 +25,7 @@
  */
 import { z } from 'zod';
 import { Activity, EpochMs, Id, Serial } from '../../protocol/common.js';
-import { Username } from '../api/users.js';
+import { Username } from '../users.js';
 
 export const CaseType = z.enum(['licensing', 'penalty', 'other-enforcement']);
 export type CaseType = z.infer<typeof CaseType>;

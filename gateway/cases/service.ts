@@ -9,7 +9,6 @@
  * A tag is a RecordingLink record of its own; the clip's facts stay as recorded (R25).
  */
 import type { Activity } from '../../protocol/common.js';
-import type { Role } from '../api/roles.js';
 import type { GatewayConfig } from '../config.js';
 import { type Db, timeSortableId } from '../db.js';
 import { GatewayError } from '../errors.js';
@@ -17,6 +16,7 @@ import type { EventBus, Service } from '../events.js';
 import type { HearingSession } from '../hearings/schemas.js';
 import type { SessionRecord } from '../interruptions/sessions.js';
 import type { Logger } from '../log.js';
+import type { Role } from '../roles.js';
 import { KeyedMutex } from '../store/mutex.js';
 import type { AuditInput, ClipRecord } from '../store/schema.js';
 import {

@@ -4,13 +4,14 @@
  * hearing staff stamped with the case number), their clips, segments and interruptions, and the
  * evidence exports of the case. What the reader may see of exports follows their own scope (R24).
  */
-import type { PublicUser } from '../api/users.js';
+
 import type { ClockSample } from '../dock/time-sync.js';
 import type { ExportView } from '../exports/schema.js';
 import type { HearingSession, SegmentRow } from '../hearings/schemas.js';
 import type { InterruptionRecord } from '../interruptions/record.js';
 import type { SessionRecord } from '../interruptions/sessions.js';
 import { type ClipRecord, clipState } from '../store/index.js';
+import type { PublicUser } from '../users.js';
 import { offsetAt, toGatewayTime } from './clock.js';
 import { type CaseRecord, normaliseCaseNo, type RecordingLink } from './schema.js';
 import type { CaseService } from './service.js';

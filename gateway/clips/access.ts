@@ -6,8 +6,9 @@
  *   downloads (R22: officers may not keep recordings);
  * - hearing-staff: clips of hearing sessions they started, and those sessions' segment lists.
  */
-import { type Role, SUPERVISORS } from '../api/roles.js';
+
 import { GatewayError } from '../errors.js';
+import { type Role, SUPERVISORS } from '../roles.js';
 import type { ClipRecord } from '../store/index.js';
 import type { ClipSearchQuery } from './view.js';
 

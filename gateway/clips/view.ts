@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { Id, Serial } from '../../protocol/common.js';
-import { TimeParam } from '../api/schemas.js';
+import { TimeParam } from '../query-params.js';
 import { type ClipRecord, ClipState, clipState } from '../store/index.js';
 
 export interface ClipView {

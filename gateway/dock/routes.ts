@@ -3,9 +3,9 @@
  * the reason), upload plan and progress, and the clock drift history per recorder.
  */
 import { Serial } from '../../protocol/common.js';
-import type { Role } from '../api/roles.js';
 import type { Api } from '../api/server.js';
 import { GatewayError } from '../errors.js';
+import type { Role } from '../roles.js';
 import type { DockService } from './service.js';
 
 export const DOCK_READ_ROLES: readonly Role[] = [

@@ -11,14 +11,14 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { AlertService } from '../alerts/service.js';
-import type { Role } from '../api/roles.js';
-import type { PublicUser } from '../api/users.js';
 import { type Db, timeSortableId } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
+import type { Role } from '../roles.js';
 import type { ClipRecord, ClipStore } from '../store/index.js';
 import { KeyedMutex } from '../store/mutex.js';
+import type { PublicUser } from '../users.js';
 import type { CustodyPort } from './custody-port.js';
 import {
   type BuildProgress,

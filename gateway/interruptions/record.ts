@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { EpochMs, Officer, StopCause } from '../../protocol/common.js';
-import { QueryBool } from '../api/schemas.js';
+import { QueryBool } from '../query-params.js';
 import { SourceKind } from '../store/schema.js';
 
 /** A body recorder (serial) or a hearing-room camera (camera id), as for clips. */

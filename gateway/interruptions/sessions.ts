@@ -12,11 +12,11 @@
 import { z } from 'zod';
 import { Activity, EpochMs, Officer } from '../../protocol/common.js';
 import type { RecorderEvent, Telemetry } from '../../protocol/mqtt/messages.js';
-import { QueryBool } from '../api/schemas.js';
 import type { GatewayConfig } from '../config.js';
 import type { Db } from '../db.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
+import { QueryBool } from '../query-params.js';
 import type { InterruptionCause } from './record.js';
 import type { InterruptionService } from './service.js';
 

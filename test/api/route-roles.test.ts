@@ -8,7 +8,7 @@
  * serves without a row here fails too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_ROLES, type Role } from '../../gateway/api/roles.js';
+import { ALL_ROLES, type Role } from '../../gateway/roles.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const EM: Role = 'equipment-manager';

@@ -3,7 +3,7 @@
  * before any input is read) and lets the named ones through. Real gateway, real HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_ROLES, type Role } from '../../gateway/api/roles.js';
+import { ALL_ROLES, type Role } from '../../gateway/roles.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 let gw: TestGateway;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAV, type PageId } from '../../dashboard/src/nav.js';
-import { ALL_ROLES, type Role } from '../../gateway/api/roles.js';
+import { ALL_ROLES, type Role } from '../../gateway/roles.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 /** The routes each page calls (dashboard/src/api/client.ts), as the gateway declares them. */

@@ -3,7 +3,7 @@
  * default, English), and the navigation each role gets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../gateway/api/roles.js';
+import type { Role } from '../../gateway/roles.js';
 import { loginFast, newPage, screenshot } from './browser.js';
 import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
 

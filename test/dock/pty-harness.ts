@@ -14,8 +14,8 @@ import {
   type RecorderDockOptions,
 } from '../../device-sim/recorder/dock-link.js';
 import type { Recorder } from '../../device-sim/recorder/recorder.js';
-import type { Role } from '../../gateway/api/roles.js';
 import type { DockSlotInfo, SlotState } from '../../gateway/dock/slot.js';
+import type { Role } from '../../gateway/roles.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 

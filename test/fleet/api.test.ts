@@ -1,6 +1,6 @@
 /** Fleet, interruption, alert and session routes over real HTTP and MQTT, with role refusals. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_ROLES, type Role } from '../../gateway/api/roles.js';
+import { ALL_ROLES, type Role } from '../../gateway/roles.js';
 import { connectRecorder, mqttUrl, refusedCode } from '../broker/mqtt-helpers.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';

@@ -5,10 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Role } from '../../gateway/api/roles.js';
 import { GatewayApp } from '../../gateway/app.js';
 import { type GatewayConfigInput, parseConfig } from '../../gateway/config.js';
 import { createLogger, type Logger } from '../../gateway/log.js';
+import type { Role } from '../../gateway/roles.js';
 
 export interface TestGateway {
   app: GatewayApp;

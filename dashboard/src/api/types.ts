@@ -7,8 +7,6 @@
 
 import type { z } from 'zod';
 import type { StoredAlert } from '../../../gateway/alerts/service.js';
-import type { Role } from '../../../gateway/api/roles.js';
-import type { PublicUser } from '../../../gateway/api/users.js';
 import type { CameraView as RegistryCameraView } from '../../../gateway/cameras/registry.js';
 import type { ClipView } from '../../../gateway/clips/view.js';
 import type { Alert, AlertSeverity } from '../../../gateway/events.js';
@@ -31,7 +29,9 @@ import type { LostRecorder } from '../../../gateway/pairing/lost.js';
 import type { Readiness } from '../../../gateway/pairing/readiness.js';
 import type { DockedRecorder, PairResult } from '../../../gateway/pairing/service.js';
 import type { PrerollStatus } from '../../../gateway/recording/warm-camera.js';
+import type { Role } from '../../../gateway/roles.js';
 import type { AuditEntry, ClipState } from '../../../gateway/store/index.js';
+import type { PublicUser } from '../../../gateway/users.js';
 import type { Activity, Officer, RecorderState, StopCause } from '../../../protocol/common.js';
 
 /** A camera as `GET /api/cameras` gives it: the registry's view and its pre-roll cache state. */

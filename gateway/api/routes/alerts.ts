@@ -1,8 +1,8 @@
 /** Alerts: list and acknowledge. */
 import { z } from 'zod';
 import type { AlertService } from '../../alerts/service.js';
-import { type Role, SUPERVISORS } from '../roles.js';
-import { QueryBool } from '../schemas.js';
+import { QueryBool } from '../../query-params.js';
+import { type Role, SUPERVISORS } from '../../roles.js';
 import type { Api } from '../server.js';
 
 export const ALERT_VIEWERS: readonly Role[] = ['equipment-manager', 'hearing-staff', ...SUPERVISORS];

@@ -3,7 +3,7 @@
  * clip where and when its original was archived; a read-back audit of every archived copy.
  */
 import type { ArchiveService } from '../../archive/service.js';
-import { SUPERVISORS } from '../roles.js';
+import { SUPERVISORS } from '../../roles.js';
 import type { Api } from '../server.js';
 
 export function archiveRoutes(api: Api, archive: ArchiveService): void {

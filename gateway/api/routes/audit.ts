@@ -3,8 +3,8 @@
  * verification (every blob re-hashed against the index, the hash chain checked) on demand.
  */
 import { z } from 'zod';
+import { type Role, SUPERVISORS } from '../../roles.js';
 import { type AuditEntry, AuditType, type ClipStore } from '../../store/index.js';
-import { type Role, SUPERVISORS } from '../roles.js';
 import type { Api } from '../server.js';
 
 export const AUDIT_READERS: readonly Role[] = SUPERVISORS;

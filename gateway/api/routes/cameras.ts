@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AddCameraInput, type CameraRegistry } from '../../cameras/registry.js';
 import type { HearingService } from '../../hearings/service.js';
 import type { PrerollCache } from '../../recording/preroll.js';
-import { type Role, SUPERVISORS } from '../roles.js';
+import { type Role, SUPERVISORS } from '../../roles.js';
 import type { Api } from '../server.js';
 
 export const CAMERA_ADMINS: readonly Role[] = ['equipment-manager'];

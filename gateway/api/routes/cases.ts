@@ -10,9 +10,9 @@ import { CaseFilter, CaseInput, CasePatch, StageBody, TagBody } from '../../case
 import type { CaseService } from '../../cases/service.js';
 import type { CaseTimelines } from '../../cases/timeline-source.js';
 import { GatewayError } from '../../errors.js';
-import { type Role, SUPERVISORS } from '../roles.js';
+import { type Role, SUPERVISORS } from '../../roles.js';
+import type { PublicUser } from '../../users.js';
 import type { Api } from '../server.js';
-import type { PublicUser } from '../users.js';
 
 /** Who reads cases: supervisors, officers (their own), hearing staff (to pick one for a hearing). */
 export const CASE_READERS: readonly Role[] = ['officer', 'hearing-staff', ...SUPERVISORS];

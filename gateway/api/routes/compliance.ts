@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { MonthText, monthOf } from '../../compliance/period.js';
 import type { ComplianceReport, ComplianceService } from '../../compliance/service.js';
 import { GatewayError } from '../../errors.js';
-import { type Role, SUPERVISORS } from '../roles.js';
+import { type Role, SUPERVISORS } from '../../roles.js';
 import type { Api } from '../server.js';
 
 /** Archiving a report is the office's act (the principal or legal affairs); auditors read. */

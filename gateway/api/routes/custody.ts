@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { CustodyService } from '../../custody/service.js';
 import { groupFingerprint } from '../../custody/signing-key.js';
-import { type Role, SUPERVISORS } from '../roles.js';
+import { type Role, SUPERVISORS } from '../../roles.js';
 import type { Api } from '../server.js';
 
 export const CUSTODY_READERS: readonly Role[] = SUPERVISORS;

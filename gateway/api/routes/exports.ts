@@ -12,7 +12,7 @@ import {
   RefuseBody,
 } from '../../exports/schema.js';
 import { EXPORT_SUPERVISORS, type ExportService } from '../../exports/service.js';
-import type { Role } from '../roles.js';
+import type { Role } from '../../roles.js';
 import type { Api } from '../server.js';
 
 /** Who asks for a disc: the legal-affairs office for any clip, an officer for their own (R24). */

@@ -8,7 +8,7 @@ import { assertMayReadHearing } from '../../clips/access.js';
 import { GatewayError } from '../../errors.js';
 import { HearingQuery, StartHearingInput } from '../../hearings/schemas.js';
 import type { HearingService } from '../../hearings/service.js';
-import { type Role, SUPERVISORS } from '../roles.js';
+import { type Role, SUPERVISORS } from '../../roles.js';
 import type { Api } from '../server.js';
 
 export const HEARING_CONTROL: readonly Role[] = ['hearing-staff'];

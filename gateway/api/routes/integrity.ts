@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { IntegrityMonitor } from '../../integrity/monitor.js';
-import { type Role, SUPERVISORS } from '../roles.js';
+import { type Role, SUPERVISORS } from '../../roles.js';
 import type { Api } from '../server.js';
 
 export const INTEGRITY_READERS: readonly Role[] = SUPERVISORS;

@@ -7,10 +7,10 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { InterruptionQuery, type InterruptionRecord } from '../../interruptions/record.js';
 import type { InterruptionService } from '../../interruptions/service.js';
+import { ALL_ROLES, type Role } from '../../roles.js';
 import type { AuditInput } from '../../store/schema.js';
-import { ALL_ROLES, type Role } from '../roles.js';
+import type { PublicUser } from '../../users.js';
 import type { Api } from '../server.js';
-import type { PublicUser } from '../users.js';
 
 /** Anyone who recorded (officer, hearing staff) or keeps or supervises may write the explanation. */
 export const EXPLAINERS: readonly Role[] = [

@@ -1,10 +1,10 @@
 /** Login locks: legal affairs, who administer access rights (R24), see and lift them; each unlock is audited. */
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
+import type { Role } from '../../roles.js';
+import { Username } from '../../users.js';
 import type { LoginGuard } from '../login-guard.js';
-import type { Role } from '../roles.js';
 import type { Api } from '../server.js';
-import { Username } from '../users.js';
 
 export const LOCK_ADMINS: readonly Role[] = ['legal-affairs'];
 

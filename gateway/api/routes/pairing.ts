@@ -9,8 +9,8 @@ import { GatewayError } from '../../errors.js';
 import { HistoryQuery, PairBody } from '../../pairing/assignment.js';
 import { LostBody } from '../../pairing/lost.js';
 import type { PairingService } from '../../pairing/service.js';
-import { type Role, SUPERVISORS } from '../roles.js';
-import { TimeParam } from '../schemas.js';
+import { TimeParam } from '../../query-params.js';
+import { type Role, SUPERVISORS } from '../../roles.js';
 import type { Api } from '../server.js';
 
 /** Who takes a recorder at shift start: the officer, for themselves. */

@@ -6,7 +6,7 @@ import type { FieldLink } from '../../fleet/field-link.js';
 import { MaintenanceInput } from '../../fleet/maintenance.js';
 import { RecorderInfo } from '../../fleet/registry.js';
 import type { InterruptionService } from '../../interruptions/service.js';
-import { type Role, SUPERVISORS } from '../roles.js';
+import { type Role, SUPERVISORS } from '../../roles.js';
 import type { Api } from '../server.js';
 
 /** Who may see the fleet. */

@@ -1,7 +1,7 @@
 /** Recorder sessions with their compliance flags (R16 no notice, R18 gaps, R19 interruptions). */
 import { GatewayError } from '../../errors.js';
 import { SessionQuery, type SessionTracker } from '../../interruptions/sessions.js';
-import { type Role, SUPERVISORS } from '../roles.js';
+import { type Role, SUPERVISORS } from '../../roles.js';
 import type { Api } from '../server.js';
 import { serialParam } from './recorders.js';
 

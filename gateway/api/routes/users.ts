@@ -8,9 +8,9 @@
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
-import { Role } from '../roles.js';
+import { Role } from '../../roles.js';
+import { MAX_PASSWORD, type PublicUser, Username, type UserStore } from '../../users.js';
 import { type Api, SESSION_COOKIE } from '../server.js';
-import { MAX_PASSWORD, type PublicUser, Username, type UserStore } from '../users.js';
 
 export const USER_ADMINS: readonly Role[] = ['legal-affairs'];
 

@@ -2,9 +2,9 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import type { Db } from '../db.js';
-import { GatewayError } from '../errors.js';
-import type { AuditSink } from '../integrity/admin-audit.js';
+import type { Db } from './db.js';
+import { GatewayError } from './errors.js';
+import type { AuditSink } from './integrity/admin-audit.js';
 import { Role } from './roles.js';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
