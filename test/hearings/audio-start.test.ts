@@ -3,28 +3,13 @@
  * keyframe or after it: the hearing starts without a false interruption (R18/R19), the pre-roll
  * cache warms and says so, and every stored segment holds the picture and the sound.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HearingRig, interruptionIds, startHearingRig, waitFor } from './rig.js';
+import { type HearingRig, interruptionIds, startHearingRig, streamsOf, waitFor } from './rig.js';
 
 const variants = [
   { name: 'PCMA, audio before the first keyframe', audio: 'pcma', audioFirst: true, octet: 171 },
   { name: 'PCMU, audio after the first keyframe', audio: 'pcmu', audioFirst: false, octet: 173 },
 ] as const;
-
-async function streamsOf(path: string): Promise<string[]> {
-  const { stdout } = await promisify(execFile)('ffprobe', [
-    '-v',
-    'error',
-    '-show_entries',
-    'stream=codec_type,codec_name',
-    '-of',
-    'csv=p=0',
-    path,
-  ]);
-  return stdout.trim().split('\n').sort();
-}
 
 describe.each(variants)('a camera with sound: $name', (v) => {
   let rig: HearingRig;

@@ -118,7 +118,10 @@ export async function startHearingWithSegment(rig: HearingRig, caseNo: string): 
 }
 
 /** Ids of the interruption records a session has now (a slow start may already have left one). */
-export async function interruptionIds(rig: HearingRig, sessionId: string): Promise<Set<string>> {
+export async function interruptionIds(
+  rig: Pick<HearingRig, 'principal'>,
+  sessionId: string,
+): Promise<Set<string>> {
   const r = await rig.principal.get(`/api/interruptions?sessionId=${sessionId}`);
   return new Set((r.body as InterruptionRecord[]).map((i) => i.id));
 }
@@ -138,4 +141,18 @@ export async function probeMedia(path: string): Promise<{ codec: string | undefi
   ]);
   const info = JSON.parse(stdout) as { streams: { codec_name: string }[]; format: { duration: string } };
   return { codec: info.streams[0]?.codec_name, durationS: Number(info.format.duration) };
+}
+
+/** A stored file's streams as sorted `codec,type` lines (e.g. `aac,audio`, `h264,video`). */
+export async function streamsOf(path: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_name,codec_type',
+    '-of',
+    'csv=p=0',
+    path,
+  ]);
+  return stdout.trim().split('\n').sort();
 }
