@@ -2,7 +2,7 @@
  * Builds one evidence disc (R23; FORMATS.md §3), in this order:
  *   1. every original opened through the store (a `clip-access` entry, action export, R24);
  *   2. manifest.json and manifest.pdf from the index (each clip's SHA-256 and size as recorded at
- *      ingest), sessions, hearings, interruptions;
+ *      ingest), sessions, hearings, interruptions, written durably;
  *   3. the `export-built` entry holding both files' SHA-256, then a fresh signed checkpoint that
  *      covers it, then custody/ (checkpoint, key, the exact log lines about these clips and this
  *      export, their inclusion proofs), receipt.pdf, the verifiers and README.txt;
@@ -13,15 +13,19 @@
  *      after `export-built`: altered bytes are never shipped, and `export-built` claims only the
  *      manifest, which names the recorded hashes. Last, each original must still be the very file
  *      that was checked (same inode, size, mtime and ctime), or the image is thrown away.
+ * A build cut off by a restart is resumed (`resume`): without an `export-built` entry it starts
+ * over; with one it keeps that entry's manifest files and redoes steps 1, 3 (a new checkpoint,
+ * which covers the same entry) and 4, so every disc has exactly one `export-built` entry.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Officer } from '../../protocol/common.js';
 import { extensionFor, sniffContentType } from '../clips/content-type.js';
 import { GatewayError } from '../errors.js';
 import type { InterruptionRecord } from '../interruptions/record.js';
 import type { Logger } from '../log.js';
+import { replaceFileDurable } from '../store/fsutil.js';
 import type { AuditEntry, ClipRecord, ClipStore } from '../store/index.js';
 import type { CustodyPort } from './custody-port.js';
 import { type HashResult, hashFiles } from './hash-pool.js';
@@ -110,38 +114,57 @@ export async function buildDisc(
   d: DiscDeps,
   paths: DiscPaths,
   onProgress: (p: BuildProgress) => void,
+  opts: { resume?: boolean } = {},
 ): Promise<ImageInfo> {
   const records = await loadClips(rec, d);
   const clipBytes = records.reduce((s, r) => s + r.bytes, 0);
   // Two reads of the clips' bytes, side by side: the check, and xorriso writing the image.
   const progress = { bytesDone: 0, bytesTotal: 2 * clipBytes };
-  await rm(paths.dir, { recursive: true, force: true });
+  const resumed = opts.resume ? await loggedManifest(rec, paths, d) : undefined;
+  if (resumed) await clearAllBut(paths, ['manifest.json', MANIFEST_PDF]);
+  else await rm(paths.dir, { recursive: true, force: true });
   await mkdir(join(paths.root, 'custody'), { recursive: true, mode: 0o700 });
 
   const checked = await openOriginals(rec, approver, records, d);
-  const manifest = await buildManifest(rec, approver, checked, d);
-  const mJson = manifestBytes(manifest);
-  const mPdf = await renderManifestPdf(manifest);
-  await d.store.audit.append({
-    type: 'export-built',
-    actor: approver.username,
-    subject: exportSubject(rec.id),
-    details: {
-      manifestSha256: sha256(mJson),
-      manifestPdfSha256: sha256(mPdf),
-      caseNo: rec.caseNo,
-      clips: checked.length,
-      bytes: clipBytes,
-    },
-  });
+  let manifest: Manifest;
+  let mJson: Buffer;
+  let mPdf: Buffer;
+  if (resumed) {
+    ({ manifest, mJson, mPdf } = resumed);
+    const onDisc = manifest.files.map((f) => f.path).join('\n');
+    if (onDisc !== checked.map((c) => c.discPath).join('\n')) {
+      throw new GatewayError(
+        'EXPORT_FAILED',
+        'the originals no longer match the manifest the log names; request a new export',
+      );
+    }
+  } else {
+    manifest = await buildManifest(rec, approver, checked, d);
+    mJson = manifestBytes(manifest);
+    mPdf = await renderManifestPdf(manifest);
+    // Durable before the entry naming their hashes: a build cut off after it resumes with these
+    // very files, so a disc never has two `export-built` entries (FORMATS.md §3.3).
+    await replaceFileDurable(join(paths.root, 'manifest.json'), mJson, 0o400);
+    await replaceFileDurable(join(paths.root, MANIFEST_PDF), mPdf, 0o400);
+    await d.store.audit.append({
+      type: 'export-built',
+      actor: approver.username,
+      subject: exportSubject(rec.id),
+      details: {
+        manifestSha256: sha256(mJson),
+        manifestPdfSha256: sha256(mPdf),
+        caseNo: rec.caseNo,
+        clips: checked.length,
+        bytes: clipBytes,
+      },
+    });
+  }
   const checkpoint = await d.custody.issueCheckpoint(`export ${rec.id}`, approver.username);
   const { lines, proofs } = await custodyLines(rec, checked, checkpoint.treeSize, d);
   const keyJson = await d.custody.publicKeyJson();
   const verifiers = await d.verifierFiles();
   const put = (name: string, data: Buffer | string) =>
     writeFile(join(paths.root, name), data, { mode: 0o400 });
-  await put('manifest.json', mJson);
-  await put(MANIFEST_PDF, mPdf);
   await put(RECEIPT, await d.custody.renderCustodyReceipt(checkpoint));
   await put('verify.html', verifiers['verify.html']);
   await put('verify.mjs', verifiers['verify.mjs']);
@@ -215,6 +238,45 @@ export function exportSubject(id: string): string {
 }
 
 const NL = Buffer.from('\n');
+
+/**
+ * A build cut off after its `export-built` entry (a restart): the manifest files that entry names,
+ * unchanged; undefined when the log has no such entry (the build starts over). EXPORT_FAILED when
+ * the files are gone or differ: another manifest would contradict the logged one.
+ */
+async function loggedManifest(
+  rec: ExportRecord,
+  paths: DiscPaths,
+  d: DiscDeps,
+): Promise<{ manifest: Manifest; mJson: Buffer; mPdf: Buffer } | undefined> {
+  const entries = await d.store.audit.bySubject(exportSubject(rec.id));
+  const built = entries.filter((e) => e.type === 'export-built').at(-1);
+  if (!built) return undefined;
+  const read = (name: string) => readFile(join(paths.root, name)).catch(() => undefined);
+  const [mJson, mPdf] = await Promise.all([read('manifest.json'), read(MANIFEST_PDF)]);
+  if (
+    !mJson ||
+    !mPdf ||
+    sha256(mJson) !== built.details.manifestSha256 ||
+    sha256(mPdf) !== built.details.manifestPdfSha256
+  ) {
+    throw new GatewayError(
+      'EXPORT_FAILED',
+      `the manifest named by export-built entry ${built.seq} is gone or changed; request a new export`,
+    );
+  }
+  return { manifest: JSON.parse(mJson.toString('utf8')) as Manifest, mJson, mPdf };
+}
+
+/** Removes the work dir's contents except `keep` at the disc's root (a half-written image too). */
+async function clearAllBut(paths: DiscPaths, keep: string[]): Promise<void> {
+  for (const e of await readdir(paths.dir, { withFileTypes: true }).catch(() => [])) {
+    if (e.name !== 'disc') await rm(join(paths.dir, e.name), { recursive: true, force: true });
+  }
+  for (const name of await readdir(paths.root).catch(() => [] as string[])) {
+    if (!keep.includes(name)) await rm(join(paths.root, name), { recursive: true, force: true });
+  }
+}
 
 async function loadClips(rec: ExportRecord, d: DiscDeps): Promise<ClipRecord[]> {
   const out: ClipRecord[] = [];

@@ -85,21 +85,17 @@ export class ExportService implements Service {
 
   async start(): Promise<void> {
     await mkdir(this.#o.dir, { recursive: true, mode: 0o700 });
-    // A build cut short by a stop or crash is not resumed half-way: it is marked failed.
+    // A build cut short by a stop or crash is resumed (disc.ts): the approval stands (R25), the
+    // restart is logged, and the disc gets the manifest its `export-built` entry names, if any.
     for await (const r of this.#repo.newestFirst()) {
       if (r.state !== 'building') continue;
-      const error = 'the gateway stopped while the disc was being built';
-      await this.#repo.put({ ...r, state: 'failed', error });
-      await this.#o.store.audit
-        .append({
-          type: 'export-failed',
-          actor: 'gateway',
-          subject: exportSubject(r.id),
-          details: { caseNo: r.caseNo, error },
-        })
-        .catch((err: unknown) =>
-          this.#o.log.error({ err, exportId: r.id }, 'logging the failed build failed'),
-        );
+      await this.#o.store.audit.append({
+        type: 'export-resumed',
+        actor: 'gateway',
+        subject: exportSubject(r.id),
+        details: { caseNo: r.caseNo, why: 'the gateway stopped while the disc was being built' },
+      });
+      this.#startBuild(r, true);
     }
   }
 
@@ -299,15 +295,15 @@ export class ExportService implements Service {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  #startBuild(rec: ExportRecord): void {
-    const run = this.#build(rec).finally(() => {
+  #startBuild(rec: ExportRecord, resume = false): void {
+    const run = this.#build(rec, resume).finally(() => {
       this.#builds.delete(rec.id);
       this.#progress.delete(rec.id);
     });
     this.#builds.set(rec.id, run);
   }
 
-  async #build(rec: ExportRecord): Promise<void> {
+  async #build(rec: ExportRecord, resume: boolean): Promise<void> {
     let lastEmit = 0;
     try {
       const custody = this.#o.custody();
@@ -333,6 +329,7 @@ export class ExportService implements Service {
             this.#o.bus.emit('export.changed', { id: rec.id, state: 'building', ...p });
           }
         },
+        { resume },
       );
       const done: ExportRecord = {
         ...rec,

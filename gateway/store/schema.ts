@@ -142,6 +142,8 @@ export const AuditType = z.enum([
   'export-built',
   /** A build that failed after `export-built` or before: no image exists, nothing was shipped. */
   'export-failed',
+  /** A build cut off by a restart, taken up again after the gateway started (exports/disc.ts). */
+  'export-resumed',
   'export-download',
   'export-handover',
   'legal-hold',

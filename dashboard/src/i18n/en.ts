@@ -426,6 +426,7 @@ export const en: Record<MessageKey, string> = {
   'audit.type.export-refused': 'Export refused',
   'audit.type.export-built': 'Evidence disc built',
   'audit.type.export-failed': 'Evidence disc build failed',
+  'audit.type.export-resumed': 'Evidence disc build resumed after a restart',
   'audit.type.export-download': 'Evidence disc downloaded',
   'audit.type.export-handover': 'Evidence disc handed over',
   'audit.type.legal-hold': 'Legal hold',

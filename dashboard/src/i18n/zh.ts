@@ -418,6 +418,7 @@ export const zh = {
   'audit.type.export-refused': '导出被拒绝',
   'audit.type.export-built': '证据光盘生成',
   'audit.type.export-failed': '证据光盘生成失败',
+  'audit.type.export-resumed': '重启后继续生成证据光盘',
   'audit.type.export-download': '下载证据光盘',
   'audit.type.export-handover': '证据光盘移交',
   'audit.type.legal-hold': '依法保全',
