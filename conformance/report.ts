@@ -1,5 +1,5 @@
 /** The kit's report: text grouped by spec section, and JUnit XML for a vendor's CI. */
-import type { CheckResult } from './dock/kit.js';
+import type { CheckResult } from './check.js';
 
 const bySection = (rs: readonly CheckResult[]) => {
   const m = new Map<string, CheckResult[]>();
@@ -26,10 +26,10 @@ const esc = (s: string) =>
     .replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!)
     .replace(/[^\t\n\r\x20-\uffff]/g, '?');
 
-export function junitReport(rs: readonly CheckResult[]): string {
+export function junitReport(rs: readonly CheckResult[], suite = 'dock-conformance'): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(
-    `<testsuites name="dock-conformance" tests="${rs.length}" failures="${rs.filter((r) => !r.ok).length}">`,
+    `<testsuites name="${esc(suite)}" tests="${rs.length}" failures="${rs.filter((r) => !r.ok).length}">`,
   );
   for (const [section, checks] of bySection(rs)) {
     out.push(

@@ -18,15 +18,10 @@ import {
   type Status,
 } from '../../protocol/dock/index.js';
 import type { DockPort } from '../../protocol/dock/link/binding.js';
+import { CheckFailed, type CheckResult, must } from '../check.js';
 import { KitWire } from './wire.js';
 
-export interface CheckResult {
-  section: string;
-  name: string;
-  ok: boolean;
-  detail: string;
-  frames: string[];
-}
+export type { CheckResult } from '../check.js';
 
 export interface KitOptions {
   /** Opens (or reopens) the recorder's port. */
@@ -39,12 +34,6 @@ export interface KitOptions {
   release?: boolean;
   /** Largest clip read whole for the SHA-256 check (default 16 MiB). */
   maxClipBytes?: number;
-}
-
-class CheckFailed extends Error {}
-
-function must(cond: unknown, message: string): asserts cond {
-  if (!cond) throw new CheckFailed(message);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

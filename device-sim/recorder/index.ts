@@ -7,7 +7,13 @@ export { DeviceClock } from './device-clock.js';
 export { DeviceSimError, type DeviceSimErrorCode } from './errors.js';
 export { DEFAULT_FFMPEG_CLIP, FfmpegClipSource, ffmpegClipArgs } from './ffmpeg-clip-source.js';
 export { type Position, type RecorderHardware, SimHardware } from './hardware.js';
-export { type LinkStats, MqttLink, type MqttLinkOptions, type PasswordProvider } from './mqtt-link.js';
+export {
+  type LinkStats,
+  type MqttFaults,
+  MqttLink,
+  type MqttLinkOptions,
+  type PasswordProvider,
+} from './mqtt-link.js';
 export { type EventBody, EventOutbox, type OutboxStats } from './outbox.js';
 export {
   BatteryParams,

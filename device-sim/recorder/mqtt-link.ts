@@ -19,6 +19,20 @@ import type { Recorder } from './recorder.js';
 
 export type PasswordProvider = string | ((serial: string) => string | Promise<string>);
 
+/** Firmware bugs on purpose, each breaking one rule of PROTOCOL.md §2 (for the conformance kit's tests). */
+export interface MqttFaults {
+  /** §2.5: the last will is not retained. */
+  willNotRetained?: boolean;
+  /** §2.4: event seq advances by two (gaps). */
+  seqGaps?: boolean;
+  /** §2.6: a command that fails validation gets no answer even with a readable tid. */
+  silentOnBadCommands?: boolean;
+  /** §2.4: events made while offline are dropped at reconnect instead of replayed. */
+  forgetsOfflineEvents?: boolean;
+  /** §2.3: telemetry at QoS 1. */
+  telemetryQos1?: boolean;
+}
+
 export interface MqttLinkOptions {
   recorder: Recorder;
   brokerUrl: string;
@@ -33,6 +47,7 @@ export interface MqttLinkOptions {
   /** On power-off, how long (real ms) to try to hand over queued events before disconnecting. */
   shutdownDrainMs?: number;
   logger?: Logger;
+  faults?: MqttFaults;
 }
 
 export interface LinkStats {
@@ -60,6 +75,9 @@ export class MqttLink {
   private backoff: number;
   private telemetryTimer: TimerHandle | undefined;
   private readonly window: number;
+  private readonly faults: MqttFaults;
+  /** Device time the connection was last lost (for the forgetsOfflineEvents fault). */
+  private lostAt: number | undefined;
   readonly stats: LinkStats = {
     connects: 0,
     connectFailures: 0,
@@ -80,6 +98,7 @@ export class MqttLink {
     this.rec = opts.recorder;
     this.log = opts.logger ? opts.logger.child({ serial: this.rec.serial }) : this.rec.log;
     this.window = opts.window ?? 16;
+    this.faults = opts.faults ?? {};
     this.backoff = opts.reconnectMinMs ?? 500;
   }
 
@@ -173,6 +192,7 @@ export class MqttLink {
     this.connected = false;
     this.gen++;
     this.rec.outbox.requeueInFlight();
+    this.lostAt ??= this.rec.deviceNow();
     if (c) c.end(true);
   }
 
@@ -200,7 +220,12 @@ export class MqttLink {
           connectTimeout: this.opts.connectTimeoutMs ?? 10_000,
           keepalive: this.opts.keepaliveS ?? 30,
           queueQoSZero: false,
-          will: { topic: topics.status(serial), payload: encodePayload(will), qos: 1, retain: true },
+          will: {
+            topic: topics.status(serial),
+            payload: encodePayload(will),
+            qos: 1,
+            retain: !this.faults.willNotRetained,
+          },
         });
         this.client = c;
         c.on('connect', () => this.onConnect(c, gen));
@@ -232,6 +257,13 @@ export class MqttLink {
     const serial = this.rec.serial;
     const online: Status = { v: PROTOCOL_VERSION, online: true, at: this.rec.deviceNow() };
     c.publish(topics.status(serial), encodePayload(online), { qos: 1, retain: true });
+    if (this.faults.forgetsOfflineEvents && this.lostAt !== undefined) {
+      const lostAt = this.lostAt;
+      for (const ev of this.rec.outbox.take(Number.POSITIVE_INFINITY))
+        if (ev.at >= lostAt) this.rec.outbox.ack(ev.id);
+      this.rec.outbox.requeueInFlight();
+    }
+    this.lostAt = undefined;
     c.subscribe(topics.cmd(serial), { qos: 1 }, (err, granted) => {
       if (err || granted?.some((g) => g.qos === 128)) {
         this.log.warn({ err: err?.message }, 'command topic subscription refused');
@@ -246,6 +278,7 @@ export class MqttLink {
     this.client = null;
     this.connected = false;
     this.rec.outbox.requeueInFlight();
+    if (was) this.lostAt ??= this.rec.deviceNow();
     if (was) this.log.info('connection closed');
     this.scheduleReconnect();
   }
@@ -271,7 +304,8 @@ export class MqttLink {
     const topic = topics.event(this.rec.serial);
     for (const ev of this.rec.outbox.take(room)) {
       this.stats.eventsSent++;
-      c.publish(topic, encodePayload(ev), { qos: 1 }, (err) => {
+      const sent = this.faults.seqGaps ? { ...ev, seq: ev.seq * 2 } : ev;
+      c.publish(topic, encodePayload(sent), { qos: 1 }, (err) => {
         if (!err) {
           // A PUBACK means the broker has it, whichever connection carried it.
           this.stats.eventsAcked++;
@@ -287,12 +321,19 @@ export class MqttLink {
   private onMessage(c: MqttClient, topic: string, payload: Buffer): void {
     if (topic !== topics.cmd(this.rec.serial)) return;
     this.stats.commands++;
+    const interval = this.rec.telemetryIntervalS;
     const { response, error } = handleCommandPayload(this.rec, payload);
+    if (this.rec.telemetryIntervalS !== interval) {
+      // A new interval applies from now, not after the old one runs out.
+      this.rec.hw.clock.clearTimer(this.telemetryTimer);
+      this.scheduleTelemetry();
+    }
     if (error) {
       this.stats.badCommands++;
       this.log.warn({ reason: error }, 'bad command');
     }
-    if (response) c.publish(topics.cmdResponse(this.rec.serial), encodePayload(response), { qos: 1 });
+    if (response && !(error && this.faults.silentOnBadCommands))
+      c.publish(topics.cmdResponse(this.rec.serial), encodePayload(response), { qos: 1 });
   }
 
   private scheduleTelemetry(): void {
@@ -306,7 +347,9 @@ export class MqttLink {
     const c = this.client;
     if (!c || !this.connected || !this.rec.powered) return;
     try {
-      c.publish(topics.telemetry(this.rec.serial), encodePayload(this.rec.telemetry()), { qos: 0 });
+      c.publish(topics.telemetry(this.rec.serial), encodePayload(this.rec.telemetry()), {
+        qos: this.faults.telemetryQos1 ? 1 : 0,
+      });
       this.stats.telemetrySent++;
     } catch (err) {
       this.log.error({ err }, 'telemetry failed');

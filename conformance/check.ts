@@ -1,0 +1,16 @@
+/** What every conformance check yields, shared by the dock (PROTOCOL.md §3) and MQTT (§2) kits. */
+export interface CheckResult {
+  section: string;
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** The frames or packets that proved it, one line each. */
+  frames: string[];
+}
+
+/** Thrown inside a check: the rule was broken (as opposed to the kit itself failing). */
+export class CheckFailed extends Error {}
+
+export function must(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new CheckFailed(message);
+}
