@@ -36,6 +36,7 @@ import { CaseImporter } from './cases/import.js';
 import { myRecordings } from './cases/my-recordings.js';
 import { CaseService } from './cases/service.js';
 import { TimelineSource } from './cases/timeline-source.js';
+import { ChunkTables } from './clips/chunk-table.js';
 import { ClipService } from './clips/service.js';
 import { caseStageSource } from './compliance/case-stages.js';
 import { GatewayFactSource } from './compliance/collect.js';
@@ -329,6 +330,7 @@ export class GatewayApp {
     hearingRoutes(this.api, this.hearings);
     this.clips = new ClipService({
       store: this.store,
+      chunks: new ChunkTables(db),
       alerts: this.alerts,
       bus,
       log: log.child({ svc: 'clips' }),

@@ -14,11 +14,14 @@
  * `clip-access` entry (R24).
  *
  * Never altered bytes under the original's hash (R25): a whole response is hashed as it streams and
- * its last chunk held back until the digest matches (the store's checked read); byte ranges cannot
- * be checked one by one, so the whole original is re-hashed once per grant before the first range
- * is served, and again whenever its inode, size, mtime or ctime change.
+ * its last chunk held back until the digest matches (the store's checked read). A byte range is
+ * read in whole 1 MiB chunks, each checked against the original's chunk table (chunk-table.ts)
+ * before any of its bytes leave, so a seek starts at once. Each viewing also re-hashes the whole
+ * original in the background (again whenever its inode, size, mtime or ctime change): a mismatch
+ * quarantines it and alerts (the store's checkWhole) and refuses the viewing's next range. Only an
+ * original without a table yet (stored before tables existed) waits for that pass once, which
+ * makes its table; a newly stored original gets its table right after ingest.
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Activity, Officer } from '../../protocol/common.js';
@@ -27,6 +30,7 @@ import { GatewayError } from '../errors.js';
 import type { EventBus, GatewayEvents, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { BlobRef, ClipRecord, ClipState, ClipStore, OpenedClip } from '../store/index.js';
+import { type ChunkTable, type ChunkTables, hashWithChunks, verifiedRange } from './chunk-table.js';
 import { extensionFor, sniffContentType } from './content-type.js';
 import { parseRange } from './range.js';
 import { type ClipSearchQuery, type ClipView, type ContentQuery, toClipView } from './view.js';
@@ -38,7 +42,9 @@ const GRANT_MS = 30 * 60_000;
 const MAX_GRANTS = 10_000;
 
 export interface ClipServiceOptions {
-  store: Pick<ClipStore, 'index' | 'openClip' | 'announce' | 'readChecked' | 'checkWhole'>;
+  store: Pick<ClipStore, 'index' | 'layout' | 'openClip' | 'announce' | 'readChecked' | 'checkWhole'>;
+  /** Chunk tables of the originals (seeks checked per chunk); without them a range waits for a whole pass. */
+  chunks?: Pick<ChunkTables, 'get' | 'put'>;
   alerts: Pick<AlertService, 'raise' | 'clear' | 'list'>;
   bus: EventBus;
   log: Logger;
@@ -77,7 +83,8 @@ interface Grant {
   auditSeq: number;
   expires: number;
   /** The whole original checked against its hash while the file had this identity (ranges). */
-  checked?: { identity: string; done: Promise<unknown> };
+  checked?: { identity: string; done: Promise<ChunkTable>; failed?: unknown };
+  table?: ChunkTable;
 }
 
 export class ClipService implements Service {
@@ -89,6 +96,8 @@ export class ClipService implements Service {
   #checking: Promise<unknown> | undefined;
   #offs: (() => void)[] = [];
   #announcing: Promise<void> = Promise.resolve();
+  #tabling: Promise<void> = Promise.resolve();
+  #stopped = false;
 
   constructor(opts: ClipServiceOptions) {
     this.#o = opts;
@@ -101,6 +110,7 @@ export class ClipService implements Service {
         void this.#o.alerts.clear(RULE_CLIP_OVERDUE, subjectOf(e.clipId)).catch((err: unknown) => {
           this.#o.log.error({ err, clipId: e.clipId }, 'clearing overdue alert failed');
         });
+        this.#tabling = this.#tabling.then(() => this.#tableAfterIngest(e.clipId));
       }),
       this.#o.bus.on('recorder.segment', (e) => {
         this.#announcing = this.#announcing.then(() => this.#announceFieldClip(e));
@@ -115,11 +125,13 @@ export class ClipService implements Service {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
     for (const off of this.#offs.splice(0)) off();
     await this.#announcing;
     await this.#checking;
+    await this.#tabling;
   }
 
   now(): number {
@@ -234,30 +246,86 @@ export class ClipService implements Service {
       const whole = ref.bytes === 0 ? null : (opened?.stream ?? this.#o.store.readChecked(ref, 'serve'));
       return { status: 200, headers, body: whole && toWeb(whole) };
     }
+    const { start, end } = range;
+    let body: Readable;
     try {
-      await this.#checkedWhole(g);
+      const table = await this.#tableFor(g);
+      body = await verifiedRange(ref.path, start, end, table, () => {
+        // A chunk that does not match: a whole pass decides (quarantine and alert, or a new table).
+        g.table = undefined;
+        this.#startCheck(g, 'chunk mismatch');
+      });
     } catch (err) {
       this.#grants.delete(key);
       throw err;
     }
-    const { start, end } = range;
     headers['content-length'] = String(end - start + 1);
     headers['content-range'] = `bytes ${start}-${end}/${ref.bytes}`;
-    return { status: 206, headers, body: toWeb(createReadStream(ref.path, { start, end })) };
+    return { status: 206, headers, body: toWeb(body) };
   }
 
-  /** Re-hashes the whole original unless this grant checked the same file (inode, size, times). */
-  async #checkedWhole(g: Grant): Promise<void> {
+  /**
+   * The chunk table for a range of this grant's original. Starts the whole-file check in the
+   * background once per grant and file identity (inode, size, times); a failed check refuses the
+   * range. Waits for that check only when no table is stored yet.
+   */
+  async #tableFor(g: Grant): Promise<ChunkTable> {
+    // A failed whole pass refuses every later range of the viewing, whatever the file is now.
+    const failed = g.checked?.failed;
+    if (failed) {
+      g.checked = undefined;
+      g.table = undefined;
+      throw failed;
+    }
     const st = await stat(g.ref.path).catch(() => undefined);
     const identity = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : 'gone';
-    if (g.checked?.identity !== identity) {
-      g.checked = { identity, done: this.#o.store.checkWhole(g.ref, 'serve') };
+    if (g.checked?.identity !== identity) this.#startCheck(g, identity);
+    const checked = g.checked!;
+    // A missing original: the pass names it (STORE_CORRUPT); no table can serve it.
+    if (identity === 'gone') return checked.done;
+    g.table ??= await this.#o.chunks?.get(g.ref.sha256);
+    if (g.table) return g.table;
+    g.table = await checked.done;
+    return g.table;
+  }
+
+  #startCheck(g: Grant, identity: string): void {
+    const checked: NonNullable<Grant['checked']> = { identity, done: this.#checkWhole(g.ref) };
+    checked.done.catch((err: unknown) => {
+      checked.failed = err ?? new Error('check failed');
+    });
+    g.checked = checked;
+  }
+
+  /**
+   * One read of the whole original: its hash against the recorded one, and its chunk table (kept
+   * only when they match). A mismatch or a missing file goes to the store's checkWhole, which
+   * re-hashes, quarantines an altered original, alerts, and throws STORE_CORRUPT.
+   */
+  async #checkWhole(ref: BlobRef): Promise<ChunkTable> {
+    const t = await hashWithChunks(ref.path).catch(() => undefined);
+    if (t && t.sha256 === ref.sha256 && t.bytes === ref.bytes) {
+      await this.#o.chunks?.put(t);
+      return t;
     }
+    await this.#o.store.checkWhole(ref, 'serve');
+    throw new GatewayError('STORE_CORRUPT', 'stored original changed while it was checked; not served', {
+      expected: ref.sha256,
+    });
+  }
+
+  /** A newly stored original's chunk table, so its first seek need not wait for a whole pass. */
+  async #tableAfterIngest(clipId: string): Promise<void> {
+    if (this.#stopped || !this.#o.chunks) return;
     try {
-      await g.checked.done;
+      const r = await this.#o.store.index.get(clipId);
+      if (r?.state !== 'verified' || (await this.#o.chunks.get(r.sha256))) return;
+      const path = this.#o.store.layout.blobPath('blobs', r.sha256);
+      const t = await hashWithChunks(path);
+      // A mismatch is left to the viewing's own check and the sweep, which quarantine and alert.
+      if (t.sha256 === r.sha256 && t.bytes === r.bytes) await this.#o.chunks.put(t);
     } catch (err) {
-      g.checked = undefined;
-      throw err;
+      this.#o.log.debug({ err, clipId }, 'no chunk table made after ingest');
     }
   }
 

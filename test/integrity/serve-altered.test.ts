@@ -3,12 +3,14 @@
  * an original altered on disk (made writable first, as an attacker would) is not handed out whole
  * (a download is cut before its last bytes), is moved to quarantine, raises a critical alert to the
  * principal and legal affairs and writes `integrity-failure`; a Range request on an altered
- * original is refused. R24: every download is its own `clip-access` entry; the seeks of one
+ * original is refused, a seek is served at once and checked per 1 MiB chunk (never an altered
+ * chunk's bytes) while the whole file is re-hashed behind it. R24: every download is its own `clip-access` entry; the seeks of one
  * viewing share one.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChunkTables } from '../../gateway/clips/chunk-table.js';
 import type { ClipRecord } from '../../gateway/store/index.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
@@ -40,6 +42,12 @@ async function failuresOf(clip: ClipRecord) {
   return (await gw.app.store.audit.bySubject(`clip:${clip.clipId}`)).filter(
     (e) => e.type === 'integrity-failure',
   );
+}
+
+/** The chunk table the gateway makes right after ingest (seeks are checked against it). */
+async function tableOf(clip: ClipRecord) {
+  const tables = new ChunkTables(gw.app.db);
+  return waitFor(() => tables.get(clip.sha256), `chunk table of ${clip.clipId}`);
 }
 
 async function quarantinedAndAlerted(clip: ClipRecord) {
@@ -105,13 +113,35 @@ describe('serving originals', () => {
     await quarantinedAndAlerted(clip);
   });
 
-  it('re-checks a viewing when the file changes under its grant, and refuses the next range', async () => {
-    const clip = await ingestClip(gw.app);
-    const first = await fetchAll(contentUrl(clip, '播放 2'), legal.token, 'bytes=0-1023');
+  it('serves the first seek of a viewing at once, checked per chunk, while the whole pass runs behind it', async () => {
+    // Altered in its last MiB: the whole-file hash fails, the first MiB is still the original's.
+    const clip = await ingestClip(gw.app, 12 * 1024 * 1024);
+    await tableOf(clip);
+    const original = await readFile(blobOf(clip));
+    await alterOnDisk(blobOf(clip), 12 * 1024 * 1024 - 5);
+    const first = await fetchAll(contentUrl(clip, '播放 2'), legal.token, 'bytes=1024-4095');
+    // Served without waiting for the whole-file verdict, which fails: the original's bytes.
     expect(first.status).toBe(206);
-    await alterOnDisk(blobOf(clip), 2 * 1024 * 1024);
-    const next = await fetchAll(contentUrl(clip, '播放 2'), legal.token, 'bytes=1024-4095');
+    expect(first.error).toBeNull();
+    expect(first.bytes.equals(original.subarray(1024, 4096))).toBe(true);
+    // The pass behind it quarantines the original and alerts; the viewing's next range is refused.
+    await quarantinedAndAlerted(clip);
+    const next = await fetchAll(contentUrl(clip, '播放 2'), legal.token, 'bytes=0-1023');
     expect(next.status).toBe(500);
+    expect(JSON.parse(next.bytes.toString()).error.code).toBe('STORE_CORRUPT');
+  });
+
+  it('never sends the bytes of an altered chunk in a range', async () => {
+    const clip = await ingestClip(gw.app, 12 * 1024 * 1024);
+    await tableOf(clip);
+    const original = await readFile(blobOf(clip));
+    await alterOnDisk(blobOf(clip), 2 * 1024 * 1024 + 5);
+    const from = 1024 * 1024 - 100;
+    const r = await fetchAll(contentUrl(clip, '播放 3'), legal.token, `bytes=${from}-${3 * 1024 * 1024}`);
+    // The chunks before the altered one, then the body is cut off (or refused once quarantined).
+    expect(r.status === 206 ? r.error : 'refused').not.toBeNull();
+    expect(r.bytes.length).toBeLessThanOrEqual(2 * 1024 * 1024 - from);
+    if (r.status === 206) expect(r.bytes.equals(original.subarray(from, from + r.bytes.length))).toBe(true);
     await quarantinedAndAlerted(clip);
   });
 });
