@@ -68,7 +68,9 @@ import { PairingService } from './pairing/service.js';
 import { FluentFfmpegRecorder } from './recording/fluent-ffmpeg-adapter.js';
 import { PrerollCache } from './recording/preroll.js';
 import { RtspRelay } from './recording/rtsp-relay.js';
+import { DiskWatch } from './store/disk-watch.js';
 import { ClipStore } from './store/index.js';
+import { WalGuard } from './store/wal-guard.js';
 import { UserStore } from './users.js';
 
 export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist', import.meta.url)));
@@ -125,6 +127,8 @@ export class GatewayApp {
   notifications!: NotificationService;
   /** Originals, checkpoints and log segments replicated to S3 with Object Lock (R23, R25). */
   archive!: ArchiveService;
+  /** Free space against the reserves: new work refused before the disk is full (docs/STATE.md). */
+  disk!: DiskWatch;
   /** Prometheus metrics served at /metrics. */
   readonly metrics = new GatewayMetrics();
   readonly services: Service[] = [];
@@ -155,6 +159,7 @@ export class GatewayApp {
     const dataDir = resolve(this.config.dataDir);
     await restrictDataDir(dataDir, this.log);
     this.db = await openDb(join(dataDir, 'index'));
+    new WalGuard(this.db, { room: () => this.disk.stateRoom(), log: this.log.child({ svc: 'index' }) });
     const http = this.config.http;
     // Administration is audited in the store's log (started before any admin call can arrive).
     const audit: AuditSink = (e) => this.store.audit.append(e);
@@ -171,6 +176,7 @@ export class GatewayApp {
       log: this.log,
       staticDir: DASHBOARD_DIST,
       guard: this.loginGuard,
+      beforeLogin: () => this.disk.assertState('login'),
       maxBodyBytes: http.maxBodyBytes,
       secure: http.tls !== undefined,
       observeHttp: (m, route, status, s) => this.metrics.observeHttp(m, route, status, s),
@@ -323,9 +329,21 @@ export class GatewayApp {
       probe: ffmpeg,
       workDir,
       preroll: this.preroll,
+      room: (what) => this.disk.assertWork(what),
     });
     this.cameras.inUse = (id) => this.hearings.inUse(id);
     this.services.push(this.relay, this.cameras, this.preroll, this.hearings);
+    this.disk = new DiskWatch({
+      path: dataDir,
+      workReserveBytes: this.config.dock.reserveBytes,
+      stateReserveBytes: this.config.storage.stateReserveBytes,
+      checkMs: this.config.storage.checkS * 1000,
+      alerts: this.alerts,
+      log: log.child({ svc: 'disk' }),
+      onLow: (r) => this.hearings.stopForStorage({ ...r }),
+    });
+    this.store.disk.onRefused = (s) => this.disk.refused(s.neededBytes);
+    this.services.push(this.disk);
     cameraRoutes(this.api, this.cameras, this.hearings, this.preroll);
     hearingRoutes(this.api, this.hearings);
     this.clips = new ClipService({
@@ -366,6 +384,7 @@ export class GatewayApp {
       bus,
       log: log.child({ svc: 'exports' }),
       alerts: this.alerts,
+      room: (what, bytes) => this.disk.assertWork(what, bytes),
     });
     this.services.push(this.exports);
     exportRoutes(this.api, this.exports);

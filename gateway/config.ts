@@ -140,7 +140,10 @@ export const DockConfig = z.object({
   recordBytesPerH: z.number().positive().default(2.6e9),
   /** How often pending clips are checked against their 24 h deadline (R22). */
   overdueCheckS: z.number().positive().default(60),
-  /** Ingest pauses when free disk would fall below this. */
+  /**
+   * The work reserve: ingest pauses, hearings stop (an interruption, R19) and new hearings and
+   * evidence discs are refused when free disk would fall below this (store/disk-watch.ts).
+   */
   reserveBytes: z
     .number()
     .int()
@@ -355,6 +358,19 @@ export const GatewayConfig = z.object({
   notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
   /** Originals, sidecars, checkpoints and log segments replicated to S3 with Object Lock. */
   archive: ArchiveConfig,
+  /** Free space kept for state: see store/disk-watch.ts and docs/STATE.md. */
+  storage: z
+    .object({
+      /** Below this, even a login (its session row) is refused; keep it well under dock.reserveBytes. */
+      stateReserveBytes: z
+        .number()
+        .int()
+        .min(0)
+        .default(64 * 1024 ** 2),
+      /** How often free space is read for the alarm (s); every refusal reads it again anyway. */
+      checkS: z.number().positive().default(5),
+    })
+    .default({ stateReserveBytes: 64 * 1024 ** 2, checkS: 5 }),
   observability: z
     .object({
       /**

@@ -12,6 +12,16 @@ function lockedBy(err: unknown): boolean {
 /** One LevelDB per gateway; each service takes its own sublevels (batches across them stay atomic). */
 export type Db = Level<string, unknown>;
 
+/**
+ * Write options for a row an acknowledgement depends on (a login's session, a registration, a
+ * pairing, an interruption, an alert's acknowledgement): LevelDB fsyncs its write-ahead log before
+ * the write resolves, so what the gateway answered "done" to survives a power cut (docs/STATE.md
+ * names every such write). Unsynced writes may be lost with the last seconds before a crash.
+ */
+export const SYNCED: SyncOptions = { sync: true };
+/** classic-level's `sync`; abstract-level's option types (sublevels') do not declare it. */
+type SyncOptions = { sync: true; keyEncoding?: undefined };
+
 export async function openDb(path: string): Promise<Db> {
   const db = new Level<string, unknown>(path, { valueEncoding: 'json' });
   try {

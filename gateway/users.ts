@@ -2,7 +2,7 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import type { Db } from './db.js';
+import { type Db, SYNCED } from './db.js';
 import { GatewayError } from './errors.js';
 import type { AuditSink } from './integrity/admin-audit.js';
 import { Role } from './roles.js';
@@ -114,7 +114,7 @@ export class UserStore {
       subject: `user:${username}`,
       details: { action: 'add', displayName: rec.displayName, roles: rec.roles },
     });
-    await this.#users.put(username, rec);
+    await this.#users.put(username, rec, SYNCED);
     const { passwordHash: _, ...pub } = rec;
     return pub;
   }
@@ -156,7 +156,11 @@ export class UserStore {
     if (rec.disabled) throw new GatewayError('FORBIDDEN', 'this account is disabled');
     const token = randomBytes(32).toString('base64url');
     const expiresAt = Date.now() + this.sessionHours * 3600_000;
-    await this.#sessions.put(tokenKey(token), { username: rec.username, expiresAt, lastSeen: Date.now() });
+    await this.#sessions.put(
+      tokenKey(token),
+      { username: rec.username, expiresAt, lastSeen: Date.now() },
+      SYNCED,
+    );
     const { passwordHash: _, ...user } = rec;
     return { token, user, expiresAt };
   }
@@ -245,7 +249,7 @@ export class UserStore {
     if (!rec) throw new GatewayError('NOT_FOUND', `no user ${username}`);
     const next = UserRecord.parse(apply(rec));
     await this.audit?.({ type: 'user-admin', actor: by, subject: `user:${username}`, details });
-    await this.#users.put(username, next);
+    await this.#users.put(username, next, SYNCED);
     if (next.disabled || next.passwordHash !== rec.passwordHash) await this.#endSessions(username, keepToken);
     const { passwordHash: _, ...pub } = next;
     return pub;
@@ -256,7 +260,11 @@ export class UserStore {
     const ended: string[] = [];
     for await (const [k, s] of this.#sessions.iterator())
       if (s.username === username && k !== keep) ended.push(k);
-    if (ended.length) await this.#sessions.batch(ended.map((key) => ({ type: 'del' as const, key })));
+    if (ended.length)
+      await this.#sessions.batch(
+        ended.map((key) => ({ type: 'del' as const, key })),
+        SYNCED,
+      );
   }
 
   /** Deletes expired and idle sessions; returns how many. */
@@ -278,6 +286,6 @@ export class UserStore {
   }
 
   async logout(token: string): Promise<void> {
-    await this.#sessions.del(tokenKey(token));
+    await this.#sessions.del(tokenKey(token), SYNCED);
   }
 }

@@ -3,7 +3,7 @@
  * acknowledged on the dashboard. At most one active alert per (rule, subject); raising it again is a
  * no-op, clearing it ends it. `notify` names the roles that must be told at once (R19: principal).
  */
-import { type Db, timeSortableId } from '../db.js';
+import { type Db, SYNCED, timeSortableId } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { Alert, AlertSeverity, EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
@@ -89,7 +89,7 @@ export class AlertService implements Service {
     };
     // Set before the write so a concurrent raise of the same alert sees it.
     this.#active.set(key, alert);
-    await this.#db.put(alert.id, alert);
+    await this.#db.put(alert.id, alert, SYNCED);
     this.#log.warn(
       { alert: alert.id, rule: alert.rule, subject: alert.subject, notify: alert.notify },
       alert.message,
@@ -106,7 +106,7 @@ export class AlertService implements Service {
     if (!a) return false;
     this.#active.delete(key);
     const cleared: StoredAlert = { ...a, active: false, clearedAt: new Date(this.#now()).toISOString() };
-    await this.#db.put(a.id, cleared);
+    await this.#db.put(a.id, cleared, SYNCED);
     this.#bus.emit('alert.cleared', { id: a.id, rule, subject });
     return true;
   }
@@ -116,7 +116,7 @@ export class AlertService implements Service {
     if (!a) throw new GatewayError('NOT_FOUND', `no alert ${id}`);
     if (a.ack) return a;
     const acked: StoredAlert = { ...a, ack: { by, at: new Date(this.#now()).toISOString() } };
-    await this.#db.put(id, acked);
+    await this.#db.put(id, acked, SYNCED);
     const key = keyOf(a.rule, a.subject);
     if (this.#active.get(key)?.id === id) this.#active.set(key, acked);
     return acked;

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { LoginConfig } from '../config.js';
-import type { Db } from '../db.js';
+import { type Db, SYNCED } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { Service } from '../events.js';
 import type { Logger } from '../log.js';
@@ -180,7 +180,7 @@ export class LoginGuard implements Service {
       acct.lockedUntil = Number.POSITIVE_INFINITY;
       if (known) {
         const rec = { lockedAt: t, failures: acct.n };
-        await this.#locks.put(key, rec);
+        await this.#locks.put(key, rec, SYNCED);
         this.#locked.set(key, rec);
       }
       this.#o.log.warn({ username: key, address }, 'account locked after failed logins');
@@ -241,7 +241,7 @@ export class LoginGuard implements Service {
     this.#accounts.delete(key);
     if (!was) return false;
     this.#locked.delete(key);
-    await this.#locks.del(key);
+    await this.#locks.del(key, SYNCED);
     await this.#audit({
       type: 'user-admin',
       actor,

@@ -56,6 +56,8 @@ export interface ApiOptions {
   bus: EventBus;
   log: Logger;
   staticDir?: string;
+  /** Refuses a login when its session could not be written safely (disk below the state reserve). */
+  beforeLogin?: () => Promise<void>;
   /** Failed-login backoff and locks; none = unlimited (unit tests of routes only). */
   guard?: LoginGuard;
   /** Request bodies above this are refused (413) while they stream in. */
@@ -132,6 +134,7 @@ export class Api {
       const address = remoteAddress(c);
       const guard = this.opts.guard;
       await guard?.check(body.username, address);
+      await this.opts.beforeLogin?.();
       const s = await this.opts.users.login(body.username, body.password).catch(async (e) => {
         this.opts.log.warn({ address }, 'login refused');
         if (guard && e instanceof GatewayError && e.code === 'BAD_CREDENTIALS') {

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { GatewayConfig } from '../config.js';
-import type { Db } from '../db.js';
+import { type Db, SYNCED } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, Service } from '../events.js';
 import { type AuditSink, withoutUserinfo } from '../integrity/admin-audit.js';
@@ -177,7 +177,7 @@ export class CameraRegistry implements Service {
       if (password === pw) clear.push(r.data);
     }
     for (const rec of clear) {
-      await this.#db.put(rec.id, this.#sealed(rec));
+      await this.#db.put(rec.id, this.#sealed(rec), SYNCED);
       this.#log.info({ camera: rec.id }, 'camera password sealed at rest');
     }
     for (const c of this.#config.cameras) {
@@ -357,7 +357,7 @@ export class CameraRegistry implements Service {
     this.#cams.delete(id);
     this.#conns.delete(id);
     this.#snapshots.delete(id);
-    await this.#db.del(id);
+    await this.#db.del(id, SYNCED);
     this.#bus.emit('camera.changed', { cameraId: id });
   }
 
@@ -532,7 +532,7 @@ export class CameraRegistry implements Service {
   async #save(rec: CameraRecord): Promise<void> {
     const before = this.#cams.get(rec.id);
     this.#cams.set(rec.id, rec);
-    await this.#db.put(rec.id, this.#sealed(rec));
+    await this.#db.put(rec.id, this.#sealed(rec), SYNCED);
     if (
       !before ||
       JSON.stringify({ ...before, health: null }) !== JSON.stringify({ ...rec, health: null }) ||

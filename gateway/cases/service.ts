@@ -10,7 +10,7 @@
  */
 import type { Activity } from '../../protocol/common.js';
 import type { GatewayConfig } from '../config.js';
-import { type Db, timeSortableId } from '../db.js';
+import { type Db, SYNCED, timeSortableId } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, Service } from '../events.js';
 import type { HearingSession } from '../hearings/schemas.js';
@@ -245,7 +245,7 @@ export class CaseService implements Service {
         updatedAt: at,
         source,
       };
-      await this.#cases.put(key, rec);
+      await this.#cases.put(key, rec, SYNCED);
       this.#byKey.set(key, rec);
       await this.#audit(a, rec, { action: source === 'import' ? 'import' : 'create', ...describe(rec) });
       return rec;
@@ -398,7 +398,7 @@ export class CaseService implements Service {
         ...(l.note ? { note: l.note } : {}),
         supersedes: prev,
       };
-      await this.#links.put(link.id, link);
+      await this.#links.put(link.id, link, SYNCED);
       this.#index(link);
       await this.#o.audit({
         type: 'case-admin',
@@ -447,7 +447,7 @@ export class CaseService implements Service {
         next.updatedBy = a.username;
         next.updatedAt = this.#iso();
       }
-      await this.#cases.put(key, next);
+      await this.#cases.put(key, next, SYNCED);
       this.#byKey.set(key, next);
       if (details) await this.#audit(a, next, details);
       return next;

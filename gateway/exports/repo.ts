@@ -1,5 +1,5 @@
 /** Export records in LevelDB (sublevel `exports`), keyed by id (time-sortable: newest last). */
-import type { Db } from '../db.js';
+import { type Db, SYNCED } from '../db.js';
 import { ExportRecord } from './schema.js';
 
 export class ExportRepo {
@@ -15,7 +15,7 @@ export class ExportRepo {
   }
 
   async put(r: ExportRecord): Promise<void> {
-    await this.#sub.put(r.id, r);
+    await this.#sub.put(r.id, r, SYNCED);
   }
 
   /** Newest first. */

@@ -56,6 +56,8 @@ export interface ExportServiceOptions {
   bus: EventBus;
   log: Logger;
   alerts?: Pick<AlertService, 'raise'>;
+  /** Refuses (DISK_RESERVE) when an image of `bytes` would eat into the disk's reserve. */
+  room?: (what: string, bytes: number) => Promise<void>;
   xorriso?: string;
   now?: () => number;
 }
@@ -176,6 +178,7 @@ export class ExportService implements Service {
   async approve(id: string, user: Actor, note?: string): Promise<ExportView> {
     const rec = await this.#locks.run(id, async () => {
       const r = await this.#decidable(id, user);
+      await this.#o.room?.(`evidence disc ${id}`, await this.#clipBytes(r.clipIds));
       const now = new Date(this.#now()).toISOString();
       const next: ExportRecord = {
         ...r,
@@ -301,6 +304,13 @@ export class ExportService implements Service {
       this.#progress.delete(rec.id);
     });
     this.#builds.set(rec.id, run);
+  }
+
+  /** What the image will take, about: the originals it packs. */
+  async #clipBytes(ids: readonly string[]): Promise<number> {
+    let bytes = 0;
+    for (const id of ids) bytes += (await this.#o.store.index.get(id))?.bytes ?? 0;
+    return bytes;
   }
 
   async #build(rec: ExportRecord, resume: boolean): Promise<void> {

@@ -1,6 +1,6 @@
 /** Maintenance log (R21: dedicated staff keep, maintain and register the recording devices). */
 import { z } from 'zod';
-import { type Db, timeSortableId } from '../db.js';
+import { type Db, SYNCED, timeSortableId } from '../db.js';
 import { MAINTENANCE_KINDS } from './maintenance-kinds.js';
 
 export const MaintenanceKind = z.enum(MAINTENANCE_KINDS);
@@ -44,7 +44,7 @@ export class MaintenanceLog {
       by,
       recordedAt: new Date(now).toISOString(),
     };
-    await this.#db.put(`${serial}!${id}`, entry);
+    await this.#db.put(`${serial}!${id}`, entry, SYNCED);
     return entry;
   }
 

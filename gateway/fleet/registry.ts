@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { Serial } from '../../protocol/common.js';
 import type { CredentialCheck } from '../broker/broker.js';
 import { hashCredential, newCredential, verifyCredential } from '../broker/credentials.js';
-import type { Db } from '../db.js';
+import { type Db, SYNCED } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { Service } from '../events.js';
 import type { AuditSink } from '../integrity/admin-audit.js';
@@ -83,7 +83,7 @@ export class RecorderRegistry implements Service {
       custodian: info.custodian,
     });
     this.#cache.set(rec.serial, rec);
-    await this.#db.put(rec.serial, rec);
+    await this.#db.put(rec.serial, rec, SYNCED);
     return { recorder: toPublic(rec), credential };
   }
 
@@ -98,7 +98,7 @@ export class RecorderRegistry implements Service {
       credentialIssuedAt: new Date(this.#now()).toISOString(),
     };
     this.#cache.set(serial, next);
-    await this.#db.put(serial, next);
+    await this.#db.put(serial, next, SYNCED);
     return credential;
   }
 
@@ -116,7 +116,7 @@ export class RecorderRegistry implements Service {
     });
     const next: RecorderRecord = { ...rec, ...info };
     this.#cache.set(serial, next);
-    await this.#db.put(serial, next);
+    await this.#db.put(serial, next, SYNCED);
     return toPublic(next);
   }
 

@@ -26,7 +26,7 @@ import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { GatewayConfig } from '../config.js';
-import type { Db } from '../db.js';
+import { type Db, SYNCED } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
@@ -78,6 +78,8 @@ export interface HearingServiceOptions {
   probe: MediaProbe;
   /** Scratch directory for segments on their way into the store. */
   workDir: string;
+  /** Refuses (DISK_RESERVE) a new hearing while the disk is below its reserve. */
+  room?: (what: string) => Promise<void>;
   /** Warm pre-roll cache: lead-ins for sessions started on warm cameras. */
   preroll?: LeadInSource;
   now?: () => number;
@@ -192,6 +194,7 @@ export class HearingService implements Service {
     if (cams.length === 0) throw new GatewayError('CONFLICT', `room ${i.roomId} has no camera assigned`);
     // Every camera must have been reached once: we need its stream address (refuse, don't fake).
     for (const c of cams) this.#o.cameras.streamFor(c.id);
+    await this.#o.room?.(`hearing recording in room ${i.roomId}`);
     const now = this.#now();
     const session: HearingSession = {
       id: `hs-${now.toString(36)}-${randomBytes(3).toString('hex')}`,
@@ -220,13 +223,41 @@ export class HearingService implements Service {
         startedAt: new Date(now),
       },
     });
-    await this.#sessions.put(session.id, session);
+    await this.#sessions.put(session.id, session, SYNCED);
     this.#log.info(
       { session: session.id, room: i.roomId, caseNo: i.caseNo, by },
       'hearing recording started',
     );
     await this.#launch(session);
     return this.get(session.id);
+  }
+
+  /**
+   * The disk fell below its reserve (R19 "full storage"): every recording hearing stops, each of
+   * its cameras with an interruption that cannot continue, so the principal is told at once.
+   */
+  async stopForStorage(details: Record<string, unknown>): Promise<string[]> {
+    const stopped: string[] = [];
+    for (const [id, a] of [...this.#active]) {
+      if (a.session.state !== 'recording') continue;
+      const at = this.#now();
+      for (const device of a.session.cameras) {
+        const i = await this.#o.interruptions.open({
+          source: 'camera',
+          device,
+          roomId: a.session.roomId,
+          sessionId: id,
+          cause: 'storage',
+          canContinue: false,
+          start: at,
+          details,
+        });
+        await this.#o.interruptions.end(i.id, { at, resumed: false });
+      }
+      await this.stopSession(id, 'gateway');
+      stopped.push(id);
+    }
+    return stopped;
   }
 
   async stopSession(id: string, by: string): Promise<HearingView> {
@@ -609,7 +640,7 @@ export class HearingService implements Service {
   }
 
   async #persist(s: HearingSession): Promise<void> {
-    await this.#sessions.put(s.id, s);
+    await this.#sessions.put(s.id, s, SYNCED);
     this.#o.bus.emit('hearing.changed', { sessionId: s.id, roomId: s.roomId, state: s.state });
   }
 }

@@ -7,7 +7,7 @@
 import type { Officer } from '../../protocol/common.js';
 import type { AlertService } from '../alerts/service.js';
 import type { GatewayConfig } from '../config.js';
-import { type Db, timeSortableId } from '../db.js';
+import { type Db, SYNCED, timeSortableId } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
@@ -490,7 +490,7 @@ export class InterruptionService implements Service {
   #persist(rec: InterruptionRecord): Promise<void> {
     const snapshot = structuredClone(rec);
     const prev = this.#writes.get(rec.id) ?? Promise.resolve();
-    const next = prev.catch(() => {}).then(() => this.#db.put(rec.id, snapshot));
+    const next = prev.catch(() => {}).then(() => this.#db.put(rec.id, snapshot, SYNCED));
     this.#writes.set(rec.id, next);
     const done = () => {
       if (this.#writes.get(rec.id) === next) this.#writes.delete(rec.id);

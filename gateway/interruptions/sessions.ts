@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { Activity, EpochMs, Officer } from '../../protocol/common.js';
 import type { RecorderEvent, Telemetry } from '../../protocol/mqtt/messages.js';
 import type { GatewayConfig } from '../config.js';
-import type { Db } from '../db.js';
+import { type Db, SYNCED } from '../db.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import { QueryBool } from '../query-params.js';
@@ -350,7 +350,7 @@ export class SessionTracker implements Service {
 
   async #save(s: SessionRecord): Promise<void> {
     s.updatedAt = new Date(this.#now()).toISOString();
-    await this.#db.put(key(s.serial, s.sessionId), s);
+    await this.#db.put(key(s.serial, s.sessionId), s, SYNCED);
   }
 }
 

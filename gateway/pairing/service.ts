@@ -14,7 +14,7 @@ import type { Officer } from '../../protocol/common.js';
 import type { Status } from '../../protocol/dock/index.js';
 import type { AlertService } from '../alerts/service.js';
 import type { GatewayConfig } from '../config.js';
-import { type Db, timeSortableId } from '../db.js';
+import { type Db, SYNCED, timeSortableId } from '../db.js';
 import { DockLinkError } from '../dock/errors.js';
 import type { DockSlotInfo, SlotState } from '../dock/slot.js';
 import { GatewayError } from '../errors.js';
@@ -343,7 +343,7 @@ export class PairingService implements Service {
               override: a.override ? a.override.reason : null,
             },
           },
-          { ops: this.#ops(a, true) },
+          { ops: this.#ops(a, true), sync: true },
         );
       } catch (err) {
         // The gateway could not record it: the recorder must not carry an unrecorded assignment.
@@ -420,7 +420,7 @@ export class PairingService implements Service {
             shiftDrawPctPerH: done.shiftDrawPctPerH === null ? null : round2(done.shiftDrawPctPerH),
           },
         },
-        { ops: this.#ops(done, false) },
+        { ops: this.#ops(done, false), sync: true },
       );
       this.#forget(a);
       this.#log.info(
@@ -506,7 +506,7 @@ export class PairingService implements Service {
             earliestDeadline: pendingClips[0] ? iso(pendingClips[0].deadline) : null,
           },
         },
-        { ops },
+        { ops, sync: true },
       );
       this.#lost.set(serial, record);
       if (a) this.#forget(a);
@@ -547,7 +547,7 @@ export class PairingService implements Service {
           subject: `recorder:${serial}`,
           details: { lostAt: iso(l.at), lostBy: l.by, reason: l.reason, assignmentId: l.assignmentId, slot },
         },
-        { ops: [{ type: 'del', sublevel: this.#lostSub, key: serial } as BatchOp] },
+        { ops: [{ type: 'del', sublevel: this.#lostSub, key: serial } as BatchOp], sync: true },
       );
       this.#lost.delete(serial);
       this.#log.info({ serial, slot }, 'lost recorder docked again');
@@ -603,7 +603,7 @@ export class PairingService implements Service {
       const a = this.#active.get(serial);
       if (!a || a.leftDockAt !== null) return;
       const next = { ...a, leftDockAt: this.#now() };
-      await this.#o.db.batch(this.#ops(next, true));
+      await this.#o.db.batch(this.#ops(next, true), SYNCED);
       this.#remember(next);
       this.#log.info({ serial, officer: a.officer.id }, 'checked-out recorder left the dock');
     });
@@ -617,7 +617,7 @@ export class PairingService implements Service {
       const status = this.#o.docks.slotFor(serial)?.info().status;
       if (!status) return;
       const next = { ...a, batteryBack: { pct: status.battery.pct, at: this.#now() } };
-      await this.#o.db.batch(this.#ops(next, true));
+      await this.#o.db.batch(this.#ops(next, true), SYNCED);
       this.#remember(next);
     });
   }

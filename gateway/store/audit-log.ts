@@ -81,6 +81,7 @@ export interface AuditReport {
 interface Pending {
   input: z.infer<typeof AuditInput>;
   ops: BatchOp[];
+  sync: boolean;
   resolve: (e: AuditEntry) => void;
   reject: (err: unknown) => void;
 }
@@ -173,9 +174,10 @@ export class AuditLog {
 
   /**
    * Append one entry; resolves once it is fsynced and indexed. `ops` are committed in the same
-   * LevelDB batch as the entry's index rows (all or nothing).
+   * LevelDB batch as the entry's index rows (all or nothing). `sync`: that batch is fsynced too —
+   * for callers' rows the roll-forward cannot re-derive from the entry (a pairing, not a clip row).
    */
-  append(input: AuditInput, opts: { ops?: BatchOp[] } = {}): Promise<AuditEntry> {
+  append(input: AuditInput, opts: { ops?: BatchOp[]; sync?: boolean } = {}): Promise<AuditEntry> {
     if (this.#broken) {
       return Promise.reject(
         new StoreError('STORE_CORRUPT', 'audit log unavailable after a failed write; reopen the store', {
@@ -198,7 +200,7 @@ export class AuditLog {
       );
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ input: parsed, ops: opts.ops ?? [], resolve, reject });
+      this.#queue.push({ input: parsed, ops: opts.ops ?? [], sync: opts.sync === true, resolve, reject });
       if (!this.#writing) {
         this.#writing = true;
         this.#draining = this.#drain();
@@ -496,6 +498,7 @@ export class AuditLog {
     const results = await this.#commitIndex(
       auditOps,
       group.map((p) => p.ops),
+      group.some((p) => p.sync),
     );
     group.forEach((p, i) => {
       const err = results[i];
@@ -511,11 +514,15 @@ export class AuditLog {
    * Not synced: the entries are already fsynced in the file, and the batch is atomic with the
    * head, so a batch lost to a power cut shows up as entries past the head on the next open,
    * which rolls them forward (and hands them to `rolledForward` for the callers' rows). This
-   * saves one fsync (~10 ms here) per clip.
+   * saves one fsync (~10 ms here) per clip. Synced when a caller's rows cannot be re-derived.
    */
-  async #commitIndex(auditOps: BatchOp[], callerOps: BatchOp[][]): Promise<(unknown | undefined)[]> {
+  async #commitIndex(
+    auditOps: BatchOp[],
+    callerOps: BatchOp[][],
+    sync: boolean,
+  ): Promise<(unknown | undefined)[]> {
     try {
-      await this.#db.batch([...auditOps, ...callerOps.flat()]);
+      await this.#db.batch([...auditOps, ...callerOps.flat()], { sync });
       return callerOps.map(() => undefined);
     } catch (err) {
       this.#log?.error({ err }, 'audit index batch failed; retrying parts');
@@ -529,7 +536,7 @@ export class AuditLog {
         results.push(
           ops.length === 0
             ? undefined
-            : await this.#db.batch(ops).then(
+            : await this.#db.batch(ops, { sync }).then(
                 () => undefined,
                 (e: unknown) => e,
               ),

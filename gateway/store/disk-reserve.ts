@@ -18,6 +18,8 @@ export interface DiskStatus {
 export class DiskReserve {
   readonly path: string;
   reserveBytes: number;
+  /** Told of every refusal (the composition root raises the disk alarm with it). */
+  onRefused: ((s: DiskStatus) => Promise<unknown>) | undefined;
 
   constructor(opts: { path: string; reserveBytes: number }) {
     this.path = opts.path;
@@ -43,6 +45,7 @@ export class DiskReserve {
   async assertRoomFor(bytes: number): Promise<DiskStatus> {
     const s = await this.status(bytes);
     if (!s.ok) {
+      await this.onRefused?.(s);
       throw new StoreError(
         'DISK_RESERVE',
         `disk reserve reached: ${s.freeBytes} bytes free, ${bytes} needed, ${s.reserveBytes} reserved`,
