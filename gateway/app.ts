@@ -39,6 +39,7 @@ import { TimelineSource } from './cases/timeline-source.js';
 import { ChunkTables } from './clips/chunk-table.js';
 import { ClipService } from './clips/service.js';
 import { caseStageSource } from './compliance/case-stages.js';
+import { ClipDigest } from './compliance/clip-digest.js';
 import { GatewayFactSource } from './compliance/collect.js';
 import { renderReportPdf } from './compliance/report-pdf.js';
 import { ComplianceService } from './compliance/service.js';
@@ -123,6 +124,8 @@ export class GatewayApp {
   cases!: CaseService;
   /** R26 compliance report and R7 statistics, precomputed for the summary page. */
   compliance!: ComplianceService;
+  /** Compact per-session, per-day rows of the clips the compliance report reads (R7, R26). */
+  clipDigest!: ClipDigest;
   /** Critical alerts sent to people outside the dashboard, through a durable outbox (R19). */
   notifications!: NotificationService;
   /** Originals, checkpoints and log segments replicated to S3 with Object Lock (R23, R25). */
@@ -449,11 +452,18 @@ export class GatewayApp {
         ),
     });
     const displayName = async (u: string) => (await this.users.get(u))?.displayName ?? null;
+    this.clipDigest = new ClipDigest({
+      db,
+      index: this.store.index,
+      bus,
+      log: log.child({ svc: 'clip-digest' }),
+    });
+    this.services.push(this.clipDigest);
     this.compliance = new ComplianceService({
       source: new GatewayFactSource({
         sessions: this.field.sessions,
         hearings: this.hearings,
-        index: this.store.index,
+        digest: this.clipDigest,
         interruptions: this.interruptions,
         registry: this.field.registry,
         alerts: this.alerts,

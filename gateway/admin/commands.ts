@@ -42,14 +42,18 @@ async function run(app: GatewayApp, req: AdminRequest, index?: IndexRepair): Pro
       await app.custody.flushWitnesses();
       return cp;
     }
-    case 'reindex':
-      return app.store.reindex({ actor: actorOf(req.by) });
+    case 'reindex': {
+      const report = await app.store.reindex({ actor: actorOf(req.by) });
+      await app.clipDigest.refresh(); // the report's compact rows, rebuilt from the new index
+      return report;
+    }
     case 'repair': {
       const audit = app.store.audit;
       // A repaired index lost what its missing files held: the clip rows come back from the blobs.
       const reindexed = index?.repaired
         ? (await app.store.reindex({ actor: actorOf(req.by) })).summary
         : null;
+      if (reindexed) await app.clipDigest.refresh();
       const done = {
         tornLineCut: audit.tornCut ?? null,
         indexRolledForward: audit.rolledForward ?? null,

@@ -1,6 +1,7 @@
 /**
- * Reads one period's facts out of the gateway's stores (sessions, hearings, the clip index,
+ * Reads one period's facts out of the gateway's stores (sessions, hearings, the clip digest,
  * interruptions, the registry, fault alerts, the maintenance log, the audit log, exports, cases).
+ * Clips come from the clip digest (compact rows per session and day), never record by record.
  * The audit log is read incrementally: the entries the R26 checks need are kept from one report to
  * the next and only new entries are read each time.
  */
@@ -13,16 +14,16 @@ import type { HearingService } from '../hearings/service.js';
 import type { InterruptionService } from '../interruptions/service.js';
 import type { SessionTracker } from '../interruptions/sessions.js';
 import type { AuditLog } from '../store/audit-log.js';
-import type { ClipIndex } from '../store/clip-index.js';
+import { addParts, type ClipDigest } from './clip-digest.js';
 import {
   type AuditFact,
   type CaseStageFact,
-  type ClipFact,
   type ComplianceFacts,
   DAY,
   emptyFacts,
   type Requirement,
 } from './facts.js';
+import { dayKey } from './stats.js';
 
 /** The case registry as the checks see it (wired to the case registry in app.ts). */
 export interface CaseStageSource {
@@ -36,7 +37,7 @@ export interface FactSource {
 export interface GatewayFactDeps {
   sessions: SessionTracker;
   hearings: HearingService;
-  index: ClipIndex;
+  digest: ClipDigest;
   interruptions: InterruptionService;
   registry: RecorderRegistry;
   alerts: AlertService;
@@ -126,7 +127,7 @@ export class GatewayFactSource implements FactSource {
         statements: null,
       });
     }
-    for await (const c of d.index.eachByTime({ from: lo, to })) f.clips.push(clipFact(c));
+    await this.#clips(f, lo);
     for (const i of await d.interruptions.list({ limit: Number.MAX_SAFE_INTEGER })) {
       if (i.start >= to || (i.end ?? now) < lo) continue;
       const first = i.history[0]?.at ?? i.explanation?.at;
@@ -182,6 +183,12 @@ export class GatewayFactSource implements FactSource {
     return f;
   }
 
+  /** The clips that started in [lo, to), from the digest's parts of those office days. */
+  async #clips(f: ComplianceFacts, lo: number): Promise<void> {
+    await this.#d.digest.refresh();
+    for await (const p of this.#d.digest.parts(dayKey(lo), dayKey(f.to - 1))) addParts(f, p, lo);
+  }
+
   /** New audit entries since the last report; only those the R26 checks read are kept. */
   async #readAudit(): Promise<void> {
     const log = this.#d.audit();
@@ -204,28 +211,4 @@ export class GatewayFactSource implements FactSource {
     }
     this.#auditSeen = head;
   }
-}
-
-function clipFact(c: {
-  clipId: string;
-  sessionId: string;
-  source: { id: string };
-  officer?: Officer | undefined;
-  start: number;
-  end: number;
-  state: ClipFact['state'];
-  deadline: number;
-  ingestedAt?: string | undefined;
-}): ClipFact {
-  return {
-    clipId: c.clipId,
-    sessionId: c.sessionId,
-    device: c.source.id,
-    officer: c.officer ?? null,
-    start: c.start,
-    end: c.end,
-    state: c.state,
-    deadline: c.deadline,
-    ingestedAt: c.ingestedAt ? Date.parse(c.ingestedAt) : null,
-  };
 }

@@ -14,13 +14,14 @@
  * Sessions still running are not judged (departure is not known yet).
  */
 import {
-  type ClipFact,
   type ComplianceFacts,
   type ComplianceRules,
   groupBy,
   type InterruptionFact,
   type SessionFact,
+  sessionSpans,
 } from './facts.js';
+import { clipSpans, type SpanFact } from './spans.js';
 
 export type FindingKind = 'no-recording' | 'gap' | 'no-notice' | 'no-statement' | 'no-resume-statement';
 
@@ -69,33 +70,9 @@ const evidence = (clipIds: string[] = [], interruptionIds: string[] = []): Evide
   auditSeqs: [],
 });
 
-/** Clip intervals merged, clipped to [from, to]; overlapping lead-ins and segments counted once. */
-export function mergedIntervals(
-  clips: readonly ClipFact[],
-  from: number,
-  to: number,
-): { from: number; to: number; first: string; last: string }[] {
-  const sorted = clips
-    .filter((c) => c.end > from && c.start < to)
-    .sort((a, b) => a.start - b.start || a.end - b.end);
-  const out: { from: number; to: number; first: string; last: string }[] = [];
-  for (const c of sorted) {
-    const s = Math.max(c.start, from);
-    const e = Math.min(c.end, to);
-    const cur = out.at(-1);
-    if (cur && s <= cur.to) {
-      if (e > cur.to) {
-        cur.to = e;
-        cur.last = c.clipId;
-      }
-    } else out.push({ from: s, to: e, first: c.clipId, last: c.clipId });
-  }
-  return out;
-}
-
 export function checkSession(
   s: SessionFact,
-  clips: readonly ClipFact[],
+  spans: readonly SpanFact[],
   interruptions: readonly InterruptionFact[],
   rules: Pick<ComplianceRules, 'gapToleranceS'>,
 ): Completeness {
@@ -103,7 +80,7 @@ export function checkSession(
   const gaps: Gap[] = [];
   if (s.end === null) return { sessionId: s.id, spanMs: 0, recordedMs: 0, coverage: null, gaps, findings };
   const span = Math.max(0, s.end - s.start);
-  const merged = mergedIntervals(clips, s.start, s.end);
+  const merged = clipSpans(spans, s.start, s.end);
   const recordedMs = merged.reduce((n, m) => n + (m.to - m.from), 0);
   const tol = rules.gapToleranceS * 1000;
 
@@ -207,10 +184,9 @@ export function checkAll(
   f: ComplianceFacts,
   rules: Pick<ComplianceRules, 'gapToleranceS'>,
 ): Map<string, Completeness> {
-  const clips = groupBy(f.clips, (c) => c.sessionId);
+  const spans = sessionSpans(f);
   const ints = groupBy(f.interruptions, (i) => i.sessionId);
   const out = new Map<string, Completeness>();
-  for (const s of f.sessions)
-    out.set(s.id, checkSession(s, clips.get(s.id) ?? [], ints.get(s.id) ?? [], rules));
+  for (const s of f.sessions) out.set(s.id, checkSession(s, spans(s.id), ints.get(s.id) ?? [], rules));
   return out;
 }

@@ -5,6 +5,7 @@
  * checked by hand against the same rows (RULES.md).
  */
 import type { Activity, Officer } from '../../protocol/common.js';
+import { mergeSpans, type SpanFact, spansOf } from './spans.js';
 
 export type Requirement = 'continuous' | 'as-needed' | 'unlisted' | 'unknown';
 
@@ -126,7 +127,13 @@ export interface ComplianceFacts {
   to: number;
   now: number;
   sessions: SessionFact[];
+  /**
+   * Clips one by one. The gateway lists here only the clips a rule looks at singly (pending,
+   * stored late, quarantined) and gives all the others compacted in `recorded` (clip-digest.ts);
+   * tests may list every clip here. Both count alike.
+   */
   clips: ClipFact[];
+  recorded: RecordedFacts;
   interruptions: InterruptionFact[];
   devices: DeviceFact[];
   faults: FaultFact[];
@@ -134,6 +141,14 @@ export interface ComplianceFacts {
   audit: AuditFact[];
   exports: ExportFact[];
   caseStages: CaseStageFact[];
+}
+
+/** Clips stored in time, compacted: what they recorded and how long their uploads took. */
+export interface RecordedFacts {
+  /** Per session id, its recorded stretches, oldest first. */
+  spans: Map<string, SpanFact[]>;
+  /** Stored-at minus end of recording (ms) of the verified clips that started in the period. */
+  uploadDelaysMs: number[];
 }
 
 /** The tolerances the rules use (config `compliance` plus the R18 gap tolerance). */
@@ -159,6 +174,7 @@ export function emptyFacts(from: number, to: number, now: number): ComplianceFac
     now,
     sessions: [],
     clips: [],
+    recorded: { spans: new Map(), uploadDelaysMs: [] },
     interruptions: [],
     devices: [],
     faults: [],
@@ -180,4 +196,24 @@ export function groupBy<T>(rows: readonly T[], key: (r: T) => string | null): Ma
     else m.set(k, [r]);
   }
   return m;
+}
+
+/** A session's recorded stretches from both the compacted clips and the ones listed singly. */
+export function sessionSpans(f: ComplianceFacts): (sessionId: string) => SpanFact[] {
+  const single = groupBy(f.clips, (c) => c.sessionId);
+  return (id) => {
+    const listed = single.get(id);
+    const compacted = f.recorded.spans.get(id) ?? [];
+    return listed ? mergeSpans([...compacted, ...spansOf(listed)]) : compacted;
+  };
+}
+
+/** Upload delays (ms) of every verified clip that started in the period. */
+export function uploadDelaysMs(f: ComplianceFacts): number[] {
+  const out = [...f.recorded.uploadDelaysMs];
+  for (const c of f.clips) {
+    if (c.start >= f.from && c.start < f.to && c.state === 'verified' && c.ingestedAt !== null)
+      out.push(c.ingestedAt - c.end);
+  }
+  return out;
 }

@@ -13,7 +13,15 @@
  *   availability      share of the period each recorder was without an open fault
  */
 import { type Completeness, checkAll } from './completeness.js';
-import { type ComplianceFacts, type ComplianceRules, groupBy, HOUR } from './facts.js';
+import {
+  type ComplianceFacts,
+  type ComplianceRules,
+  groupBy,
+  HOUR,
+  sessionSpans,
+  uploadDelaysMs,
+} from './facts.js';
+import { clipSpans } from './spans.js';
 
 export interface GroupStats {
   sessions: number;
@@ -108,7 +116,7 @@ export function computeStats(
     return a;
   };
   const inP = (t: number) => t >= f.from && t < f.to;
-  const clipsBySession = groupBy(f.clips, (c) => c.sessionId);
+  const spans = sessionSpans(f);
   const sessionById = new Map(f.sessions.map((s) => [s.id, s]));
   const unitOfDevice = new Map(f.devices.map((d) => [d.serial, d.unit]));
 
@@ -126,8 +134,7 @@ export function computeStats(
     if (s.officer) officerNames.set(s.officer.id, s.officer.name);
     const c = checks.get(s.id)!;
     const end = s.end ?? Math.min(f.now, f.to);
-    const recorded =
-      s.end === null ? runningRecorded(clipsBySession.get(s.id) ?? [], s.start, end) : c.recordedMs;
+    const recorded = s.end === null ? sumMs(clipSpans(spans(s.id), s.start, end)) : c.recordedMs;
     for (const a of accsFor(s.officer?.id ?? null, s.unit, s.activity, s.start)) {
       a.sessions++;
       a.recordedMs += recorded;
@@ -159,14 +166,13 @@ export function computeStats(
     causes.set(i.cause, c);
   }
 
-  const delays: number[] = [];
+  // A typed array sorts numerically in native code (a month holds a million clips).
+  const delays = Float64Array.from(uploadDelaysMs(f), (ms) => Math.max(0, ms) / HOUR).sort();
   for (const c of f.clips) {
     if (!inP(c.start)) continue;
     const s = sessionById.get(c.sessionId);
     const pendingOverdue = (c.state === 'on-recorder' || c.state === 'uploading') && c.deadline < f.now;
     const late = c.state === 'verified' && c.ingestedAt !== null && c.ingestedAt > c.deadline;
-    if (c.state === 'verified' && c.ingestedAt !== null)
-      delays.push(Math.max(0, c.ingestedAt - c.end) / HOUR);
     if (!pendingOverdue && !late) continue;
     const off = c.officer ?? s?.officer ?? null;
     for (const a of accsFor(
@@ -179,7 +185,6 @@ export function computeStats(
       if (late) a.late++;
     }
   }
-  delays.sort((a, b) => a - b);
   const bucket = (lo: number, hi: number) => delays.filter((d) => d >= lo && d < hi).length;
   const pct = (p: number) =>
     delays.length ? round2(delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]!) : null;
@@ -238,9 +243,8 @@ export function computeStats(
   };
 }
 
-function runningRecorded(clips: readonly { start: number; end: number }[], from: number, to: number): number {
-  return unionMs(clips.map((c) => [Math.max(c.start, from), Math.min(c.end, to)]));
-}
+const sumMs = (spans: readonly { from: number; to: number }[]) =>
+  spans.reduce((n, x) => n + x.to - x.from, 0);
 
 /** Length of the union of [from, to] intervals. */
 export function unionMs(iv: number[][]): number {

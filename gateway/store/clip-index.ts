@@ -9,10 +9,16 @@
  *   case     <caseNo>!<start>!<clipId>
  *   state    <state>!<deadline>!<clipId>                 earliest deadline first
  *   pending  <deadline>!<clipId>                         on-recorder/uploading only: overdue scan (R22)
+ *   changed  <at>!<uuid>                                 -> sessionId: a journal of changed sessions
+ *            <at>!all                                     every session (after a reindex)
  * Times are zero-padded ms; free-form parts are escaped (keyPart). Every change to a record is
  * one batch that deletes the keys the old record had and puts the new ones, so secondary keys
- * never outlive or precede their record.
+ * never outlive or precede their record. The same batch adds a journal row for the record's
+ * session, so whatever keeps a digest of sessions (compliance/clip-digest.ts) cannot miss a change
+ * even across a crash; each row has its own key, so removing the rows a reader has handled never
+ * removes one written meanwhile (keys: wall-clock time of the write, whatever clock the store uses).
  */
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db.js';
 import { type BatchOp, jsonSub, keyPart, pad, prefixRange, SEP, type Sub } from './keys.js';
 import { clipState, isPending } from './records.js';
@@ -40,15 +46,19 @@ export interface ClipQuery extends TimeRange {
 const INDEX_NAMES = ['time', 'source', 'officer', 'session', 'case', 'state', 'pending'] as const;
 type IndexName = (typeof INDEX_NAMES)[number];
 const SCAN_CHUNK = 256;
+/** Journal key suffix for "every session" (other rows end in a UUID). */
+const ALL_SESSIONS = `${SEP}all`;
 
 export class ClipIndex {
   readonly clips: Sub<ClipRecord>;
+  readonly #changed: Sub<string>;
   readonly #idx: Record<IndexName, Sub<string>>;
   readonly #now: () => number;
 
   constructor(db: Db, opts: { now?: () => number } = {}) {
     const store = jsonSub<unknown>(db, 'store');
     this.clips = jsonSub<ClipRecord>(store, 'clips');
+    this.#changed = jsonSub<string>(store, 'changed');
     this.#idx = Object.fromEntries(INDEX_NAMES.map((n) => [n, jsonSub<string>(store, n)])) as Record<
       IndexName,
       Sub<string>
@@ -85,6 +95,14 @@ export class ClipIndex {
     ops.push({ type: 'put', sublevel: this.clips, key: next.clipId, value: next });
     for (const [n, k] of nextKeys)
       ops.push({ type: 'put', sublevel: this.#idx[n], key: k, value: next.clipId });
+    for (const id of new Set([next.sessionId, prev?.sessionId ?? next.sessionId])) {
+      ops.push({
+        type: 'put',
+        sublevel: this.#changed,
+        key: `${pad(Date.now())}${SEP}${randomUUID()}`,
+        value: id,
+      });
+    }
     return ops;
   }
 
@@ -191,6 +209,53 @@ export class ClipIndex {
     }
   }
 
+  /** The oldest journal rows of changed sessions (at most `limit`); `all`: a reindex asked for every one. */
+  async changedSessions(limit: number): Promise<{ keys: string[]; sessionIds: string[]; all: boolean }> {
+    const rows = await this.#changed.iterator({ limit }).all();
+    return {
+      keys: rows.map(([k]) => k),
+      sessionIds: rows.filter(([k]) => !k.endsWith(ALL_SESSIONS)).map(([, v]) => v),
+      all: rows.some(([k]) => k.endsWith(ALL_SESSIONS)),
+    };
+  }
+
+  /** The newest journal row's key (a full rebuild handles every row up to it). */
+  async newestChange(): Promise<string | undefined> {
+    return (await this.#changed.keys({ reverse: true, limit: 1 }).all())[0];
+  }
+
+  /** Removes journal rows a reader has handled: by their exact keys, or every one up to a key. */
+  async dropChanged(keys: readonly string[] | { upTo: string }): Promise<void> {
+    if ('upTo' in keys) await this.#changed.clear({ lte: keys.upTo });
+    else await this.#changed.batch(keys.map((key) => ({ type: 'del' as const, key })));
+  }
+
+  /** Every session's records, one session at a time, oldest clip first (digest rebuilds). */
+  async *eachSession(): AsyncGenerator<ClipRecord[]> {
+    const it = this.#idx.session.iterator();
+    let current: string | undefined;
+    let ids: string[] = [];
+    const flush = async () => (await this.clips.getMany(ids)).filter((r): r is ClipRecord => !!r);
+    try {
+      for (;;) {
+        const rows = await it.nextv(SCAN_CHUNK * 4);
+        if (rows.length === 0) break;
+        for (const [k, id] of rows) {
+          const session = k.slice(0, k.indexOf(SEP));
+          if (session !== current && ids.length) {
+            yield await flush();
+            ids = [];
+          }
+          current = session;
+          ids.push(id);
+        }
+      }
+      if (ids.length) yield await flush();
+    } finally {
+      await it.close();
+    }
+  }
+
   /** Every record, in clip id order. */
   async *all(): AsyncGenerator<ClipRecord> {
     for await (const r of this.clips.values()) yield r;
@@ -207,6 +272,8 @@ export class ClipIndex {
   async clearAll(): Promise<void> {
     await this.clips.clear();
     for (const n of INDEX_NAMES) await this.#idx[n].clear();
+    await this.#changed.clear();
+    await this.#changed.put(`${pad(Date.now())}${ALL_SESSIONS}`, '');
   }
 
   async #scan(

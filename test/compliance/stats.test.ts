@@ -1,6 +1,7 @@
 /** R7 statistics on the small clean period of scenario.ts, every number worked out by hand. */
 import { describe, expect, it } from 'vitest';
 import { checkSession } from '../../gateway/compliance/completeness.js';
+import { spansOf } from '../../gateway/compliance/spans.js';
 import { computeStats } from '../../gateway/compliance/stats.js';
 import { cleanFacts, clipsFor, interruption, MIN, RULES, session } from './scenario.js';
 
@@ -54,7 +55,7 @@ describe('completeness of one session', () => {
     const clips = clipsFor({ ...s, start: 2 * MIN, end: 50 * MIN }, 2);
     clips[1]!.start += 4 * MIN; // 26..50 -> 30..50 leaves 26..30
     const int = interruption('i', s, { start: 26 * MIN, end: 30 * MIN, resumeStatement: false });
-    const c = checkSession(s, clips, [int], RULES);
+    const c = checkSession(s, spansOf(clips), [int], RULES);
     expect(c.gaps.map((g) => [g.from / MIN, g.to / MIN, g.interruptionIds])).toEqual([
       [0, 2, []],
       [26, 30, ['i']],
@@ -77,9 +78,9 @@ describe('completeness of one session', () => {
     const clips = clipsFor(s, 2);
     clips[1]!.start += 4000; // 4 s < 5 s tolerance
     clips.push({ ...clips[0]!, clipId: 'lead', start: 0, end: 3 * MIN, leadIn: true });
-    expect(checkSession(s, clips, [], RULES).findings).toEqual([]);
+    expect(checkSession(s, spansOf(clips), [], RULES).findings).toEqual([]);
     const asNeeded = { ...s, requirement: 'as-needed' as const };
-    expect(checkSession(asNeeded, clips.slice(0, 1), [], RULES).findings).toEqual([]);
+    expect(checkSession(asNeeded, spansOf(clips.slice(0, 1)), [], RULES).findings).toEqual([]);
     expect(checkSession({ ...s, end: null }, [], [], RULES).findings).toEqual([]);
   });
 });
