@@ -28,6 +28,7 @@ import { sessionRoutes } from './api/routes/sessions.js';
 import { userRoutes } from './api/routes/users.js';
 import { Api, type HttpServer, listen } from './api/server.js';
 import { SessionPruner } from './api/session-pruner.js';
+import { Evictor } from './archive/eviction.js';
 import { ArchiveService } from './archive/service.js';
 import { OnvifNodeAdapter } from './cameras/onvif-node-adapter.js';
 import { CameraRegistry } from './cameras/registry.js';
@@ -132,6 +133,7 @@ export class GatewayApp {
   archive!: ArchiveService;
   /** Free space against the reserves: new work refused before the disk is full (docs/STATE.md). */
   disk!: DiskWatch;
+  evictor?: Evictor;
   /** Prometheus metrics served at /metrics. */
   readonly metrics = new GatewayMetrics();
   readonly services: Service[] = [];
@@ -365,6 +367,7 @@ export class GatewayApp {
       clips: this.clips,
       hearingOwner: async (id) => (await this.hearings.get(id).catch(() => undefined))?.startedBy ?? null,
       audit: () => this.store.audit,
+      archived: (clipId) => this.archive.copyOf(clipId),
     });
     auditRoutes(this.api, this.store, this.integrity);
     this.services.push(this.loginGuard, new SessionPruner(this.users, http.sessionPruneS * 1000, log));
@@ -404,6 +407,16 @@ export class GatewayApp {
     });
     if (this.archive.enabled) this.custody.witnesses.push(this.archive.witness);
     this.services.push(this.archive);
+    if (this.archive.enabled) {
+      this.store.setRemote(this.archive.remote);
+      this.evictor = new Evictor({
+        store: this.store,
+        archive: this.archive,
+        alerts: this.alerts,
+        log: log.child({ svc: 'evictor' }),
+      });
+      this.services.push(this.evictor);
+    }
     archiveRoutes(this.api, this.archive);
     this.cases = new CaseService({
       db,

@@ -137,6 +137,19 @@ export class ArchiveBucket {
     return { sha256: hash.digest('hex'), bytes, claimed: out.Metadata?.sha256 };
   }
 
+  /** A version's bytes as they stream, whole or one inclusive range (not hashed here). */
+  async open(key: string, versionId: string, range?: { start: number; end: number }): Promise<Readable> {
+    const out = await this.client.send(
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        VersionId: versionId,
+        ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+      }),
+    );
+    return out.Body as Readable;
+  }
+
   /** Retention and hold as the bucket reports them for a version. */
   async lockOf(ref: ObjectRef): Promise<{ mode?: string; retainUntil?: Date; legalHold: boolean }> {
     const r = await this.client.send(

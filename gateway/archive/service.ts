@@ -19,7 +19,8 @@ import type { Witness } from '../custody/witnesses.js';
 import type { Db } from '../db.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
-import type { ClipRecord, ClipStore } from '../store/index.js';
+import type { RemoteOriginals } from '../store/evicted.js';
+import type { ArchivedAt, ClipRecord, ClipStore } from '../store/index.js';
 import { type ArchiveConfig, ArchiveCredentials, inBusyHours } from './config.js';
 import { type ArchiveJob, ArchiveQueue, type QueuedJob } from './queue.js';
 import { PERMANENT_DAYS, retainUntil, retentionDays } from './retention.js';
@@ -72,6 +73,18 @@ export interface ArchiveServiceOptions {
 }
 
 const sha256Of = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+type Lock = Awaited<ReturnType<ArchiveBucket['lockOf']>>;
+
+/** ARCHIVE_UNLOCKED unless the bucket reports COMPLIANCE retention reaching `until` (1 s slack). */
+function assertLockedUntil(key: string, lock: Lock, until: Date): Lock & { retainUntil: Date } {
+  if (lock.mode !== 'COMPLIANCE' || !lock.retainUntil || lock.retainUntil.getTime() < until.getTime() - 1000)
+    throw new ArchiveError(
+      'ARCHIVE_UNLOCKED',
+      `${key}: lock ${lock.mode ?? 'none'} until ${lock.retainUntil?.toISOString() ?? '-'}, needed ${until.toISOString()}`,
+    );
+  return lock as Lock & { retainUntil: Date };
+}
 
 export class ArchiveService implements Service {
   readonly name = 'archive';
@@ -153,6 +166,24 @@ export class ArchiveService implements Service {
     await this.queue.add(job, this.#now());
     this.#wake?.();
   }
+
+  /** Evicted originals are read from their archived version (the store's port). */
+  readonly remote: RemoteOriginals = {
+    open: (at, range) => {
+      if (at.bucket !== this.#o.config.bucket)
+        return Promise.reject(
+          new ArchiveError('ARCHIVE_MISSING', `bucket ${at.bucket} is not this archive's`),
+        );
+      return this.#need().open(at.key, at.versionId, range);
+    },
+    mismatch: (at, expected, found) =>
+      void this.#mismatch(
+        `blob:${expected.sha256}`,
+        at.key,
+        `archived version ${at.versionId} read ${found.bytes} bytes hashing ${found.sha256 ?? '(cut short)'}`,
+        'gateway',
+      ).catch((err: unknown) => this.#o.log.error({ err }, 'archive mismatch not recorded')),
+  };
 
   /** Where and when a clip's original was archived, or undefined. */
   async copyOf(clipId: string): Promise<ArchivedCopy | undefined> {
@@ -319,16 +350,7 @@ export class ArchiveService implements Service {
     const rb = await bucket.readBack(key, ref.versionId);
     if (rb.sha256 !== sha256 || rb.bytes !== bytes)
       throw new ArchiveError('ARCHIVE_MISMATCH', `${key}: read back ${rb.bytes} bytes hashing ${rb.sha256}`);
-    const lock = await bucket.lockOf(ref);
-    if (
-      lock.mode !== 'COMPLIANCE' ||
-      !lock.retainUntil ||
-      lock.retainUntil.getTime() < until.getTime() - 1000
-    )
-      throw new ArchiveError(
-        'ARCHIVE_UNLOCKED',
-        `${key}: lock ${lock.mode ?? 'none'} until ${lock.retainUntil?.toISOString() ?? '-'}`,
-      );
+    const lock = assertLockedUntil(key, await bucket.lockOf(ref), until);
     if (legalHold && !lock.legalHold) await bucket.holdOn(ref);
     return ref;
   }
@@ -367,6 +389,33 @@ export class ArchiveService implements Service {
     };
     await this.#done.put(`clip!${clipId}`, copy);
     await this.#audit('replicated', `clip:${clipId}`, 'gateway', { ...copy, at: undefined });
+  }
+
+  /** The date the archive must keep a clip's original to, by the retention rules (unheld). */
+  requiredUntil(rec: ClipRecord): Date {
+    return this.#retainUntil(rec, (rec.legalHolds ?? []).length > 0);
+  }
+
+  /**
+   * Re-verifies an archived copy now: the version reads back whole to its SHA-256 and length, and
+   * the bucket reports COMPLIANCE retention reaching at least `until`. ARCHIVE_* errors otherwise.
+   */
+  async verifyCopy(copy: ArchivedCopy, until: Date): Promise<ArchivedAt> {
+    const bucket = this.#need();
+    const rb = await bucket.readBack(copy.key, copy.versionId);
+    if (rb.sha256 !== copy.sha256 || rb.bytes !== copy.bytes)
+      throw new ArchiveError(
+        'ARCHIVE_MISMATCH',
+        `${copy.key}: read back ${rb.bytes} bytes hashing ${rb.sha256}`,
+      );
+    const lock = assertLockedUntil(copy.key, await bucket.lockOf(copy), until);
+    return {
+      at: new Date(this.#now()).toISOString(),
+      bucket: copy.bucket,
+      key: copy.key,
+      versionId: copy.versionId,
+      retainUntil: lock.retainUntil.toISOString(),
+    };
   }
 
   #retainUntil(rec: ClipRecord, held: boolean): Date {

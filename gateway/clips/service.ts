@@ -31,7 +31,7 @@ import type { EventBus, GatewayEvents, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { BlobRef, ClipRecord, ClipState, ClipStore, OpenedClip } from '../store/index.js';
 import { type ChunkTable, type ChunkTables, hashWithChunks, verifiedRange } from './chunk-table.js';
-import { extensionFor, sniffContentType } from './content-type.js';
+import { contentTypeOf, extensionFor, sniffContentType } from './content-type.js';
 import { parseRange } from './range.js';
 import { type ClipSearchQuery, type ClipView, type ContentQuery, toClipView } from './view.js';
 
@@ -42,7 +42,10 @@ const GRANT_MS = 30 * 60_000;
 const MAX_GRANTS = 10_000;
 
 export interface ClipServiceOptions {
-  store: Pick<ClipStore, 'index' | 'layout' | 'openClip' | 'announce' | 'readChecked' | 'checkWhole'>;
+  store: Pick<
+    ClipStore,
+    'index' | 'layout' | 'openClip' | 'announce' | 'readChecked' | 'checkWhole' | 'readRange'
+  >;
   /** Chunk tables of the originals (seeks checked per chunk); without them a range waits for a whole pass. */
   chunks?: Pick<ChunkTables, 'get' | 'put'>;
   alerts: Pick<AlertService, 'raise' | 'clear' | 'list'>;
@@ -85,6 +88,8 @@ interface Grant {
   /** The whole original checked against its hash while the file had this identity (ranges). */
   checked?: { identity: string; done: Promise<ChunkTable>; failed?: unknown };
   table?: ChunkTable;
+  /** An evicted original: its archived version read whole and hashed once for this grant. */
+  archiveChecked?: Promise<unknown>;
 }
 
 export class ClipService implements Service {
@@ -211,10 +216,11 @@ export class ClipService implements Service {
         reason: req.reason,
         ...(req.role ? { role: req.role } : {}),
       });
-      const { area, path, sha256, bytes } = opened;
+      const { area, path, sha256, bytes, archived } = opened;
+      const ref: BlobRef = { area, path, sha256, bytes, ...(archived ? { archived } : {}) };
       g = {
-        ref: { area, path, sha256, bytes },
-        contentType: await sniffContentType(path).catch(() => 'application/octet-stream'),
+        ref,
+        contentType: await this.#contentType(ref),
         auditSeq: opened.audit.seq,
         expires: now + GRANT_MS,
       };
@@ -249,12 +255,19 @@ export class ClipService implements Service {
     const { start, end } = range;
     let body: Readable;
     try {
-      const table = await this.#tableFor(g);
-      body = await verifiedRange(ref.path, start, end, table, () => {
-        // A chunk that does not match: a whole pass decides (quarantine and alert, or a new table).
-        g.table = undefined;
-        this.#startCheck(g, 'chunk mismatch');
-      });
+      if (ref.archived) {
+        // A locked version never changes: one whole pass per viewing, then plain range reads.
+        g.archiveChecked ??= this.#o.store.checkWhole(ref, 'serve');
+        await g.archiveChecked;
+        body = await this.#o.store.readRange(ref, start, end);
+      } else {
+        const table = await this.#tableFor(g);
+        body = await verifiedRange(ref.path, start, end, table, () => {
+          // A chunk that does not match: a whole pass decides (quarantine and alert, or a new table).
+          g.table = undefined;
+          this.#startCheck(g, 'chunk mismatch');
+        });
+      }
     } catch (err) {
       this.#grants.delete(key);
       throw err;
@@ -262,6 +275,19 @@ export class ClipService implements Service {
     headers['content-length'] = String(end - start + 1);
     headers['content-range'] = `bytes ${start}-${end}/${ref.bytes}`;
     return { status: 206, headers, body: toWeb(body) };
+  }
+
+  /** From the first bytes (an evicted original: a range of its archived version). */
+  async #contentType(ref: BlobRef): Promise<string> {
+    try {
+      if (ref.area !== 'archive') return await sniffContentType(ref.path);
+      const head: Buffer[] = [];
+      for await (const c of await this.#o.store.readRange(ref, 0, Math.min(ref.bytes, 189) - 1))
+        head.push(c as Buffer);
+      return contentTypeOf(Buffer.concat(head));
+    } catch {
+      return 'application/octet-stream';
+    }
   }
 
   /**

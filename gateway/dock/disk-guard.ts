@@ -1,7 +1,8 @@
 /**
  * Disk reserve for the ingest (#4 "Ingest"): when the gateway's disk would fall below the reserve,
- * every dock pauses (nothing is dropped, nothing evicted), one alarm is raised, and the transfers
- * resume by themselves once space is freed. The free-space source is injectable so tests (and an
+ * every dock pauses (nothing is dropped), one alarm is raised, and the transfers resume by
+ * themselves once space is freed. Before pausing, and at every look while paused, `reclaim` may
+ * free space: the archive evicts originals it holds a verified, locked copy of, nothing else. The free-space source is injectable so tests (and an
  * operator's quota scheme) can drive it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +20,8 @@ export interface DiskGuardOptions {
   pollMs?: number;
   /** Roles told when ingest stops for lack of space. */
   notify?: readonly string[];
+  /** Frees up to the bytes asked for; resolves to the bytes freed (store.disk.reclaim). */
+  reclaim?: (bytes: number) => Promise<number>;
 }
 
 export interface RoomStatus {
@@ -38,6 +41,7 @@ export class DiskGuard {
   readonly #alerts: DiskGuardOptions['alerts'];
   readonly #log: Logger;
   readonly #notify: readonly string[];
+  readonly #reclaim: DiskGuardOptions['reclaim'];
   /** Slots waiting for room now. */
   readonly #waiting = new Set<string>();
 
@@ -48,6 +52,7 @@ export class DiskGuard {
     this.#alerts = opts.alerts;
     this.#log = opts.log;
     this.#notify = opts.notify ?? ['equipment-manager', 'legal-affairs'];
+    this.#reclaim = opts.reclaim;
   }
 
   /** Replace where free space is read from (tests simulate a full disk with this). */
@@ -78,7 +83,7 @@ export class DiskGuard {
     neededBytes: number,
     opts: { signal?: AbortSignal; onPause?: (s: RoomStatus) => void } = {},
   ): Promise<RoomStatus> {
-    let s = await this.check(neededBytes);
+    let s = await this.#checkReclaiming(neededBytes);
     if (s.ok) return s;
     this.#waiting.add(who);
     opts.onPause?.(s);
@@ -87,7 +92,7 @@ export class DiskGuard {
     try {
       while (!s.ok) {
         await sleep(this.pollMs, undefined, opts.signal ? { signal: opts.signal } : {});
-        s = await this.check(neededBytes);
+        s = await this.#checkReclaiming(neededBytes);
       }
       this.#log.info({ slot: who, ...s }, 'disk space back: ingest resumes');
       return s;
@@ -96,6 +101,13 @@ export class DiskGuard {
       if (this.#waiting.size === 0)
         await this.#alerts?.clear(DISK_ALERT_RULE, DISK_ALERT_SUBJECT).catch(() => false);
     }
+  }
+
+  async #checkReclaiming(neededBytes: number): Promise<RoomStatus> {
+    const s = await this.check(neededBytes);
+    if (s.ok || !this.#reclaim) return s;
+    const freed = await this.#reclaim(s.neededBytes + s.reserveBytes - s.freeBytes).catch(() => 0);
+    return freed > 0 ? this.check(neededBytes) : s;
   }
 
   async #raise(s: RoomStatus): Promise<void> {

@@ -60,6 +60,7 @@ export class DockService implements Service {
     this.disk = new DiskGuard({
       freeBytes: opts.freeBytes ?? (() => opts.store.disk.freeBytes()),
       reserveBytes: opts.config.reserveBytes,
+      reclaim: async (bytes) => opts.store.disk.reclaim(bytes),
       log: opts.log,
       ...(opts.alerts ? { alerts: opts.alerts } : {}),
       ...(opts.diskPollMs ? { pollMs: opts.diskPollMs } : {}),

@@ -11,7 +11,8 @@
  * There is no method that edits or deletes an original: blobs are linked into place without
  * overwrite (link(2)), made read-only (0400) before they appear, and nothing here ever unlinks
  * under blobs/ or quarantine/, except an original found altered: its bytes are linked into
- * quarantine/ first, then taken out of blobs/ (altered.ts). Every read of an original for someone
+ * quarantine/ first, then taken out of blobs/ (altered.ts), and an original evicted once the
+ * central archive holds a verified, locked copy (evicted.ts; the archive decides). Every read of an original for someone
  * is checked against its recorded hash (checked-read.ts).
  */
 import { createReadStream, type Stats } from 'node:fs';
@@ -24,11 +25,12 @@ import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import { type IsolatedBlob, type IsolateOpts, isolateAltered } from './altered.js';
 import { AuditLog } from './audit-log.js';
-import { checkedReadStream } from './checked-read.js';
+import { checkedReadStream, HashCheck } from './checked-read.js';
 import { ClipIndex } from './clip-index.js';
 import { auditStrayDiscards } from './discarded.js';
 import { DiskReserve } from './disk-reserve.js';
 import { isErrno, StoreError } from './errors.js';
+import { archivedName, type RemoteOriginals, unlinkEvictedBlob } from './evicted.js';
 import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists, writeFileNoClobber } from './fsutil.js';
 import { hashFile, hashFileIfExists, type RateLimit } from './hash-file.js';
 import type { BatchOp } from './keys.js';
@@ -45,6 +47,7 @@ import {
 } from './records.js';
 import { type ReindexReport, reindexStore } from './reindex.js';
 import {
+  type ArchivedAt,
   type AuditEntry,
   type AuditInput,
   ClipAccess,
@@ -88,11 +91,13 @@ export interface ActorOpt {
 
 /** Where an original's bytes are and what they must hash to. */
 export interface BlobRef {
-  area: Area;
-  /** Read-only path of the bytes (verified blob, or the latest quarantined copy). */
+  /** `archive`: evicted locally, read from the archived version in `archived`. */
+  area: Area | 'archive';
+  /** Read-only path of the bytes (verified blob, or the latest quarantined copy; a name if archived). */
   path: string;
   sha256: string;
   bytes: number;
+  archived?: ArchivedAt;
 }
 
 export interface AccessedClip extends BlobRef {
@@ -124,6 +129,7 @@ export class ClipStore {
   readonly #writers = new Set<string>();
   #audit: AuditLog | undefined;
   readonly #ownsAudit: boolean;
+  #remote: RemoteOriginals | undefined;
   #started = false;
 
   constructor(opts: ClipStoreOptions) {
@@ -574,6 +580,7 @@ export class ClipStore {
     const access = parseOr(ClipAccess, accessIn, 'access');
     const record = await this.index.get(clipId);
     if (!record) throw new StoreError('NOT_FOUND', `no clip ${clipId}`, { clipId });
+    if (record.state === 'verified' && record.evicted) return this.#accessArchived(record, access);
     let area: Area;
     let sha256: string;
     let bytes: number;
@@ -600,19 +607,88 @@ export class ClipStore {
     return { area, path, sha256, bytes, record, audit };
   }
 
+  /** Where evicted originals are read from (the archive, wired by the composition root). */
+  setRemote(remote: RemoteOriginals): void {
+    this.#remote = remote;
+  }
+
+  async #accessArchived(record: ClipRecord, access: ClipAccess): Promise<AccessedClip> {
+    const at = record.evicted!;
+    if (!this.#remote)
+      throw new StoreError(
+        'UNAVAILABLE',
+        `clip ${record.clipId} is in the archive, which is not configured`,
+        {
+          clipId: record.clipId,
+        },
+      );
+    const ref: BlobRef = {
+      area: 'archive',
+      path: archivedName(at),
+      sha256: record.sha256,
+      bytes: record.bytes,
+      archived: at,
+    };
+    const audit = await this.audit.append({
+      type: 'clip-access',
+      actor: access.actor,
+      subject: clipSubject(record.clipId),
+      details: {
+        action: access.action,
+        reason: access.reason,
+        role: access.role,
+        sha256: record.sha256,
+        area: 'archive',
+        key: at.key,
+        versionId: at.versionId,
+      },
+    });
+    return { ...ref, record, audit };
+  }
+
   /**
    * The whole original, hashed while it streams; on a mismatch the stream fails before its last
-   * chunk and the blob is isolated (an altered original, altered.ts) or reported (a held copy).
+   * chunk and the blob is isolated (an altered original, altered.ts) or reported (a held copy or
+   * an archived version).
    */
   readChecked(ref: BlobRef, detectedBy: string): Readable {
-    return checkedReadStream(ref.path, ref, () => this.#mismatch(ref, detectedBy));
+    if (ref.area !== 'archive')
+      return checkedReadStream(ref.path, ref, () => this.#mismatch(ref, detectedBy));
+    const check = new HashCheck(ref, (found) => this.#archivedMismatch(ref, found), 'archived original');
+    this.#openRemote(ref).then(
+      (src) => pipeline(src, check).catch(() => {}),
+      (err: unknown) => check.destroy(err as Error),
+    );
+    return check;
+  }
+
+  /** One byte range of an original (after `checkWhole` has checked it whole). */
+  async readRange(ref: BlobRef, start: number, end: number): Promise<Readable> {
+    if (ref.area === 'archive') return this.#openRemote(ref, { start, end });
+    return createReadStream(ref.path, { start, end });
+  }
+
+  #openRemote(ref: BlobRef, range?: { start: number; end: number }): Promise<Readable> {
+    if (!this.#remote || !ref.archived)
+      return Promise.reject(new StoreError('UNAVAILABLE', 'the archive is not configured'));
+    return this.#remote.open(ref.archived, range);
+  }
+
+  #archivedMismatch(ref: BlobRef, found: { sha256: string | null; bytes: number }): void {
+    if (ref.archived) this.#remote?.mismatch(ref.archived, ref, found);
   }
 
   /**
    * Re-hash one original whole (before serving byte ranges, which cannot be checked one by one).
    * Returns the file's stat after the check; STORE_CORRUPT when missing or altered (then isolated).
    */
-  async checkWhole(ref: BlobRef, detectedBy: string): Promise<Stats> {
+  async checkWhole(ref: BlobRef, detectedBy: string): Promise<Stats | undefined> {
+    if (ref.area === 'archive') {
+      // Read whole through the same check as a full response; the bytes go nowhere.
+      for await (const _ of this.readChecked(ref, detectedBy)) {
+      }
+      return undefined;
+    }
     const before = await stat(ref.path).catch((err) => {
       throw isErrno(err, 'ENOENT')
         ? new StoreError('STORE_CORRUPT', `original is missing: ${this.layout.rel(ref.path)}`, {
@@ -690,8 +766,37 @@ export class ClipStore {
   }
 
   /**
-   * The gate every future expiry or move of an original must pass (there is none yet): LEGAL_HOLD
-   * for a clip held by an export (R23).
+   * Evict a verified original whose archived version `to` the caller has just verified (archive/
+   * eviction.ts): record and `archive` entry in one batch, then the blob unlinked (evicted.ts).
+   * LEGAL_HOLD for a held clip (R23: never moved). Idempotent: an evicted clip whose blob is still
+   * here (a crash after the batch) has it unlinked now. Returns the bytes freed.
+   */
+  async evict(clipId: string, to: ArchivedAt, opts: ActorOpt = {}): Promise<number> {
+    return this.#locks.run(clipId, async () => {
+      const prev = await this.index.get(clipId);
+      if (!prev) throw new StoreError('NOT_FOUND', `no clip ${clipId}`, { clipId });
+      if (prev.state !== 'verified')
+        throw new StoreError('NOT_VERIFIED', `clip ${clipId} is not verified`, { clipId });
+      assertMayRetire(prev, 'move');
+      if (prev.evicted) return unlinkEvictedBlob(this.layout, this.index, prev);
+      const next: ClipRecord = { ...prev, evicted: to };
+      await this.#appendOnce(
+        {
+          type: 'archive',
+          actor: opts.actor ?? 'gateway',
+          subject: clipSubject(clipId),
+          details: { action: 'evicted', sha256: prev.sha256, bytes: prev.bytes, ...to },
+        },
+        this.index.opsFor(prev, next),
+        (e) => e.details.action === 'evicted',
+      );
+      return unlinkEvictedBlob(this.layout, this.index, next);
+    });
+  }
+
+  /**
+   * The gate every expiry or move of an original must pass (eviction to the archive is the one
+   * move): LEGAL_HOLD for a clip held by an export (R23).
    */
   async assertMayRetire(clipId: string, action: RetireAction): Promise<void> {
     const r = await this.index.get(clipId);

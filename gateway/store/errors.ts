@@ -14,6 +14,7 @@ export type StoreErrorCode = Extract<
   | 'BAD_REQUEST'
   | 'STORE_CORRUPT'
   | 'LEGAL_HOLD'
+  | 'UNAVAILABLE'
   | 'INTERNAL'
 >;
 

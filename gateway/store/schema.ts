@@ -88,6 +88,16 @@ export const LegalHold = z.object({
 });
 export type LegalHold = z.infer<typeof LegalHold>;
 
+/** Where an original now lives in the central archive: one locked version of one object. */
+export const ArchivedAt = z.object({
+  at: z.iso.datetime(),
+  bucket: z.string().min(1).max(63),
+  key: z.string().min(1).max(1024),
+  versionId: z.string().min(1).max(1024),
+  retainUntil: z.iso.datetime(),
+});
+export type ArchivedAt = z.infer<typeof ArchivedAt>;
+
 /** The index value for one clip (`clips!<clipId>`). */
 export const ClipRecord = z.object({
   ...clipFactsShape,
@@ -101,6 +111,11 @@ export const ClipRecord = z.object({
   quarantine: z.object({ reason: z.string(), held: z.array(HeldCopy) }).optional(),
   /** Set once the clip is in an approved export (R23); never cleared. */
   legalHolds: z.array(LegalHold).optional(),
+  /**
+   * The local original was evicted after its archive copy (S3 Object Lock) was verified; the clip
+   * is read from that version. `blob` stays as it was (where the bytes were).
+   */
+  evicted: ArchivedAt.optional(),
 });
 export type ClipRecord = z.infer<typeof ClipRecord>;
 

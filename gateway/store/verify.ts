@@ -101,7 +101,7 @@ export async function verifyStore(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
   for await (const record of ctx.index.all()) {
     clips++;
     opts.signal?.throwIfAborted();
-    if (record.state === 'quarantined') await keepOriginalSidecar(ctx, record, known);
+    if (record.state === 'quarantined' || record.evicted) await keepOriginalSidecar(ctx, record, known);
     for (const target of targetsOf(record)) {
       const path = layout.blobPath(target.area, target.sha256);
       known.add(path);
@@ -175,8 +175,9 @@ export async function verifyStore(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
 }
 
 /**
- * A clip quarantined because its original was altered on disk keeps the original's sidecar in
- * blobs/ (altered.ts): the record of what was ingested, not an orphan.
+ * A clip quarantined because its original was altered on disk, or evicted to the archive
+ * (evicted.ts), keeps the original's sidecar in blobs/: the record of what was ingested, not an
+ * orphan. An evicted original is checked by the archive's read-back audits, not here.
  */
 async function keepOriginalSidecar(ctx: Ctx, record: ClipRecord, known: Set<string>): Promise<void> {
   for (const path of await sidecarsFor(ctx.layout, 'blobs', record.sha256)) {
@@ -193,7 +194,7 @@ interface Target {
 
 function targetsOf(r: ClipRecord): Target[] {
   const out: Target[] = [];
-  if (r.state === 'verified') out.push({ area: 'blobs', sha256: r.sha256, verified: true });
+  if (r.state === 'verified' && !r.evicted) out.push({ area: 'blobs', sha256: r.sha256, verified: true });
   for (const h of r.quarantine?.held ?? [])
     out.push({ area: 'quarantine', sha256: h.sha256, verified: false });
   return out;

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,6 +15,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOTHING_EVICTABLE_RULE } from '../../gateway/archive/eviction.js';
 import { LATEST_LOCK } from '../../gateway/archive/retention.js';
 import { ArchiveBucket } from '../../gateway/archive/s3.js';
 import { type CephCluster, skipWithoutCeph, startCeph } from '../helpers/ceph.js';
@@ -48,15 +49,21 @@ describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on
     return { path, body };
   }
 
-  async function ingest(g: TestGateway, clipId: string, bytes = 64 * 1024, activity?: 'hearing') {
+  async function ingest(
+    g: TestGateway,
+    clipId: string,
+    bytes = 64 * 1024,
+    activity?: 'hearing',
+    start = Date.now() - 60_000,
+  ) {
     const { path, body } = await clipFile(`${clipId}.mp4`, bytes);
     await g.app.store.ingestFile(path, {
       clipId,
       source: { kind: 'recorder', id: 'R-1' },
       sessionId: `S-${clipId}`,
       activity,
-      start: Date.now() - 60_000,
-      end: Date.now(),
+      start,
+      end: start + 60_000,
     });
     return body;
   }
@@ -249,6 +256,117 @@ describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on
       expect((await s3.readBack(key, copy.versionId)).sha256).toBe(sha(body));
     } finally {
       await again.stop();
+    }
+  });
+
+  // ---- local eviction ----------------------------------------------------------------------------
+
+  /** Bytes under blobs/ (originals and sidecars): what the simulated disk holds. */
+  async function blobBytes(g: TestGateway): Promise<number> {
+    let total = 0;
+    for (const e of await readdir(g.app.store.layout.blobsDir, { recursive: true, withFileTypes: true }))
+      if (e.isFile()) total += (await stat(join(e.parentPath, e.name))).size;
+    return total;
+  }
+
+  /** A disk with `free` bytes above the reserve left now, that fills and empties with blobs/. */
+  async function fillDisk(g: TestGateway, free: number): Promise<void> {
+    const quota = (await blobBytes(g)) + g.app.store.disk.reserveBytes + free;
+    g.app.store.disk.setFreeBytesSource(async () => quota - (await blobBytes(g)));
+  }
+
+  const blobExists = (g: TestGateway, sha256: string) =>
+    stat(g.app.store.layout.blobPath('blobs', sha256)).then(
+      () => true,
+      () => false,
+    );
+
+  it('evicts only originals whose archived version verifies under a lock outliving retention; they still play', async () => {
+    const DAY0 = Date.parse('2020-01-01T08:00:00Z');
+    const SIZE = 256 * 1024;
+    // The oldest recording is on legal hold (R23: never moved).
+    await ingest(gw, 'EV-HELD', SIZE, undefined, DAY0);
+    await archived(gw, 'EV-HELD');
+    const at = new Date().toISOString();
+    await gw.app.store.placeLegalHold('EV-HELD', { exportId: 'X-EV', caseNo: 'K-EV', at, by: 'principal' });
+    // The next one's record names a version locked until tomorrow, not for the clip's 6 months.
+    const shortBody = await ingest(gw, 'EV-SHORT', SIZE, undefined, DAY0 + DAY);
+    const short = await archived(gw, 'EV-SHORT');
+    const shortRef = await s3.put({
+      key: 'office-7/short-lock',
+      body: shortBody,
+      bytes: shortBody.length,
+      sha256: sha(shortBody),
+      retainUntil: new Date(Date.now() + DAY),
+      legalHold: false,
+    });
+    const done = gw.app.db.sublevel<string, unknown>('archive-done', { valueEncoding: 'json' });
+    await done.put('clip!EV-SHORT', { ...short, key: shortRef.key, versionId: shortRef.versionId });
+    // Then one that qualifies.
+    const okBody = await ingest(gw, 'EV-OK', SIZE, undefined, DAY0 + 2 * DAY);
+    const ok = await archived(gw, 'EV-OK');
+
+    try {
+      await fillDisk(gw, SIZE / 2);
+      await ingest(gw, 'EV-NEW', SIZE); // needs SIZE: half of it must be reclaimed
+    } finally {
+      gw.app.store.disk.setFreeBytesSource(undefined);
+    }
+    const evictedRec = await gw.app.store.index.get('EV-OK');
+    expect(evictedRec?.evicted).toMatchObject({
+      bucket: 'originals',
+      key: ok.key,
+      versionId: ok.versionId,
+    });
+    expect(await blobExists(gw, sha(okBody))).toBe(false);
+    for (const id of ['EV-HELD', 'EV-SHORT']) {
+      const r = await gw.app.store.index.get(id);
+      expect(r?.evicted, id).toBeUndefined();
+      expect(await blobExists(gw, r!.sha256), id).toBe(true);
+    }
+    const evicted = (await gw.app.store.audit.bySubject('clip:EV-OK')).find(
+      (e) => e.type === 'archive' && e.details.action === 'evicted',
+    );
+    expect(evicted?.details).toMatchObject({ versionId: ok.versionId, sha256: sha(okBody) });
+
+    // Still viewable and downloadable: the archived version, hashed as it streams.
+    const sup = await gw.as('principal');
+    const view = await sup.get('/api/clips/EV-OK');
+    expect(view.body.archive).toMatchObject({
+      key: ok.key,
+      versionId: ok.versionId,
+      evictedAt: evictedRec!.evicted!.at,
+    });
+    const url = `${gw.url}/api/clips/EV-OK/content?reason=${encodeURIComponent('复核')}`;
+    const auth = { authorization: `Bearer ${sup.token}` };
+    const whole = await fetch(`${url}&action=download`, { headers: auth });
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('x-content-sha256')).toBe(sha(okBody));
+    expect(sha(Buffer.from(await whole.arrayBuffer()))).toBe(sha(okBody));
+    const part = await fetch(url, { headers: { ...auth, range: 'bytes=1000-1999' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(okBody.subarray(1000, 2000));
+    const access = (await gw.app.store.audit.bySubject('clip:EV-OK')).filter((e) => e.type === 'clip-access');
+    expect(access.at(-1)?.details).toMatchObject({ area: 'archive', versionId: ok.versionId });
+    // The store's sweep does not report an evicted original as missing (R25 alerts stay true).
+    const report = await gw.app.store.verify();
+    expect(report.blobs.missing.map((m) => m.clipId)).not.toContain('EV-OK');
+  });
+
+  it('refuses ingest with an alarm when the disk is full and nothing can be evicted, deleting nothing', async () => {
+    await ceph.stopRgw(); // no archived copy can be verified now
+    try {
+      const before = await blobBytes(gw);
+      await fillDisk(gw, 0);
+      await expect(ingest(gw, 'EV-REFUSED')).rejects.toMatchObject({ code: 'DISK_RESERVE' });
+      expect(await blobBytes(gw)).toBe(before);
+      expect(await gw.app.store.index.get('EV-REFUSED')).toBeUndefined();
+      const alerts = await gw.app.alerts.list({ active: true, rule: NOTHING_EVICTABLE_RULE });
+      expect(alerts.map((a) => a.severity)).toEqual(['critical']);
+      expect(alerts[0]!.message).toMatch(/copy-unverified/);
+    } finally {
+      gw.app.store.disk.setFreeBytesSource(undefined);
+      await ceph.startRgw();
     }
   });
 });

@@ -3,6 +3,8 @@
  * its original bytes with HTTP Range (the dashboard's <video> seeks), every view and download
  * logged with who and why. There is no route that edits or deletes a clip (R25).
  */
+
+import type { ArchivedCopy } from '../../archive/service.js';
 import {
   assertMayDownload,
   assertMayRead,
@@ -15,7 +17,7 @@ import {
 } from '../../clips/access.js';
 import type { ClipService } from '../../clips/service.js';
 import { ClipSearchQuery, ContentQuery } from '../../clips/view.js';
-import type { AuditLog } from '../../store/index.js';
+import type { AuditLog, ClipRecord } from '../../store/index.js';
 import type { Api } from '../server.js';
 
 export interface ClipRouteDeps {
@@ -24,6 +26,23 @@ export interface ClipRouteDeps {
   hearingOwner?: HearingOwner;
   /** For a clip's custody trail (ingest, release, accesses) shown to supervisors. */
   audit?: () => AuditLog;
+  /** Where and when the central archive took the clip's original (archive/service.ts). */
+  archived?: (clipId: string) => Promise<ArchivedCopy | undefined>;
+}
+
+/** A clip's place in the central archive as the clip view shows it (null: not archived yet). */
+function archiveView(copy: ArchivedCopy | undefined, evicted: ClipRecord['evicted']) {
+  if (!copy) return null;
+  return {
+    at: copy.at,
+    bucket: copy.bucket,
+    key: copy.key,
+    versionId: copy.versionId,
+    retainUntil: copy.retainUntil,
+    legalHold: copy.legalHold,
+    /** When the local original was evicted (then it is served from the archive). */
+    evictedAt: evicted?.at ?? null,
+  };
 }
 
 export function clipRoutes(api: Api, d: ClipRouteDeps): void {
@@ -49,7 +68,7 @@ export function clipRoutes(api: Api, d: ClipRouteDeps): void {
   api.route({ method: 'get', path: '/api/clips/:clipId', roles: CLIP_READERS }, async ({ user, params }) => {
     const r = await clips.get(params.clipId ?? '');
     await assertMayRead(user, r, hearingOwner);
-    const view = clips.view(r);
+    const view = { ...clips.view(r), archive: archiveView(await d.archived?.(r.clipId), r.evicted) };
     if (!isSupervisor(user) || !d.audit) return view;
     return { ...view, custody: await d.audit().bySubject(`clip:${r.clipId}`, { limit: 500 }) };
   });
