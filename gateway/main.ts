@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** Command line: `gateway run`, `gateway demo`, `gateway user add`, ... (see `--help`). */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { AdminFailure, adminRequest } from './admin/client.js';
@@ -153,6 +153,29 @@ registerCustodyCommands(program, {
   config: () => loadConfig(program.opts().config),
   admin,
 });
+
+program
+  .command('backup')
+  .description(
+    'copy the data dir to DEST (new or empty), consistent while the gateway runs; originals hard-linked on the same filesystem',
+  )
+  .argument('<dest>', 'directory for the backup')
+  .option('--by <name>', 'who takes it, for the audit log')
+  .action(async (dest: string, o: { by?: string }) =>
+    print(await admin({ command: 'backup', dest: resolve(dest), by: o.by })),
+  );
+
+program
+  .command('restore')
+  .description('restore a backup into the configured data dir, which must not exist or be empty')
+  .argument('<src>', 'a directory written by gateway backup')
+  .option('--by <name>', 'who restores, for the audit log')
+  .action(async (src: string, o: { by?: string }) => {
+    const config = await loadConfig(program.opts().config);
+    const { restoreOffline } = await import('./admin/commands.js');
+    print(await restoreOffline(config, openApp, src, o.by));
+    console.error('Restored. Check it with gateway verify before starting the gateway.');
+  });
 
 program
   .command('reindex')

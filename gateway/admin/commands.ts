@@ -11,7 +11,9 @@ import type { GatewayConfig } from '../config.js';
 import { keyFileOf } from '../custody/cli.js';
 import { type OfflineVerifyOptions, verifyOffline, verifyWithDb } from '../custody/offline-verify.js';
 import { GatewayError } from '../errors.js';
+import { backupDataDir } from '../store/backup.js';
 import { type IndexRepair, repairIndexIfDamaged } from '../store/index-repair.js';
+import { type RestoreReport, restoreDataDir } from '../store/restore.js';
 import type { AdminRequest } from './protocol.js';
 
 const actorOf = (by: string | undefined): string => (by ? `cli:${by}` : 'cli');
@@ -67,9 +69,48 @@ async function run(app: GatewayApp, req: AdminRequest, index?: IndexRepair): Pro
       });
       return done;
     }
+    case 'backup': {
+      const done = await backupDataDir({ dataDir: app.config.dataDir, db: app.db, dest: req.dest });
+      const { createdAt: _, ...details } = done;
+      await app.store.audit.append({
+        type: 'backup',
+        actor: actorOf(req.by),
+        subject: `audit:${app.store.audit.file}`,
+        details: { dest: resolve(req.dest), ...details },
+      });
+      return { dest: resolve(req.dest), ...done };
+    }
     case 'verify':
       return verifyWithDb(app.db, await verifyOptions(app.config, req));
   }
+}
+
+/**
+ * `gateway restore SRC` into the configured data dir, which must be fresh (so never one a gateway
+ * runs on), then recorded in the restored log itself: the `restore` entry is the first thing the
+ * restored gateway's history says after the backup's last entry.
+ */
+export async function restoreOffline(
+  config: GatewayConfig,
+  open: () => Promise<GatewayApp>,
+  src: string,
+  by?: string,
+): Promise<RestoreReport> {
+  const report = await restoreDataDir({ src, dataDir: config.dataDir });
+  const app = await open();
+  try {
+    await app.store.start();
+    await app.store.audit.append({
+      type: 'restore',
+      actor: actorOf(by),
+      subject: `audit:${app.store.audit.file}`,
+      details: { from: report.from, backupCreatedAt: report.backup.createdAt, ...report.backup.audit },
+    });
+    await app.store.stop();
+  } finally {
+    await app.db.close();
+  }
+  return report;
 }
 
 async function verifyOptions(

@@ -52,6 +52,7 @@ export const AdminRequest = z.discriminatedUnion('command', [
   }),
   z.object({ command: z.literal('reindex'), by: By.optional() }),
   z.object({ command: z.literal('repair'), by: By.optional() }),
+  z.object({ command: z.literal('backup'), dest: Path, by: By.optional() }),
   z.object({
     command: z.literal('verify'),
     checkpoints: z.array(Path).max(100).optional(),

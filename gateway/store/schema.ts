@@ -149,6 +149,9 @@ export const AuditType = z.enum([
   'checkpoint',
   /** An audited repair of the log or the index (never done by `verify`, which is read-only). */
   'repair',
+  /** A consistent copy of the data dir taken (`gateway backup`), or a data dir restored from one. */
+  'backup',
+  'restore',
   /** An integrity check failed: a blob or the log does not match what was recorded (R25). */
   'integrity-failure',
   /** Evidence discs (R23, R24, R25): request, refusal, build, download, hand-over, legal hold. */

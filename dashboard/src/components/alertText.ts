@@ -18,10 +18,17 @@ interface InterruptionDetails {
   cause?: string;
 }
 
+/** The disk alarms' numbers (store/disk-watch.ts: workReserveBytes; dock/disk-guard.ts: reserveBytes). */
+interface DiskDetails {
+  freeBytes?: number;
+  workReserveBytes?: number;
+  reserveBytes?: number;
+}
+
 const ms = (s: number | null | undefined) => (s === null || s === undefined ? null : s * 1000);
 
 export function alertText(a: Alert, t: Translate, te: Te): string {
-  const d = (a.details ?? {}) as FleetDetails & InterruptionDetails;
+  const d = (a.details ?? {}) as FleetDetails & InterruptionDetails & DiskDetails;
   switch (a.rule) {
     case 'battery-low':
     case 'battery-critical': {
@@ -46,6 +53,12 @@ export function alertText(a: Alert, t: Translate, te: Te): string {
     case 'export-integrity':
       // R25: bytes or log entries no longer match what was recorded; the details stay in English.
       return t('alertText.integrity', { subject: a.subject });
+    case 'disk-reserve': {
+      const reserve = d.workReserveBytes ?? d.reserveBytes;
+      if (d.freeBytes === undefined || reserve === undefined) return a.message;
+      const mb = (n: number) => String(Math.floor(n / 1e6));
+      return t('alertText.disk', { free: mb(d.freeBytes), reserve: mb(reserve) });
+    }
     default:
       return a.message;
   }

@@ -302,6 +302,9 @@ export const en: Record<MessageKey, string> = {
   'audit.type.reindex': 'Reindex',
   'audit.type.verify': 'Verify',
   'audit.type.store-recovery': 'Store recovery',
+  'audit.type.repair': 'Index repair',
+  'audit.type.backup': 'Backup',
+  'audit.type.restore': 'Restore from backup',
   'originals.title': 'Integrity of the originals',
   'originals.lastSweep': 'Last full check',
   'originals.nextSweep': 'Next check',
@@ -413,6 +416,8 @@ export const en: Record<MessageKey, string> = {
   'exports.request.required': 'Please enter {field}',
   'exports.own.title': 'Request a disc of my own recordings',
   'exports.select': 'Select verified clips to request an export',
+  'alertText.disk':
+    "The gateway's disk has {free} MB free ({reserve} MB must stay free): ingest paused, new hearings and discs refused; nothing acknowledged is lost, and work resumes once space is freed",
   'alertText.integrity':
     '{subject} does not match what was recorded (integrity check failed); investigate now and preserve the evidence',
   'integrity.title': 'Integrity alerts: {n} open',

@@ -299,6 +299,9 @@ export const zh = {
   'audit.type.reindex': '重建索引',
   'audit.type.verify': '完整性校验',
   'audit.type.store-recovery': '存储恢复',
+  'audit.type.repair': '修复索引',
+  'audit.type.backup': '备份',
+  'audit.type.restore': '从备份恢复',
   'originals.title': '原始记录完整性',
   'originals.lastSweep': '上次全面校验',
   'originals.nextSweep': '下次校验',
@@ -408,6 +411,8 @@ export const zh = {
   'exports.own.title': '申请导出本人的执法记录',
   'exports.select': '勾选已校验入库的片段后可申请导出',
   'alertText.integrity': '{subject} 与记录不一致（完整性校验失败），请立即核查并保留现场',
+  'alertText.disk':
+    '网关磁盘仅剩 {free} MB（须保留 {reserve} MB）：已暂停采集，新的听证录制和光盘制作被拒绝；已确认的记录不会丢失，释放空间后自动恢复',
   'integrity.title': '完整性告警：{n} 项未处理',
   'integrity.text': '存储或审计日志的校验发现不一致。请立即核查，并保留现场。',
   'integrity.open': '查看告警',
