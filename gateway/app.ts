@@ -335,6 +335,8 @@ export class GatewayApp {
       workDir,
       preroll: this.preroll,
       room: (what) => this.disk.assertWork(what),
+      storage: { reserveBytes: this.config.dock.reserveBytes, paths: [this.store.disk.path, workDir] },
+      alerts: this.alerts,
     });
     this.cameras.inUse = (id) => this.hearings.inUse(id);
     this.services.push(this.relay, this.cameras, this.preroll, this.hearings);
@@ -345,7 +347,7 @@ export class GatewayApp {
       checkMs: this.config.storage.checkS * 1000,
       alerts: this.alerts,
       log: log.child({ svc: 'disk' }),
-      onLow: (r) => this.hearings.stopForStorage({ ...r }),
+      onLow: (r) => this.hearings.holdForStorage({ ...r }),
     });
     this.store.disk.onRefused = (s) => this.disk.refused(s.neededBytes);
     this.services.push(this.disk);

@@ -44,6 +44,17 @@ export const HearingSummary = z.object({
   segments: z.number().int().min(0),
   bytes: z.number().int().min(0),
   cameras: z.array(CameraSummary),
+  /**
+   * The room as a whole: the time at least one of its cameras recorded, and the stretches none did
+   * (R18: the hearing itself unrecorded). Optional: summaries written before it existed lack it.
+   */
+  room: z
+    .object({
+      recordedMs: z.number().min(0),
+      coverage: z.number().min(0).max(1),
+      gaps: z.array(z.object({ start: EpochMs, end: EpochMs })),
+    })
+    .optional(),
 });
 export type HearingSummary = z.infer<typeof HearingSummary>;
 

@@ -24,6 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { AlertService } from '../alerts/service.js';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { GatewayConfig } from '../config.js';
 import { type Db, SYNCED } from '../db.js';
@@ -51,6 +52,7 @@ import {
   type SegmentRow,
   StartHearingInput,
 } from './schemas.js';
+import { cameraMargin, describeFull, freeBytesOf, type StorageNeed, storageFull } from './storage-watch.js';
 import { coverageOf } from './summary.js';
 
 /** The store's custody path for a file already on disk, and its audit log (start/stop, R3). */
@@ -82,8 +84,23 @@ export interface HearingServiceOptions {
   room?: (what: string) => Promise<void>;
   /** Warm pre-roll cache: lead-ins for sessions started on warm cameras. */
   preroll?: LeadInSource;
+  /**
+   * The disk reserve (storage-watch.ts): recording is held while the filesystems of `paths` (the
+   * store and the work dir) have no room above it, and an alert raised at once (R19).
+   */
+  storage?: {
+    reserveBytes: number;
+    paths: string[];
+    intervalMs?: number;
+    /** Where free space is read from (default statfs). */
+    freeBytes?: (paths: readonly string[]) => Promise<number>;
+  };
+  alerts?: Pick<AlertService, 'raise' | 'clear'>;
   now?: () => number;
 }
+
+/** The alert raised while hearing recording is held for lack of space (delivered like the dock's). */
+export const STORAGE_ALERT = { rule: 'disk-reserve', subject: 'hearing-recording' } as const;
 
 /** Gaps shorter than this are timing noise between segments, not worth listing (still counted). */
 export const MIN_LISTED_GAP_MS = 500;
@@ -124,6 +141,12 @@ export class HearingService implements Service {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #active = new Map<string, Active>();
+  /** Set while recording is held for lack of space (with why). */
+  #storageFull: string | null = null;
+  #storageTimer: NodeJS.Timeout | undefined;
+  #watching = false;
+  /** Bytes per second each camera wrote in its last stored segment (the margin it needs). */
+  readonly #rates = new Map<string, number>();
 
   constructor(opts: HearingServiceOptions) {
     this.#o = opts;
@@ -135,6 +158,10 @@ export class HearingService implements Service {
 
   async start(): Promise<void> {
     await mkdir(this.#o.workDir, { recursive: true });
+    if (this.#o.storage) {
+      this.#storageTimer = setInterval(() => void this.#watchStorage(), this.#o.storage.intervalMs ?? 1000);
+      this.#storageTimer.unref();
+    }
     // In the background: the gateway must not wait for ffmpeg's capability listing to start.
     void this.#o.recorder.warm?.()?.catch(() => {});
     const leftovers = new Set(await readdir(this.#o.workDir));
@@ -168,6 +195,7 @@ export class HearingService implements Service {
 
   /** Gateway shutdown: channels end cleanly; sessions stay `recording` and resume at next start. */
   async stop(): Promise<void> {
+    clearInterval(this.#storageTimer);
     await Promise.allSettled([...this.#active.values()].map((a) => this.#stopChannels(a)));
     this.#active.clear();
   }
@@ -233,31 +261,21 @@ export class HearingService implements Service {
   }
 
   /**
-   * The disk fell below its reserve (R19 "full storage"): every recording hearing stops, each of
-   * its cameras with an interruption that cannot continue, so the principal is told at once.
+   * The data dir fell below its reserve (store/disk-watch.ts; other work filled it): recording is
+   * held as when this service's own watch finds no room (#watchStorage), and resumes with it.
+   * Returns the sessions held.
    */
-  async stopForStorage(details: Record<string, unknown>): Promise<string[]> {
-    const stopped: string[] = [];
-    for (const [id, a] of [...this.#active]) {
-      if (a.session.state !== 'recording') continue;
-      const at = this.#now();
-      for (const device of a.session.cameras) {
-        const i = await this.#o.interruptions.open({
-          source: 'camera',
-          device,
-          roomId: a.session.roomId,
-          sessionId: id,
-          cause: 'storage',
-          canContinue: false,
-          start: at,
-          details,
-        });
-        await this.#o.interruptions.end(i.id, { at, resumed: false });
-      }
-      await this.stopSession(id, 'gateway');
-      stopped.push(id);
+  async holdForStorage(reading: { freeBytes: number; workReserveBytes: number }): Promise<string[]> {
+    const held = [...this.#active.keys()];
+    if (!this.#storageFull && held.length > 0) {
+      await this.#holdAll({
+        freeBytes: reading.freeBytes,
+        reserveBytes: reading.workReserveBytes,
+        pendingBytes: 0,
+        marginBytes: 0,
+      });
     }
-    return stopped;
+    return held;
   }
 
   async stopSession(id: string, by: string): Promise<HearingView> {
@@ -315,13 +333,16 @@ export class HearingService implements Service {
       const password = this.#o.cameras.get(st.cameraId)?.password;
       return st.lastError === null ? st : { ...st, lastError: scrub(st.lastError, { secrets: [password] }) };
     });
+    const summary = await this.#summary(session, now, cameras);
     return {
       ...session,
-      summary: await this.#summary(session, now, cameras),
+      summary,
+      // What is stored (lead-ins and segments from before a restart included) and what is being
+      // written: the true state whenever the page asks, not counters since this process started.
       live: {
         elapsedMs: now - session.startedAt,
-        segments: cameras.reduce((s, c) => s + c.segments, 0),
-        bytes: cameras.reduce((s, c) => s + c.bytes, 0),
+        segments: summary.segments,
+        bytes: summary.bytes + cameras.reduce((s, c) => s + (c.open?.bytes ?? 0), 0),
         cameras,
       },
     };
@@ -421,6 +442,7 @@ export class HearingService implements Service {
       });
       a.channels.set(cameraId, channel);
       channel.start();
+      if (this.#storageFull) void channel.hold(this.#storageFull);
     }
     this.#o.bus.emit('hearing.changed', {
       sessionId: session.id,
@@ -492,6 +514,8 @@ export class HearingService implements Service {
       { actor: s.startedBy },
     );
     a.seq.set(cameraId, seq + 1);
+    if (!seg.leadIn && seg.end > seg.start)
+      this.#rates.set(cameraId, (record.bytes * 1000) / (seg.end - seg.start));
     const row: SegmentRow = {
       sessionId: s.id,
       cameraId,
@@ -509,6 +533,68 @@ export class HearingService implements Service {
     await this.#segments.put(`${s.id}!${cameraId}!${String(seq).padStart(6, '0')}`, row);
     await unlink(seg.path).catch(() => {});
     this.#o.bus.emit('hearing.segment', { sessionId: s.id, clipId, bytes: record.bytes });
+  }
+
+  /**
+   * Once a second while hearings record: is there room above the reserve for what is being
+   * written? If not, every camera is held (clean stop, `storage` interruption) and the alert goes
+   * out at once; when there is again, they record again and what waited is stored.
+   */
+  async #watchStorage(): Promise<void> {
+    const cfg = this.#o.storage;
+    if (!cfg || this.#watching || (this.#active.size === 0 && !this.#storageFull)) return;
+    this.#watching = true;
+    try {
+      let pendingBytes = 0;
+      let marginBytes = 0;
+      for (const a of this.#active.values()) {
+        for (const [cameraId, ch] of a.channels) {
+          pendingBytes += ch.stats().open?.bytes ?? 0;
+          if (!ch.held) marginBytes += cameraMargin(this.#rates.get(cameraId) ?? null);
+        }
+        for (const r of a.retry) pendingBytes += r.seg.bytes;
+      }
+      const need: StorageNeed = {
+        freeBytes: await (cfg.freeBytes ?? freeBytesOf)(cfg.paths),
+        reserveBytes: cfg.reserveBytes,
+        pendingBytes,
+        marginBytes: Math.max(marginBytes, cameraMargin(null)),
+      };
+      const full = storageFull(need, this.#storageFull !== null);
+      if (full && !this.#storageFull) await this.#holdAll(need);
+      else if (!full && this.#storageFull) await this.#releaseAll(need);
+    } catch (err) {
+      this.#log.error({ err }, 'checking free space for hearing recording failed');
+    } finally {
+      this.#watching = false;
+    }
+  }
+
+  async #holdAll(need: StorageNeed): Promise<void> {
+    const why = describeFull(need);
+    this.#storageFull = why;
+    const rooms = [...this.#active.values()].map((a) => a.session.roomId);
+    this.#log.warn({ ...need, rooms }, 'disk reserve reached: hearing recording held');
+    for (const a of this.#active.values()) for (const ch of a.channels.values()) void ch.hold(why);
+    await this.#o.alerts
+      ?.raise({
+        ...STORAGE_ALERT,
+        severity: 'critical',
+        message: `Hearing recording stopped (rooms ${rooms.join(', ')}): ${why}. It resumes by itself once space is freed.`,
+        notify: ['principal', 'legal-affairs', 'equipment-manager'],
+        details: { ...need, rooms },
+      })
+      .catch((err: unknown) => this.#log.error({ err }, 'storage alert failed'));
+  }
+
+  async #releaseAll(need: StorageNeed): Promise<void> {
+    this.#storageFull = null;
+    this.#log.info({ ...need }, 'disk space back: hearing recording resumes');
+    for (const a of this.#active.values()) {
+      for (const ch of a.channels.values()) ch.release();
+      for (const r of a.retry.splice(0)) await this.#store(a, r.cameraId, r.seg).catch(() => a.retry.push(r));
+    }
+    await this.#o.alerts?.clear(STORAGE_ALERT.rule, STORAGE_ALERT.subject).catch(() => false);
   }
 
   /** Segments a crash left in the work dir: stored before anything else (nothing is lost). */
@@ -593,6 +679,11 @@ export class HearingService implements Service {
     const wallMs = window.end - window.start;
     const recordedMs = cameras.reduce((s, c) => s + c.recordedMs, 0);
     const denom = wallMs * Math.max(1, cameras.length);
+    const room = coverageOf(
+      window,
+      [...rows, ...live.flatMap((c) => (c.open ? [c.open] : []))],
+      MIN_LISTED_GAP_MS,
+    );
     return {
       wallMs,
       recordedMs,
@@ -600,6 +691,7 @@ export class HearingService implements Service {
       segments: rows.length,
       bytes: rows.reduce((s, r) => s + r.bytes, 0),
       cameras,
+      room: { recordedMs: room.recordedMs, coverage: Math.min(1, room.coverage), gaps: room.gaps },
     };
   }
 
@@ -623,6 +715,7 @@ export class HearingService implements Service {
         wallMs: summary.wallMs,
         recordedMs: summary.recordedMs,
         coverage: summary.coverage,
+        roomCoverage: summary.room?.coverage ?? null,
         cameras: summary.cameras.map((c) => ({
           cameraId: c.cameraId,
           segments: c.segments,

@@ -21,7 +21,13 @@ import { join } from 'node:path';
 import type { OpenInterruptionInput } from '../interruptions/record.js';
 import type { Logger } from '../log.js';
 import { scrub } from '../scrub.js';
-import { type AudioMode, buildRecordArgs, type FfmpegArgv, type StreamTransport } from './ffmpeg-args.js';
+import {
+  type AudioMode,
+  buildRecordArgs,
+  type FfmpegArgv,
+  type StreamTransport,
+  segmentFileName,
+} from './ffmpeg-args.js';
 import { type ProgressReport, TimelineAnchor } from './progress.js';
 import type { MediaInfo, MediaProbe, RecorderRun, RunExit, StreamRecorder } from './recorder.js';
 import { ListTail } from './segment-list.js';
@@ -97,10 +103,21 @@ export interface ChannelOptions {
   outageSince?: number;
 }
 
-/** `auth-failed`: the camera refuses our credentials for its stream (RTSP 401/403). */
-export type ChannelState = 'starting' | 'recording' | 'stalled' | 'auth-failed' | 'stopping' | 'stopped';
+/**
+ * `auth-failed`: the camera refuses our credentials for its stream (RTSP 401/403).
+ * `storage-full`: recording held because the gateway's disk reached its reserve (R19).
+ */
+export type ChannelState =
+  | 'starting'
+  | 'recording'
+  | 'stalled'
+  | 'auth-failed'
+  | 'storage-full'
+  | 'stopping'
+  | 'stopped';
 
-export type GapCause = 'stream-lost' | 'contact-lost' | 'auth-failed' | 'fault';
+/** `storage`: the gateway's disk is full (R19 "full storage"), the interruption cause recorders use too. */
+export type GapCause = 'stream-lost' | 'contact-lost' | 'auth-failed' | 'fault' | 'storage';
 
 export interface OpenGap {
   start: number;
@@ -121,9 +138,10 @@ export interface ChannelStats {
   lastError: string | null;
   /**
    * The segment being written (wall clock, from the last closed one's end to the newest media),
-   * null when none is: live coverage counts it, not only closed segments (R18).
+   * null when none is: live coverage counts it, not only closed segments (R18). `bytes`: its size
+   * on disk when last looked at (about once a second).
    */
-  open: { start: number; end: number } | null;
+  open: { start: number; end: number; bytes: number } | null;
 }
 
 interface Run {
@@ -153,6 +171,9 @@ interface Run {
   /** Wall end of the last segment closed (the next unlisted one starts there). */
   lastEnd: number | null;
   lastDrainAt: number;
+  /** Index of the segment ffmpeg is writing (one past the last listed), and its size. */
+  openIndex: number;
+  openBytes: number;
 }
 
 const TICK_MS = 200;
@@ -202,6 +223,8 @@ export class CameraChannel {
   #firstDataSent = false;
   /** stop({ at }) waiting for media to reach the stop time. */
   #tailWaiter: (() => void) | null = null;
+  /** Held by hold(): no ffmpeg runs until release(). */
+  #held: { reason: string } | null = null;
 
   constructor(opts: ChannelOptions) {
     this.#o = opts;
@@ -229,14 +252,13 @@ export class CameraChannel {
     };
   }
 
-  #openInterval(): { start: number; end: number } | null {
+  #openInterval(): ChannelStats['open'] {
     const run = this.#run;
     const end = this.#mediaEnd();
     if (!run || run.exited || !run.hadData || this.#gap || end === null) return null;
     // Where #close will start this run's next segment.
-    const start =
-      run.lastEnd ?? Math.max(run.anchor.known ? run.anchor.wall(0) : run.spawnedAt, run.firstDataAt ?? 0);
-    return end > start ? { start, end } : null;
+    const start = run.lastEnd ?? this.#mediaStart(run);
+    return end > start ? { start, end, bytes: run.openBytes } : null;
   }
 
   start(): void {
@@ -282,6 +304,39 @@ export class CameraChannel {
     }
     this.#gap = null;
     this.#setState('stopped');
+  }
+
+  /**
+   * Stops recording for a reason outside the stream (R19: the gateway's storage is full): ffmpeg
+   * ends cleanly (its last segment finished and kept, nothing half-written), an interruption opens
+   * at the end of the media written, with cause `storage`, and no run starts until release().
+   */
+  async hold(reason: string): Promise<void> {
+    if (this.#held || this.#state === 'stopping' || this.#state === 'stopped') return;
+    this.#held = { reason };
+    clearTimeout(this.#restartTimer);
+    const run = this.#run;
+    this.#setState('storage-full');
+    if (run && !run.exited && !run.stopping) {
+      run.stopping = true;
+      await run.handle.stop({ graceMs: 5000 });
+    }
+    // Opened once ffmpeg has finished: the gap begins where the media written ends.
+    const now = this.#now();
+    if (!this.#gap) this.#openGap(now, Math.round(Math.min(now, this.#mediaEnd() ?? now)), 'storage', reason);
+  }
+
+  /** Space is back: recording starts again; the interruption ends where the new media begins. */
+  release(): void {
+    if (!this.#held || this.#state === 'stopping' || this.#state === 'stopped') return;
+    this.#held = null;
+    this.#attempt = 0;
+    this.#setState('stalled');
+    this.#spawn();
+  }
+
+  get held(): boolean {
+    return this.#held !== null;
   }
 
   /** The end of the newest frame written (its start plus one frame), if known. */
@@ -345,6 +400,8 @@ export class CameraChannel {
       handled: new Set(),
       lastEnd: null,
       lastDrainAt: 0,
+      openIndex: 0,
+      openBytes: 0,
     };
     this.#run = run;
     run.handle = this.#o.recorder.start(argv, {
@@ -389,15 +446,18 @@ export class CameraChannel {
       this.#attempt = 0;
       this.#lastError = null;
       this.#lastExitCause = null;
-      this.#resumed(run.flowStart);
+      this.#resumed(Math.min(run.flowStart, this.#mediaStart(run)));
       if (!this.#firstDataSent) {
         this.#firstDataSent = true;
-        // Where the first segment will start (#close): the flow, or media 0 if that is later.
-        const media0 = run.anchor.known ? run.anchor.wall(0) : run.flowStart;
-        this.#o.onFirstData?.(Math.max(run.flowStart, media0));
+        // Where the first segment will start (#close).
+        this.#o.onFirstData?.(this.#mediaStart(run));
       }
     }
-    if (run.hadData && ['starting', 'stalled', 'auth-failed'].includes(this.#state))
+    if (
+      run.hadData &&
+      !this.#held &&
+      ['starting', 'stalled', 'auth-failed', 'storage-full'].includes(this.#state)
+    )
       this.#setState('recording');
     // Closed segments are looked for about once a second while data flows (and at exit).
     if (at - run.lastDrainAt >= DRAIN_EVERY_MS) {
@@ -454,7 +514,7 @@ export class CameraChannel {
           : BACKOFF_MS[Math.min(this.#attempt++, BACKOFF_MS.length - 1)]!;
     this.#log.warn({ run: run.n, why, restartInMs: delay }, 'ffmpeg ended; restarting');
     this.#restartTimer = setTimeout(() => {
-      if (this.#state !== 'stopping' && this.#state !== 'stopped') this.#spawn();
+      if (this.#state !== 'stopping' && this.#state !== 'stopped' && !this.#held) this.#spawn();
     }, delay);
     this.#o.onChange?.();
   }
@@ -475,7 +535,7 @@ export class CameraChannel {
   }
 
   #tick(): void {
-    if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    if (this.#state === 'stopping' || this.#state === 'stopped' || this.#held) return;
     const now = this.#now();
     const staleMs = this.#o.staleDataS * 1000;
     const lastData = this.#lastDataAt ?? this.#startedAt;
@@ -512,11 +572,13 @@ export class CameraChannel {
     });
   }
 
-  #openGap(now: number, start: number, why?: OpenGap['cause']): void {
+  #openGap(now: number, start: number, why?: OpenGap['cause'], reason?: string): void {
     const cause = why ?? this.#lastExitCause ?? 'stream-lost';
     const gap: OpenGap = { start, detectedAt: now, cause, interruptionId: null };
     this.#gap = gap;
-    this.#setState(cause === 'auth-failed' ? 'auth-failed' : 'stalled');
+    this.#setState(
+      cause === 'auth-failed' ? 'auth-failed' : cause === 'storage' ? 'storage-full' : 'stalled',
+    );
     this.#log.warn({ gapStart: start, cause }, 'stream lost');
     this.#gapOpening = this.#o.interruptions
       .open({
@@ -526,12 +588,15 @@ export class CameraChannel {
         sessionId: this.#o.sessionId,
         cause,
         start,
+        // Full storage does not pass by itself: the principal is told at once (R19).
+        ...(cause === 'storage' ? { canContinue: false } : {}),
         resumeTimeoutS: this.#o.resumeAlertS,
         details: {
           detectedAt: now,
           staleDataS: this.#o.staleDataS,
           ...(why === 'fault' ? { reason: 'gateway was not running' } : {}),
-          ...(cause !== 'fault' && this.#lastError ? { reason: this.#lastError } : {}),
+          ...(reason ? { reason } : {}),
+          ...(cause !== 'fault' && !reason && this.#lastError ? { reason: this.#lastError } : {}),
         },
       })
       .then((rec) => {
@@ -548,9 +613,19 @@ export class CameraChannel {
         for (const seg of await run.tail.read()) {
           if (run.handled.has(seg.file) || !seg.file.startsWith(run.prefix)) continue;
           run.handled.add(seg.file);
+          run.anchor.freeze();
           await this.#close(run, seg.file, this.#wall(run, seg.startS), this.#wall(run, seg.endS));
+          run.openIndex = Math.max(run.openIndex, Number(seg.file.slice(run.prefix.length, -4)) + 1);
+          run.openBytes = 0;
         }
         if (final) await this.#sweep(run);
+        else {
+          const open = join(this.#o.dir, segmentFileName(run.prefix, run.openIndex));
+          run.openBytes = await stat(open).then(
+            (st) => st.size,
+            () => run.openBytes,
+          );
+        }
       } catch (err) {
         this.#log.error({ err, run: run.n }, 'reading closed segments failed');
       }
@@ -569,8 +644,7 @@ export class CameraChannel {
     for (const file of files.sort()) {
       run.handled.add(file);
       const media = await this.#o.probe.probe(join(this.#o.dir, file)).catch(() => null);
-      const base =
-        run.lastEnd ?? (run.anchor.known ? run.anchor.wall(0) : (run.firstDataAt ?? run.spawnedAt));
+      const base = run.lastEnd ?? this.#mediaStart(run);
       await this.#close(run, file, base, base + Math.round((media?.durationS ?? 0) * 1000), media);
     }
   }
@@ -580,9 +654,20 @@ export class CameraChannel {
   }
 
   /**
-   * One closed segment: probed, given its wall-clock interval, queued for custody. A run's first
-   * segment counts from when its frames began: a camera may send a cached frame on PLAY and then
-   * nothing for a while, and that wait is not recorded time.
+   * Where a run's media begins on the wall clock: its timeline's zero, never before the run was
+   * spawned (no media can predate the request for it). Not when ffmpeg first reported frames: with
+   * its input analysis it writes the packets it read meanwhile in one go, seconds after they arrived.
+   */
+  #mediaStart(run: Run): number {
+    if (!run.anchor.known) return run.firstDataAt ?? run.spawnedAt;
+    return Math.max(run.spawnedAt, run.anchor.wall(0));
+  }
+
+  /**
+   * One closed segment: probed, given its wall-clock interval, queued for custody. The interval is
+   * the segment list's media times on the run's timeline, which ffmpeg writes end to end, through
+   * an anchor frozen at the run's first closed segment (progress.ts): consecutive segments meet
+   * exactly and each lasts as long as its media (R18: no phantom gap, no overlap).
    */
   async #close(run: Run, file: string, start: number, end: number, probed?: MediaInfo | null): Promise<void> {
     const path = join(this.#o.dir, file);
@@ -598,8 +683,7 @@ export class CameraChannel {
             this.#log.warn({ file, err: (err as Error).message }, 'segment not playable; kept anyway');
             return null;
           });
-    if (run.lastEnd === null && run.firstDataAt !== null)
-      start = Math.max(start, Math.min(run.firstDataAt, end));
+    if (run.lastEnd === null) start = Math.max(start, Math.min(run.spawnedAt, end));
     end = Math.max(start, end);
     run.lastEnd = end;
     this.#lastDataAt = Math.max(this.#lastDataAt ?? end, end);

@@ -71,10 +71,20 @@ function intOrNull(v: string | undefined): number | null {
  */
 export class TimelineAnchor {
   #anchor = Number.POSITIVE_INFINITY;
+  #frozen = false;
 
   observe(now: number, outTimeMs: number): void {
     const est = now - outTimeMs;
-    if (est < this.#anchor) this.#anchor = est;
+    if (!this.#frozen && est < this.#anchor) this.#anchor = est;
+  }
+
+  /**
+   * Keeps the anchor as it is from now on: once a segment has been given wall times, a better
+   * estimate would move the next one against it (an overlap, seen up to 0.7 s on a loaded machine).
+   * One anchor per run keeps segments end to end; a restart gets a fresh one.
+   */
+  freeze(): void {
+    if (this.known) this.#frozen = true;
   }
 
   get known(): boolean {

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HearingRig, probeMedia, startHearingRig, waitFor } from './rig.js';
 
+/** One frame of the simulated camera (15 fps). */
+const FRAME_MS = 1000 / 15;
+
 describe('hearing recording', () => {
   let rig: HearingRig;
   let sessionId = '';
@@ -69,15 +72,24 @@ describe('hearing recording', () => {
       expect(ingest?.details.sessionId).toBe(sessionId);
       expect(ingest?.details.sha256).toBe(clip.sha256);
     }
-    // Consecutive segments of one ffmpeg run follow each other on the wall clock.
+    // Exact time (R18): consecutive segments of one ffmpeg run meet within a frame (no overlap, no
+    // phantom gap), and each one's wall-clock span is its media's duration, the first one too.
     const segs = (await rig.staff.get(`/api/hearings/${sessionId}/segments`)).body as {
+      clipId: string;
       start: number;
       end: number;
       run: number;
     }[];
     for (let i = 1; i < segs.length; i++) {
       if (segs[i]!.run === segs[i - 1]!.run)
-        expect(Math.abs(segs[i]!.start - segs[i - 1]!.end)).toBeLessThan(50);
+        expect(Math.abs(segs[i]!.start - segs[i - 1]!.end)).toBeLessThanOrEqual(FRAME_MS);
+    }
+    for (const seg of segs) {
+      const clip = clips.find((c) => c.clipId === seg.clipId)!;
+      const media = await probeMedia(store.layout.abs(clip.blob!));
+      expect(Math.abs(seg.end - seg.start - media.durationS * 1000), seg.clipId).toBeLessThanOrEqual(
+        FRAME_MS,
+      );
     }
   });
 

@@ -49,6 +49,10 @@ export async function startHearingRig(
     log?: Logger;
     /** Simulated camera options (audio track, audio first or video first, ...). */
     camera?: Omit<SimCameraOptionsInput, 'address' | 'user' | 'password'>;
+    /** More gateway config (cameras aside). */
+    gateway?: Omit<GatewayConfigInput, 'cameras' | 'dataDir'>;
+    /** Every camera in room R1 (a room with several cameras) instead of one room per camera. */
+    oneRoom?: boolean;
   },
 ): Promise<HearingRig> {
   const fleet = await startCameras(n, {
@@ -59,6 +63,7 @@ export async function startHearingRig(
   try {
     gw = await startGateway(
       {
+        ...opts.gateway,
         ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
         cameras: rigCameraConfig(n, opts.cameras),
       },
@@ -66,7 +71,13 @@ export async function startHearingRig(
     );
     for (const [i, cam] of fleet.cameras.entries()) {
       await gw.app.cameras.add(
-        { id: `cam${i + 1}`, xaddr: cam.xaddr, user: 'admin', password: PASSWORD, roomId: `R${i + 1}` },
+        {
+          id: `cam${i + 1}`,
+          xaddr: cam.xaddr,
+          user: 'admin',
+          password: PASSWORD,
+          roomId: opts.oneRoom ? 'R1' : `R${i + 1}`,
+        },
         'test',
       );
     }
