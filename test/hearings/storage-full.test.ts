@@ -33,7 +33,7 @@ describe.skipIf(!root)('the disk fills during a hearing', () => {
       firstOctet: 181,
       dataDir: join(mnt, 'data'),
       camera: { audio: 'pcma' },
-      gateway: { dock: { reserveBytes: RESERVE } },
+      gateway: { dock: { reserveBytes: RESERVE }, storage: { stateReserveBytes: 2 * MB } },
     });
   }, 60_000);
   afterAll(async () => {
