@@ -148,7 +148,7 @@ export class ArchiveService implements Service {
       }),
     );
     await this.#catchUp();
-    this.#timer = setInterval(() => void this.#checkBacklog(), 60_000);
+    this.#timer = setInterval(() => void this.checkBacklog(), 60_000);
     this.#timer.unref();
     this.#loop = this.#run();
   }
@@ -295,11 +295,12 @@ export class ArchiveService implements Service {
         this.#o.log.warn({ job: item.job.kind, err: msg.slice(0, 300) }, 'archive item failed; will retry');
         await this.queue.failed(item, msg, c.retryMs, this.#now());
       }
-      await this.#checkBacklog();
+      await this.checkBacklog();
     }
   }
 
-  async #checkBacklog(): Promise<void> {
+  /** Raises (or clears) the backlog alert from the queue's oldest item and the configured threshold. */
+  async checkBacklog(): Promise<void> {
     const s = await this.queue.stats(this.#now());
     const limit = this.#o.config.backlogAlertMinutes * 60_000;
     if (s.depth > 0 && s.oldestAgeMs > limit) {

@@ -7,10 +7,12 @@ import type { ComplianceReportView, ComplianceSummary } from './compliance-types
 import { ApiError } from './errors.js';
 import type {
   Activity,
+  ArchiveStatus,
   Assignment,
   AuditEntryView,
   CameraView,
   Checkpoint,
+  ClipArchiveView,
   ClipQuery,
   ClipView,
   CustodyKeyView,
@@ -198,6 +200,11 @@ export const api = {
   /** Playable/downloadable bytes; the gateway logs the access with the reason (R24). */
   clipContentUrl: (clipId: string, action: 'view' | 'download', reason: string) =>
     `/api/clips/${enc(clipId)}/content${qs({ action, reason })}`,
+  /** One clip, with where and when the central archive took its original. */
+  clip: (clipId: string) =>
+    request<ClipView & { archive: ClipArchiveView }>('GET', `/api/clips/${enc(clipId)}`),
+  /** The central archive's queue (depth, oldest item's age, last error) for supervisors. */
+  archive: () => request<ArchiveStatus>('GET', '/api/archive'),
   audit: (limit = 200) => request<AuditEntryView[]>('GET', `/api/audit${qs({ limit })}`),
   /** The last and next sweep of the originals and the open integrity failures (R25). */
   integrity: () => request<IntegrityView>('GET', '/api/integrity'),

@@ -7,6 +7,8 @@
 
 import type { z } from 'zod';
 import type { StoredAlert } from '../../../gateway/alerts/service.js';
+import type { ClipArchiveView } from '../../../gateway/api/routes/clips.js';
+import type { ArchiveStatus } from '../../../gateway/archive/service.js';
 import type { CameraView as RegistryCameraView } from '../../../gateway/cameras/registry.js';
 import type { ClipView } from '../../../gateway/clips/view.js';
 import type { Alert, AlertSeverity } from '../../../gateway/events.js';
@@ -40,7 +42,9 @@ export type {
   Activity,
   Alert,
   AlertSeverity,
+  ArchiveStatus,
   Assignment,
+  ClipArchiveView,
   ClipState,
   ClipView,
   ExportState,

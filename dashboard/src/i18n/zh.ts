@@ -441,6 +441,20 @@ export const zh = {
   'custody.issueReason': '签发原因（如：每周U盘见证）',
   'custody.issued': '已签发检查点：{n} 条记录',
   'custody.receipt': '托管凭证',
+  'archive.title': '中心归档（S3 对象锁定）',
+  'archive.disabled': '未配置中心归档：原件只保存在本网关',
+  'archive.where': '归档位置',
+  'archive.depth': '待归档',
+  'archive.depthN': '{n} 项',
+  'archive.oldest': '最久等待',
+  'archive.lastOk': '最近归档',
+  'archive.lastError': '最近错误',
+  'archive.busy': '业务时段暂停上传',
+  'archive.clip': '中心归档',
+  'archive.clipAt': '已归档于 {at}',
+  'archive.clipNone': '尚未归档',
+  'archive.clipEvicted': '本地原件已于 {at} 移出，从归档播放与下载',
+  'archive.clipHold': '法律保全',
 } as const;
 
 export type MessageKey = keyof typeof zh;

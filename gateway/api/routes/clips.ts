@@ -31,6 +31,8 @@ export interface ClipRouteDeps {
 }
 
 /** A clip's place in the central archive as the clip view shows it (null: not archived yet). */
+export type ClipArchiveView = ReturnType<typeof archiveView>;
+
 function archiveView(copy: ArchivedCopy | undefined, evicted: ClipRecord['evicted']) {
   if (!copy) return null;
   return {

@@ -7,6 +7,7 @@ import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { useI18n } from '../../i18n/index.js';
 import { fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
+import { ArchiveCard } from './ArchiveCard.js';
 import { CustodyCard } from './CustodyCard.js';
 import { IntegrityCard } from './IntegrityCard.js';
 
@@ -26,6 +27,7 @@ export default function AuditPage() {
     <>
       <IntegrityCard />
       <CustodyCard />
+      <ArchiveCard />
       <Card
         title={t('audit.title')}
         extra={<Input.Search allowClear style={{ width: 240 }} onChange={(e) => setText(e.target.value)} />}

@@ -7,7 +7,7 @@ import { Button, Card, DatePicker, Form, Input, Modal, Space, Table, Tag, Typogr
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { api } from '../../api/client.js';
-import type { ClipQuery, ClipView } from '../../api/types.js';
+import type { ClipArchiveView, ClipQuery, ClipView } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { OfficerLabel } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
@@ -185,6 +185,28 @@ export default function ClipsPage() {
   );
 }
 
+/** Where and when the central archive took the original; whether it is now played from there. */
+function ArchiveLine({ archive, loaded }: { archive: ClipArchiveView | undefined; loaded: boolean }) {
+  const { t } = useI18n();
+  if (!loaded) return null;
+  return (
+    <Typography.Paragraph type="secondary" data-testid="clip-archive">
+      {t('archive.clip')}:{' '}
+      {archive ? (
+        <>
+          {archive.evictedAt
+            ? t('archive.clipEvicted', { at: fmtTime(archive.evictedAt) })
+            : t('archive.clipAt', { at: fmtTime(archive.at) })}{' '}
+          <Typography.Text code>{`${archive.bucket}/${archive.key}`}</Typography.Text>
+          {archive.legalHold && <Tag style={{ marginLeft: 8 }}>{t('archive.clipHold')}</Tag>}
+        </>
+      ) : (
+        t('archive.clipNone')
+      )}
+    </Typography.Paragraph>
+  );
+}
+
 /** Asks why (R24), then plays the clip or starts the download. */
 function AccessModal({
   clip,
@@ -199,6 +221,7 @@ function AccessModal({
   const [reason, setReason] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
   const url = reason ? api.clipContentUrl(clip.clipId, action, reason) : null;
+  const detail = useApi(() => api.clip(clip.clipId), [clip.clipId]);
   return (
     <Modal
       open
@@ -208,6 +231,7 @@ function AccessModal({
       footer={null}
       destroyOnHidden
     >
+      <ArchiveLine archive={detail.data?.archive} loaded={detail.data !== undefined} />
       {!url ? (
         <Space direction="vertical" style={{ width: '100%' }}>
           <Typography.Text>{t('clips.accessLogged')}</Typography.Text>
