@@ -42,6 +42,7 @@ import { ClipService } from './clips/service.js';
 import { caseStageSource } from './compliance/case-stages.js';
 import { ClipDigest } from './compliance/clip-digest.js';
 import { GatewayFactSource } from './compliance/collect.js';
+import { monthOf } from './compliance/period.js';
 import { renderReportPdf } from './compliance/report-pdf.js';
 import { ComplianceService } from './compliance/service.js';
 import { renderReportXlsx } from './compliance/xlsx.js';
@@ -73,6 +74,8 @@ import { RtspRelay } from './recording/rtsp-relay.js';
 import { DiskWatch } from './store/disk-watch.js';
 import { ClipStore } from './store/index.js';
 import { WalGuard } from './store/wal-guard.js';
+import { UplinkBridge } from './uplink/bridge.js';
+import { officeSnapshot } from './uplink/snapshot.js';
 import { UserStore } from './users.js';
 
 export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist', import.meta.url)));
@@ -134,6 +137,8 @@ export class GatewayApp {
   /** Free space against the reserves: new work refused before the disk is full (docs/STATE.md). */
   disk!: DiskWatch;
   evictor?: Evictor;
+  /** Health, events, alerts and checkpoints forwarded to the province (PROTOCOL.md §7). */
+  uplink!: UplinkBridge;
   /** Prometheus metrics served at /metrics. */
   readonly metrics = new GatewayMetrics();
   readonly services: Service[] = [];
@@ -503,6 +508,25 @@ export class GatewayApp {
       renderPdf: renderReportPdf,
       renderXlsx: renderReportXlsx,
     });
+    this.uplink = new UplinkBridge({
+      config: this.config.uplink,
+      db,
+      bus,
+      log: log.child({ svc: 'uplink' }),
+      snapshot: () =>
+        officeSnapshot({
+          recorders: () => health.list(),
+          interruptions: () => this.interruptions.list({ limit: 100_000 }),
+          overdueClips: async () => (await this.store.index.overdue(Date.now(), { limit: 100_000 })).length,
+          archive: () => this.archive.queue.stats(),
+          breaches: async () => {
+            const s = await this.compliance.summary(monthOf(Date.now()));
+            return { month: monthOf(Date.now()), counts: s.counts };
+          },
+        }),
+    });
+    if (this.uplink.enabled) this.custody.witnesses.push(this.uplink.witness);
+    this.services.push(this.uplink);
     const activeAlerts = async () => this.alerts.list({ active: true, limit: 100_000 });
     this.metrics.bind({
       dataDir,

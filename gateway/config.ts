@@ -10,6 +10,7 @@ import { DockTiming } from '../protocol/dock/constants.js';
 import { ArchiveConfig } from './archive/config.js';
 import { GatewayError } from './errors.js';
 import { NotificationsConfig } from './notify/config.js';
+import { UplinkConfig } from './uplink/config.js';
 
 const Port = z.number().int().min(0).max(65535);
 
@@ -371,6 +372,8 @@ export const GatewayConfig = z.object({
       checkS: z.number().positive().default(5),
     })
     .default({ stateReserveBytes: 64 * 1024 ** 2, checkS: 5 }),
+  /** Health, events, alerts and checkpoints forwarded to the province's central broker (PROTOCOL.md §7). */
+  uplink: UplinkConfig.default(UplinkConfig.parse({})),
   observability: z
     .object({
       /**

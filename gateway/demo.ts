@@ -32,6 +32,7 @@ const DEMO_NAMES: Record<Role, string> = {
   'legal-affairs': '陈法规',
   principal: '刘局长',
   auditor: '孙审计',
+  provincial: '周省局',
 };
 
 const secret = () => randomBytes(9).toString('base64url');
@@ -97,8 +98,8 @@ export async function runDemo(base: GatewayConfig): Promise<void> {
   const app = new GatewayApp({ config, log });
   await app.start();
 
-  // Dashboard users, one per role.
-  for (const role of ALL_ROLES) {
+  // Dashboard users, one per office role (the provincial one signs in to `gateway central`).
+  for (const role of ALL_ROLES.filter((r) => r !== 'provincial')) {
     const username = role.replace(/-/g, '');
     if (!(await app.users.get(username))) {
       const password = secrets.users[username]?.password ?? secret();

@@ -20,6 +20,8 @@ const AUDITOR: Role = 'auditor';
 /** Legal-affairs office, principal, and the outside bodies that may retrieve (Art. 22, 24). */
 const SUP: Role[] = [LEGAL, PRINCIPAL, AUDITOR];
 const EVERYONE: Role[] = [EM, OFFICER, HEARING, ...SUP];
+/** Every signed-in user, the provincial role (of `gateway central`) included. */
+const SIGNED_IN: Role[] = [...EVERYONE, 'provincial'];
 
 interface Row {
   /** `METHOD /path/:param`, exactly as the gateway declares it. */
@@ -52,8 +54,8 @@ const PARAMS: Record<string, string> = {
 
 const TABLE: Row[] = [
   // Any signed-in user: who am I, and the live stream the dashboard's pages all listen to.
-  { route: 'GET /api/me', roles: EVERYONE },
-  { route: 'GET /api/events', roles: EVERYONE },
+  { route: 'GET /api/me', roles: SIGNED_IN },
+  { route: 'GET /api/events', roles: SIGNED_IN },
 
   // Fleet (R5, R21): the equipment manager keeps the recorders; supervisors read.
   { route: 'GET /api/recorders', roles: [EM, ...SUP] },
@@ -184,7 +186,7 @@ const TABLE: Row[] = [
   { route: 'POST /api/users/:username/disabled', roles: [LEGAL] },
   { route: 'POST /api/users/:username/roles', roles: [LEGAL] },
   { route: 'POST /api/users/:username/password', roles: [LEGAL] },
-  { route: 'POST /api/me/password', roles: EVERYONE },
+  { route: 'POST /api/me/password', roles: SIGNED_IN },
 
   // Custody of the log (R25): supervisors read checkpoints, receipts and the key; the principal
   // and the legal-affairs office issue a checkpoint on demand.

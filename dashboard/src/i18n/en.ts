@@ -55,6 +55,7 @@ export const en: Record<MessageKey, string> = {
   'role.legal-affairs': 'Legal affairs',
   'role.principal': 'Principal',
   'role.auditor': 'Auditor',
+  'role.provincial': 'Provincial bureau',
   'nav.fleet': 'Fleet',
   'nav.alerts': 'Alerts',
   'nav.dock': 'Dock',

@@ -54,6 +54,7 @@ export const zh = {
   'role.legal-affairs': '政策法规处',
   'role.principal': '局主要负责人',
   'role.auditor': '审计人员',
+  'role.provincial': '省局人员',
   'nav.fleet': '设备总览',
   'nav.alerts': '告警',
   'nav.dock': '采集站',

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { InterruptionQuery, type InterruptionRecord } from '../../interruptions/record.js';
 import type { InterruptionService } from '../../interruptions/service.js';
-import { ALL_ROLES, type Role } from '../../roles.js';
+import { OFFICE_ROLES, type Role } from '../../roles.js';
 import type { AuditInput } from '../../store/schema.js';
 import type { PublicUser } from '../../users.js';
 import type { Api } from '../server.js';
@@ -59,7 +59,7 @@ export function interruptionRoutes(
     return r;
   };
   api.route(
-    { method: 'get', path: '/api/interruptions', roles: ALL_ROLES, query: InterruptionQuery },
+    { method: 'get', path: '/api/interruptions', roles: OFFICE_ROLES, query: InterruptionQuery },
     async ({ query, user }) => (await interruptions.list(query)).filter((r) => inScope(user, r)),
   );
 
@@ -70,7 +70,7 @@ export function interruptionRoutes(
     return r;
   };
 
-  api.route({ method: 'get', path: '/api/interruptions/:id', roles: ALL_ROLES }, ({ params, user }) =>
+  api.route({ method: 'get', path: '/api/interruptions/:id', roles: OFFICE_ROLES }, ({ params, user }) =>
     visible(params.id ?? '', user),
   );
 

@@ -1,0 +1,116 @@
+/**
+ * `gateway central`'s composition root (the same code as an office's, another root; PROTOCOL.md
+ * §7.3): the province broker's subscriber, the ledger of every office and its checkpoint witness,
+ * alerts, users and the read-only API and dashboard for the provincial bureau. No logic here.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { AlertService } from '../alerts/service.js';
+import { LoginGuard } from '../api/login-guard.js';
+import { Api, type HttpServer, listen } from '../api/server.js';
+import { DASHBOARD_DIST } from '../app.js';
+import { type Db, openDb } from '../db.js';
+import { EventBus, type Service } from '../events.js';
+import { restrictDataDir } from '../integrity/modes.js';
+import { createLogger, type Logger } from '../log.js';
+import { AuditLog } from '../store/audit-log.js';
+import { UserStore } from '../users.js';
+import type { CentralConfig } from './config.js';
+import { Ledger } from './ledger.js';
+import { centralRoutes } from './routes.js';
+import { CentralSubscriber } from './subscriber.js';
+
+export class CentralApp {
+  readonly config: CentralConfig;
+  readonly log: Logger;
+  readonly bus: EventBus;
+  db!: Db;
+  audit!: AuditLog;
+  users!: UserStore;
+  alerts!: AlertService;
+  ledger!: Ledger;
+  link!: CentralSubscriber;
+  api!: Api;
+  readonly services: Service[] = [];
+  #http?: HttpServer;
+
+  constructor(opts: { config: CentralConfig; log?: Logger }) {
+    this.config = opts.config;
+    this.log = opts.log ?? createLogger({ level: opts.config.logLevel });
+    this.bus = new EventBus(this.log);
+  }
+
+  get httpPort(): number {
+    if (!this.#http) throw new Error('not started');
+    return this.#http.port;
+  }
+
+  async start(): Promise<void> {
+    const dataDir = resolve(this.config.dataDir);
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await restrictDataDir(dataDir, this.log);
+    this.db = await openDb(join(dataDir, 'index'));
+    await mkdir(join(dataDir, 'audit'), { recursive: true, mode: 0o700 });
+    // Sign-ins and user administration at the province are audited like an office's (R24).
+    this.audit = await AuditLog.open({
+      db: this.db,
+      file: join(dataDir, 'audit', 'audit.jsonl'),
+      log: this.log,
+    });
+    const audit = (e: Parameters<AuditLog['append']>[0]) => this.audit.append(e);
+    const http = this.config.http;
+    this.users = new UserStore(this.db, http.sessionHours, http.sessionIdleMinutes, audit);
+    const guard = new LoginGuard({
+      config: http.login,
+      db: this.db,
+      audit: () => this.audit,
+      log: this.log.child({ svc: 'login' }),
+    });
+    this.api = new Api({
+      users: this.users,
+      bus: this.bus,
+      log: this.log,
+      staticDir: DASHBOARD_DIST,
+      guard,
+      maxBodyBytes: http.maxBodyBytes,
+      secure: http.tls !== undefined,
+    });
+    this.alerts = new AlertService({ db: this.db, bus: this.bus, log: this.log.child({ svc: 'alerts' }) });
+    this.ledger = new Ledger({
+      db: this.db,
+      alerts: this.alerts,
+      log: this.log.child({ svc: 'ledger' }),
+      pinned: this.config.fingerprints,
+    });
+    this.link = new CentralSubscriber(this.config.broker, this.ledger, this.log.child({ svc: 'central' }));
+    const ledger = this.ledger;
+    this.services.push(
+      this.alerts,
+      guard,
+      { name: 'ledger', start: () => ledger.open(), stop: () => ledger.close() },
+      this.link,
+    );
+    centralRoutes(this.api, { ledger: this.ledger, alerts: this.alerts, link: this.link });
+    for (const s of this.services) await s.start();
+    this.api.mountStatic();
+    const { host, port, tls, headersTimeoutS, requestTimeoutS } = http;
+    this.#http = await listen(this.api.app, host, port, tls, {
+      headersMs: headersTimeoutS * 1000,
+      requestMs: requestTimeoutS * 1000,
+    });
+    this.log.info({ http: this.#http.port }, 'central started');
+  }
+
+  async stop(): Promise<void> {
+    await this.#http?.close();
+    for (const s of [...this.services].reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        this.log.error({ err, service: s.name }, 'service stop failed');
+      }
+    }
+    await this.audit?.close();
+    await this.db?.close();
+  }
+}

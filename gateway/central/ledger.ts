@@ -1,0 +1,237 @@
+/**
+ * What central knows of each office (PROTOCOL.md §7.3): the latest health snapshot and status,
+ * active alerts, recent events, the sequence state and the witness's held checkpoint. It takes one
+ * decoded message at a time (in arrival order); the sequence state and the held checkpoint are
+ * written to LevelDB before the message is acknowledged to the broker, the views at most
+ * `flushMs` later (a crash loses at most that much of the recent-events list, never custody).
+ */
+import type { AlertService } from '../alerts/service.js';
+import type { Db } from '../db.js';
+import type { Logger } from '../log.js';
+import type { BatchOp } from '../store/keys.js';
+import type { AlertBody, HealthBody, OfficeStatus, UpstreamMessage } from '../uplink/messages.js';
+import { type OfficeSequence, sequence } from './sequencer.js';
+import { FORK_STATUSES, type HeldState, type WitnessOutcome, witness } from './witness.js';
+
+export const RECENT_EVENTS = 100;
+const MAX_ALERTS = 500;
+export const FORK_RULE = 'office-fork';
+export const UNPROVEN_RULE = 'office-checkpoint-unproven';
+export const GAP_RULE = 'office-upstream-gap';
+/** R25: a rewritten office history is told to the principal and legal affairs at once. */
+const NOTIFY = ['principal', 'legal-affairs'] as const;
+
+export interface OfficeView {
+  office: string;
+  online: boolean | null;
+  statusAt: string | null;
+  /** Central's clock when the last message arrived. */
+  lastMessageAt: string | null;
+  health: HealthBody | null;
+  /** The office's clock when the snapshot was queued. */
+  healthAt: string | null;
+  alerts: (AlertBody & { at: string })[];
+  events: { at: string; type: string; subject: string; details: Record<string, unknown> }[];
+  counts: { messages: number; events: number; alertsRaised: number };
+  sequence: OfficeSequence | null;
+  custody: {
+    status: WitnessOutcome['status'];
+    treeSize: number | null;
+    rootHash: string | null;
+    checkpointAt: string | null;
+    checkedAt: string;
+    reason: string | null;
+  } | null;
+}
+
+export type Taken = 'taken' | 'duplicate';
+
+export interface LedgerOptions {
+  db: Db;
+  alerts: AlertService;
+  log: Logger;
+  /** Fingerprints on paper, by office (config): the first checkpoint must match. */
+  pinned?: Record<string, string>;
+  flushMs?: number;
+  now?: () => number;
+}
+
+export class Ledger {
+  readonly #o: LedgerOptions;
+  readonly #views;
+  readonly #seqs;
+  readonly #held;
+  readonly #offices = new Map<string, OfficeView>();
+  readonly #heldMem = new Map<string, HeldState>();
+  readonly #dirty = new Set<string>();
+  readonly #now: () => number;
+  #timer: NodeJS.Timeout | undefined;
+  messages = 0;
+  duplicates = 0;
+
+  constructor(o: LedgerOptions) {
+    this.#o = o;
+    this.#now = o.now ?? Date.now;
+    this.#views = o.db.sublevel<string, unknown>('central-views', { valueEncoding: 'json' });
+    this.#seqs = o.db.sublevel<string, unknown>('central-seq', { valueEncoding: 'json' });
+    this.#held = o.db.sublevel<string, unknown>('central-held', { valueEncoding: 'json' });
+  }
+
+  async open(): Promise<void> {
+    for await (const [k, v] of this.#views.iterator()) this.#offices.set(k, v as OfficeView);
+    for await (const [k, v] of this.#seqs.iterator()) this.#view(k).sequence = v as OfficeSequence;
+    for await (const [k, v] of this.#held.iterator()) this.#heldMem.set(k, v as HeldState);
+    this.#timer = setInterval(() => void this.flush(), this.#o.flushMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
+  }
+
+  list(): OfficeView[] {
+    return [...this.#offices.values()].sort((a, b) => a.office.localeCompare(b.office));
+  }
+
+  get(office: string): OfficeView | undefined {
+    return this.#offices.get(office);
+  }
+
+  held(office: string): HeldState | undefined {
+    return this.#heldMem.get(office);
+  }
+
+  status(office: string, s: OfficeStatus): void {
+    const v = this.#view(office);
+    v.online = s.online;
+    v.statusAt = new Date(this.#now()).toISOString();
+    this.#dirty.add(office);
+  }
+
+  /** One sequenced message from `office` (already checked to be its own). */
+  async take(m: UpstreamMessage): Promise<Taken> {
+    const v = this.#view(m.office);
+    const verdict = sequence(v.sequence ?? undefined, m.epoch, m.seq);
+    v.sequence = verdict.state;
+    const ops: BatchOp[] = [{ type: 'put', sublevel: this.#seqs, key: m.office, value: verdict.state }];
+    if (!verdict.take) {
+      this.duplicates++;
+      await this.#o.db.batch(ops);
+      return 'duplicate';
+    }
+    this.messages++;
+    const now = new Date(this.#now()).toISOString();
+    v.lastMessageAt = now;
+    v.counts.messages++;
+    if (verdict.skipped > 0 && !verdict.newEpoch) {
+      void this.#o.alerts
+        .raise({
+          rule: GAP_RULE,
+          subject: m.office,
+          severity: 'warning',
+          message: `${verdict.skipped} upstream message(s) from ${m.office} never arrived (before #${m.seq})`,
+        })
+        .catch((err) => this.#o.log.error({ err }, 'gap alert failed'));
+    }
+    switch (m.kind) {
+      case 'health':
+        v.health = m.body;
+        v.healthAt = m.at;
+        break;
+      case 'event':
+        v.counts.events++;
+        v.events.unshift({ at: m.at, ...m.body });
+        v.events.length = Math.min(v.events.length, RECENT_EVENTS);
+        break;
+      case 'alert': {
+        const same = (a: AlertBody) => a.rule === m.body.rule && a.subject === m.body.subject;
+        v.alerts = v.alerts.filter((a) => !same(a));
+        if (m.body.action === 'raised') {
+          v.counts.alertsRaised++;
+          v.alerts.unshift({ ...m.body, at: m.at });
+          v.alerts.length = Math.min(v.alerts.length, MAX_ALERTS);
+        }
+        break;
+      }
+      case 'checkpoint': {
+        const out = witness(m.office, this.#heldMem.get(m.office), m.body, this.#o.pinned?.[m.office]);
+        const cp = m.body.checkpoint;
+        const kept = 'held' in out ? out.held : this.#heldMem.get(m.office)?.checkpoint;
+        v.custody = {
+          status: out.status,
+          treeSize: kept?.treeSize ?? null,
+          rootHash: kept?.rootHash ?? null,
+          checkpointAt: kept?.at ?? null,
+          checkedAt: now,
+          reason: 'reason' in out ? out.reason : null,
+        };
+        if ('held' in out && out.status !== 'same') {
+          const h: HeldState = { checkpoint: out.held, fingerprint: m.body.key.fingerprint };
+          this.#heldMem.set(m.office, h);
+          ops.push({ type: 'put', sublevel: this.#held, key: m.office, value: h });
+        }
+        await this.#custodyAlert(m.office, out, cp.treeSize);
+        break;
+      }
+    }
+    this.#dirty.add(m.office);
+    await this.#o.db.batch(ops);
+    return 'taken';
+  }
+
+  async flush(): Promise<void> {
+    if (this.#dirty.size === 0) return;
+    const ops: BatchOp[] = [...this.#dirty].map((k) => ({
+      type: 'put',
+      sublevel: this.#views,
+      key: k,
+      value: { ...this.#offices.get(k), sequence: null },
+    }));
+    this.#dirty.clear();
+    await this.#o.db.batch(ops);
+  }
+
+  async #custodyAlert(office: string, out: WitnessOutcome, treeSize: number): Promise<void> {
+    if (FORK_STATUSES.includes(out.status) && 'reason' in out) {
+      await this.#o.alerts.raise({
+        rule: FORK_RULE,
+        subject: office,
+        severity: 'critical',
+        message: `${office}: the audit log's history does not extend the checkpoint held (${out.status}: ${out.reason})`,
+        notify: NOTIFY,
+        details: { status: out.status, treeSize },
+      });
+      this.#o.log.error({ office, status: out.status, reason: out.reason }, 'office fork');
+    } else if (out.status === 'unproven' || out.status === 'wrong-origin') {
+      await this.#o.alerts.raise({
+        rule: UNPROVEN_RULE,
+        subject: office,
+        severity: 'warning',
+        message: `${office}: checkpoint of ${treeSize} entries could not be checked (${out.reason})`,
+        notify: NOTIFY,
+      });
+    }
+  }
+
+  #view(office: string): OfficeView {
+    let v = this.#offices.get(office);
+    if (!v) {
+      v = {
+        office,
+        online: null,
+        statusAt: null,
+        lastMessageAt: null,
+        health: null,
+        healthAt: null,
+        alerts: [],
+        events: [],
+        counts: { messages: 0, events: 0, alertsRaised: 0 },
+        sequence: null,
+        custody: null,
+      };
+      this.#offices.set(office, v);
+    }
+    return v;
+  }
+}

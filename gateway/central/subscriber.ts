@@ -1,0 +1,126 @@
+/**
+ * Central's link to the province broker (PROTOCOL.md §7.3): one persistent MQTT session (clean =
+ * false, QoS 1) subscribed to every office's namespace, so what offices publish while central is
+ * down waits in the broker. Messages are handled one at a time in arrival order and acknowledged
+ * (PUBACK) only after the ledger has written them, so a crash re-delivers instead of losing, and
+ * the ledger drops the repeat by `seq`. A payload naming another office than its topic is refused:
+ * the broker's ACL binds the topic to the publisher's credential, the payload proves nothing.
+ */
+import { readFile } from 'node:fs/promises';
+import mqtt, { type MqttClient } from 'mqtt';
+import { ALL_OFFICES, parseUpstreamTopic } from '../../protocol/upstream/topics.js';
+import type { Service } from '../events.js';
+import type { Logger } from '../log.js';
+import { scrub } from '../scrub.js';
+import { decodeUpstream, OfficeStatus, UpstreamMessage } from '../uplink/messages.js';
+import type { CentralConfig } from './config.js';
+import type { Ledger } from './ledger.js';
+
+export class CentralSubscriber implements Service {
+  readonly name = 'central-subscriber';
+  #client: MqttClient | undefined;
+  rejected = 0;
+  #subscribed = false;
+  #lastReject: string | null = null;
+
+  constructor(
+    readonly config: CentralConfig['broker'],
+    readonly ledger: Ledger,
+    readonly log: Logger,
+  ) {}
+
+  get connected(): boolean {
+    return this.#client?.connected === true;
+  }
+
+  /** Connected and subscribed (or the broker kept the session's subscription). */
+  get subscribed(): boolean {
+    return this.connected && this.#subscribed;
+  }
+
+  get lastReject(): string | null {
+    return this.#lastReject;
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const password = c.passwordFile
+      ? (await readFile(c.passwordFile, 'utf8')).replace(/\r?\n$/, '')
+      : undefined;
+    const ca = c.caFile ? await readFile(c.caFile) : undefined;
+    const client = mqtt.connect(c.url, {
+      protocolVersion: 4,
+      clientId: c.clientId,
+      username: c.username,
+      ...(password !== undefined ? { password } : {}),
+      ...(ca ? { ca } : {}),
+      clean: false,
+      reconnectPeriod: c.reconnectS * 1000,
+      connectTimeout: 30_000,
+    });
+    this.#client = client;
+    client.handleMessage = (packet, done) => {
+      this.#handle(packet.topic, packet.payload as Buffer).then(
+        () => done(),
+        (err: unknown) => {
+          // Not acknowledged: the broker re-delivers it on the next session.
+          this.log.error({ err }, 'upstream message not stored');
+          client.end(true);
+        },
+      );
+    };
+    client.on('connect', (ack) => {
+      this.log.info({ sessionPresent: ack.sessionPresent }, 'central connected to the province broker');
+      if (ack.sessionPresent) this.#subscribed = true;
+      else
+        client.subscribe(ALL_OFFICES, { qos: 1 }, (err) => {
+          if (err) this.log.error({ err: scrub(err.message) }, 'subscribe refused');
+          else this.#subscribed = true;
+        });
+    });
+    client.on('close', () => {
+      this.#subscribed = false;
+    });
+    client.on('error', (err) =>
+      this.log.warn({ err: scrub(err.message, { secrets: [password] }) }, 'broker'),
+    );
+  }
+
+  async stop(): Promise<void> {
+    const c = this.#client;
+    this.#client = undefined;
+    await c?.endAsync(true).catch(() => {});
+  }
+
+  /** Resolves once subscribed (tests, the demo). */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.subscribed) {
+      if (Date.now() > until) throw new Error('central: no connection to the province broker');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async #handle(topic: string, payload: Buffer): Promise<void> {
+    const t = parseUpstreamTopic(topic);
+    if (!t) return this.#reject(topic, 'not an upstream topic');
+    if (t.kind === 'status') {
+      const s = decodeUpstream(OfficeStatus, payload);
+      if (!s.ok) return this.#reject(topic, s.reason);
+      this.ledger.status(t.office, s.value);
+      return;
+    }
+    const r = decodeUpstream(UpstreamMessage, payload);
+    if (!r.ok) return this.#reject(topic, r.reason);
+    if (r.value.office !== t.office || r.value.kind !== t.kind) {
+      return this.#reject(topic, `payload says ${r.value.office}/${r.value.kind}`);
+    }
+    await this.ledger.take(r.value);
+  }
+
+  #reject(topic: string, reason: string): void {
+    this.rejected++;
+    this.#lastReject = scrub(`${topic}: ${reason}`, { max: 300 });
+    this.log.warn({ reject: this.#lastReject }, 'upstream message refused');
+  }
+}

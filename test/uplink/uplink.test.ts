@@ -1,0 +1,260 @@
+/**
+ * The upstream bridge against Debian's mosquitto as the province broker (TLS, password file, an ACL
+ * per office namespace) and `gateway central` as the subscriber and checkpoint witness: delivery in
+ * order and once across a link loss and a restart, the ACL's confinement, forged payloads, a fork.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CentralApp } from '../../gateway/central/app.js';
+import { parseCentralConfig } from '../../gateway/central/config.js';
+import { FORK_RULE } from '../../gateway/central/ledger.js';
+import { signCheckpoint } from '../../gateway/custody/checkpoint.js';
+import { SigningKey } from '../../gateway/custody/signing-key.js';
+import { createLogger } from '../../gateway/log.js';
+import type { UpstreamMessage } from '../../gateway/uplink/messages.js';
+import { upstreamTopic } from '../../protocol/upstream/topics.js';
+import { apiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.js';
+import { waitFor } from '../helpers/wait.js';
+
+const A = 'officeA';
+const B = 'officeB';
+let broker: TestBroker;
+let central: CentralApp;
+let centralDir: string;
+let officeDir: string;
+let gw: TestGateway;
+
+const officeConfig = () => ({
+  dataDir: officeDir,
+  custody: { gatewayId: A },
+  uplink: {
+    url: broker.relayUrl,
+    office: A,
+    passwordFile: broker.passwordFile(A),
+    caFile: broker.caFile,
+    healthEveryS: 3600,
+    reconnectS: 0.2,
+    inflight: 4,
+  },
+});
+
+beforeAll(async () => {
+  broker = await startBroker(['central', A, B]);
+  centralDir = await mkdtemp(join(tmpdir(), 'central-'));
+  officeDir = await mkdtemp(join(tmpdir(), 'office-a-'));
+  central = new CentralApp({
+    config: parseCentralConfig({
+      dataDir: centralDir,
+      http: { host: '127.0.0.1', port: 0 },
+      broker: { url: broker.url, passwordFile: broker.passwordFile('central'), caFile: broker.caFile },
+    }),
+    log: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
+  });
+  await central.start();
+  await central.link.ready();
+  gw = await startGateway(officeConfig());
+  await waitFor(() => gw.app.uplink.connected, 'office A connected upstream');
+}, 60_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await central?.stop();
+  await broker?.stop();
+  await rm(centralDir, { recursive: true, force: true });
+  await rm(officeDir, { recursive: true, force: true });
+});
+
+const viewA = () => central.ledger.get(A);
+const alertSubjects = () => (viewA()?.alerts ?? []).map((a) => a.subject).reverse();
+
+async function raise(subjects: string[]): Promise<void> {
+  for (const subject of subjects) {
+    await gw.app.alerts.raise({ rule: 'test-rule', subject, severity: 'warning', message: `m ${subject}` });
+  }
+}
+
+describe('upstream bridge to the province broker', () => {
+  it('forwards alerts, health and checkpoints; central witnesses each checkpoint as consistent', async () => {
+    await gw.app.uplink.queueHealth();
+    await waitFor(() => viewA()?.health, 'health snapshot at central');
+    const cp1 = await gw.app.custody.issueCheckpoint('test', 'test');
+    await waitFor(() => viewA()?.custody?.treeSize === cp1.treeSize, 'first checkpoint held');
+    expect(viewA()?.custody?.status).toBe('first');
+    await raise(['warm-up']);
+    const cp2 = await gw.app.custody.issueCheckpoint('test', 'test');
+    expect(cp2.treeSize).toBeGreaterThan(cp1.treeSize);
+    await waitFor(() => viewA()?.custody?.treeSize === cp2.treeSize, 'second checkpoint held');
+    expect(viewA()?.custody).toMatchObject({ status: 'consistent', rootHash: cp2.rootHash });
+    expect(viewA()?.online).toBe(true);
+    // The province's read-only view over HTTP, for the provincial role only.
+    const url = `http://127.0.0.1:${central.httpPort}`;
+    await central.users.add({
+      username: 'prov',
+      displayName: '省局',
+      roles: ['provincial'],
+      password: 'pw-prov-1234',
+    });
+    await central.users.add({
+      username: 'clerk',
+      displayName: '科员',
+      roles: ['officer'],
+      password: 'pw-clerk-1234',
+    });
+    const prov = await apiClient(url, 'prov', 'pw-prov-1234');
+    const list = await prov.get('/api/central/offices');
+    expect(list.status).toBe(200);
+    expect(list.body.offices.find((o: { office: string }) => o.office === A)).toMatchObject({
+      online: true,
+      custody: { status: 'consistent', treeSize: cp2.treeSize },
+      upstream: { missing: 0 },
+    });
+    expect((await prov.get(`/api/central/offices/${A}`)).body.held.rootHash).toBe(cp2.rootHash);
+    expect((await (await apiClient(url, 'clerk', 'pw-clerk-1234')).get('/api/central/offices')).status).toBe(
+      403,
+    );
+  });
+
+  it('queues while the link is down, survives a restart, then delivers in order, once', async () => {
+    await broker.cut();
+    await waitFor(() => !gw.app.uplink.connected, 'link down');
+    const before = viewA()!.counts.alertsRaised;
+    const first = Array.from({ length: 12 }, (_, i) => `down-${String(i).padStart(2, '0')}`);
+    await raise(first);
+    await waitFor(() => gw.app.uplink.outbox.depth >= first.length, 'alerts queued');
+    // The office box restarts while its uplink is down: the outbox is on disk.
+    await gw.stop();
+    gw = await startGateway(officeConfig());
+    const second = Array.from({ length: 12 }, (_, i) => `after-restart-${String(i).padStart(2, '0')}`);
+    await raise(second);
+    await waitFor(() => gw.app.uplink.outbox.depth >= first.length + second.length, 'more queued');
+    expect(viewA()!.counts.alertsRaised).toBe(before);
+    await broker.mend();
+    await waitFor(() => gw.app.uplink.outbox.depth === 0, 'outbox drained', 30_000);
+    await waitFor(() => viewA()!.counts.alertsRaised === before + 24, 'every alert at central');
+    const got = alertSubjects().filter((s) => s.startsWith('down-') || s.startsWith('after-restart-'));
+    expect(got).toEqual([...first, ...second]);
+    expect(viewA()!.sequence).toMatchObject({ missing: 0, epochs: 1 });
+  });
+
+  it('drops a replayed message by its seq', async () => {
+    const client = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 4,
+      clientId: 'replayer',
+      username: A,
+      password: broker.password(A),
+      ca: await import('node:fs/promises').then((f) => f.readFile(broker.caFile)),
+      reconnectPeriod: 0,
+    });
+    try {
+      const seq = viewA()!.sequence!;
+      const replay: UpstreamMessage = {
+        v: 1,
+        office: A,
+        epoch: seq.epoch,
+        seq: seq.lastSeq,
+        at: new Date().toISOString(),
+        kind: 'alert',
+        body: { action: 'raised', rule: 'test-rule', subject: 'replayed', severity: 'warning', message: 'x' },
+      };
+      const dups = central.ledger.duplicates;
+      await client.publishAsync(upstreamTopic(A, 'alert'), JSON.stringify(replay), { qos: 1 });
+      await waitFor(() => central.ledger.duplicates === dups + 1, 'replay seen as a duplicate');
+      expect(alertSubjects()).not.toContain('replayed');
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+
+  it("confines an office to its namespace: A cannot publish as B, nor claim B's name in a payload", async () => {
+    const ca = await import('node:fs/promises').then((f) => f.readFile(broker.caFile));
+    await expect(
+      mqtt.connectAsync(broker.url, {
+        protocolVersion: 4,
+        username: A,
+        password: 'wrong',
+        ca,
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toMatchObject({ code: 5 });
+    const login = { username: A, password: broker.password(A), ca, reconnectPeriod: 0 };
+    const forged = (office: string): UpstreamMessage => ({
+      v: 1,
+      office,
+      epoch: '0123456789abcdef',
+      seq: 1,
+      at: new Date().toISOString(),
+      kind: 'alert',
+      body: { action: 'raised', rule: 'forged', subject: 'forged', severity: 'critical', message: 'x' },
+    });
+    // MQTT 5, so the broker's refusal comes back as a reason code. (mosquitto 2.0.11 sends that
+    // code to a 3.1.1 client too, which breaks the client's stream; after a refusal mqtt.js drops
+    // the connection either way, so the rest goes over a second one.)
+    const denied = await mqtt.connectAsync(broker.url, {
+      ...login,
+      protocolVersion: 5,
+      clientId: 'intruder',
+    });
+    try {
+      await expect(
+        denied.publishAsync(upstreamTopic(B, 'alert'), JSON.stringify(forged(B)), { qos: 1 }),
+      ).rejects.toMatchObject({ code: 135 });
+    } finally {
+      await denied.endAsync(true);
+    }
+    const client = await mqtt.connectAsync(broker.url, { ...login, protocolVersion: 4, clientId: 'liar' });
+    try {
+      const rejected = central.link.rejected;
+      await client.publishAsync(upstreamTopic(A, 'alert'), JSON.stringify(forged(B)), { qos: 1 });
+      // A sentinel on A's own status topic: central sees it after whatever came before it.
+      const sent = Date.now();
+      await client.publishAsync(
+        upstreamTopic(A, 'status'),
+        JSON.stringify({ v: 1, online: true, at: new Date().toISOString() }),
+        {
+          qos: 1,
+        },
+      );
+      await waitFor(() => central.link.rejected === rejected + 1, 'the payload naming B on A topic refused');
+      await waitFor(() => Date.parse(viewA()?.statusAt ?? '') >= sent, 'the sentinel');
+      expect(central.ledger.get(B)).toBeUndefined();
+      expect(central.link.lastReject).toMatch(/payload says officeB/);
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+
+  it('alerts on a fork: a checkpoint signed by the office that does not extend the held one', async () => {
+    const held = central.ledger.held(A)!.checkpoint;
+    const key = (await SigningKey.load(gw.app.custody.keyFile))!;
+    const rewritten = signCheckpoint(
+      { origin: A, treeSize: held.treeSize + 3, rootHash: 'ab'.repeat(32), at: new Date().toISOString() },
+      key,
+    );
+    // The office's own bridge carries it (an office whose history was rewritten still has its key).
+    await gw.app.uplink.outbox.add({
+      kind: 'checkpoint',
+      body: {
+        checkpoint: rewritten,
+        key: key.public.toJson(),
+        fromTreeSize: held.treeSize,
+        consistency: ['cd'.repeat(32)],
+      },
+    });
+    await gw.app.uplink.queueHealth();
+    const alert = await waitFor(
+      async () => (await central.alerts.list({ active: true, rule: FORK_RULE })).find((a) => a.subject === A),
+      'fork alert at central',
+    );
+    expect(alert).toMatchObject({ severity: 'critical', notify: ['principal', 'legal-affairs'] });
+    expect(viewA()?.custody).toMatchObject({
+      status: 'fork',
+      treeSize: held.treeSize,
+      rootHash: held.rootHash,
+    });
+    expect(central.ledger.held(A)!.checkpoint).toEqual(held);
+  });
+});
