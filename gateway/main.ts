@@ -96,6 +96,18 @@ user
     print(await admin({ command: 'user-unlock', username, by: o.by }), false),
   );
 user
+  .command('reset-password')
+  .description(
+    "set a new password (asked for without echo, or --password-stdin); the account's sessions end; audited",
+  )
+  .argument('<username>', 'login name')
+  .option('--password-stdin', 'read the new password from standard input')
+  .option('--by <name>', 'who resets it, for the audit log')
+  .action(async (username: string, o: { passwordStdin?: boolean; by?: string }) => {
+    const password = o.passwordStdin ? await passwordFromStdin() : await passwordFromPrompt();
+    print(await admin({ command: 'user-reset', username, password, by: o.by }), false);
+  });
+user
   .command('list')
   .description('list users')
   .action(async () => print(await admin({ command: 'user-list' })));

@@ -20,6 +20,11 @@ export const UserRecord = z.object({
   createdAt: z.string(),
   /** A disabled account cannot sign in and its sessions end; it is kept (the log names it). */
   disabled: z.boolean().optional(),
+  /**
+   * Rebuilt from the audit log after its row was lost: the log never holds a password hash, so
+   * the account has none and cannot sign in until an administrator resets it (docs/STATE.md).
+   */
+  passwordLost: z.boolean().optional(),
 });
 export type UserRecord = z.infer<typeof UserRecord>;
 export type PublicUser = Omit<UserRecord, 'passwordHash'>;
@@ -119,6 +124,13 @@ export class UserStore {
     return pub;
   }
 
+  /** Puts a row rebuilt from the audit log, unless the index has one (it is newer). */
+  async restore(rec: UserRecord): Promise<boolean> {
+    if ((await this.#users.get(rec.username)) !== undefined) return false;
+    await this.#users.put(rec.username, UserRecord.parse(rec), SYNCED);
+    return true;
+  }
+
   async get(username: string): Promise<PublicUser | undefined> {
     const rec = await this.#users.get(username);
     if (!rec) return undefined;
@@ -206,7 +218,7 @@ export class UserStore {
   async resetPassword(username: string, password: string, by: string): Promise<PublicUser> {
     checkLength(password);
     const hash = await hashPassword(password);
-    return this.#change(username, by, { action: 'password-reset' }, (rec) => ({
+    return this.#change(username, by, { action: 'password-reset' }, ({ passwordLost: _, ...rec }) => ({
       ...rec,
       passwordHash: hash,
     }));

@@ -15,6 +15,7 @@ import { backupDataDir } from '../store/backup.js';
 import { type IndexRepair, repairIndexIfDamaged } from '../store/index-repair.js';
 import { type RestoreReport, restoreDataDir } from '../store/restore.js';
 import type { AdminRequest } from './protocol.js';
+import { rebuildFromAudit, type StateRebuild } from './rebuild.js';
 
 const actorOf = (by: string | undefined): string => (by ? `cli:${by}` : 'cli');
 
@@ -27,6 +28,8 @@ async function run(app: GatewayApp, req: AdminRequest, index?: IndexRepair): Pro
     }
     case 'user-list':
       return app.users.list();
+    case 'user-reset':
+      return app.users.resetPassword(req.username, req.password, actorOf(req.by));
     case 'user-unlock': {
       const unlocked = await app.loginGuard.unlockAccount(req.username, actorOf(req.by));
       if (!unlocked) throw new GatewayError('NOT_FOUND', `${req.username} is not locked`);
@@ -47,7 +50,7 @@ async function run(app: GatewayApp, req: AdminRequest, index?: IndexRepair): Pro
     case 'reindex': {
       const report = await app.store.reindex({ actor: actorOf(req.by) });
       await app.clipDigest.refresh(); // the report's compact rows, rebuilt from the new index
-      return report;
+      return { ...report, state: await rebuildState(app, actorOf(req.by)) };
     }
     case 'repair': {
       const audit = app.store.audit;
@@ -56,10 +59,13 @@ async function run(app: GatewayApp, req: AdminRequest, index?: IndexRepair): Pro
         ? (await app.store.reindex({ actor: actorOf(req.by) })).summary
         : null;
       if (reindexed) await app.clipDigest.refresh();
+      const state = index?.repaired ? await rebuildState(app, actorOf(req.by)) : null;
       const done = {
         tornLineCut: audit.tornCut ?? null,
         indexRolledForward: audit.rolledForward ?? null,
-        indexRepaired: index?.repaired ? { reason: index.reason ?? null, clipsReindexed: reindexed } : null,
+        indexRepaired: index?.repaired
+          ? { reason: index.reason ?? null, clipsReindexed: reindexed, stateRebuilt: state }
+          : null,
       };
       await audit.append({
         type: 'repair',
@@ -83,6 +89,21 @@ async function run(app: GatewayApp, req: AdminRequest, index?: IndexRepair): Pro
     case 'verify':
       return verifyWithDb(app.db, await verifyOptions(app.config, req));
   }
+}
+
+/** Accounts and registrations the index lost, back from the log; audited with what came back. */
+async function rebuildState(app: GatewayApp, actor: string): Promise<StateRebuild> {
+  const state = await rebuildFromAudit(app.store.audit.file, {
+    users: app.users,
+    registry: app.field.registry,
+  });
+  await app.store.audit.append({
+    type: 'reindex',
+    actor,
+    subject: 'state:users-recorders',
+    details: { ...state },
+  });
+  return state;
 }
 
 /**

@@ -35,6 +35,12 @@ export const AdminRequest = z.discriminatedUnion('command', [
     by: By.optional(),
   }),
   z.object({ command: z.literal('user-list') }),
+  z.object({
+    command: z.literal('user-reset'),
+    username: z.string().max(64),
+    password: z.string().min(1).max(256),
+    by: By.optional(),
+  }),
   z.object({ command: z.literal('user-unlock'), username: z.string().max(64), by: By.optional() }),
   z.object({
     command: z.literal('recorder-add'),

@@ -26,6 +26,11 @@ export const RecorderRecord = RecorderInfo.extend({
   credentialIssuedAt: z.string(),
   registeredAt: z.string(),
   registeredBy: z.string(),
+  /**
+   * Rebuilt from an audit entry that predates credential hashes in the log: the recorder cannot
+   * connect until an equipment manager issues it a new credential (docs/STATE.md).
+   */
+  credentialNeedsRotation: z.boolean().optional(),
 });
 export type RecorderRecord = z.infer<typeof RecorderRecord>;
 export type PublicRecorder = Omit<RecorderRecord, 'credentialHash'>;
@@ -77,10 +82,13 @@ export class RecorderRegistry implements Service {
       registeredAt: at,
       registeredBy: by,
     };
+    // The hash of a 256-bit random token reveals nothing worth guessing: it goes in the log, so a
+    // lost index row is rebuilt with the credential the recorder holds (docs/STATE.md).
     await this.#audited(by, rec.serial, 'register', {
       model: info.model,
       unit: info.unit,
       custodian: info.custodian,
+      credentialHash: rec.credentialHash,
     });
     this.#cache.set(rec.serial, rec);
     await this.#db.put(rec.serial, rec, SYNCED);
@@ -89,14 +97,18 @@ export class RecorderRegistry implements Service {
 
   /** Issues a new credential; the old one stops working at once. */
   async rotateCredential(serial: string, by = 'gateway'): Promise<string> {
-    const rec = await this.#need(serial);
-    await this.#audited(by, serial, 'rotate-credential', { previousIssuedAt: rec.credentialIssuedAt });
+    const { credentialNeedsRotation: _, ...rec } = await this.#need(serial);
     const credential = newCredential();
     const next: RecorderRecord = {
       ...rec,
       credentialHash: hashCredential(credential),
       credentialIssuedAt: new Date(this.#now()).toISOString(),
     };
+    await this.#audited(by, serial, 'rotate-credential', {
+      previousIssuedAt: rec.credentialIssuedAt,
+      issuedAt: next.credentialIssuedAt,
+      credentialHash: next.credentialHash,
+    });
     this.#cache.set(serial, next);
     await this.#db.put(serial, next, SYNCED);
     return credential;
@@ -118,6 +130,16 @@ export class RecorderRegistry implements Service {
     this.#cache.set(serial, next);
     await this.#db.put(serial, next, SYNCED);
     return toPublic(next);
+  }
+
+  /** Puts a row rebuilt from the audit log, unless the index has one (it is newer). */
+  async restore(rec: RecorderRecord): Promise<boolean> {
+    await this.#load();
+    if (this.#cache.has(rec.serial)) return false;
+    const parsed = RecorderRecord.parse(rec);
+    this.#cache.set(parsed.serial, parsed);
+    await this.#db.put(parsed.serial, parsed, SYNCED);
+    return true;
   }
 
   async get(serial: string): Promise<PublicRecorder | undefined> {

@@ -33,8 +33,8 @@ function cli(cfg: string, ...args: string[]): Promise<Run> {
   });
 }
 
-/** A data dir with two clips and a user, its index flushed to a table file (closed and reopened). */
-async function dataDirWithClips(): Promise<{ cfg: string; index: string }> {
+/** A data dir with two clips, a user and a recorder, its index flushed to a table file (closed and reopened). */
+async function dataDirWithClips(): Promise<{ cfg: string; index: string; credential: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'idx-repair-'));
   dirs.push(dir);
   const dataDir = join(dir, 'data');
@@ -61,17 +61,21 @@ async function dataDirWithClips(): Promise<{ cfg: string; index: string }> {
     roles: ['officer'],
     password: 'kept-password',
   });
+  await app.users.setRoles('kept.user', ['officer', 'auditor'], 'cli');
+  const { credential } = await app.field.registry.register({ serial: 'REP0001', unit: '法制科' }, 'cli');
   await app.store.stop();
   await app.db.close();
   // Reopening writes the write-ahead log into a table file, as a running gateway does in time.
   const again = new GatewayApp({ config, log: createLogger({ level: 'silent' }) });
   await again.open();
   await again.db.close();
-  return { cfg, index: join(dataDir, 'index') };
+  return { cfg, index: join(dataDir, 'index'), credential };
 }
 
-async function damageAndRepair(remove: (name: string) => boolean): Promise<{ cfg: string; repaired: Run }> {
-  const { cfg, index } = await dataDirWithClips();
+async function damageAndRepair(
+  remove: (name: string) => boolean,
+): Promise<{ cfg: string; repaired: Run; dataDir: string; credential: string }> {
+  const { cfg, index, credential } = await dataDirWithClips();
   const victim = (await readdir(index)).find(remove);
   expect(victim).toBeDefined();
   await unlink(join(index, victim as string));
@@ -96,7 +100,7 @@ async function damageAndRepair(remove: (name: string) => boolean): Promise<{ cfg
   expect(verified.out).toMatch(/^OK: 2 blobs re-hashed for 2 clips/);
   const log = await cli(cfg, 'verify', '--json');
   expect(JSON.parse(log.out)).toMatchObject({ ok: true });
-  return { cfg, repaired };
+  return { cfg, repaired, dataDir: join(index, '..'), credential };
 }
 
 describe('gateway repair of a damaged index', () => {
@@ -106,7 +110,35 @@ describe('gateway repair of a damaged index', () => {
     expect(JSON.parse(users.out).map((u: { username: string }) => u.username)).toContain('kept.user');
   }, 120_000);
 
-  it('rebuilds the clip rows after a table file is lost', async () => {
-    await damageAndRepair((n) => n.endsWith('.ldb'));
+  it('rebuilds the clip rows, the accounts and the registrations after a table file is lost', async () => {
+    const { repaired, dataDir, credential } = await damageAndRepair((n) => n.endsWith('.ldb'));
+    expect(JSON.parse(repaired.out).indexRepaired.stateRebuilt).toMatchObject({
+      users: { restored: ['kept.user'], passwordLost: ['kept.user'] },
+      recorders: { restored: ['REP0001'], needRotation: [] },
+    });
+    const app = new GatewayApp({
+      config: parseConfig({ dataDir, dock: { ports: [] } }),
+      log: createLogger({ level: 'silent' }),
+    });
+    await app.open();
+    try {
+      // The recorder connects with the credential it holds; the account waits for a new password.
+      await app.field.registry.start();
+      expect(app.field.registry.verify('REP0001', Buffer.from(credential))).toBe('ok');
+      expect(await app.field.registry.get('REP0001')).toMatchObject({ unit: '法制科' });
+      expect(await app.users.get('kept.user')).toMatchObject({
+        roles: ['officer', 'auditor'],
+        passwordLost: true,
+      });
+      await expect(app.users.login('kept.user', 'kept-password')).rejects.toMatchObject({
+        code: 'BAD_CREDENTIALS',
+      });
+      await app.store.start();
+      await app.users.resetPassword('kept.user', 'a-new-password', 'cli:ops.li');
+      expect((await app.users.login('kept.user', 'a-new-password')).user.passwordLost).toBeUndefined();
+      await app.store.stop();
+    } finally {
+      await app.db.close();
+    }
   }, 120_000);
 });

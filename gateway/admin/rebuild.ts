@@ -1,0 +1,110 @@
+/**
+ * What `gateway reindex` and `gateway repair` rebuild from the audit log besides the clip rows
+ * (docs/STATE.md): accounts from `user-admin` entries and recorder registrations from
+ * `recorder-admin` entries, replayed in order. Only rows the index lacks are put back (a row it
+ * has is at least as new). A rebuilt account has no password — the log never holds one, not even
+ * hashed, since people's passwords can be guessed offline from a hash — and signs in only after an
+ * administrator resets it. A rebuilt recorder keeps the credential it holds when the log carries
+ * the credential's hash (a 256-bit random token's hash gives nothing away); a registration logged
+ * before the hash was is marked for a new credential.
+ */
+import type { RecorderRecord, RecorderRegistry } from '../fleet/registry.js';
+import { auditEntriesFromFile } from '../store/audit-entries.js';
+import type { AuditEntry } from '../store/schema.js';
+import type { UserRecord, UserStore } from '../users.js';
+
+export interface StateRebuild {
+  users: { restored: string[]; passwordLost: string[] };
+  recorders: { restored: string[]; needRotation: string[] };
+}
+
+type Details = Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+const subjectId = (e: AuditEntry, kind: string): string | undefined =>
+  e.subject.startsWith(`${kind}:`) ? e.subject.slice(kind.length + 1) : undefined;
+
+/** Accounts as the log last describes them (without passwords). */
+export function replayUsers(entries: Iterable<AuditEntry>): Map<string, UserRecord> {
+  const users = new Map<string, UserRecord>();
+  for (const e of entries) {
+    const name = subjectId(e, 'user');
+    if (!name) continue;
+    const d = e.details as Details;
+    const prev = users.get(name);
+    switch (d.action) {
+      case 'add':
+        users.set(name, {
+          username: name,
+          displayName: str(d.displayName) ?? name,
+          roles: (Array.isArray(d.roles) ? d.roles : []) as UserRecord['roles'],
+          passwordHash: '',
+          createdAt: e.at,
+          passwordLost: true,
+        });
+        break;
+      case 'roles':
+        if (prev && Array.isArray(d.roles)) prev.roles = d.roles as UserRecord['roles'];
+        break;
+      case 'disable':
+      case 'enable':
+        if (prev) prev.disabled = d.action === 'disable';
+        break;
+    }
+  }
+  return users;
+}
+
+/** Registrations as the log last describes them. */
+export function replayRecorders(entries: Iterable<AuditEntry>): Map<string, RecorderRecord> {
+  const recorders = new Map<string, RecorderRecord>();
+  for (const e of entries) {
+    const serial = subjectId(e, 'recorder');
+    if (!serial) continue;
+    const d = e.details as Details;
+    const prev = recorders.get(serial);
+    const info = {
+      ...(str(d.model) ? { model: str(d.model) } : {}),
+      ...(str(d.unit) ? { unit: str(d.unit) } : {}),
+      ...(str(d.custodian) ? { custodian: str(d.custodian) } : {}),
+    };
+    const hash = str(d.credentialHash);
+    const credential = {
+      credentialHash: hash ?? '',
+      credentialIssuedAt: str(d.issuedAt) ?? e.at,
+      ...(hash ? {} : { credentialNeedsRotation: true }),
+    };
+    if (d.action === 'register') {
+      recorders.set(serial, { serial, ...info, ...credential, registeredAt: e.at, registeredBy: e.actor });
+    } else if (prev && d.action === 'rotate-credential') {
+      const { credentialNeedsRotation: _, ...rest } = prev;
+      recorders.set(serial, { ...rest, ...credential });
+    } else if (prev && d.action === 'update') {
+      recorders.set(serial, { ...prev, ...info });
+    }
+  }
+  return recorders;
+}
+
+export async function rebuildFromAudit(
+  auditFile: string,
+  into: { users: Pick<UserStore, 'restore'>; registry: Pick<RecorderRegistry, 'restore'> },
+): Promise<StateRebuild> {
+  const entries: AuditEntry[] = [];
+  for await (const e of auditEntriesFromFile(auditFile, new Set(['user-admin', 'recorder-admin'])))
+    entries.push(e);
+  const out: StateRebuild = {
+    users: { restored: [], passwordLost: [] },
+    recorders: { restored: [], needRotation: [] },
+  };
+  for (const rec of replayUsers(entries.filter((e) => e.type === 'user-admin')).values()) {
+    if (!(await into.users.restore(rec))) continue;
+    out.users.restored.push(rec.username);
+    out.users.passwordLost.push(rec.username);
+  }
+  for (const rec of replayRecorders(entries.filter((e) => e.type === 'recorder-admin')).values()) {
+    if (!(await into.registry.restore(rec))) continue;
+    out.recorders.restored.push(rec.serial);
+    if (rec.credentialNeedsRotation) out.recorders.needRotation.push(rec.serial);
+  }
+  return out;
+}

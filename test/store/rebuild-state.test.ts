@@ -1,0 +1,77 @@
+/**
+ * The replay behind `gateway reindex` for accounts and registrations (admin/rebuild.ts), as pure
+ * functions of audit entries: what the log last says wins, no password ever comes back, and a
+ * registration logged without its credential's hash is marked for a new credential.
+ */
+import { describe, expect, it } from 'vitest';
+import { replayRecorders, replayUsers } from '../../gateway/admin/rebuild.js';
+import type { AuditEntry } from '../../gateway/store/schema.js';
+
+let seq = 0;
+const entry = (type: AuditEntry['type'], subject: string, details: Record<string, unknown>): AuditEntry => ({
+  seq: ++seq,
+  at: new Date(Date.UTC(2026, 11, 1, 0, seq)).toISOString(),
+  type,
+  actor: 'cli:ops.li',
+  subject,
+  details: details as AuditEntry['details'],
+  prevHash: '0'.repeat(64),
+  hash: '0'.repeat(64),
+});
+
+describe('rebuilding state from the audit log', () => {
+  it('replays accounts without their passwords', () => {
+    const users = replayUsers([
+      entry('user-admin', 'user:zhang.wei', { action: 'add', displayName: '张伟', roles: ['officer'] }),
+      entry('user-admin', 'user:zhang.wei', { action: 'roles', roles: ['officer', 'auditor'] }),
+      entry('user-admin', 'user:zhang.wei', { action: 'password-reset' }),
+      entry('user-admin', 'user:li.na', { action: 'add', displayName: '李娜', roles: ['principal'] }),
+      entry('user-admin', 'user:li.na', { action: 'disable' }),
+      entry('user-admin', 'user:nobody', { action: 'roles', roles: ['officer'] }),
+    ]);
+    expect([...users.keys()]).toEqual(['zhang.wei', 'li.na']);
+    expect(users.get('zhang.wei')).toMatchObject({
+      displayName: '张伟',
+      roles: ['officer', 'auditor'],
+      passwordHash: '',
+      passwordLost: true,
+    });
+    expect(users.get('li.na')).toMatchObject({ disabled: true });
+  });
+
+  it('replays registrations with the credential hash the log carries, else marks them for rotation', () => {
+    const recorders = replayRecorders([
+      entry('recorder-admin', 'recorder:OLD0001', { action: 'register', model: 'X1' }),
+      entry('recorder-admin', 'recorder:NEW0001', {
+        action: 'register',
+        unit: '一科',
+        credentialHash: 'sha256$aa$bb',
+      }),
+      entry('recorder-admin', 'recorder:NEW0001', { action: 'update', unit: '二科', custodian: '王' }),
+      entry('recorder-admin', 'recorder:NEW0001', {
+        action: 'rotate-credential',
+        issuedAt: '2026-12-02T00:00:00.000Z',
+        credentialHash: 'sha256$cc$dd',
+      }),
+      entry('recorder-admin', 'recorder:OLD0002', { action: 'register' }),
+      entry('recorder-admin', 'recorder:OLD0002', {
+        action: 'rotate-credential',
+        credentialHash: 'sha256$ee$ff',
+      }),
+    ]);
+    expect(recorders.get('OLD0001')).toMatchObject({
+      model: 'X1',
+      credentialHash: '',
+      credentialNeedsRotation: true,
+    });
+    expect(recorders.get('NEW0001')).toMatchObject({
+      unit: '二科',
+      custodian: '王',
+      credentialHash: 'sha256$cc$dd',
+      credentialIssuedAt: '2026-12-02T00:00:00.000Z',
+      registeredBy: 'cli:ops.li',
+    });
+    expect(recorders.get('NEW0001')?.credentialNeedsRotation).toBeUndefined();
+    expect(recorders.get('OLD0002')?.credentialNeedsRotation).toBeUndefined();
+  });
+});
