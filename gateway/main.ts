@@ -72,6 +72,40 @@ program
     await runDemo(await loadConfig(program.opts().config));
   });
 
+program
+  .command('central')
+  .description(
+    "run the province's central view: every office's health, interruptions, statistics, backlog and checkpoints (read-only)",
+  )
+  .option('--demo', 'with a loopback broker and simulated offices')
+  .option('--offices <n>', 'simulated offices (with --demo)', '6')
+  .option('--recorders <n>', 'recorders per simulated office (with --demo)', '50')
+  .action(async (o: { demo?: boolean; offices: string; recorders: string }) => {
+    const { loadCentralConfig } = await import('./central/config.js');
+    const config = await loadCentralConfig(program.opts().config);
+    if (o.demo) {
+      const offices = Number(o.offices);
+      const recorders = Number(o.recorders);
+      if (![offices, recorders].every((n) => Number.isInteger(n) && n >= 1 && n <= 1000))
+        throw new GatewayError(
+          'BAD_REQUEST',
+          '--offices and --recorders must be whole numbers from 1 to 1000',
+        );
+      const { runCentralDemo } = await import('./central/demo.js');
+      await runCentralDemo(config, { offices, recorders });
+      return;
+    }
+    const { CentralApp } = await import('./central/app.js');
+    const app = new CentralApp({ config });
+    await app.start();
+    const stop = async () => {
+      await app.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
 const user = program.command('user').description('manage dashboard users');
 user
   .command('add')
