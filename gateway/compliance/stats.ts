@@ -167,7 +167,10 @@ export function computeStats(
   }
 
   // A typed array sorts numerically in native code (a month holds a million clips).
-  const delays = Float64Array.from(uploadDelaysMs(f), (ms) => Math.max(0, ms) / HOUR).sort();
+  const ms = uploadDelaysMs(f);
+  const delays = new Float64Array(ms.length);
+  for (let i = 0; i < ms.length; i++) delays[i] = Math.max(0, ms[i]!) / HOUR;
+  delays.sort();
   for (const c of f.clips) {
     if (!inP(c.start)) continue;
     const s = sessionById.get(c.sessionId);
@@ -185,7 +188,7 @@ export function computeStats(
       if (late) a.late++;
     }
   }
-  const bucket = (lo: number, hi: number) => delays.filter((d) => d >= lo && d < hi).length;
+  const bucket = (lo: number, hi: number) => countBelow(delays, hi) - countBelow(delays, lo);
   const pct = (p: number) =>
     delays.length ? round2(delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]!) : null;
 
@@ -241,6 +244,18 @@ export function computeStats(
       perDevice,
     },
   };
+}
+
+/** How many of the sorted values are below x (binary search). */
+function countBelow(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const sumMs = (spans: readonly { from: number; to: number }[]) =>
