@@ -6,7 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import { detectBreaches } from '../../gateway/compliance/breaches.js';
 import { DAY, HOUR } from '../../gateway/compliance/facts.js';
-import { cleanFacts, clipsFor, interruption, LI, MIN, RULES, session, T0, WANG } from './scenario.js';
+import {
+  cleanFacts,
+  clipsFor,
+  entry,
+  fault,
+  interruption,
+  LI,
+  MIN,
+  RULES,
+  session,
+  T0,
+  WANG,
+} from './scenario.js';
 
 describe('R26 breaches', () => {
   it('a clean period reports nothing', () => {
@@ -85,15 +97,7 @@ describe('R26 breaches', () => {
 
   it('(2) a recording lost on a recorder whose fault was ignored names its custodian', () => {
     const f = cleanFacts();
-    f.faults.push({
-      device: 'BC0001',
-      code: 'mic',
-      alertId: 'al-9',
-      at: T0 + 8 * DAY,
-      clearedAt: null,
-      ackAt: null,
-      ackBy: null,
-    });
+    f.faults.push(fault('BC0001', 'al-9', T0 + 8 * DAY));
     const s = session('s-f', { start: T0 + 10 * DAY, end: T0 + 10 * DAY + 30 * MIN });
     const clips = clipsFor(s, 2);
     clips[0]!.end = s.start + 10 * MIN;
@@ -112,29 +116,13 @@ describe('R26 breaches', () => {
 
   it('(2) not when the fault was attended (maintenance logged within the day) or the loss came before it was ignored', () => {
     const f = cleanFacts();
-    f.faults.push({
-      device: 'BC0001',
-      code: 'mic',
-      alertId: 'al-9',
-      at: T0 + 8 * DAY,
-      clearedAt: null,
-      ackAt: null,
-      ackBy: null,
-    });
+    f.faults.push(fault('BC0001', 'al-9', T0 + 8 * DAY));
     f.maintenance.push({ device: 'BC0001', at: T0 + 8 * DAY + 3 * HOUR, kind: 'repair', by: 'wangshebei' });
     const s = session('s-f', { start: T0 + 10 * DAY, end: T0 + 10 * DAY + 30 * MIN });
     f.sessions.push(s);
     f.clips.push(...clipsFor(s));
     f.interruptions.push(interruption('i-f', s, { cause: 'fault' }));
-    f.faults.push({
-      device: 'BC0002',
-      code: 'x',
-      alertId: 'al-10',
-      at: T0 + 12 * DAY,
-      clearedAt: null,
-      ackAt: null,
-      ackBy: null,
-    });
+    f.faults.push(fault('BC0002', 'al-10', T0 + 12 * DAY, { code: 'x' }));
     const s2 = session('s-g', {
       device: 'BC0002',
       start: T0 + 12 * DAY + HOUR,
@@ -222,54 +210,24 @@ describe('R26 breaches', () => {
   it('(4) altered and missing originals (one per clip, every entry as evidence) and a quarantine', () => {
     const f = cleanFacts();
     f.audit.push(
-      {
-        seq: 20,
-        at: T0 + 9 * DAY,
-        type: 'integrity-failure',
-        actor: 'gateway',
-        subject: 'clip:s-a-c2',
-        details: { kind: 'altered', detectedBy: 'sweep' },
-      },
-      {
-        seq: 21,
-        at: T0 + 9 * DAY + 1,
-        type: 'integrity-failure',
-        actor: 'gateway',
-        subject: 'clip:s-a-c2',
-        details: { kind: 'altered', detectedBy: 'serve' },
-      },
-      {
-        seq: 22,
-        at: T0 + 9 * DAY + 2,
-        type: 'integrity-failure',
-        actor: 'liu',
-        subject: 'clip:s-a-c2',
-        details: { event: 'resolved', kind: 'altered' },
-      },
-      {
-        seq: 23,
-        at: T0 + 9 * DAY + 3,
-        type: 'integrity-failure',
-        actor: 'gateway',
-        subject: 'audit:log',
-        details: { kind: 'audit-chain' },
-      },
-      {
-        seq: 24,
-        at: T0 + 9 * DAY + 4,
-        type: 'integrity-failure',
-        actor: 'gateway',
-        subject: 'clip:s-b-c1',
-        details: { kind: 'missing' },
-      },
-      {
-        seq: 25,
-        at: T0 + 9 * DAY + 5,
-        type: 'quarantine',
-        actor: 'dock',
-        subject: 'clip:s-b-c2',
-        details: { reason: 'sha256 mismatch', officerId: 'wang' },
-      },
+      entry(20, T0 + 9 * DAY, 'integrity-failure', 'gateway', 'clip:s-a-c2', {
+        kind: 'altered',
+        detectedBy: 'sweep',
+      }),
+      entry(21, T0 + 9 * DAY + 1, 'integrity-failure', 'gateway', 'clip:s-a-c2', {
+        kind: 'altered',
+        detectedBy: 'serve',
+      }),
+      entry(22, T0 + 9 * DAY + 2, 'integrity-failure', 'liu', 'clip:s-a-c2', {
+        event: 'resolved',
+        kind: 'altered',
+      }),
+      entry(23, T0 + 9 * DAY + 3, 'integrity-failure', 'gateway', 'audit:log', { kind: 'audit-chain' }),
+      entry(24, T0 + 9 * DAY + 4, 'integrity-failure', 'gateway', 'clip:s-b-c1', { kind: 'missing' }),
+      entry(25, T0 + 9 * DAY + 5, 'quarantine', 'dock', 'clip:s-b-c2', {
+        reason: 'sha256 mismatch',
+        officerId: 'wang',
+      }),
     );
     const b = detectBreaches(f, RULES);
     expect(b.map((x) => [x.kind, x.rule, x.subject, x.evidence.auditSeqs])).toEqual([
@@ -293,22 +251,11 @@ describe('R26 breaches', () => {
       clipIds: ['s-b-c1'],
     });
     f.audit.push(
-      {
-        seq: 30,
-        at: T0 + 11 * DAY,
-        type: 'export-download',
-        actor: 'zhao',
-        subject: 'export:e-2',
-        details: { caseNo: 'C-1' },
-      },
-      {
-        seq: 31,
-        at: T0 + 11 * DAY + 1,
-        type: 'clip-access',
-        actor: 'sun',
-        subject: 'clip:s-b-c2',
-        details: { action: 'retrieve', reason: 'court' },
-      },
+      entry(30, T0 + 11 * DAY, 'export-download', 'zhao', 'export:e-2', { caseNo: 'C-1' }),
+      entry(31, T0 + 11 * DAY + 1, 'clip-access', 'sun', 'clip:s-b-c2', {
+        action: 'retrieve',
+        reason: 'court',
+      }),
     );
     const b = detectBreaches(f, RULES);
     expect(b.map((x) => [x.kind, x.rule, x.subject, x.responsible[0]!.id, x.evidence.auditSeqs])).toEqual([
@@ -319,14 +266,7 @@ describe('R26 breaches', () => {
 
   it('nothing outside the period is reported', () => {
     const f = cleanFacts();
-    f.audit.push({
-      seq: 40,
-      at: T0 - DAY,
-      type: 'integrity-failure',
-      actor: 'gateway',
-      subject: 'clip:old',
-      details: { kind: 'missing' },
-    });
+    f.audit.push(entry(40, T0 - DAY, 'integrity-failure', 'gateway', 'clip:old', { kind: 'missing' }));
     f.sessions.push(session('s-old', { start: T0 - 2 * DAY, end: T0 - 2 * DAY + MIN }));
     expect(detectBreaches(f, RULES)).toEqual([]);
   });

@@ -1,11 +1,13 @@
 /** Small hand-made periods for the compliance rules: a clean one, and one change per breach. */
 
 import {
+  type AuditFact,
   type ClipFact,
   type ComplianceFacts,
   type ComplianceRules,
   DAY,
   emptyFacts,
+  type FaultFact,
   HOUR,
   type InterruptionFact,
   type SessionFact,
@@ -85,6 +87,23 @@ export function interruption(
   };
 }
 
+/** An audit entry of the kinds the R26 checks read. */
+export function entry(
+  seq: number,
+  at: number,
+  type: string,
+  actor: string,
+  subject: string,
+  details: Record<string, unknown> = {},
+): AuditFact {
+  return { seq, at, type, actor, subject, details };
+}
+
+/** A recorder fault raised at `at`, neither cleared nor acknowledged unless said. */
+export function fault(device: string, alertId: string, at: number, o: Partial<FaultFact> = {}): FaultFact {
+  return { device, code: 'mic', alertId, at, clearedAt: null, ackAt: null, ackBy: null, ...o };
+}
+
 /**
  * November 2026, checked on Dec 10: two continuous sessions fully recorded and uploaded in time,
  * one as-needed inquiry with a pause, one battery interruption resumed with a statement and
@@ -121,15 +140,7 @@ export function cleanFacts(): ComplianceFacts {
     { serial: 'BC0001', unit: '综合执法处', custodian: 'wangshebei', registeredAt: T0 - 30 * DAY },
     { serial: 'BC0002', unit: '综合执法处', custodian: 'wangshebei', registeredAt: T0 - 30 * DAY },
   );
-  f.faults.push({
-    device: 'BC0002',
-    code: 'lens',
-    alertId: 'al-1',
-    at: T0 + 5 * DAY,
-    clearedAt: T0 + 5 * DAY + 2 * HOUR,
-    ackAt: null,
-    ackBy: null,
-  });
+  f.faults.push(fault('BC0002', 'al-1', T0 + 5 * DAY, { code: 'lens', clearedAt: T0 + 5 * DAY + 2 * HOUR }));
   f.maintenance.push({ device: 'BC0001', at: T0 - 10 * DAY, kind: 'inspection', by: 'wangshebei' });
   f.exports.push({
     id: 'e-1',
@@ -141,31 +152,13 @@ export function cleanFacts(): ComplianceFacts {
     clipIds: ['s-a-c1'],
   });
   f.audit.push(
-    { seq: 10, at: T0 + 6 * DAY, type: 'export-approval', actor: 'liu', subject: 'export:e-1', details: {} },
-    {
-      seq: 11,
-      at: T0 + 6 * DAY + HOUR,
-      type: 'clip-access',
-      actor: 'chen',
-      subject: 'clip:s-a-c1',
-      details: { action: 'export', reason: 'disc' },
-    },
-    {
-      seq: 12,
-      at: T0 + 6 * DAY + 2 * HOUR,
-      type: 'export-download',
-      actor: 'chen',
-      subject: 'export:e-1',
-      details: { caseNo: 'C-1' },
-    },
-    {
-      seq: 13,
-      at: T0 + 7 * DAY,
-      type: 'clip-access',
-      actor: 'chen',
-      subject: 'clip:s-b-c1',
-      details: { action: 'view', reason: 'review' },
-    },
+    entry(10, T0 + 6 * DAY, 'export-approval', 'liu', 'export:e-1'),
+    entry(11, T0 + 6 * DAY + HOUR, 'clip-access', 'chen', 'clip:s-a-c1', {
+      action: 'export',
+      reason: 'disc',
+    }),
+    entry(12, T0 + 6 * DAY + 2 * HOUR, 'export-download', 'chen', 'export:e-1', { caseNo: 'C-1' }),
+    entry(13, T0 + 7 * DAY, 'clip-access', 'chen', 'clip:s-b-c1', { action: 'view', reason: 'review' }),
   );
   f.caseStages.push({
     caseNo: 'C-1',
