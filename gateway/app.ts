@@ -455,6 +455,7 @@ export class GatewayApp {
         exports: (user) => this.exports.list(user, { limit: 500 }),
         clockHistory: (serial) => this.docks.clockHistory(serial),
         roomName: (roomId) => this.cameras.rooms().find((r) => r.id === roomId)?.name ?? null,
+        displayName: async (u) => (await this.users.get(u))?.displayName ?? null,
       }),
       mine: (user) =>
         myRecordings(

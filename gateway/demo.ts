@@ -15,6 +15,7 @@ import { FfmpegClipSource } from '../device-sim/recorder/ffmpeg-clip-source.js';
 import { defaultFleetScenario, type FleetHandle, startFleet } from '../device-sim/scenario/index.js';
 import { GatewayApp } from './app.js';
 import { seedHistory } from './compliance/seed.js';
+import { demoCameraId } from './compliance/seed-hearings.js';
 import { type GatewayConfig, parseConfig } from './config.js';
 import { createLogger } from './log.js';
 import { ALL_ROLES, type Role } from './roles.js';
@@ -91,7 +92,7 @@ export async function runDemo(base: GatewayConfig): Promise<void> {
     });
     await writeFile(historyMark, `${JSON.stringify({ seed: config.demo.seed, ...h })}\n`);
     console.log(
-      `  Seeded ${config.demo.historyDays} days of history (seed ${config.demo.seed}): ${h.sessions} sessions, ${h.clips} clips, ${h.interruptions} interruptions, ${h.cases} cases in ${(h.ms / 1000).toFixed(1)} s`,
+      `  Seeded ${config.demo.historyDays} days of history (seed ${config.demo.seed}): ${h.sessions} sessions, ${h.hearings} hearings, ${h.clips} clips, ${h.interruptions} interruptions, ${h.cases} cases in ${(h.ms / 1000).toFixed(1)} s`,
     );
   }
 
@@ -165,7 +166,14 @@ export async function runDemo(base: GatewayConfig): Promise<void> {
     if (app.cameras.list().some((c) => c.xaddr === cam.xaddr)) continue;
     await app.cameras
       .add(
-        { xaddr: cam.xaddr, user: 'admin', password: secrets.cameraPassword, roomId: `room-${i + 1}` },
+        {
+          xaddr: cam.xaddr,
+          user: 'admin',
+          password: secrets.cameraPassword,
+          roomId: `room-${i + 1}`,
+          // The id the seeded history's hearings name (seed-hearings.ts).
+          id: demoCameraId(i + 1),
+        },
         'demo',
       )
       .catch((err) => log.warn({ err, xaddr: cam.xaddr }, 'demo camera not added'));

@@ -34,8 +34,9 @@ export const NAV: readonly NavItem[] = [
     roles: ['equipment-manager', 'legal-affairs', 'principal'],
   },
   { id: 'dock', path: '/dock', label: 'nav.dock', roles: ['officer'] },
-  { id: 'mine', path: '/mine', label: 'nav.mine', roles: ['officer'] },
   { id: 'hearings', path: '/hearings', label: 'nav.hearings', roles: ['hearing-staff'] },
+  // Hearing staff see the hearings they started, to tag and explain (R19); officers their shifts.
+  { id: 'mine', path: '/mine', label: 'nav.mine', roles: ['officer', 'hearing-staff'] },
   {
     id: 'interruptions',
     path: '/interruptions',

@@ -35,6 +35,7 @@ export interface TimelineFacts {
   exports(user: PublicUser): Promise<ExportView[]>;
   clockHistory(serial: string): Promise<ClockSample[]>;
   roomName(roomId: string): string | null;
+  displayName(username: string): Promise<string | null>;
 }
 
 export interface CaseTimelines {
@@ -189,7 +190,29 @@ export class TimelineSource implements CaseTimelines {
       stage: c.stage,
       generatedAt: new Date(this.now()).toISOString(),
       items: orderTimeline(items),
+      names: await this.#names(c, items),
     };
+  }
+
+  /** Accounts and officer ids the page shows, with their display names (officers: as paired). */
+  async #names(c: CaseRecord, items: TimelineItem[]): Promise<Record<string, string>> {
+    const names: Record<string, string> = {};
+    const ids = new Set(c.officers);
+    for (const i of items) {
+      if (i.kind === 'stage') ids.add(i.by);
+      if ((i.kind === 'session' || i.kind === 'hearing') && i.link?.by) ids.add(i.link.by);
+      if (i.kind === 'hearing') ids.add(i.startedBy);
+      if (i.kind === 'interruption') {
+        for (const u of [i.heldBy, i.explanation?.author, i.review?.by, i.closure?.by]) if (u) ids.add(u);
+      }
+      if ((i.kind === 'session' || i.kind === 'interruption') && i.officer)
+        names[i.officer.id] = i.officer.name;
+    }
+    for (const id of ids) {
+      const n = await this.facts.displayName(id).catch(() => null);
+      if (n) names[id] = n;
+    }
+    return names;
   }
 
   #counts(clips: ClipRecord[]): ClipCounts {

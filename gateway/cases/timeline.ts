@@ -127,6 +127,8 @@ export interface CaseTimeline {
   stage: CaseStage;
   generatedAt: string;
   items: TimelineItem[];
+  /** Display names of the people the case and its items name by account or officer id. */
+  names: Record<string, string>;
 }
 
 /** Length of the union of [start, end] intervals clipped to [from, to]. */

@@ -22,11 +22,13 @@ import { openDb, timeSortableId } from '../db.js';
 import { EventBus } from '../events.js';
 import { MaintenanceLog } from '../fleet/maintenance.js';
 import { RecorderRegistry } from '../fleet/registry.js';
+import type { HearingSession } from '../hearings/schemas.js';
 import type { InterruptionRecord } from '../interruptions/record.js';
 import type { SessionRecord } from '../interruptions/sessions.js';
 import type { Logger } from '../log.js';
 import { ClipStore } from '../store/index.js';
 import { DAY, HOUR } from './facts.js';
+import { seedHearing } from './seed-hearings.js';
 
 export const DEMO_UNITS = ['综合执法处', '行政许可处'] as const;
 const MIN = 60_000;
@@ -86,6 +88,7 @@ export interface SeedOptions {
 
 export interface SeedResult {
   sessions: number;
+  hearings: number;
   clips: number;
   interruptions: number;
   cases: number;
@@ -113,6 +116,7 @@ export async function seedHistory(config: GatewayConfig, o: SeedOptions): Promis
   const maintenance = new MaintenanceLog(db, now);
   const sessionsDb = db.sublevel<string, SessionRecord>('recorder-sessions', { valueEncoding: 'json' });
   const intDb = db.sublevel<string, InterruptionRecord>('interruptions', { valueEncoding: 'json' });
+  const hearingsDb = db.sublevel<string, HearingSession>('hearings', { valueEncoding: 'json' });
   const cases = new CaseService({
     db,
     audit,
@@ -122,7 +126,7 @@ export async function seedHistory(config: GatewayConfig, o: SeedOptions): Promis
     now,
     facts: {
       session: (serial, id) => sessionsDb.get(`${serial}!${id}`),
-      hearing: async () => undefined,
+      hearing: (id) => hearingsDb.get(id),
       clip: (id) => store.index.get(id),
       clockOffset: async () => 0,
       displayName: async (u) => u,
@@ -183,6 +187,27 @@ export async function seedHistory(config: GatewayConfig, o: SeedOptions): Promis
       at(start + Math.floor(o.days / 2) * DAY, () =>
         cases.moveStage(legal, no, { stage: 'review-decision' }),
       );
+  }
+  // Hearings (听证) of the cases in review, in the hearing rooms, a few days after they got there.
+  let nHearings = 0;
+  const rooms = config.demo.cameras;
+  // Its own random sequence: the rest of the month stays what the seed made before hearings.
+  const hrnd = prng(o.seed + 1);
+  const hctx = { db, store, cases, tmp, rnd: hrnd, at, rooms };
+  for (const [k, no] of caseNos.filter((_, i) => i % 2 === 0).entries()) {
+    if (rooms === 0) break;
+    let d = Math.floor(o.days / 2) + 2 + k;
+    while ([0, 6].includes(new Date(start + d * DAY + 8 * HOUR).getUTCDay())) d++;
+    if (d > o.days - 2) break;
+    const hStart = start + d * DAY + 14 * HOUR + Math.floor(hrnd() * 30) * MIN;
+    nClips += seedHearing(hctx, {
+      caseNo: no,
+      room: (k % rooms) + 1,
+      start: hStart,
+      minutes: 50 + Math.floor(hrnd() * 40),
+      streamLoss: k === 0,
+    });
+    nHearings++;
   }
   const withBreaches = o.breaches ?? true;
   // A case with no recording at all, moved on: breach (1), case stage with no recording.
@@ -466,6 +491,7 @@ export async function seedHistory(config: GatewayConfig, o: SeedOptions): Promis
   await db.close();
   return {
     sessions: nSessions,
+    hearings: nHearings,
     clips: nClips,
     interruptions: nInt,
     cases: caseNos.length + (withBreaches ? 1 : 0),

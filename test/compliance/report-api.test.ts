@@ -89,6 +89,43 @@ describe('compliance report over a seeded month', () => {
     expect(fault.responsible[0]).toMatchObject({ kind: 'custodian', id: 'equipmentmanager' });
   });
 
+  it("shows the month's hearings on their cases' timelines, people by display name", async () => {
+    // The demo's hearing-staff account (demo.ts), who started the seeded hearings.
+    await gw.app.users.add({
+      username: 'hearingstaff',
+      displayName: '赵听证',
+      roles: ['hearing-staff'],
+      password: 'hearingstaff-password-1',
+    });
+    const legal = await gw.as('legal-affairs');
+    const hearings: Json[] = [];
+    let names: Record<string, string> = {};
+    let officers: string[] = [];
+    for (const c of (await legal.get('/api/cases')).body as Json[]) {
+      const tl = await legal.get(`/api/cases/${encodeURIComponent(c.caseNo)}/timeline`);
+      const found = tl.body.items.filter((i: Json) => i.kind === 'hearing');
+      if (found.length === 0) continue;
+      hearings.push(...found.map((h: Json) => ({ ...h, items: tl.body.items })));
+      names = tl.body.names;
+      officers = c.officers;
+    }
+    expect(hearings.length).toBeGreaterThanOrEqual(2);
+    for (const h of hearings) {
+      expect(h.startedBy).toBe('hearingstaff');
+      expect(h.link.via).toBe('link');
+      expect(h.segments).toBeGreaterThan(3);
+    }
+    // One lost its camera stream for minutes: the gap shows, with the staff member's explanation.
+    const lossy = hearings.find((h) => h.coverage.ratio < 0.99);
+    expect(lossy).toBeDefined();
+    const int = lossy.items.find((i: Json) => i.kind === 'interruption' && i.sessionId === lossy.hearingId);
+    expect(int).toMatchObject({ cause: 'stream-lost', explanation: { author: 'hearingstaff' } });
+    // Accounts and officer ids come with the names the page shows instead.
+    expect(names.hearingstaff).toBe('赵听证');
+    expect(officers.length).toBeGreaterThan(0);
+    for (const o of officers) expect(names[o], o).toMatch(/^\p{Script=Han}+$/u);
+  });
+
   it('reports nothing for the same office without breaches', async () => {
     const legal = await clean.as('principal');
     for (const month of MONTHS) {

@@ -11,7 +11,7 @@ import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
 const EXPECTED_NAV: Record<Role, string[]> = {
   'equipment-manager': ['fleet', 'alerts'],
   officer: ['dock', 'mine', 'exports', 'cases'],
-  'hearing-staff': ['hearings'],
+  'hearing-staff': ['hearings', 'mine'],
   'legal-affairs': ['summary', 'alerts', 'interruptions', 'overdue', 'clips', 'exports', 'cases', 'audit'],
   principal: ['summary', 'alerts', 'interruptions', 'overdue', 'clips', 'exports', 'cases', 'audit'],
   auditor: ['summary', 'clips', 'exports', 'cases', 'audit'],

@@ -38,6 +38,13 @@ import { CaseFormModal } from './CaseFormModal.js';
 import { STAGE_COLOR } from './labels.js';
 
 type Te = (prefix: string, value: string | null | undefined) => string;
+type Name = (id: string | null | undefined) => string;
+interface RowProps {
+  item: TimelineItem;
+  t: Translate;
+  te: Te;
+  name: Name;
+}
 
 export default function CasePage({ caseKey }: { caseKey: string }) {
   const { t, te } = useI18n();
@@ -50,6 +57,9 @@ export default function CasePage({ caseKey }: { caseKey: string }) {
   const [editing, setEditing] = useState(false);
   const [moving, setMoving] = useState(false);
   const rec = c.data;
+  // Display names, not account or officer ids (the timeline carries them for the case too).
+  const names = tl.data?.names ?? {};
+  const name: Name = (u) => (u ? (names[u] ?? u) : '');
   const mayEdit =
     rec &&
     (me.roles.includes('legal-affairs') ||
@@ -88,7 +98,7 @@ export default function CasePage({ caseKey }: { caseKey: string }) {
               <Tag color={STAGE_COLOR[rec.stage]}>{te('stage', rec.stage)}</Tag>
             </Descriptions.Item>
             <Descriptions.Item label={t('cases.officers')}>
-              {rec.officers.join('、') || '—'}
+              {rec.officers.map(name).join('、') || '—'}
             </Descriptions.Item>
             <Descriptions.Item label={t('cases.parties')} span={2}>
               {rec.parties.join('、') || '—'}
@@ -117,7 +127,7 @@ export default function CasePage({ caseKey }: { caseKey: string }) {
         {tl.data && tl.data.items.length === 0 && <Empty description={t('case.timeline.none')} />}
         <ol className="case-timeline" data-testid="case-timeline">
           {(tl.data?.items ?? []).map((item) => (
-            <TimelineRow key={itemKey(item)} item={item} t={t} te={te} />
+            <TimelineRow key={itemKey(item)} item={item} t={t} te={te} name={name} />
           ))}
         </ol>
       </Card>
@@ -167,7 +177,7 @@ const KIND_CLASS: Record<TimelineItem['kind'], string> = {
   export: 'tl-export',
 };
 
-function TimelineRow({ item, t, te }: { item: TimelineItem; t: Translate; te: Te }) {
+function TimelineRow({ item, t, te, name }: RowProps) {
   return (
     <li className={`tl-item ${KIND_CLASS[item.kind]}`} data-testid={`tl-${item.kind}`}>
       <div className="tl-time">
@@ -177,7 +187,7 @@ function TimelineRow({ item, t, te }: { item: TimelineItem; t: Translate; te: Te
         )}
       </div>
       <div className="tl-body">
-        <ItemBody item={item} t={t} te={te} />
+        <ItemBody item={item} t={t} te={te} name={name} />
       </div>
     </li>
   );
@@ -201,13 +211,13 @@ function CoverageBar({ ratio, t }: { ratio: number | null; t: Translate }) {
   );
 }
 
-function ItemBody({ item, t, te }: { item: TimelineItem; t: Translate; te: Te }) {
+function ItemBody({ item, t, te, name }: RowProps) {
   switch (item.kind) {
     case 'stage':
       return (
         <>
           <strong>{t('tl.stage', { stage: te('stage', item.stage) })}</strong>
-          <Typography.Text type="secondary"> — {item.by}</Typography.Text>
+          <Typography.Text type="secondary"> — {name(item.by)}</Typography.Text>
           {item.note && <div>{item.note}</div>}
         </>
       );
@@ -252,7 +262,7 @@ function ItemBody({ item, t, te }: { item: TimelineItem; t: Translate; te: Te })
           )}
           <div className="tl-note">
             {item.link?.via === 'link'
-              ? t('tl.linkedBy', { by: item.link.by ?? '', at: fmtTime(item.link.at, 'MM-DD HH:mm') })
+              ? t('tl.linkedBy', { by: name(item.link.by), at: fmtTime(item.link.at, 'MM-DD HH:mm') })
               : t('tl.stamped')}
           </div>
         </>
@@ -263,7 +273,7 @@ function ItemBody({ item, t, te }: { item: TimelineItem; t: Translate; te: Te })
           <strong>{t('tl.hearing', { room: item.roomName ?? item.roomId })}</strong>{' '}
           <Tag>{te('activity', item.activity)}</Tag>
           {item.stage && <Tag color={STAGE_COLOR[item.stage]}>{te('stage', item.stage)}</Tag>}
-          <Typography.Text type="secondary"> {item.startedBy}</Typography.Text>
+          <Typography.Text type="secondary"> {name(item.startedBy)}</Typography.Text>
           <div>{t('tl.segments', { n: item.segments, lead: item.leadIns, cameras: item.cameras })}</div>
           <CoverageBar ratio={item.coverage.ratio} t={t} />
         </>
@@ -277,23 +287,23 @@ function ItemBody({ item, t, te }: { item: TimelineItem; t: Translate; te: Te })
           </Tag>
           <Typography.Text type="secondary">
             {' '}
-            {item.device} · {t('tl.heldBy')} {item.officer?.name ?? item.heldBy ?? '—'}
+            {item.device} · {t('tl.heldBy')} {item.officer?.name ?? (name(item.heldBy) || '—')}
           </Typography.Text>
           {item.explanation && (
             <div className="tl-quote">
               {t('tl.explanation')}：{item.explanation.text}
-              <Typography.Text type="secondary"> — {item.explanation.author}</Typography.Text>
+              <Typography.Text type="secondary"> — {name(item.explanation.author)}</Typography.Text>
             </div>
           )}
           {item.review && (
             <div className="tl-note">
-              {t('tl.review')}：{item.review.by} {fmtTime(item.review.at, 'MM-DD HH:mm')}{' '}
+              {t('tl.review')}：{name(item.review.by)} {fmtTime(item.review.at, 'MM-DD HH:mm')}{' '}
               {item.review.note ?? ''}
             </div>
           )}
           {item.closure && (
             <div className="tl-note">
-              {t('tl.closure')}：{item.closure.by} {fmtTime(item.closure.at, 'MM-DD HH:mm')}{' '}
+              {t('tl.closure')}：{name(item.closure.by)} {fmtTime(item.closure.at, 'MM-DD HH:mm')}{' '}
               {item.closure.note ?? ''}
             </div>
           )}
