@@ -199,6 +199,7 @@ export class GatewayApp {
       log: log.child({ svc: 'interruptions' }),
       alerts: this.alerts,
       config: this.config.interruptions,
+      audit,
     });
     this.services.push(this.alerts, this.interruptions);
     this.field = createFieldLink({

@@ -91,16 +91,17 @@ async function run(app: GatewayApp, req: AdminRequest, index?: IndexRepair): Pro
   }
 }
 
-/** Accounts and registrations the index lost, back from the log; audited with what came back. */
+/** Accounts, registrations and interruptions the index lost, back from the log; audited with what came back. */
 async function rebuildState(app: GatewayApp, actor: string): Promise<StateRebuild> {
   const state = await rebuildFromAudit(app.store.audit.file, {
     users: app.users,
     registry: app.field.registry,
+    interruptions: app.interruptions,
   });
   await app.store.audit.append({
     type: 'reindex',
     actor,
-    subject: 'state:users-recorders',
+    subject: 'state:rebuilt-from-log',
     details: { ...state },
   });
   return state;

@@ -9,6 +9,8 @@
  * before the hash was is marked for a new credential.
  */
 import type { RecorderRecord, RecorderRegistry } from '../fleet/registry.js';
+import { InterruptionRecord } from '../interruptions/record.js';
+import type { InterruptionService } from '../interruptions/service.js';
 import { auditEntriesFromFile } from '../store/audit-entries.js';
 import type { AuditEntry } from '../store/schema.js';
 import type { UserRecord, UserStore } from '../users.js';
@@ -16,6 +18,7 @@ import type { UserRecord, UserStore } from '../users.js';
 export interface StateRebuild {
   users: { restored: string[]; passwordLost: string[] };
   recorders: { restored: string[]; needRotation: string[] };
+  interruptions: { restored: string[] };
 }
 
 type Details = Record<string, unknown>;
@@ -85,17 +88,35 @@ export function replayRecorders(entries: Iterable<AuditEntry>): Map<string, Reco
   return recorders;
 }
 
+/** Interruption records (R19) as their last `interruption` entry holds them. */
+export function replayInterruptions(entries: Iterable<AuditEntry>): Map<string, InterruptionRecord> {
+  const records = new Map<string, InterruptionRecord>();
+  for (const e of entries) {
+    const r = InterruptionRecord.safeParse((e.details as Details).record);
+    if (r.success && e.subject === `interruption:${r.data.id}`) records.set(r.data.id, r.data);
+  }
+  return records;
+}
+
 export async function rebuildFromAudit(
   auditFile: string,
-  into: { users: Pick<UserStore, 'restore'>; registry: Pick<RecorderRegistry, 'restore'> },
+  into: {
+    users: Pick<UserStore, 'restore'>;
+    registry: Pick<RecorderRegistry, 'restore'>;
+    interruptions: Pick<InterruptionService, 'restore'>;
+  },
 ): Promise<StateRebuild> {
   const entries: AuditEntry[] = [];
-  for await (const e of auditEntriesFromFile(auditFile, new Set(['user-admin', 'recorder-admin'])))
-    entries.push(e);
+  const types = new Set(['user-admin', 'recorder-admin', 'interruption'] as const);
+  for await (const e of auditEntriesFromFile(auditFile, types)) entries.push(e);
   const out: StateRebuild = {
     users: { restored: [], passwordLost: [] },
     recorders: { restored: [], needRotation: [] },
+    interruptions: { restored: [] },
   };
+  for (const rec of replayInterruptions(entries.filter((e) => e.type === 'interruption')).values()) {
+    if (await into.interruptions.restore(rec)) out.interruptions.restored.push(rec.id);
+  }
   for (const rec of replayUsers(entries.filter((e) => e.type === 'user-admin')).values()) {
     if (!(await into.users.restore(rec))) continue;
     out.users.restored.push(rec.username);

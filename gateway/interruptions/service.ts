@@ -10,11 +10,12 @@ import type { GatewayConfig } from '../config.js';
 import { type Db, SYNCED, timeSortableId } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, Service } from '../events.js';
+import type { AuditSink } from '../integrity/admin-audit.js';
 import type { Logger } from '../log.js';
 import {
   ExplanationText,
   type InterruptionFilter,
-  type InterruptionRecord,
+  InterruptionRecord,
   type InterruptionSource,
   OpenInterruption,
   type OpenInterruptionInput,
@@ -46,6 +47,11 @@ export interface InterruptionServiceOptions {
   config: GatewayConfig['interruptions'];
   officerOf?: OfficerLookup;
   now?: () => number;
+  /**
+   * Each state of a record is also an `interruption` audit entry, so that `gateway reindex`
+   * rebuilds the records from the log (docs/STATE.md).
+   */
+  audit?: AuditSink;
 }
 
 export class InterruptionService implements Service {
@@ -56,6 +62,7 @@ export class InterruptionService implements Service {
   readonly #alerts: AlertService;
   readonly #config: GatewayConfig['interruptions'];
   readonly #now: () => number;
+  readonly #audit: AuditSink | undefined;
   #officerOf: OfficerLookup | undefined;
   #holderOf: HolderLookup | undefined;
   /** Records not yet closed, by id (small: closed ones live only in LevelDB). */
@@ -75,6 +82,14 @@ export class InterruptionService implements Service {
     this.#config = opts.config;
     this.#officerOf = opts.officerOf;
     this.#now = opts.now ?? Date.now;
+    this.#audit = opts.audit;
+  }
+
+  /** Puts a record rebuilt from the audit log, unless the index has one (it is newer). */
+  async restore(rec: InterruptionRecord): Promise<boolean> {
+    if ((await this.#db.get(rec.id)) !== undefined) return false;
+    await this.#db.put(rec.id, InterruptionRecord.parse(rec), SYNCED);
+    return true;
   }
 
   /** Plugs in the pairing lookup (dock work) after construction. */
@@ -490,7 +505,20 @@ export class InterruptionService implements Service {
   #persist(rec: InterruptionRecord): Promise<void> {
     const snapshot = structuredClone(rec);
     const prev = this.#writes.get(rec.id) ?? Promise.resolve();
-    const next = prev.catch(() => {}).then(() => this.#db.put(rec.id, snapshot, SYNCED));
+    const next = prev
+      .catch(() => {})
+      .then(async () => {
+        // The log first, like every audited row; a log that cannot take it must not lose the record.
+        await this.#audit?.({
+          type: 'interruption',
+          actor: 'gateway',
+          subject: `interruption:${rec.id}`,
+          details: { record: snapshot },
+        }).catch((err: unknown) =>
+          this.#log.error({ err, interruption: rec.id }, 'interruption not journaled'),
+        );
+        await this.#db.put(rec.id, snapshot, SYNCED);
+      });
     this.#writes.set(rec.id, next);
     const done = () => {
       if (this.#writes.get(rec.id) === next) this.#writes.delete(rec.id);

@@ -152,6 +152,8 @@ export const AuditType = z.enum([
   /** A consistent copy of the data dir taken (`gateway backup`), or a data dir restored from one. */
   'backup',
   'restore',
+  /** A state of an interruption record (R19), journaled so the record can be rebuilt from the log. */
+  'interruption',
   /** An integrity check failed: a blob or the log does not match what was recorded (R25). */
   'integrity-failure',
   /** Evidence discs (R23, R24, R25): request, refusal, build, download, hand-over, legal hold. */

@@ -34,7 +34,12 @@ function cli(cfg: string, ...args: string[]): Promise<Run> {
 }
 
 /** A data dir with two clips, a user and a recorder, its index flushed to a table file (closed and reopened). */
-async function dataDirWithClips(): Promise<{ cfg: string; index: string; credential: string }> {
+async function dataDirWithClips(): Promise<{
+  cfg: string;
+  index: string;
+  credential: string;
+  interruptionId: string;
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'idx-repair-'));
   dirs.push(dir);
   const dataDir = join(dir, 'data');
@@ -63,19 +68,27 @@ async function dataDirWithClips(): Promise<{ cfg: string; index: string; credent
   });
   await app.users.setRoles('kept.user', ['officer', 'auditor'], 'cli');
   const { credential } = await app.field.registry.register({ serial: 'REP0001', unit: '法制科' }, 'cli');
+  const interruption = await app.interruptions.open({
+    source: 'recorder',
+    device: 'REP0001',
+    cause: 'battery',
+    canContinue: true,
+    start: 1_000,
+  });
+  await app.interruptions.stop(); // its writes done
   await app.store.stop();
   await app.db.close();
   // Reopening writes the write-ahead log into a table file, as a running gateway does in time.
   const again = new GatewayApp({ config, log: createLogger({ level: 'silent' }) });
   await again.open();
   await again.db.close();
-  return { cfg, index: join(dataDir, 'index'), credential };
+  return { cfg, index: join(dataDir, 'index'), credential, interruptionId: interruption.id };
 }
 
 async function damageAndRepair(
   remove: (name: string) => boolean,
-): Promise<{ cfg: string; repaired: Run; dataDir: string; credential: string }> {
-  const { cfg, index, credential } = await dataDirWithClips();
+): Promise<{ cfg: string; repaired: Run; dataDir: string; credential: string; interruptionId: string }> {
+  const { cfg, index, credential, interruptionId } = await dataDirWithClips();
   const victim = (await readdir(index)).find(remove);
   expect(victim).toBeDefined();
   await unlink(join(index, victim as string));
@@ -100,7 +113,7 @@ async function damageAndRepair(
   expect(verified.out).toMatch(/^OK: 2 blobs re-hashed for 2 clips/);
   const log = await cli(cfg, 'verify', '--json');
   expect(JSON.parse(log.out)).toMatchObject({ ok: true });
-  return { cfg, repaired, dataDir: join(index, '..'), credential };
+  return { cfg, repaired, dataDir: join(index, '..'), credential, interruptionId };
 }
 
 describe('gateway repair of a damaged index', () => {
@@ -111,10 +124,13 @@ describe('gateway repair of a damaged index', () => {
   }, 120_000);
 
   it('rebuilds the clip rows, the accounts and the registrations after a table file is lost', async () => {
-    const { repaired, dataDir, credential } = await damageAndRepair((n) => n.endsWith('.ldb'));
+    const { repaired, dataDir, credential, interruptionId } = await damageAndRepair((n) =>
+      n.endsWith('.ldb'),
+    );
     expect(JSON.parse(repaired.out).indexRepaired.stateRebuilt).toMatchObject({
       users: { restored: ['kept.user'], passwordLost: ['kept.user'] },
       recorders: { restored: ['REP0001'], needRotation: [] },
+      interruptions: { restored: [interruptionId] },
     });
     const app = new GatewayApp({
       config: parseConfig({ dataDir, dock: { ports: [] } }),
@@ -126,6 +142,10 @@ describe('gateway repair of a damaged index', () => {
       await app.field.registry.start();
       expect(app.field.registry.verify('REP0001', Buffer.from(credential))).toBe('ok');
       expect(await app.field.registry.get('REP0001')).toMatchObject({ unit: '法制科' });
+      expect(await app.interruptions.get(interruptionId)).toMatchObject({
+        device: 'REP0001',
+        cause: 'battery',
+      });
       expect(await app.users.get('kept.user')).toMatchObject({
         roles: ['officer', 'auditor'],
         passwordLost: true,

@@ -4,7 +4,7 @@
  * registration logged without its credential's hash is marked for a new credential.
  */
 import { describe, expect, it } from 'vitest';
-import { replayRecorders, replayUsers } from '../../gateway/admin/rebuild.js';
+import { replayInterruptions, replayRecorders, replayUsers } from '../../gateway/admin/rebuild.js';
 import type { AuditEntry } from '../../gateway/store/schema.js';
 
 let seq = 0;
@@ -73,5 +73,41 @@ describe('rebuilding state from the audit log', () => {
     });
     expect(recorders.get('NEW0001')?.credentialNeedsRotation).toBeUndefined();
     expect(recorders.get('OLD0002')?.credentialNeedsRotation).toBeUndefined();
+  });
+
+  it('replays interruption records from their last journaled state', () => {
+    const rec = (status: string, explanation: unknown) => ({
+      id: '00abc-1',
+      source: 'recorder',
+      device: 'R1',
+      roomId: null,
+      officer: null,
+      sessionId: 'S1',
+      cause: 'battery',
+      canContinue: false,
+      start: 1000,
+      end: 2000,
+      resumed: false,
+      resumeStatement: false,
+      resumeStatementAt: null,
+      status,
+      explanation,
+      history: [],
+      review: null,
+      closure: null,
+      heldBy: null,
+      alerts: [],
+      openedAt: '2026-12-01T00:00:00.000Z',
+      updatedAt: '2026-12-01T00:01:00.000Z',
+    });
+    const out = replayInterruptions([
+      entry('interruption', 'interruption:00abc-1', { record: rec('open', null) }),
+      entry('interruption', 'interruption:00abc-1', {
+        record: { ...rec('open', null), cause: 'not-a-cause' },
+      }),
+      entry('interruption', 'interruption:other', { record: rec('open', null) }),
+    ]);
+    expect([...out.keys()]).toEqual(['00abc-1']);
+    expect(out.get('00abc-1')).toMatchObject({ status: 'open', cause: 'battery' });
   });
 });

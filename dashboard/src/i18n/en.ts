@@ -306,6 +306,7 @@ export const en: Record<MessageKey, string> = {
   'audit.type.repair': 'Index repair',
   'audit.type.backup': 'Backup',
   'audit.type.restore': 'Restore from backup',
+  'audit.type.interruption': 'Interruption record',
   'originals.title': 'Integrity of the originals',
   'originals.lastSweep': 'Last full check',
   'originals.nextSweep': 'Next check',

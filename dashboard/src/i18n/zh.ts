@@ -303,6 +303,7 @@ export const zh = {
   'audit.type.repair': '修复索引',
   'audit.type.backup': '备份',
   'audit.type.restore': '从备份恢复',
+  'audit.type.interruption': '中止记录',
   'originals.title': '原始记录完整性',
   'originals.lastSweep': '上次全面校验',
   'originals.nextSweep': '下次校验',
