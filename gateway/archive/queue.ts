@@ -39,11 +39,11 @@ export class ArchiveQueue {
     await this.#q.put(key, { key, job, enqueuedAt: now, attempts: 0, notBefore: 0 } satisfies QueuedJob);
   }
 
-  /** The first item due now, in enqueue order. */
-  async next(now = Date.now()): Promise<QueuedJob | undefined> {
+  /** The first item due now, in enqueue order, other than those in `skip` (being worked on). */
+  async next(now = Date.now(), skip?: { has(key: string): boolean }): Promise<QueuedJob | undefined> {
     for await (const v of this.#q.values()) {
       const item = QueuedJob.parse(v);
-      if (item.notBefore <= now) return item;
+      if (item.notBefore <= now && !skip?.has(item.key)) return item;
     }
     return undefined;
   }

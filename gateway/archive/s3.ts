@@ -150,24 +150,28 @@ export class ArchiveBucket {
     return out.Body as Readable;
   }
 
-  /** Retention and hold as the bucket reports them for a version. */
-  async lockOf(ref: ObjectRef): Promise<{ mode?: string; retainUntil?: Date; legalHold: boolean }> {
+  /** Retention (and the legal hold when `withHold`) as the bucket reports them for a version. */
+  async lockOf(
+    ref: ObjectRef,
+    withHold = true,
+  ): Promise<{ mode?: string; retainUntil?: Date; legalHold: boolean }> {
     const r = await this.client.send(
       new GetObjectRetentionCommand({ Bucket: this.bucket, Key: ref.key, VersionId: ref.versionId }),
     );
     let legalHold = false;
-    try {
-      const h = await this.client.send(
-        new GetObjectLegalHoldCommand({ Bucket: this.bucket, Key: ref.key, VersionId: ref.versionId }),
-      );
-      legalHold = h.LegalHold?.Status === 'ON';
-    } catch (err) {
-      if (
-        !isNotFound(err) &&
-        !(err instanceof S3ServiceException && /NoSuchObjectLock|InvalidRequest/.test(err.name))
-      )
-        throw err;
-    }
+    if (withHold)
+      try {
+        const h = await this.client.send(
+          new GetObjectLegalHoldCommand({ Bucket: this.bucket, Key: ref.key, VersionId: ref.versionId }),
+        );
+        legalHold = h.LegalHold?.Status === 'ON';
+      } catch (err) {
+        if (
+          !isNotFound(err) &&
+          !(err instanceof S3ServiceException && /NoSuchObjectLock|InvalidRequest/.test(err.name))
+        )
+          throw err;
+      }
     return { mode: r.Retention?.Mode, retainUntil: r.Retention?.RetainUntilDate, legalHold };
   }
 

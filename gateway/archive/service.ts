@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { AlertService } from '../alerts/service.js';
 import type { Checkpoint } from '../custody/checkpoint.js';
@@ -28,6 +29,8 @@ import { ArchiveBucket, ArchiveError, type ObjectRef } from './s3.js';
 import { throttle } from './throttle.js';
 
 export const BACKLOG_RULE = 'archive-backlog';
+/** Items worked on at once (one upload in flight, see #run). */
+const PARALLEL_ITEMS = 2;
 export const MISMATCH_RULE = 'archive-mismatch';
 
 export const ArchivedCopy = z.object({
@@ -97,6 +100,8 @@ export class ArchiveService implements Service {
   #wake?: () => void;
   #timer?: NodeJS.Timeout;
   #lastOk?: number;
+  #bucketReady: Promise<void> | undefined;
+  #uploadTail: Promise<void> = Promise.resolve();
   #offs: (() => void)[] = [];
   /** A checkpoint witness: hands each new checkpoint to the durable queue. */
   readonly witness: Witness;
@@ -268,35 +273,63 @@ export class ArchiveService implements Service {
     this.#wake = undefined;
   }
 
+  /**
+   * Originals are worked on two at a time with one upload in flight (#upload): the read-back and
+   * lock check of one overlap the next one's upload, so verifying costs little of the uplink's
+   * time. Checkpoints and holds run alone (a checkpoint's log segment follows the last one's end;
+   * a hold needs its clip's copy recorded first).
+   */
   async #run(): Promise<void> {
     const c = this.#o.config;
-    let bucketReady = false;
+    const inFlight = new Map<string, Promise<void>>();
+    const oneDone = () => Promise.race(inFlight.values());
     while (!this.#stopped) {
       if (inBusyHours(new Date(this.#now()), c.busyHours, this.#o.timeZone)) {
-        await this.#sleep(60_000);
+        await (inFlight.size > 0 ? oneDone() : this.#sleep(60_000));
         continue;
       }
-      const item = await this.queue.next(this.#now());
-      if (!item) {
-        await this.#sleep(Math.min(c.retryMs, 30_000));
+      const item = await this.queue.next(this.#now(), inFlight);
+      if (!item || (item.job.kind !== 'clip' && inFlight.size > 0)) {
+        await (inFlight.size > 0 ? oneDone() : this.#sleep(Math.min(c.retryMs, 30_000)));
         continue;
       }
-      try {
-        if (!bucketReady) {
-          await this.#need().ensureBucket(c.createBucket);
-          bucketReady = true;
-        }
-        await this.#process(item);
-        await this.queue.done(item.key);
-        this.#lastOk = this.#now();
-      } catch (err) {
-        const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-        if (this.#stopped) break;
-        this.#o.log.warn({ job: item.job.kind, err: msg.slice(0, 300) }, 'archive item failed; will retry');
-        await this.queue.failed(item, msg, c.retryMs, this.#now());
-      }
-      await this.checkBacklog();
+      inFlight.set(
+        item.key,
+        this.#attempt(item).finally(() => inFlight.delete(item.key)),
+      );
+      if (item.job.kind !== 'clip' || inFlight.size >= PARALLEL_ITEMS) await oneDone();
     }
+    await Promise.all(inFlight.values());
+  }
+
+  async #attempt(item: QueuedJob): Promise<void> {
+    const c = this.#o.config;
+    try {
+      this.#bucketReady ??= this.#need().ensureBucket(c.createBucket);
+      await this.#bucketReady.catch((err: unknown) => {
+        this.#bucketReady = undefined;
+        throw err;
+      });
+      await this.#process(item);
+      await this.queue.done(item.key);
+      this.#lastOk = this.#now();
+    } catch (err) {
+      const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      if (this.#stopped) return;
+      this.#o.log.warn({ job: item.job.kind, err: msg.slice(0, 300) }, 'archive item failed; will retry');
+      await this.queue.failed(item, msg, c.retryMs, this.#now());
+    }
+    await this.checkBacklog().catch((err: unknown) => this.#o.log.error({ err }, 'backlog check failed'));
+  }
+
+  /** Runs `fn` when no other upload is in flight (the uplink and the bandwidth cap are shared). */
+  #upload<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#uploadTail.then(fn);
+    this.#uploadTail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** Raises (or clears) the backlog alert from the queue's oldest item and the configured threshold. */
@@ -331,27 +364,25 @@ export class ArchiveService implements Service {
    */
   async #putVerified(
     key: string,
-    body: () => NodeJS.ReadableStream | Buffer,
+    body: () => Readable | Buffer,
     sha256: string,
     bytes: number,
     until: Date,
     legalHold: boolean,
   ): Promise<ObjectRef> {
     const bucket = this.#need();
-    const head = await bucket.head(key);
-    let ref: ObjectRef;
-    if (head && head.sha256 === sha256) ref = { bucket: bucket.bucket, key, versionId: head.versionId };
-    else {
+    const ref = await this.#upload(async (): Promise<ObjectRef> => {
+      const head = await bucket.head(key);
+      if (head && head.sha256 === sha256) return { bucket: bucket.bucket, key, versionId: head.versionId };
       const b = body();
-      const stream = Buffer.isBuffer(b)
-        ? b
-        : (b.pipe(throttle(this.#o.config.bandwidthBytesPerSec)) as never);
-      ref = await bucket.put({ key, body: stream, bytes, sha256, retainUntil: until, legalHold });
-    }
+      const cap = this.#o.config.bandwidthBytesPerSec;
+      const stream = Buffer.isBuffer(b) || cap <= 0 ? b : b.pipe(throttle(cap));
+      return bucket.put({ key, body: stream, bytes, sha256, retainUntil: until, legalHold });
+    });
     const rb = await bucket.readBack(key, ref.versionId);
     if (rb.sha256 !== sha256 || rb.bytes !== bytes)
       throw new ArchiveError('ARCHIVE_MISMATCH', `${key}: read back ${rb.bytes} bytes hashing ${rb.sha256}`);
-    const lock = assertLockedUntil(key, await bucket.lockOf(ref), until);
+    const lock = assertLockedUntil(key, await bucket.lockOf(ref, legalHold), until);
     if (legalHold && !lock.legalHold) await bucket.holdOn(ref);
     return ref;
   }
@@ -365,18 +396,21 @@ export class ArchiveService implements Service {
     const until = this.#retainUntil(rec, held);
     const key = this.#key('originals', rec.sha256);
     const { size } = await stat(blobPath);
-    const ref = await this.#putVerified(key, () => createReadStream(blobPath), rec.sha256, size, until, held);
     const sidecarBytes = await this.#sidecar(rec);
-    const sidecarRef = sidecarBytes
-      ? await this.#putVerified(
-          this.#key('originals', `${rec.sha256}.${clipId}.json`),
-          () => sidecarBytes,
-          sha256Of(sidecarBytes),
-          sidecarBytes.length,
-          until,
-          held,
-        )
-      : undefined;
+    // Both uploads queue in this order; the sidecar's goes while the original is read back.
+    const [ref, sidecarRef] = await Promise.all([
+      this.#putVerified(key, () => createReadStream(blobPath), rec.sha256, size, until, held),
+      sidecarBytes
+        ? this.#putVerified(
+            this.#key('originals', `${rec.sha256}.${clipId}.json`),
+            () => sidecarBytes,
+            sha256Of(sidecarBytes),
+            sidecarBytes.length,
+            until,
+            held,
+          )
+        : undefined,
+    ]);
     const copy: ArchivedCopy = {
       at: new Date(this.#now()).toISOString(),
       bucket: ref.bucket,
@@ -409,7 +443,7 @@ export class ArchiveService implements Service {
         'ARCHIVE_MISMATCH',
         `${copy.key}: read back ${rb.bytes} bytes hashing ${rb.sha256}`,
       );
-    const lock = assertLockedUntil(copy.key, await bucket.lockOf(copy), until);
+    const lock = assertLockedUntil(copy.key, await bucket.lockOf(copy, false), until);
     return {
       at: new Date(this.#now()).toISOString(),
       bucket: copy.bucket,

@@ -11,8 +11,9 @@ export function throttle(bytesPerSec: number): Transform {
       allowance = Math.min(bytesPerSec, allowance + ((now - last) / 1000) * bytesPerSec);
       last = now;
       allowance -= chunk.length;
-      const waitMs = allowance < 0 ? (-allowance / bytesPerSec) * 1000 : 0;
-      setTimeout(() => done(null, chunk), waitMs);
+      if (allowance >= 0) return done(null, chunk);
+      // A timer per chunk costs a millisecond or more each: only when the cap is really reached.
+      setTimeout(() => done(null, chunk), (-allowance / bytesPerSec) * 1000);
     },
   });
 }

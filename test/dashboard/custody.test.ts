@@ -1,8 +1,12 @@
 /**
  * Custody on the audit page (R25): the principal sees the signing key's fingerprint in groups of
  * four (as `gateway key show` prints it for the register), issues a checkpoint with a reason, sees
- * it listed and downloads its custody receipt (a PDF); an auditor reads but cannot issue.
+ * it listed and downloads its custody receipt (a PDF); an auditor reads but cannot issue. The
+ * archive card beside it shows the queue of an archive that does not answer (checkpoints wait).
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginFast, newPage, screenshot } from './browser.js';
 import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
@@ -10,7 +14,13 @@ import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
 describe('custody card on the audit page', () => {
   let rig: DashRig;
   beforeAll(async () => {
-    rig = await startDashRig({ custody: { gatewayId: '执法网关-测试' } });
+    const credentialsFile = join(await mkdtemp(join(tmpdir(), 'dash-archive-')), 'credentials.json');
+    await writeFile(credentialsFile, JSON.stringify({ accessKeyId: 'k', secretAccessKey: 's' }));
+    rig = await startDashRig({
+      custody: { gatewayId: '执法网关-测试' },
+      // Nothing listens on port 9: every checkpoint waits in the archive's queue.
+      archive: { endpoint: 'http://127.0.0.1:9', bucket: 'originals', credentialsFile, retryMs: 60_000 },
+    });
   }, 120_000);
   afterAll(() => rig?.stop());
 
@@ -45,11 +55,15 @@ describe('custody card on the audit page', () => {
       await context.close();
     }
 
+    const waiting = await rig.gw.app.archive.status();
+    expect(waiting.depth).toBeGreaterThan(0);
     const auditor = await newPage(rig.browser, rig.gw.url);
     try {
       await loginFast(auditor.page, rig.users.auditor, PASSWORD, '/audit');
       await textOf(auditor.page.getByTestId('custody-fingerprint')).toBe(grouped);
       expect(await auditor.page.getByTestId('custody-issue').count()).toBe(0);
+      await textOf(auditor.page.getByTestId('archive-depth')).toMatch(/^[1-9]\d* 项$/);
+      await textOf(auditor.page.getByTestId('archive-card')).toContain('http://127.0.0.1:9/originals');
     } finally {
       await auditor.context.close();
     }
