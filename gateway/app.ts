@@ -359,9 +359,10 @@ export class GatewayApp {
     this.services.push(this.disk);
     cameraRoutes(this.api, this.cameras, this.hearings, this.preroll);
     hearingRoutes(this.api, this.hearings);
+    const chunkTables = new ChunkTables(db);
     this.clips = new ClipService({
       store: this.store,
-      chunks: new ChunkTables(db),
+      chunks: chunkTables,
       alerts: this.alerts,
       bus,
       log: log.child({ svc: 'clips' }),
@@ -399,6 +400,7 @@ export class GatewayApp {
       log: log.child({ svc: 'exports' }),
       alerts: this.alerts,
       room: (what, bytes) => this.disk.assertWork(what, bytes),
+      unchangedSinceHashed: (expected, identity) => chunkTables.unchangedSinceHashed(expected, identity),
     });
     this.services.push(this.exports);
     exportRoutes(this.api, this.exports);

@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Db } from '../db.js';
 import { StoreError } from '../store/errors.js';
+import { identityOf } from '../store/fsutil.js';
 
 export const CHUNK_BYTES = 1024 * 1024;
 const HASH_BYTES = 32;
@@ -26,6 +27,11 @@ export interface ChunkTable {
   chunkBytes: number;
   /** SHA-256 of chunk i at [i × 32, i × 32 + 32). */
   hashes: Buffer;
+  /**
+   * The file's identity (fileIdentity) while it was hashed, unchanged from before the first read
+   * to after the last; absent when it changed meanwhile.
+   */
+  identity?: string;
 }
 
 const Stored = z.object({
@@ -33,6 +39,7 @@ const Stored = z.object({
   bytes: z.number().int().min(0),
   chunkBytes: z.number().int().positive(),
   hashes: z.string().max(8 * 1024 * 1024),
+  identity: z.string().max(200).optional(),
 });
 
 export class ChunkTables {
@@ -50,8 +57,27 @@ export class ChunkTables {
   }
 
   async put(t: ChunkTable): Promise<void> {
-    const { bytes, chunkBytes } = t;
-    await this.#sub.put(t.sha256, { v: 1, bytes, chunkBytes, hashes: t.hashes.toString('base64') });
+    const { bytes, chunkBytes, identity } = t;
+    const hashes = t.hashes.toString('base64');
+    await this.#sub.put(t.sha256, { v: 1, bytes, chunkBytes, hashes, ...(identity ? { identity } : {}) });
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await this.#sub.del(sha256);
+  }
+
+  /**
+   * True when `identity` (fileIdentity of an original now) is that of the very file whose whole
+   * hash matched `expected` when its table was made: its bytes are the recorded ones unless
+   * someone wrote them without changing its ctime (root writing the raw device, or a changed
+   * clock) or the medium decayed, which the scheduled sweep and a disc's own verifier see.
+   */
+  async unchangedSinceHashed(
+    expected: { sha256: string; bytes: number },
+    identity: string,
+  ): Promise<boolean> {
+    const t = await this.get(expected.sha256);
+    return t?.identity !== undefined && t.bytes === expected.bytes && t.identity === identity;
   }
 }
 
@@ -66,7 +92,9 @@ export async function hashWithChunks(path: string, chunkBytes = CHUNK_BYTES): Pr
   const buf = Buffer.allocUnsafe(chunkBytes);
   const fh = await open(path, 'r');
   let bytes = 0;
+  let identity: string | undefined;
   try {
+    const before = identityOf(await fh.stat({ bigint: true }));
     for (;;) {
       const n = await readFull(fh, buf, bytes);
       if (n === 0) break;
@@ -76,10 +104,12 @@ export async function hashWithChunks(path: string, chunkBytes = CHUNK_BYTES): Pr
       bytes += n;
       if (n < chunkBytes) break;
     }
+    if (identityOf(await fh.stat({ bigint: true })) === before) identity = before;
   } finally {
     await fh.close();
   }
-  return { sha256: whole.digest('hex'), bytes, chunkBytes, hashes: Buffer.concat(parts) };
+  const t = { sha256: whole.digest('hex'), bytes, chunkBytes, hashes: Buffer.concat(parts) };
+  return identity ? { ...t, identity } : t;
 }
 
 type Handle = Awaited<ReturnType<typeof open>>;

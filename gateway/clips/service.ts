@@ -22,13 +22,13 @@
  * original without a table yet (stored before tables existed) waits for that pass once, which
  * makes its table; a newly stored original gets its table right after ingest.
  */
-import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Activity, Officer } from '../../protocol/common.js';
 import type { AlertService } from '../alerts/service.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus, GatewayEvents, Service } from '../events.js';
 import type { Logger } from '../log.js';
+import { fileIdentity } from '../store/fsutil.js';
 import type { BlobRef, ClipRecord, ClipState, ClipStore, OpenedClip } from '../store/index.js';
 import { type ChunkTable, type ChunkTables, hashWithChunks, verifiedRange } from './chunk-table.js';
 import { contentTypeOf, extensionFor, sniffContentType } from './content-type.js';
@@ -303,8 +303,7 @@ export class ClipService implements Service {
       g.table = undefined;
       throw failed;
     }
-    const st = await stat(g.ref.path).catch(() => undefined);
-    const identity = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : 'gone';
+    const identity = await fileIdentity(g.ref.path).catch(() => 'gone');
     if (g.checked?.identity !== identity) this.#startCheck(g, identity);
     const checked = g.checked!;
     // A missing original: the pass names it (STORE_CORRUPT); no table can serve it.

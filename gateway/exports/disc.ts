@@ -7,8 +7,13 @@
  *      covers it, then custody/ (checkpoint, key, the exact log lines about these clips and this
  *      export, their inclusion proofs), receipt.pdf, the verifiers and README.txt;
  *   4. the ISO from xorriso with the originals mapped straight from the store, hashed on its way
- *      to the file, while worker threads re-hash every original against the index as xorriso reads
- *      it (both from the page cache), so the check costs no wall time of its own. A mismatch kills
+ *      to the file. An original that is the very file (same dev, inode, size, mtime and ctime)
+ *      whose whole hash matched its recorded one since ingest (`unchangedSinceHashed`: its chunk
+ *      table) is checked by that identity; any other is re-hashed against the index on worker
+ *      threads as xorriso reads it (both from the page cache). Re-hashing every original doubled
+ *      the SHA-256 work of a disc on 2 cores; anything that writes a file changes its ctime, so
+ *      only root writing the raw device (or setting the clock) or a decaying medium gets past the
+ *      identity, and the scheduled sweep and the disc's own verifier catch those. A mismatch kills
  *      xorriso, deletes the image, quarantines the original, and the caller logs `export-failed`
  *      after `export-built`: altered bytes are never shipped, and `export-built` claims only the
  *      manifest, which names the recorded hashes. Last, each original must still be the very file
@@ -18,14 +23,14 @@
  * which covers the same entry) and 4, so every disc has exactly one `export-built` entry.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Officer } from '../../protocol/common.js';
 import { extensionFor, sniffContentType } from '../clips/content-type.js';
 import { GatewayError } from '../errors.js';
 import type { InterruptionRecord } from '../interruptions/record.js';
 import type { Logger } from '../log.js';
-import { replaceFileDurable } from '../store/fsutil.js';
+import { fileIdentity, replaceFileDurable } from '../store/fsutil.js';
 import type { AuditEntry, ClipRecord, ClipStore } from '../store/index.js';
 import type { CustodyPort } from './custody-port.js';
 import { type HashResult, hashFiles } from './hash-pool.js';
@@ -74,6 +79,18 @@ export interface DiscDeps {
   xorriso?: string;
   /** Worker threads checking originals (default: one per core). */
   hashThreads?: number;
+  /**
+   * Whether an original with this identity (fileIdentity) is the very file whose whole hash last
+   * matched its recorded one (clips/chunk-table.ts). Such an original is not re-hashed: the check
+   * that it is unchanged costs a stat, not a read. Without it every original is re-hashed.
+   */
+  unchangedSinceHashed?: (expected: { sha256: string; bytes: number }, identity: string) => Promise<boolean>;
+}
+
+/** How the originals on a disc were checked: re-hashed, or unchanged since a matching hash. */
+export interface OriginalsCheck {
+  rehashed: number;
+  unchanged: number;
 }
 
 export interface BuildProgress {
@@ -115,11 +132,9 @@ export async function buildDisc(
   paths: DiscPaths,
   onProgress: (p: BuildProgress) => void,
   opts: { resume?: boolean } = {},
-): Promise<ImageInfo> {
+): Promise<{ image: ImageInfo; originals: OriginalsCheck }> {
   const records = await loadClips(rec, d);
   const clipBytes = records.reduce((s, r) => s + r.bytes, 0);
-  // Two reads of the clips' bytes, side by side: the check, and xorriso writing the image.
-  const progress = { bytesDone: 0, bytesTotal: 2 * clipBytes };
   const resumed = opts.resume ? await loggedManifest(rec, paths, d) : undefined;
   if (resumed) await clearAllBut(paths, ['manifest.json', MANIFEST_PDF]);
   else await rm(paths.dir, { recursive: true, force: true });
@@ -174,6 +189,12 @@ export async function buildDisc(
   await put('custody/audit.jsonl', Buffer.concat(lines.flatMap((l) => [l, NL])));
   await put('custody/proofs.json', `${JSON.stringify(proofs, null, 1)}\n`);
 
+  const rehash: Checked[] = [];
+  for (const c of checked) {
+    if (!(await d.unchangedSinceHashed?.(c.record, c.fingerprint))) rehash.push(c);
+  }
+  // xorriso writing the image, and beside it the re-hash of the originals that need one.
+  const progress = { bytesDone: 0, bytesTotal: clipBytes + rehash.reduce((s, c) => s + c.record.bytes, 0) };
   let hashed = 0;
   let packed = 0;
   const show = () => {
@@ -181,7 +202,7 @@ export async function buildDisc(
     onProgress({ ...progress });
   };
   const stop = new AbortController();
-  const check = checkOriginals(checked, d, stop, (n) => {
+  const check = checkOriginals(rehash, d, stop, (n) => {
     hashed += n;
     show();
   });
@@ -220,7 +241,7 @@ export async function buildDisc(
   if (packDone.status === 'rejected') throw packDone.reason;
   const image = packDone.value;
   for (const c of checked) {
-    if ((await fingerprint(c.path)) !== c.fingerprint) {
+    if ((await fileIdentity(c.path)) !== c.fingerprint) {
       await rm(paths.image, { force: true });
       throw new GatewayError(
         'EXPORT_FAILED',
@@ -230,7 +251,10 @@ export async function buildDisc(
     }
   }
   await chmod(paths.root, 0o700);
-  return { name: `evidence-${rec.id}.iso`, bytes: image.bytes, sha256: image.sha256 };
+  return {
+    image: { name: `evidence-${rec.id}.iso`, bytes: image.bytes, sha256: image.sha256 },
+    originals: { rehashed: rehash.length, unchanged: checked.length - rehash.length },
+  };
 }
 
 export function exportSubject(id: string): string {
@@ -323,7 +347,7 @@ async function openOriginals(
         path: o.path,
         discPath: `clips/${o.record.clipId}${extensionFor(contentType)}`,
         contentType,
-        fingerprint: await fingerprint(o.path),
+        fingerprint: await fileIdentity(o.path),
       });
     }
   }
@@ -394,12 +418,6 @@ async function integrityFailure(rec: ExportRecord, c: Checked, got: HashResult, 
   } catch (err) {
     d.log.error({ err, clipId }, 'recording an altered original failed');
   }
-}
-
-/** Same file, unchanged since it was checked: inode, size, mtime and ctime (ns). */
-async function fingerprint(path: string): Promise<string> {
-  const s = await stat(path, { bigint: true });
-  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
 }
 
 async function buildManifest(

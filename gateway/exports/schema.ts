@@ -97,6 +97,8 @@ export const ExportRecord = z.object({
   reason: z.string().optional(),
   progress: z.object({ bytesDone: z.number(), bytesTotal: z.number() }).optional(),
   image: ImageInfo.optional(),
+  /** How the originals were checked while the image was written (exports/disc.ts). */
+  originals: z.object({ rehashed: z.number().int(), unchanged: z.number().int() }).optional(),
   error: z.string().optional(),
   builtAt: z.string().optional(),
 });

@@ -23,6 +23,7 @@ import type { CustodyPort } from './custody-port.js';
 import {
   type BuildProgress,
   buildDisc,
+  type DiscDeps,
   type DiscFacts,
   type DiscPaths,
   discPaths,
@@ -59,6 +60,8 @@ export interface ExportServiceOptions {
   /** Refuses (DISK_RESERVE) when an image of `bytes` would eat into the disk's reserve. */
   room?: (what: string, bytes: number) => Promise<void>;
   xorriso?: string;
+  /** Originals unchanged since a whole hash matched are not re-hashed (disc.ts DiscDeps). */
+  unchangedSinceHashed?: DiscDeps['unchangedSinceHashed'];
   now?: () => number;
 }
 
@@ -319,7 +322,7 @@ export class ExportService implements Service {
       const custody = this.#o.custody();
       if (!custody)
         throw new GatewayError('UNAVAILABLE', 'the custody service is not running; no checkpoint');
-      const image = await buildDisc(
+      const { image, originals } = await buildDisc(
         rec,
         rec.decidedBy!,
         {
@@ -329,6 +332,7 @@ export class ExportService implements Service {
           verifierFiles: this.#o.verifierFiles,
           log: this.#o.log,
           ...(this.#o.xorriso ? { xorriso: this.#o.xorriso } : {}),
+          ...(this.#o.unchangedSinceHashed ? { unchangedSinceHashed: this.#o.unchangedSinceHashed } : {}),
         },
         this.#paths(rec.id),
         (p) => {
@@ -345,12 +349,16 @@ export class ExportService implements Service {
         ...rec,
         state: 'ready',
         image,
+        originals,
         progress: this.#progress.get(rec.id) ?? { bytesDone: 0, bytesTotal: 0 },
         builtAt: new Date(this.#now()).toISOString(),
       };
       done.progress = { bytesDone: done.progress!.bytesTotal, bytesTotal: done.progress!.bytesTotal };
       await this.#repo.put(done);
-      this.#o.log.info({ exportId: rec.id, image: image.name, bytes: image.bytes }, 'evidence disc built');
+      this.#o.log.info(
+        { exportId: rec.id, image: image.name, bytes: image.bytes, originals },
+        'evidence disc built',
+      );
       this.#changed(done);
     } catch (err) {
       const message = err instanceof GatewayError ? err.message : 'internal error while building the disc';

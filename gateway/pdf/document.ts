@@ -42,6 +42,8 @@ function findCjkFont(): { file: string; family?: string } {
 
 export type Pdf = InstanceType<typeof PDFDocument>;
 
+let parsedFont: { layout?: unknown } | undefined;
+
 /** A new A4 document with the CJK font selected as `cjk`; `render` draws, the result is the file's bytes. */
 export async function renderPdf(
   info: { title: string; subject?: string },
@@ -59,9 +61,13 @@ export async function renderPdf(
     doc.on('end', () => res(Buffer.concat(chunks)));
     doc.on('error', rej);
   });
-  if (font.family) doc.registerFont('cjk', font.file, font.family);
-  else doc.registerFont('cjk', font.file);
+  // The parsed font (fontkit's object, which pdfkit takes as a source) is kept: parsing the 5 MB
+  // collection again for every document cost 0.2–1 s each, serially before an evidence disc.
+  const src = (parsedFont ?? font.file) as string;
+  if (font.family) doc.registerFont('cjk', src, font.family);
+  else doc.registerFont('cjk', src);
   doc.font('cjk');
+  parsedFont ??= (doc as unknown as { _font?: { font?: { layout?: unknown } } })._font?.font;
   await render(doc);
   doc.end();
   return done;

@@ -1,6 +1,7 @@
 /** Durable filesystem steps: fsync of files and directories, no-clobber placement. */
 import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { chmod, link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isErrno } from './errors.js';
 
@@ -97,4 +98,13 @@ export async function replaceFileDurable(
     throw err;
   }
   await fsyncDir(dir);
+}
+
+/** dev, inode, size, mtime and ctime (ns) of a file: any write, chmod, link or rename changes it. */
+export async function fileIdentity(path: string): Promise<string> {
+  return identityOf(await stat(path, { bigint: true }));
+}
+
+export function identityOf(s: BigIntStats): string {
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChunkTables } from '../../gateway/clips/chunk-table.js';
 import type { ClipRecord } from '../../gateway/store/index.js';
 import type { ApiClient, TestGateway } from '../helpers/gateway.js';
 import { startGateway } from '../helpers/gateway.js';
@@ -102,7 +103,15 @@ beforeAll(async () => {
     sessionId: 'sess-other',
     officer: { id: 'someone-else', name: '李警官', certNo: 'ZJ-9' },
   });
+  // Made right after ingest; an original unchanged since is not re-hashed for a disc.
+  for (const id of ['clip-a', 'clip-b', 'clip-c']) await tableOf(id);
 });
+
+async function tableOf(clipId: string) {
+  const tables = new ChunkTables(gw.app.db);
+  const { sha256 } = (await gw.app.store.index.get(clipId))!;
+  return waitFor(() => tables.get(sha256), `chunk table of ${clipId}`);
+}
 
 afterAll(async () => {
   await gw?.stop();
@@ -189,6 +198,8 @@ describe('approved export: legal hold, the disc, downloads and hand-over (R23)',
       reason: '同意移送',
     });
     expect(done.image.name).toMatch(/\.iso$/);
+    // Each original is the very file whose whole hash matched after ingest: checked by its identity.
+    expect(done.originals).toEqual({ rehashed: 0, unchanged: 3 });
     expect(done.progress.bytesDone).toBe(done.progress.bytesTotal);
     const clip = await legal.get('/api/clips/clip-b');
     expect(clip.body.legalHolds).toEqual([expect.objectContaining({ exportId: id, caseNo: 'CASE-EXP-1' })]);
@@ -373,9 +384,21 @@ describe('a secret export (R25)', () => {
 });
 
 describe('an altered original', () => {
+  it('re-hashes an original that has no record of a matching whole hash', async () => {
+    const { sha256 } = (await gw.app.store.index.get('clip-a'))!;
+    await new ChunkTables(gw.app.db).delete(sha256);
+    const req = await legal.post('/api/exports', body(['clip-a', 'clip-b']));
+    await principal.post(`/api/exports/${req.body.id}/approve`, {});
+    const done = await ready(req.body.id);
+    expect(done.state).toBe('ready');
+    expect(done.originals).toEqual({ rehashed: 1, unchanged: 1 });
+  });
+
   it('fails the build, naming the clip, and ships nothing', async () => {
     const r = await gw.app.store.index.get('clip-c');
     const blob = gw.app.store.layout.blobPath('blobs', r!.sha256);
+    // Its table says it was hashed whole and matched; the write below changes its identity.
+    expect((await tableOf('clip-c')).identity).toBeDefined();
     const good = await readFile(blob);
     const bad = Buffer.from(good);
     bad[100]! ^= 0xff;
