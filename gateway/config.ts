@@ -142,7 +142,7 @@ export const DockConfig = z.object({
   /** How often pending clips are checked against their 24 h deadline (R22). */
   overdueCheckS: z.number().positive().default(60),
   /**
-   * The work reserve: ingest pauses, hearings stop (an interruption, R19) and new hearings and
+   * The work reserve: ingest pauses, hearings are held (an interruption, R19) and new hearings and
    * evidence discs are refused when free disk would fall below this (store/disk-watch.ts).
    */
   reserveBytes: z

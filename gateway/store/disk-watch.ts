@@ -4,7 +4,7 @@
  * acknowledged state). Two thresholds:
  *   - the work reserve (`dock.reserveBytes`): below it, new work that fills the disk is refused —
  *     ingest (the docks pause, dock/disk-guard.ts), hearings started and recording (R19 "full
- *     storage": each camera's stop is an interruption that cannot continue), evidence discs built;
+ *     storage": recording is held, each camera with an interruption), evidence discs built;
  *   - the state reserve (`storage.stateReserveBytes`, smaller): below it, even a small write an
  *     acknowledgement depends on (a login's session) is refused, so that what was acknowledged
  *     before, the audit log and LevelDB's own log and compactions always have room.
@@ -38,7 +38,7 @@ export interface DiskWatchOptions {
   alerts: Pick<AlertService, 'raise' | 'clear'>;
   log: Logger;
   notify?: readonly string[];
-  /** Called once each time the level falls below the work reserve (hearings stop, R19). */
+  /** Called once each time the level falls below the work reserve (hearings are held, R19). */
   onLow?: (r: DiskReading) => Promise<unknown>;
   /** Bytes an unprivileged writer may still use; statfs by default. */
   freeBytes?: () => Promise<number>;
@@ -47,7 +47,7 @@ export interface DiskWatchOptions {
 export class DiskWatch implements Service {
   readonly name = 'disk-watch';
   readonly #o: DiskWatchOptions;
-  readonly #free: () => Promise<number>;
+  #free: () => Promise<number>;
   #timer: NodeJS.Timeout | undefined;
   #level: DiskLevel = 'ok';
   /** The largest job refused since the level was last ok: the alarm stays until it would fit. */
@@ -62,6 +62,11 @@ export class DiskWatch implements Service {
         const s = await statfs(opts.path);
         return s.bavail * s.bsize;
       });
+  }
+
+  /** Replace where free space is read from (tests bring a full disk with this). */
+  setFreeBytesSource(fn: () => Promise<number>): void {
+    this.#free = fn;
   }
 
   get level(): DiskLevel {

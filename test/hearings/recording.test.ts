@@ -138,4 +138,33 @@ describe('hearing recording', () => {
     const list = await rig.principal.get('/api/hearings?state=stopped');
     expect(list.body.map((s: { id: string }) => s.id)).toContain(sessionId);
   });
+
+  it('a data dir below its reserve holds the hearing with a storage interruption (R19) and refuses new ones', async () => {
+    const r = await rig.staff.post('/api/hearings', { roomId: 'R1', caseNo: 'DISK-1', activity: 'hearing' });
+    expect(r.status).toBe(200);
+    const id = r.body.id as string;
+    const disk = rig.gw.app.disk;
+    disk.setFreeBytesSource(async () => 1024);
+    try {
+      await disk.check();
+      expect(rig.gw.app.alerts.activeFor('disk-reserve', 'data-dir')?.severity).toBe('critical');
+      const i = await waitFor(
+        async () => (await rig.gw.app.interruptions.list({ sessionId: id, cause: 'storage' }))[0],
+        'a storage interruption',
+      );
+      expect(i).toMatchObject({ source: 'camera', device: 'cam1' });
+      expect((await rig.staff.post(`/api/hearings/${id}/stop`)).status).toBe(200);
+      const refused = await rig.staff.post('/api/hearings', {
+        roomId: 'R1',
+        caseNo: 'DISK-2',
+        activity: 'hearing',
+      });
+      expect(refused.status).toBe(507);
+      expect(refused.body.error.code).toBe('DISK_RESERVE');
+    } finally {
+      disk.setFreeBytesSource(async () => Number.MAX_SAFE_INTEGER);
+      await disk.check();
+    }
+    expect(rig.gw.app.alerts.activeFor('disk-reserve', 'data-dir')).toBeUndefined();
+  });
 });
