@@ -47,7 +47,7 @@ import {
 } from './records.js';
 import { type ReindexReport, reindexStore } from './reindex.js';
 import {
-  type ArchivedAt,
+  ArchivedAt,
   type AuditEntry,
   type AuditInput,
   ClipAccess,
@@ -832,6 +832,14 @@ export class ClipStore {
       index: this.index,
       db: this.#db,
       log: this.#log,
+      evictedTo: async (clipId, sha256) => {
+        for (const e of await this.audit.bySubject(clipSubject(clipId))) {
+          if (e.type !== 'archive' || e.details.action !== 'evicted' || e.details.sha256 !== sha256) continue;
+          const at = ArchivedAt.safeParse(e.details);
+          if (at.success) return at.data;
+        }
+        return undefined;
+      },
     });
     await this.audit.append({
       type: 'reindex',

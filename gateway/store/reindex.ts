@@ -1,7 +1,9 @@
 /**
  * `gateway reindex`: rebuild the clip index from the sidecar manifests next to the blobs (#4).
  * Clips known only as announced (on-recorder / uploading) have no sidecar; their records are
- * kept as they are (and a recorder re-announces its clips on the next dock anyway).
+ * kept as they are (and a recorder re-announces its clips on the next dock anyway). A sidecar whose
+ * blob was evicted to the archive is rebuilt as evicted from its `archive`/`evicted` audit entry
+ * (evicted.ts): the blob's absence is then expected, not a loss.
  * Not atomic as a whole (a crash mid-way leaves a partial index): run it again.
  */
 import { stat } from 'node:fs/promises';
@@ -11,7 +13,7 @@ import type { ClipIndex } from './clip-index.js';
 import { isErrno } from './errors.js';
 import type { Area, StoreLayout } from './layout.js';
 import { isPending, quarantinedRecord, verifiedRecord } from './records.js';
-import type { ClipManifest, ClipRecord } from './schema.js';
+import type { ArchivedAt, ClipManifest, ClipRecord } from './schema.js';
 import { readSidecar, walkArea } from './sidecars.js';
 
 export interface ReindexReport {
@@ -34,12 +36,15 @@ interface Ctx {
   index: ClipIndex;
   db: Db;
   log?: Logger | undefined;
+  /** Where the clip's original with these bytes was evicted to, from the audit log. */
+  evictedTo?: (clipId: string, sha256: string) => Promise<ArchivedAt | undefined>;
 }
 
 interface Found {
   area: Area;
   manifest: ClipManifest;
   path: string;
+  evicted?: ArchivedAt;
 }
 
 const BATCH_OPS = 2000;
@@ -69,12 +74,17 @@ export async function reindexStore(ctx: Ctx): Promise<ReindexReport> {
         continue;
       }
       const blob = layout.blobPath(area, r.manifest.sha256);
+      let evicted: ArchivedAt | undefined;
       if (!(await exists(blob)) || r.manifest.sha256 !== f.sha256) {
-        report.sidecarsWithoutBlob.push({ path: f.path, blob });
-        continue;
+        if (area === 'blobs' && r.manifest.sha256 === f.sha256)
+          evicted = await ctx.evictedTo?.(r.manifest.clipId, r.manifest.sha256);
+        if (!evicted) {
+          report.sidecarsWithoutBlob.push({ path: f.path, blob });
+          continue;
+        }
       }
       const list = byClip.get(r.manifest.clipId) ?? [];
-      list.push({ area, manifest: r.manifest, path: f.path });
+      list.push({ area, manifest: r.manifest, path: f.path, ...(evicted ? { evicted } : {}) });
       byClip.set(r.manifest.clipId, list);
     }
   }
@@ -107,6 +117,7 @@ export async function reindexStore(ctx: Ctx): Promise<ReindexReport> {
         layout.rel(layout.blobPath('blobs', first.manifest.sha256)),
         record,
       );
+      if (first.evicted) record = { ...record, evicted: first.evicted };
       for (const o of others) report.conflicts.push({ clipId, kept: first.path, ignored: o.path });
     }
     if (!record) continue;

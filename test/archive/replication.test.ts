@@ -351,6 +351,10 @@ describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on
     // The store's sweep does not report an evicted original as missing (R25 alerts stay true).
     const report = await gw.app.store.verify();
     expect(report.blobs.missing.map((m) => m.clipId)).not.toContain('EV-OK');
+    // A rebuilt index knows where the bytes went (from the eviction's audit entry).
+    const rebuilt = await gw.app.store.reindex({ actor: 'tester' });
+    expect(rebuilt.sidecarsWithoutBlob).toEqual([]);
+    expect((await gw.app.store.index.get('EV-OK'))?.evicted).toEqual(evictedRec!.evicted);
   });
 
   it('refuses ingest with an alarm when the disk is full and nothing can be evicted, deleting nothing', async () => {
