@@ -465,7 +465,7 @@ export class GatewayApp {
           user,
           {
             clips: (officerId, from) => this.clips.search({ officerId, from, limit: 2000 }),
-            sessions: () => this.field.sessions.list({ limit: 1000 }),
+            sessions: (officerId, from) => this.field.sessions.ofOfficer(officerId, from),
             hearings: () => this.hearings.list({ limit: 500 }),
             interruptions: () => this.interruptions.list({ limit: 1000 }),
             caseOf: (t) => this.cases.caseOfTarget(t),

@@ -15,7 +15,8 @@ export const MY_WINDOW_MS = 30 * 24 * 3600_000;
 
 export interface MyRecordingsFacts {
   clips(officerId: string, from: number): Promise<ClipView[]>;
-  sessions(): Promise<SessionRecord[]>;
+  /** The officer's recorder sessions that started at or after `from`. */
+  sessions(officerId: string, from: number): Promise<SessionRecord[]>;
   hearings(): Promise<HearingSession[]>;
   interruptions(): Promise<InterruptionRecord[]>;
   caseOf(t: LinkTarget): Promise<CaseOf | null>;
@@ -67,7 +68,7 @@ export async function myRecordings(
     .map((r) => ({ ...r, toExplain: r.explanation === null && r.status === 'open' }));
 
   const recordings: MyRecording[] = [];
-  for (const s of await f.sessions()) {
+  for (const s of await f.sessions(me, from)) {
     if ((s.officer?.id ?? s.officerId) !== me) continue;
     const start = s.startedAt ?? s.firstSegmentStart;
     if (start !== null && start < from) continue;

@@ -85,7 +85,8 @@ export class GatewayFactSource implements FactSource {
         registeredAt: Date.parse(r.registeredAt),
       });
     }
-    for (const s of await d.sessions.list({ limit: Number.MAX_SAFE_INTEGER })) {
+    // By start day (a session is one shift: a day before the lookback reaches any still running).
+    for (const s of await d.sessions.startedIn(lo - DAY, to)) {
       const start = s.startedAt ?? s.firstSegmentStart;
       if (start === null || start >= to || (s.endedAt ?? now) < lo) continue;
       f.sessions.push({

@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { QueryBool } from '../query-params.js';
 import type { InterruptionCause } from './record.js';
 import type { InterruptionService } from './service.js';
+import { SessionIndex, sessionStart } from './session-index.js';
 
 export const SessionFlagKind = z.enum(['no-notice', 'gap', 'interrupted']);
 export type SessionFlagKind = z.infer<typeof SessionFlagKind>;
@@ -97,9 +98,13 @@ export class SessionTracker implements Service {
   /** The session in progress per recorder. */
   readonly #current = new Map<string, SessionRecord>();
   readonly #awaitingBack = new Set<string>();
+  readonly #rawDb: Db;
+  readonly #index: SessionIndex;
 
   constructor(opts: SessionTrackerOptions) {
     this.#db = opts.db.sublevel<string, SessionRecord>('recorder-sessions', { valueEncoding: 'json' });
+    this.#rawDb = opts.db;
+    this.#index = new SessionIndex(opts.db);
     this.#bus = opts.bus;
     this.#log = opts.log;
     this.#int = opts.interruptions;
@@ -110,7 +115,52 @@ export class SessionTracker implements Service {
 
   async start(): Promise<void> {
     this.#current.clear();
-    for await (const s of this.#db.values()) if (s.endedAt === null) this.#current.set(s.serial, s);
+    // The same scan builds the by-day and by-officer keys when they are missing.
+    const build = !(await this.#index.built());
+    let ops: ReturnType<SessionIndex['opsFor']> = [];
+    for await (const [k, s] of this.#db.iterator()) {
+      if (s.endedAt === null) this.#current.set(s.serial, s);
+      if (!build) continue;
+      ops.push(...this.#index.opsFor(s, k));
+      if (ops.length >= 2000) {
+        await this.#rawDb.batch(ops as never);
+        ops = [];
+      }
+    }
+    if (build) {
+      await this.#rawDb.batch(ops as never);
+      await this.#index.markBuilt(this.#rawDb);
+    }
+  }
+
+  /** Sessions that started in [from, to) (device time), and those still open whenever they started. */
+  async startedIn(from: number, to: number): Promise<SessionRecord[]> {
+    const out = new Map<string, SessionRecord>();
+    for (const s of this.#current.values()) out.set(key(s.serial, s.sessionId), s);
+    const keys: string[] = [];
+    for await (const k of this.#index.keysInRange(from, to)) keys.push(k);
+    for (const s of await this.#db.getMany([...new Set(keys)])) {
+      const start = s ? sessionStart(s) : null;
+      if (!s || start === null || start < from || start >= to) continue;
+      const k = key(s.serial, s.sessionId);
+      if (!out.has(k)) out.set(k, s);
+    }
+    return [...out.values()];
+  }
+
+  /** An officer's sessions that started at or after `from`, newest first. */
+  async ofOfficer(officerId: string, from: number): Promise<SessionRecord[]> {
+    const keys: string[] = [];
+    for await (const k of this.#index.keysOfOfficer(officerId, from)) keys.push(k);
+    const out: SessionRecord[] = [];
+    for (const stored of await this.#db.getMany([...new Set(keys)])) {
+      if (!stored) continue;
+      const cur = this.#current.get(stored.serial);
+      const s = cur?.sessionId === stored.sessionId ? cur : stored;
+      const start = sessionStart(s);
+      if ((s.officer?.id ?? s.officerId) === officerId && start !== null && start >= from) out.push(s);
+    }
+    return out.sort((a, b) => (sessionStart(b) ?? 0) - (sessionStart(a) ?? 0));
   }
 
   async stop(): Promise<void> {}
@@ -350,7 +400,11 @@ export class SessionTracker implements Service {
 
   async #save(s: SessionRecord): Promise<void> {
     s.updatedAt = new Date(this.#now()).toISOString();
-    await this.#db.put(key(s.serial, s.sessionId), s, SYNCED);
+    const k = key(s.serial, s.sessionId);
+    await this.#rawDb.batch(
+      [{ type: 'put', sublevel: this.#db as never, key: k, value: s }, ...this.#index.opsFor(s, k)] as never,
+      SYNCED,
+    );
   }
 }
 

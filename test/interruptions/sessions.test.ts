@@ -45,6 +45,30 @@ function stopped(sessionId: string, cause: StopCause, at: number) {
 }
 
 describe('recorder sessions', () => {
+  it('are found by start time and by officer through their own keys, not a scan of all (R7, my recordings)', async () => {
+    const r = await recorder('SES-IX');
+    try {
+      for (const [id, at, officerId] of [
+        ['S-x1', T0 - 2 * 24 * 3600_000, 'zf-ix'],
+        ['S-x2', T0, 'zf-ix'],
+        ['S-x3', T0 + MIN, 'zf-other'],
+      ] as const) {
+        await r.event({ type: 'session-started', sessionId: id, officerId, activity: 'inspection', at });
+        await r.event({ type: 'session-ended', sessionId: id, at: at + 30_000 });
+      }
+      await gw.app.field.ingest.idle();
+      const ids = (xs: { sessionId: string; serial: string }[]) =>
+        xs.filter((x) => x.serial === 'SES-IX').map((x) => x.sessionId);
+      const sessions = gw.app.field.sessions;
+      expect(ids(await sessions.startedIn(T0, T0 + 2 * MIN)).sort()).toEqual(['S-x2', 'S-x3']);
+      expect(ids(await sessions.startedIn(T0 + MIN + 1, T0 + 2 * MIN))).toEqual([]);
+      expect(ids(await sessions.ofOfficer('zf-ix', T0 - 3 * 24 * 3600_000))).toEqual(['S-x2', 'S-x1']);
+      expect(ids(await sessions.ofOfficer('zf-ix', T0 - 1))).toEqual(['S-x2']);
+    } finally {
+      await r.end();
+    }
+  });
+
   it('flags a session without notice-given (R16) and not one with it', async () => {
     const r = await recorder('SES-16');
     try {
