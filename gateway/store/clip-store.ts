@@ -789,6 +789,8 @@ export class ClipStore {
         },
         this.index.opsFor(prev, next),
         (e) => e.details.action === 'evicted',
+        // The row must be durable before the blob goes: a lost batch would leave a missing blob.
+        true,
       );
       return unlinkEvictedBlob(this.layout, this.index, next);
     });
@@ -909,12 +911,17 @@ export class ClipStore {
    * Appends `entry` with the index `ops` in its batch; after a crash between the audit fsync and the
    * index batch the entry exists already (same type and subject, `isSame`), so only `ops` are written.
    */
-  async #appendOnce(entry: AuditInput, ops: BatchOp[], isSame: (e: AuditEntry) => boolean): Promise<void> {
+  async #appendOnce(
+    entry: AuditInput,
+    ops: BatchOp[],
+    isSame: (e: AuditEntry) => boolean,
+    sync = false,
+  ): Promise<void> {
     const logged = (await this.audit.bySubject(entry.subject)).some(
       (e) => e.type === entry.type && isSame(e),
     );
     if (logged) await this.#db.batch(ops, { sync: true });
-    else await this.audit.append(entry, { ops });
+    else await this.audit.append(entry, { ops, sync });
   }
 
   async #indexVerified(
