@@ -125,6 +125,7 @@ export class CameraRegistry implements Service {
   readonly #cams = new Map<string, CameraRecord>();
   readonly #conns = new Map<string, CameraConnection>();
   readonly #snapshots = new Map<string, Snapshot>();
+  readonly #snapshotting = new Map<string, Promise<Snapshot>>();
   readonly #busy = new Map<string, Promise<unknown>>();
   /** Cameras whose RTSP stream refused our credentials, and since when (in memory). */
   readonly #streamAuthRefused = new Map<string, number>();
@@ -386,11 +387,20 @@ export class CameraRegistry implements Service {
   }
 
   /** Latest snapshot; `fresh` asks the camera now (else the cached one, if any). */
-  async snapshot(id: string, fresh = false): Promise<Snapshot> {
+  /**
+   * The camera's picture, at most `maxAgeMs` old (the live view asks about once a second, R18:
+   * staff see that it is really recording). Viewers asking at the same time share one fetch.
+   */
+  async snapshot(id: string, maxAgeMs = Number.POSITIVE_INFINITY): Promise<Snapshot> {
     const c = this.#need(id);
     const cached = this.#snapshots.get(id);
-    if (cached && !fresh) return cached;
-    return this.#refreshSnapshot(id).catch((err) => rethrowScrubbed(err, c.password));
+    if (cached && this.#now() - cached.at <= maxAgeMs) return cached;
+    let pending = this.#snapshotting.get(id);
+    if (!pending) {
+      pending = this.#refreshSnapshot(id).finally(() => this.#snapshotting.delete(id));
+      this.#snapshotting.set(id, pending);
+    }
+    return pending.catch((err) => rethrowScrubbed(err, c.password));
   }
 
   /** Sets the camera clock to the gateway's. */

@@ -140,7 +140,9 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
     outputOptions.push('-map', '0:a?');
     if (spec.audio === 'copy') outputOptions.push('-c', 'copy');
     // G.711 (8 kHz mono) needs no more than 32 kbit/s of AAC; one native AAC encoder per track.
-    else outputOptions.push('-c:v', 'copy', '-c:a', 'aac', '-b:a', '48k');
+    // Its `fast` coder: measured 0.40 % of a core per 8 kHz track against 0.61 % for the default
+    // two-loop search, no audible difference on speech at this rate (bench cameras: cpu_ratio).
+    else outputOptions.push('-c:v', 'copy', '-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '48k');
   }
   const listFile = join(spec.outDir, `${spec.prefix}list.csv`);
   outputOptions.push(

@@ -1,5 +1,7 @@
 /**
- * Hearing-room staff against a simulated ONVIF camera recorded by the real gateway with ffmpeg.
+ * Hearing-room staff against simulated ONVIF cameras recorded by the real gateway with ffmpeg: one
+ * camera per room, a camera that refuses our credentials, and a room with three cameras (the live
+ * multi-camera view, the true state after a reload, each camera and the room recorded in step).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCameras } from '../../device-sim/camera/index.js';
@@ -16,6 +18,7 @@ describe('hearing rooms page', () => {
         rooms: [
           { id: 'R1', name: '第一听证室' },
           { id: 'R2', name: '第二听证室' },
+          { id: 'R3', name: '第三听证室' },
         ],
         segmentSeconds: 2,
         staleDataS: 1.5,
@@ -136,4 +139,98 @@ describe('hearing rooms page', () => {
       await cams.stop();
     }
   });
+
+  it('a room with three cameras: one hearing records them in step, a live view of each, the true state after a reload', async () => {
+    const cams = await startCameras(3, {
+      firstOctet: 137,
+      common: { user: 'admin', password: CAMERA_PW, audio: 'pcma' },
+    });
+    const { context, page } = await newPage(rig.browser, rig.gw.url);
+    const ids = ['camM1', 'camM2', 'camM3'];
+    try {
+      for (const [i, id] of ids.entries()) {
+        await rig.gw.app.cameras.add(
+          { id, xaddr: cams.cameras[i]!.xaddr, user: 'admin', password: CAMERA_PW, roomId: 'R3' },
+          'test',
+        );
+      }
+      await loginFast(page, rig.users['hearing-staff'], PASSWORD, '/hearings');
+      await waitLive(page);
+      const room = page.getByTestId('room-R3');
+      await room.getByTestId('hearing-case').fill('桂广听〔2026〕13号');
+      await room.getByTestId('hearing-start').click();
+      await room.getByTestId('rec-indicator').waitFor();
+      // The live view: every camera's picture, its state and its coverage, and the room's.
+      for (const id of ids) {
+        await expect
+          .poll(() => room.getByTestId(`cam-state-${id}`).getAttribute('data-state'), { timeout: 30_000 })
+          .toBe('recording');
+        await textOf(room.getByTestId(`cam-coverage-${id}`)).toMatch(/本机位覆盖率 \d+\.\d%/);
+        await expect
+          .poll(
+            () =>
+              room
+                .locator(`img[data-testid="snapshot-${id}"]`)
+                .evaluate((i: HTMLImageElement) => i.naturalWidth),
+            { timeout: 30_000 },
+          )
+          .toBeGreaterThan(0);
+      }
+      await textOf(room.getByTestId('hearing-room-coverage')).toMatch(/^\d+\.\d%$/);
+      const session = (await rig.gw.app.hearings.list({ roomId: 'R3' }))[0]!;
+      expect(session.cameras).toEqual(ids);
+      const staff = await rig.gw.as('hearing-staff');
+      await expect
+        .poll(async () => (await staff.get(`/api/hearings/${session.id}`)).body.live.segments, {
+          timeout: 30_000,
+        })
+        .toBeGreaterThanOrEqual(6);
+      // Preview lag: how old the picture is when the page gets it (it asks once a second).
+      const ages: number[] = [];
+      for (let k = 0; k < 5; k++) {
+        ages.push(
+          await page.evaluate(async (id) => {
+            const r = await fetch(`/api/cameras/${id}/snapshot?t=${Date.now()}`);
+            return Date.now() - Date.parse(r.headers.get('x-snapshot-at') ?? '');
+          }, ids[0]!),
+        );
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      console.log(
+        `preview: picture age when fetched ${Math.max(...ages)} ms max, plus up to 1000 ms until the next ask`,
+      );
+      expect(Math.max(...ages)).toBeLessThan(60_000);
+      await screenshot(page, 'hearing-room-three-cameras');
+      // A reload shows what is stored and being written at once, not zeros until the next event.
+      const before = (await staff.get(`/api/hearings/${session.id}`)).body.live;
+      await page.reload();
+      await room.getByTestId('hearing-segments').waitFor();
+      expect(Number(await room.getByTestId('hearing-segments').textContent())).toBeGreaterThanOrEqual(
+        before.segments,
+      );
+      expect(await room.getByTestId('hearing-bytes').textContent()).not.toMatch(/^0(\.0)? ?B$/);
+      await room.getByTestId('hearing-stop').click();
+      await page.locator('#hearing-stop-confirm').click();
+      await room.getByTestId('hearing-summary').waitFor({ timeout: 60_000 });
+      // In step: every camera recorded from the start to the stop, segments end to end.
+      const done = (await staff.get(`/api/hearings/${session.id}`)).body;
+      expect(done.summary.room.coverage).toBeGreaterThan(0.8);
+      const segs = await rig.gw.app.hearings.segments(session.id);
+      for (const id of ids) {
+        const mine = segs.filter((x) => x.cameraId === id);
+        expect(mine.length, id).toBeGreaterThanOrEqual(2);
+        // Started together (a camera not yet warm starts when its stream does, within seconds).
+        expect(mine[0]!.start - done.startedAt, id).toBeLessThan(5000);
+        expect(done.stoppedAt - mine.at(-1)!.end, id).toBeLessThan(1000);
+        for (let k = 1; k < mine.length; k++)
+          if (mine[k]!.run === mine[k - 1]!.run)
+            expect(Math.abs(mine[k]!.start - mine[k - 1]!.end), id).toBeLessThanOrEqual(1000 / 15);
+        const cam = done.summary.cameras.find((c: { cameraId: string }) => c.cameraId === id);
+        expect(cam.coverage, id).toBeGreaterThan(0.7);
+      }
+    } finally {
+      await context.close();
+      await cams.stop();
+    }
+  }, 150_000);
 });

@@ -1,7 +1,9 @@
 /**
  * Hearing-room staff: each room with its camera pictures; Start (case number, activity) and Stop;
- * while recording a live indicator, elapsed time, segments and bytes; an alert that cannot be missed
- * when the stream is lost (R18/R19); after Stop the session summary with coverage and gaps.
+ * while recording a live view of every camera of the room (a picture about once a second, each
+ * camera's state and coverage, the room's coverage), elapsed time, segments and bytes as stored
+ * and being written; an alert that cannot be missed when the stream is lost or the gateway's
+ * storage is full (R18/R19); after Stop the session summary with coverage and gaps.
  */
 import { PlayCircleFilled, StopFilled, WarningFilled } from '@ant-design/icons';
 import {
@@ -26,7 +28,7 @@ import { api } from '../../api/client.js';
 import type { Activity, CameraView, HearingView, RoomView } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { useI18n } from '../../i18n/index.js';
-import { useLive } from '../../live.js';
+import type { MessageKey } from '../../i18n/zh.js';
 import { fmtBytes, fmtClock, fmtDuration, fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
 import { CasePicker } from '../cases/CasePicker.js';
@@ -44,33 +46,39 @@ export function lostSince(s: HearingView | null | undefined): number | null {
   return Math.min(...stalled.map((c) => c.gap?.start ?? c.lastDataAt ?? Date.now()));
 }
 
+/** Recording held because the gateway's storage is full (R19), rather than a lost stream. */
+export function storageFull(s: HearingView | null | undefined): boolean {
+  return (s?.live?.cameras ?? []).some((c) => c.state === 'storage-full' || c.gap?.cause === 'storage');
+}
+
+/** While a room records, its state is read again this often (bytes being written grow). */
+const LIVE_REFRESH_MS = 2000;
+/** The live view's pictures: one a second while recording (preview lag under 3 s), else one in 5 s. */
+const LIVE_PICTURE_MS = 1000;
+const IDLE_PICTURE_MS = 5000;
+
 export default function HearingsPage() {
   const { t } = useI18n();
+  // The gateway's numbers, never counters patched here: what the page shows after a reload is
+  // what it showed before (stored segments plus the one being written).
   const rooms = useApi(() => api.rooms(), [], {
-    refetchOn: ['hearing.changed', 'camera.changed', 'interruption.opened', 'interruption.updated'],
+    refetchOn: [
+      'hearing.changed',
+      'hearing.segment',
+      'camera.changed',
+      'interruption.opened',
+      'interruption.updated',
+    ],
     debounceMs: 300,
   });
-  // New segments patch the running session's counters without a refetch.
-  useLive(['hearing.segment'], (_n, p) => {
-    rooms.mutate((prev) =>
-      prev?.map((r) =>
-        r.session?.id === p.sessionId && r.session.live
-          ? {
-              ...r,
-              session: {
-                ...r.session,
-                live: {
-                  ...r.session.live,
-                  segments: r.session.live.segments + 1,
-                  bytes: r.session.live.bytes + p.bytes,
-                },
-              },
-            }
-          : r,
-      ),
-    );
-  });
   const list = rooms.data ?? [];
+  const recording = list.some((r) => r.session?.state === 'recording');
+  const { reload } = rooms;
+  useEffect(() => {
+    if (!recording) return;
+    const id = setInterval(reload, LIVE_REFRESH_MS);
+    return () => clearInterval(id);
+  }, [recording, reload]);
   return (
     <Space direction="vertical" style={{ width: '100%' }} size={16}>
       {list.length === 0 && (
@@ -95,6 +103,7 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
   const { message, modal } = App.useApp();
   const s = room.session && room.session.state !== 'stopped' ? room.session : null;
   const lost = lostSince(s);
+  const full = storageFull(s);
   const [busy, setBusy] = useState(false);
 
   // The unmissable alert: a blocking dialog the moment the stream is lost, besides the red banner.
@@ -103,14 +112,17 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
     if (lost !== null && s && warnedFor.current !== s.id) {
       warnedFor.current = s.id;
       modal.error({
-        title: t('hearing.streamLost'),
-        content: t('hearing.streamLost.desc', { room: room.name, at: fmtTime(lost, 'HH:mm:ss') }),
+        title: t(full ? 'hearing.storageFull' : 'hearing.streamLost'),
+        content: t(full ? 'hearing.storageFull.desc' : 'hearing.streamLost.desc', {
+          room: room.name,
+          at: fmtTime(lost, 'HH:mm:ss'),
+        }),
         okText: t('common.confirm'),
         okButtonProps: { id: 'stream-lost-ack' },
       });
     }
     if (lost === null) warnedFor.current = null;
-  }, [lost, s, modal, t, room.name]);
+  }, [lost, full, s, modal, t, room.name]);
 
   const start = async (v: { caseNo: string; activity: Activity }) => {
     setBusy(true);
@@ -165,15 +177,21 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
           showIcon
           icon={<WarningFilled />}
           data-testid="stream-lost"
-          title={<strong style={{ fontSize: 18 }}>{t('hearing.streamLost')}</strong>}
-          description={t('hearing.streamLost.desc', { room: room.name, at: fmtTime(lost, 'HH:mm:ss') })}
+          data-cause={full ? 'storage' : 'stream'}
+          title={
+            <strong style={{ fontSize: 18 }}>{t(full ? 'hearing.storageFull' : 'hearing.streamLost')}</strong>
+          }
+          description={t(full ? 'hearing.storageFull.desc' : 'hearing.streamLost.desc', {
+            room: room.name,
+            at: fmtTime(lost, 'HH:mm:ss'),
+          })}
           style={{ marginBottom: 12 }}
         />
       )}
-      <Row gutter={[8, 8]} style={{ marginBottom: 12 }}>
+      <Row gutter={[8, 8]} style={{ marginBottom: 12 }} data-testid={`live-view-${room.id}`}>
         {room.cameras.map((c) => (
           <Col key={c.id} span={room.cameras.length > 1 ? 12 : 24}>
-            <Snapshot camera={c} />
+            <Snapshot camera={c} session={s} />
           </Col>
         ))}
       </Row>
@@ -219,15 +237,40 @@ function RoomCard({ room, onChanged }: { room: RoomView; onChanged(): void }) {
   );
 }
 
-/** The camera's picture, refreshed every few seconds while the page is open. */
-function Snapshot({ camera }: { camera: CameraView }) {
+const CAMERA_STATE_COLOR: Record<string, string> = {
+  recording: 'green',
+  starting: 'default',
+  stalled: 'red',
+  'auth-failed': 'red',
+  'storage-full': 'red',
+};
+
+/**
+ * The camera's picture, refreshed about once a second while its room records (every few seconds
+ * otherwise), with the camera's recording state and coverage over it while it records.
+ */
+function Snapshot({ camera, session }: { camera: CameraView; session: HearingView | null }) {
   const { t } = useI18n();
   const [bust, setBust] = useState(() => Date.now());
   const [failed, setFailed] = useState(false);
+  const live = session?.live?.cameras.find((c) => c.cameraId === camera.id);
+  const coverage = session?.summary?.cameras.find((c) => c.cameraId === camera.id)?.coverage;
+  const periodMs = session ? LIVE_PICTURE_MS : IDLE_PICTURE_MS;
+  // The next picture is asked for once the last one is in (or failed): a new src every second
+  // regardless would abort a picture slower than that, and show none at all on a busy gateway.
+  const next = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const settled = () => {
+    clearTimeout(next.current);
+    next.current = setTimeout(() => setBust(Date.now()), periodMs);
+  };
+  useEffect(() => () => clearTimeout(next.current), []);
+  const reachable = camera.health.reachable;
   useEffect(() => {
-    const id = setInterval(() => setBust(Date.now()), 5000);
+    // Not reachable: no picture settles the chain, so look again on the slow beat.
+    if (reachable) return;
+    const id = setInterval(() => setBust(Date.now()), IDLE_PICTURE_MS);
     return () => clearInterval(id);
-  }, []);
+  }, [reachable]);
   const name = camera.name || camera.id;
   return (
     <div
@@ -239,16 +282,24 @@ function Snapshot({ camera }: { camera: CameraView }) {
         overflow: 'hidden',
       }}
     >
-      {camera.health.reachable && !failed ? (
+      {camera.health.reachable && (
+        // Kept in the page when a picture fails, so the next ask (a new src) can bring it back.
         <img
           src={api.snapshotUrl(camera.id, bust)}
           alt={name}
-          style={{ width: '100%', height: '100%', objectFit: 'cover', display: 'block' }}
-          onError={() => setFailed(true)}
-          onLoad={() => setFailed(false)}
+          style={{ width: '100%', height: '100%', objectFit: 'cover', display: failed ? 'none' : 'block' }}
+          onError={() => {
+            setFailed(true);
+            settled();
+          }}
+          onLoad={() => {
+            setFailed(false);
+            settled();
+          }}
           data-testid={`snapshot-${camera.id}`}
         />
-      ) : (
+      )}
+      {(!camera.health.reachable || failed) && (
         <div style={{ color: '#aaa', display: 'grid', placeItems: 'center', height: '100%' }}>
           {name} · {t('state.offline')}
         </div>
@@ -264,6 +315,32 @@ function Snapshot({ camera }: { camera: CameraView }) {
             {t('camera.authFailed')}
           </Tag>
         </Tooltip>
+      )}
+      {live && (
+        <span
+          style={{
+            position: 'absolute',
+            right: 4,
+            top: 34,
+            display: 'flex',
+            flexDirection: 'column',
+            alignItems: 'flex-end',
+            gap: 4,
+          }}
+        >
+          <Tag
+            color={CAMERA_STATE_COLOR[live.state] ?? 'default'}
+            data-testid={`cam-state-${camera.id}`}
+            data-state={live.state}
+          >
+            {t(`hearing.cam.${live.state}` as MessageKey)}
+          </Tag>
+          {coverage !== undefined && (
+            <Tag data-testid={`cam-coverage-${camera.id}`}>
+              {t('hearing.cameraCoverage', { v: `${(coverage * 100).toFixed(1)}%` })}
+            </Tag>
+          )}
+        </span>
       )}
       {camera.preroll && (
         // The lead-in cache (R18: recorded from the start): a failing one says why on hover.
@@ -326,6 +403,13 @@ function RunningSession({ session, onStop }: { session: HearingView; onStop(): v
         <Descriptions.Item label={t('hearing.startedAt')}>
           {fmtTime(session.startedAt, 'HH:mm:ss')}
         </Descriptions.Item>
+        {session.summary?.room && (
+          <Descriptions.Item label={t('hearing.roomCoverage')}>
+            <span data-testid="hearing-room-coverage">
+              {`${(session.summary.room.coverage * 100).toFixed(1)}%`}
+            </span>
+          </Descriptions.Item>
+        )}
       </Descriptions>
       <Button
         danger
