@@ -3,17 +3,25 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { profileLevelId } from './annexb.js';
-import { type AudioPacket, type AudioSource, G711_CLOCK_RATE } from './audio-source.js';
+import type { AudioPacket, AudioSource } from './audio-source.js';
 import type { H264Source, TimedAccessUnit } from './h264-source.js';
 import type { HttpAuth } from './http-auth.js';
 import { listen } from './listen.js';
 import { silentLogger } from './log.js';
 import { H264_CLOCK_RATE, H264_PAYLOAD_TYPE, interleave, interleavedRtp, rtcpSenderReport } from './rtp.js';
+import {
+  chooseTransport,
+  type RtpLowerTransport,
+  type TrackTransport,
+  transportReply,
+  UdpRtpPorts,
+} from './rtp-transport.js';
 import { RtspReader, type RtspRequest, rtspResponse } from './rtsp-message.js';
 
 /**
- * RTSP 1.0 server (RFC 2326) for one camera: one H.264 track and optionally one G.711 track, RTP
- * interleaved on the RTSP TCP connection (§10.12); UDP transport requests get 461. Auth on
+ * RTSP 1.0 server (RFC 2326) for one camera: one H.264 track and optionally one audio track (G.711
+ * or AAC), RTP interleaved on the RTSP TCP connection (§10.12) or unicast UDP, per track as the
+ * client asks (rtp-transport.ts); a transport the camera does not offer gets 461. Auth on
  * everything but OPTIONS.
  */
 
@@ -24,6 +32,8 @@ export interface RtspServerOptions {
   path: string;
   auth: HttpAuth;
   source: H264Source;
+  /** Lower transports offered (default both; ONVIF Profile S requires UDP). */
+  transports?: readonly RtpLowerTransport[];
   /** A microphone: a second track (`trackID=1`). */
   audio?: AudioSource;
   /**
@@ -59,8 +69,7 @@ interface AudioTrack {
   readonly ssrc: number;
   readonly tsBase: number;
   seq: number;
-  rtpChannel: number;
-  rtcpChannel: number;
+  out: TrackTransport;
   packets: number;
   octets: number;
   lastSrAt: number;
@@ -75,8 +84,7 @@ interface Session {
   readonly ssrc: number;
   readonly tsBase: number;
   seq: number;
-  rtpChannel: number;
-  rtcpChannel: number;
+  out: TrackTransport;
   playing: boolean;
   playAt: number;
   needKeyframe: boolean;
@@ -103,6 +111,7 @@ export class RtspServer {
   private timeoutTimer: NodeJS.Timeout | undefined;
   private stalledFlag = false;
   private actualPort = 0;
+  private readonly udp: UdpRtpPorts;
   /** While true, requests are read and never answered and no media flows (the `hang` fault). */
   hung = false;
   /** While set, every authenticated request is refused with this status (the `denyRtsp` fault). */
@@ -111,6 +120,11 @@ export class RtspServer {
 
   constructor(private readonly opts: RtspServerOptions) {
     this.log = opts.logger ?? silentLogger;
+    this.udp = new UdpRtpPorts(opts.host);
+  }
+
+  private get transports(): readonly RtpLowerTransport[] {
+    return this.opts.transports ?? ['tcp', 'udp'];
   }
 
   /** While true, sessions stay open and answer requests but no RTP or RTCP is sent (the `stall` fault). */
@@ -137,6 +151,7 @@ export class RtspServer {
     const server = createServer((socket) => this.onConnection(socket));
     this.server = server;
     this.actualPort = await listen(server, this.opts.port, this.opts.host);
+    if (this.transports.includes('udp')) await this.udp.start();
     this.opts.source.on('au', this.onAu);
     this.opts.audio?.on('packet', this.onAudio);
     this.timeoutTimer = setInterval(() => this.expireIdle(), 5000);
@@ -151,6 +166,7 @@ export class RtspServer {
     const server = this.server;
     this.server = undefined;
     this.dropConnections();
+    this.udp.close();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -273,13 +289,7 @@ export class RtspServer {
         `sprop-parameter-sets=${sps.toString('base64')},${pps.toString('base64')}`,
       `a=framerate:${this.opts.source.fps}`,
       `a=control:${TRACK}`,
-      ...(a
-        ? [
-            `m=audio 0 RTP/AVP ${a.payloadType}`,
-            `a=rtpmap:${a.payloadType} ${a.codec.toUpperCase()}/${G711_CLOCK_RATE}`,
-            `a=control:${AUDIO_TRACK}`,
-          ]
-        : []),
+      ...(a ? [`m=audio 0 RTP/AVP ${a.payloadType}`, ...a.sdpAttributes(), `a=control:${AUDIO_TRACK}`] : []),
       '',
     ].join('\r\n');
     return this.reply(
@@ -295,20 +305,11 @@ export class RtspServer {
     const isAudio = this.opts.audio !== undefined && path === `${this.opts.path}/${AUDIO_TRACK}`;
     if (path !== `${this.opts.path}/${TRACK}` && !isAudio) return this.reply(conn, req, 404);
     // Transport: comma-separated alternatives in preference order (RFC 2326 §12.39).
-    const specs = (req.headers.transport ?? '').split(',').map((s) => s.trim());
-    let chosen: { rtp: number; rtcp: number } | undefined;
-    for (const spec of specs) {
-      const parts = spec.split(';').map((p) => p.trim());
-      if (parts[0]?.toUpperCase() !== 'RTP/AVP/TCP' || parts.includes('multicast')) continue;
-      const il = parts.find((p) => p.startsWith('interleaved='));
-      const m = il ? /^interleaved=(\d{1,3})(?:-(\d{1,3}))?$/.exec(il) : null;
-      if (il && !m) continue;
-      const rtp = m ? Number(m[1]) : 0;
-      const rtcp = m?.[2] !== undefined ? Number(m[2]) : rtp + 1;
-      if (rtp > 255 || rtcp > 255) continue;
-      chosen = { rtp, rtcp };
-      break;
-    }
+    const chosen = chooseTransport(
+      req.headers.transport ?? '',
+      this.transports,
+      conn.socket.remoteAddress ?? '127.0.0.1',
+    );
     if (!chosen) {
       this.log.info({ transport: req.headers.transport }, 'rtsp: unsupported transport refused');
       return this.reply(conn, req, 461);
@@ -323,8 +324,7 @@ export class RtspServer {
         ssrc: randomBytes(4).readUInt32BE(0),
         tsBase: randomBytes(4).readUInt32BE(0),
         seq: randomInt(0, 0x8000),
-        rtpChannel: chosen.rtp,
-        rtcpChannel: chosen.rtcp,
+        out: chosen,
         playing: false,
         playAt: 0,
         needKeyframe: true,
@@ -341,22 +341,19 @@ export class RtspServer {
         ssrc: randomBytes(4).readUInt32BE(0),
         tsBase: randomBytes(4).readUInt32BE(0),
         seq: randomInt(0, 0x8000),
-        rtpChannel: chosen.rtp,
-        rtcpChannel: chosen.rtcp,
+        out: chosen,
         packets: 0,
         octets: 0,
         lastSrAt: Number.NEGATIVE_INFINITY,
       };
-      s.audio.rtpChannel = chosen.rtp;
-      s.audio.rtcpChannel = chosen.rtcp;
+      s.audio.out = chosen;
       ssrc = s.audio.ssrc;
     } else {
-      s.rtpChannel = chosen.rtp;
-      s.rtcpChannel = chosen.rtcp;
+      s.out = chosen;
     }
     const ssrcHex = ssrc.toString(16).toUpperCase().padStart(8, '0');
     return this.reply(conn, req, 200, {
-      Transport: `RTP/AVP/TCP;unicast;interleaved=${chosen.rtp}-${chosen.rtcp};ssrc=${ssrcHex};mode="PLAY"`,
+      Transport: transportReply(chosen, ssrcHex, this.udp.ports),
       Session: `${s.id};timeout=${this.opts.sessionTimeoutS()}`,
     });
   }
@@ -407,7 +404,7 @@ export class RtspServer {
   }
 
   private audioTime(s: Session, a: AudioTrack, atMs: number): number {
-    return (a.tsBase + Math.round((atMs - s.playAt) * (G711_CLOCK_RATE / 1000))) >>> 0;
+    return (a.tsBase + Math.round((atMs - s.playAt) * (this.opts.audio!.clockRate / 1000))) >>> 0;
   }
 
   private fanOutAudio(p: AudioPacket): void {
@@ -422,9 +419,11 @@ export class RtspServer {
       const timestamp = this.audioTime(s, a, p.timeMs);
       if (p.timeMs - a.lastSrAt >= SR_INTERVAL_MS) {
         a.lastSrAt = p.timeMs;
-        sock.write(
+        this.send(
+          s.conn,
+          a.out,
           interleave(
-            a.rtcpChannel,
+            a.out.rtcp,
             rtcpSenderReport({
               ssrc: a.ssrc,
               wallClockMs: this.opts.cameraNow() - (performance.now() - p.timeMs),
@@ -434,12 +433,13 @@ export class RtspServer {
               cname: `simcam@${this.opts.host}`,
             }),
           ),
+          true,
         );
       }
       const { data, nextSeq } = interleavedRtp(
-        [{ parts: [p.payload], length: p.payload.length, marker: false }],
+        [{ parts: [p.payload], length: p.payload.length, marker: p.marker }],
         {
-          channel: a.rtpChannel,
+          channel: a.out.rtp,
           seq: a.seq,
           timestamp,
           ssrc: a.ssrc,
@@ -449,7 +449,7 @@ export class RtspServer {
       a.seq = nextSeq;
       a.packets++;
       a.octets += p.payload.length;
-      sock.write(data);
+      this.send(s.conn, a.out, data);
     }
   }
 
@@ -470,9 +470,11 @@ export class RtspServer {
       if (au.timeMs - s.lastSrAt >= SR_INTERVAL_MS) {
         s.lastSrAt = au.timeMs;
         const now = performance.now();
-        sock.write(
+        this.send(
+          s.conn,
+          s.out,
           interleave(
-            s.rtcpChannel,
+            s.out.rtcp,
             rtcpSenderReport({
               ssrc: s.ssrc,
               wallClockMs: this.opts.cameraNow(),
@@ -482,10 +484,11 @@ export class RtspServer {
               cname: `simcam@${this.opts.host}`,
             }),
           ),
+          true,
         );
       }
       const { data, nextSeq, payloadBytes } = interleavedRtp(au.payloads, {
-        channel: s.rtpChannel,
+        channel: s.out.rtp,
         seq: s.seq,
         timestamp: this.rtpTime(s, au.timeMs),
         ssrc: s.ssrc,
@@ -495,7 +498,13 @@ export class RtspServer {
       s.octets += payloadBytes;
       this.stats.rtpPackets += au.payloads.length;
       this.stats.rtpBytes += data.length;
-      sock.write(data);
+      this.send(s.conn, s.out, data);
     }
+  }
+
+  /** `$`-framed RTP or RTCP: written to the connection as is, or each packet a datagram. */
+  private send(conn: Connection, out: TrackTransport, framed: Buffer, rtcp = false): void {
+    if (out.kind === 'tcp') conn.socket.write(framed);
+    else this.udp.sendFramed(framed, out, rtcp);
   }
 }

@@ -45,8 +45,13 @@ export const SimCameraOptions = z.object({
   /** Digest nonce lifetime (RTSP and snapshot); later requests get a `stale=true` challenge. */
   nonceTtlMs: z.number().int().min(1000).default(300_000),
   discovery: z.boolean().default(true),
-  /** A microphone track on the RTSP stream (G.711, as most IP cameras send), or none. */
-  audio: z.enum(['none', 'pcma', 'pcmu']).default('none'),
+  /** A microphone track on the RTSP stream (G.711, as most IP cameras send, or AAC), or none. */
+  audio: z.enum(['none', 'pcma', 'pcmu', 'aac']).default('none'),
+  /** RTP lower transports the camera serves (Profile S: UDP; most cameras also interleave on TCP). */
+  rtpTransports: z
+    .array(z.enum(['tcp', 'udp']))
+    .min(1)
+    .default(['tcp', 'udp']),
   /** Audio packets flow from PLAY on, before the first video keyframe (false: after it). */
   audioFirst: z.boolean().default(true),
   /** Interfaces (by an address on them) for WS-Discovery multicast. */
@@ -78,7 +83,7 @@ interface SimCameraEvents {
 
 /**
  * One simulated ONVIF camera on its own loopback address: WS-Discovery, SOAP (device, media,
- * imaging), RTSP with interleaved H.264, JPEG snapshot, and injectable faults.
+ * imaging), RTSP with H.264 (and G.711 or AAC) over TCP or UDP, JPEG snapshot, and injectable faults.
  */
 export class SimCamera extends EventEmitter<SimCameraEvents> {
   readonly options: z.output<typeof SimCameraOptions>;
@@ -272,6 +277,7 @@ export class SimCamera extends EventEmitter<SimCameraEvents> {
       source: this.source,
       audio: this.audio,
       audioFirst: o.audioFirst,
+      transports: o.rtpTransports,
       cameraNow: () => this.now(),
       sessionTimeoutS: () => this.state.encoder.sessionTimeoutS,
       name: o.name,

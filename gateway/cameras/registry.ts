@@ -266,8 +266,9 @@ export class CameraRegistry implements Service {
       username: c.user,
       password: c.password,
       // The profile's word on audio is not trusted (many cameras say "no audio encoder" and send
-      // G.711): whatever audio tracks the stream really carries are recorded, as AAC, copied only
-      // when the profile says AAC (a wrong claim is caught by the recorder, channel.ts).
+      // G.711): the recorder reads the stream's own tracks (stream-choice.ts); this is only what it
+      // does when the camera will not describe its stream: transcode, copying only what the
+      // profile calls AAC (a wrong claim is caught by the recorder).
       audio: c.info.audio === 'copy' ? 'copy' : 'aac',
       fps: c.info.profiles.find((p) => p.token === c.info?.profileToken)?.fps ?? null,
     };

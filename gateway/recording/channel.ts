@@ -32,6 +32,7 @@ import { type ProgressReport, TimelineAnchor } from './progress.js';
 import type { MediaInfo, MediaProbe, RecorderRun, RunExit, StreamRecorder } from './recorder.js';
 import { ListTail } from './segment-list.js';
 import type { StreamAccess, StreamFailure, StreamTicket } from './stream-access.js';
+import { StreamChoice } from './stream-choice.js';
 
 /** What the channel needs of the interruption service (InterruptionService fits). */
 export interface InterruptionPort {
@@ -189,10 +190,12 @@ const CONNECT_GRACE_MS = 5000;
 const SLOW_CONNECT_GRACE_MS = 12_000;
 const CONTACT_LOST =
   /Connection refused|No route to host|Network is unreachable|Host is down|timed out|Connection reset/i;
-export const NEEDS_ANALYSIS = /dimensions not set|unspecified size|Could not write header|codec parameters/i;
-/** The camera's audio is not what its profile said and MP4 cannot hold it (G.711 as "AAC"). */
-export const AUDIO_UNFIT =
-  /not currently supported in container|Could not find tag for codec pcm_|codec (pcm_alaw|pcm_mulaw|adpcm)/i;
+
+const CHANGE_SAID = {
+  transport: 'camera refuses this RTP transport; trying the other one',
+  audio: 'camera audio cannot be copied into MP4; converting the audio track only',
+  analysis: 'stream needs input analysis; retrying without fast start',
+} as const;
 
 export class CameraChannel {
   readonly #o: ChannelOptions;
@@ -203,8 +206,10 @@ export class CameraChannel {
   #runNo = 0;
   #run: Run | null = null;
   #attempt = 0;
-  #fastStart = true;
-  #audio: StreamSource['audio'];
+  /** Transport, audio handling and fast start, learned from the stream (stream-choice.ts). */
+  readonly #choice: StreamChoice;
+  /** The next run asks for the other lower transport: the camera answered, it is not lost. */
+  #switchingTransport = false;
   #ticker: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   #gap: OpenGap | null = null;
@@ -231,7 +236,7 @@ export class CameraChannel {
     this.#now = opts.now ?? Date.now;
     this.#log = opts.log.child({ session: opts.sessionId, camera: opts.cameraId });
     this.#periodMs = (opts.progressPeriodS ?? 0.25) * 1000;
-    this.#audio = opts.source.audio;
+    this.#choice = new StreamChoice(opts.source);
   }
 
   get state(): ChannelState {
@@ -266,8 +271,14 @@ export class CameraChannel {
     if (this.#o.outageSince !== undefined) {
       this.#openGap(this.#startedAt, Math.min(this.#o.outageSince, this.#startedAt), 'fault');
     }
-    this.#spawn();
     this.#ticker = setInterval(() => this.#tick(), TICK_MS);
+    const { source: s, cameraId } = this.#o;
+    const asking = this.#choice.prepare(this.#o.access, { cameraId, ...s }, this.#log);
+    if (!asking) this.#spawn();
+    else
+      void asking.then(() => {
+        if (this.#state !== 'stopping' && this.#state !== 'stopped') this.#spawn();
+      });
   }
 
   /**
@@ -366,16 +377,18 @@ export class CameraChannel {
     const prefix = `r${String(n).padStart(4, '0')}-`;
     const s = this.#o.source;
     const ticket = this.#o.access.open({ cameraId: this.#o.cameraId, ...s });
+    const c = this.#choice;
+    this.#switchingTransport = false;
     const argv = buildRecordArgs({
       url: ticket.url,
-      transport: s.transport,
-      audio: this.#audio,
+      transport: c.transport,
+      audio: c.audio,
       outDir: this.#o.dir,
       prefix,
       segmentSeconds: this.#o.segmentSeconds,
       ioTimeoutS: Math.max(this.#o.staleDataS * 2, 5),
       progressPeriodS: this.#periodMs / 1000,
-      fastStart: this.#fastStart,
+      fastStart: c.fastStart,
     });
     const now = this.#now();
     const run: Run = {
@@ -410,7 +423,10 @@ export class CameraChannel {
     });
     // Its pid is known once spawned, before it can connect: the stream goes to this ffmpeg only.
     ticket.bind(() => run.handle.pid);
-    this.#log.debug({ run: n, fastStart: this.#fastStart }, 'ffmpeg run started');
+    this.#log.debug(
+      { run: n, transport: c.transport, audio: c.audio, fastStart: c.fastStart },
+      'ffmpeg run started',
+    );
   }
 
   #progress(run: Run, r: ProgressReport, at: number): void {
@@ -497,15 +513,9 @@ export class CameraChannel {
           ? 'contact-lost'
           : null;
     if (failure?.kind === 'auth') this.#setState('auth-failed');
-    if (!stoppedStale && this.#audio === 'copy' && AUDIO_UNFIT.test(why)) {
-      this.#log.warn({ why }, 'camera audio cannot be copied into MP4; converting the audio track only');
-      this.#audio = 'aac';
-    }
-    // Only ffmpeg's own verdict counts: interrupted before its first packet it says the same.
-    else if (!stoppedStale && !run.hadData && this.#fastStart && NEEDS_ANALYSIS.test(why)) {
-      this.#log.warn({ why }, 'stream needs input analysis; retrying without fast start');
-      this.#fastStart = false;
-    }
+    const change = this.#choice.afterFailure(why, failure, { hadData: run.hadData, stoppedStale });
+    if (change) this.#log.warn({ why, change, transport: this.#choice.transport }, CHANGE_SAID[change]);
+    this.#switchingTransport = change === 'transport';
     const delay =
       failure?.kind === 'auth'
         ? AUTH_BACKOFF_MS
@@ -524,6 +534,8 @@ export class CameraChannel {
    * ffmpeg's last words, scrubbed (its one-time URL shown as the camera's, no credentials).
    */
   #why(run: Run, e: RunExit, failure: StreamFailure | null): string {
+    if (failure?.kind === 'transport')
+      return `RTSP ${failure.status}: the camera does not serve RTP over ${this.#choice.transport.toUpperCase()}`;
     if (failure?.kind === 'auth')
       return `RTSP ${failure.status}: the camera refused the credentials (authentication refused)`;
     if (failure?.kind === 'unreachable') return scrub(`camera unreachable: ${failure.message}`);
@@ -544,10 +556,15 @@ export class CameraChannel {
     // Before the session's first frames, a slow start is not a loss (R19 records real ones): a
     // busy machine may take seconds to spawn ffmpeg and analyse the stream. The gap opens on
     // evidence instead: the run fails (exit, connect grace), or the camera, once asked, falls
-    // silent. `heard` null: the camera has not been reached yet.
+    // silent. `heard` null: the camera has not been reached yet. Over UDP the media bypasses the
+    // relay, which hears only the camera's answers: an answering camera counts as live until the
+    // connect grace (a loss found then still starts at the session's start).
     const heard = connecting ? run.ticket.heardAgoMs?.() : undefined;
-    const cameraLive = heard !== undefined && heard !== null && heard <= staleMs;
-    const waiting = this.#lastDataAt === null && heard !== undefined && (heard === null || cameraLive);
+    const cameraLive =
+      heard !== undefined && heard !== null && (heard <= staleMs || this.#choice.transport === 'udp');
+    const waiting =
+      this.#lastDataAt === null &&
+      ((heard !== undefined && (heard === null || cameraLive)) || this.#switchingTransport);
     if (!this.#gap && now - lastData > staleMs && !waiting) {
       this.#openGap(now, lastData);
       // A stalled run is replaced; one still connecting is left to the connect grace below.
@@ -556,7 +573,7 @@ export class CameraChannel {
     }
     if (!run || run.exited || run.stopping) return;
     const idleMs = now - (run.hadData ? run.lastFreshAt : run.spawnedAt);
-    const grace = this.#fastStart ? CONNECT_GRACE_MS : SLOW_CONNECT_GRACE_MS;
+    const grace = this.#choice.fastStart ? CONNECT_GRACE_MS : SLOW_CONNECT_GRACE_MS;
     // A camera sending to a run that has not written yet: ffmpeg is slow, give it the long grace.
     const limit = run.hadData ? staleMs : Math.max(staleMs, cameraLive ? SLOW_CONNECT_GRACE_MS : grace);
     if (idleMs > limit) void this.#stopStale(run, idleMs);

@@ -3,8 +3,8 @@
  * (Frigate style: config in, argv out, tested without ffmpeg).
  *
  * Choices (issue #5 "gateway"):
- * - RTSP over TCP (`-rtsp_transport tcp`, interleaved RTP): no loss on a busy LAN; UDP only when the
- *   camera offers nothing else.
+ * - RTSP over TCP (`-rtsp_transport tcp`, interleaved RTP): no loss on a busy LAN; UDP when the
+ *   camera refuses TCP (stream-choice.ts).
  * - `-c copy`: the camera's H.264 is kept bit for bit (no transcoding, R25 "no editing"). The only
  *   exception is audio a MP4 cannot hold (G.711/G.726): that track alone becomes AAC, because a
  *   hearing without sound is not a record of it.
@@ -97,6 +97,12 @@ export const FRAGMENT_US = 250_000;
  * (1-2 s typical), so the first keyframe is always inside it; it ends far sooner in practice.
  */
 const FAST_ANALYZE_US = 4_000_000;
+/**
+ * How long the muxer holds the picture back waiting for the other track (ffmpeg's default is 10 s):
+ * a microphone that hiccups or loses packets must not stall the video written, which the watchdog
+ * would take for a lost stream. MP4 keeps each track's order; tracks need not interleave exactly.
+ */
+const INTERLEAVE_US = 1_000_000;
 
 export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   const spec = RecordSpec.parse(input);
@@ -146,6 +152,8 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   }
   const listFile = join(spec.outDir, `${spec.prefix}list.csv`);
   outputOptions.push(
+    '-max_interleave_delta',
+    String(INTERLEAVE_US),
     '-f',
     'segment',
     '-segment_time',

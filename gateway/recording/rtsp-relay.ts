@@ -17,8 +17,12 @@
  *   (rtsp-wire.ts slices frames out of each chunk without copying them).
  * A 401 after a fresh challenge, or a 403, is the ticket's failure `auth` (the recording names the
  * cause instead of reading ffmpeg's words), and each connection reports once whether the camera
- * accepted the credentials (the registry's camera state).
- * RTP over UDP is not relayed: it goes from the camera to ffmpeg's own ports, as before.
+ * accepted the credentials (the registry's camera state). A 461 to a SETUP is the failure
+ * `transport`: the recording then asks for the other lower transport.
+ * RTP over UDP is not relayed: it goes from the camera to ffmpeg's own ports (the camera sends it
+ * to the address of the relay's connection, this host).
+ * The tracks a camera's SDP lists (sdp.ts) are kept from every DESCRIBE answer that passes, so the
+ * recording can choose its audio handling from the stream (`describe`) without asking again.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
@@ -28,6 +32,7 @@ import type { Service } from '../events.js';
 import type { Logger } from '../log.js';
 import { scrub } from '../scrub.js';
 import { RtspClientAuth } from './rtsp-auth.js';
+import { describeStream } from './rtsp-describe.js';
 import {
   encodeMessage,
   header,
@@ -37,6 +42,7 @@ import {
   type WireItem,
   withHeader,
 } from './rtsp-wire.js';
+import { type SdpTrack, sdpTracks } from './sdp.js';
 import { processOwnsPeer } from './socket-owner.js';
 import type { StreamAccess, StreamEndpoint, StreamFailure, StreamTicket } from './stream-access.js';
 
@@ -53,6 +59,8 @@ export interface RtspRelayOptions {
 const LOOPBACK = '127.0.0.1';
 const CLIENT_MAX_MESSAGE = 16 * 1024;
 const CAMERA_MAX_MESSAGE = 256 * 1024;
+/** A stream's tracks, once seen, are trusted this long (a camera's codec changes with its config). */
+const TRACKS_TTL_MS = 10 * 60_000;
 
 interface Ticket {
   token: string;
@@ -77,6 +85,8 @@ export class RtspRelay implements Service, StreamAccess {
   readonly #log: Logger;
   readonly #tickets = new Map<string, Ticket>();
   readonly #conns = new Set<RelayConnection>();
+  /** Tracks by camera and stream URL, from the last DESCRIBE answer. */
+  readonly #tracks = new Map<string, { tracks: SdpTrack[]; at: number }>();
   #server: Server | undefined;
   #port = 0;
   /** Counters for tests and the bench. */
@@ -155,6 +165,21 @@ export class RtspRelay implements Service, StreamAccess {
     };
   }
 
+  async describe(endpoint: StreamEndpoint): Promise<SdpTrack[] | null> {
+    const key = `${endpoint.cameraId} ${endpoint.url}`;
+    const seen = this.#tracks.get(key);
+    if (seen && Date.now() - seen.at < TRACKS_TTL_MS) return seen.tracks;
+    const r = await describeStream(endpoint, this.#o.connectTimeoutMs ?? 5000);
+    if (!r.ok) {
+      if (r.reason === 'auth') this.#o.onAuth?.(endpoint.cameraId, false);
+      this.#log.debug({ camera: endpoint.cameraId, status: r.status, reason: r.reason }, 'describe failed');
+      return null;
+    }
+    if (r.authorized) this.#o.onAuth?.(endpoint.cameraId, true);
+    this.#tracks.set(key, { tracks: r.tracks, at: Date.now() });
+    return r.tracks;
+  }
+
   #close(t: Ticket): void {
     if (t.state === 'closed') return;
     t.state = 'closed';
@@ -206,6 +231,9 @@ export class RtspRelay implements Service, StreamAccess {
       onBytes: (n) => {
         this.stats.bytesToFfmpeg += n;
       },
+      onTracks: (ep, tracks) => {
+        this.#tracks.set(`${ep.cameraId} ${ep.url}`, { tracks, at: Date.now() });
+      },
     });
     this.#conns.add(conn);
     sock.once('close', () => this.#conns.delete(conn));
@@ -219,6 +247,7 @@ interface ConnectionHooks {
   onAuth(cameraId: string, accepted: boolean): void;
   onRefused(): void;
   onBytes(n: number): void;
+  onTracks(endpoint: StreamEndpoint, tracks: SdpTrack[]): void;
 }
 
 interface InFlight {
@@ -248,6 +277,8 @@ class RelayConnection {
   #authReported = false;
   #timer: NodeJS.Timeout;
   #dead = false;
+  /** The camera's RTSP session, once SETUP made one, until a TEARDOWN was sent for it. */
+  #session: string | null = null;
 
   constructor(client: Socket, hooks: ConnectionHooks) {
     this.#client = client;
@@ -271,8 +302,32 @@ class RelayConnection {
     this.#dead = true;
     clearTimeout(this.#timer);
     this.#client.destroy();
-    this.#up?.destroy();
+    this.#teardown();
     if (this.#ticket?.conn === this) this.#ticket.conn = null;
+  }
+
+  /**
+   * ffmpeg gone without a TEARDOWN (killed, stalled): end the camera's session for it. Many
+   * cameras (GStreamer's server too) keep a session alive after its connection closes, until the
+   * session timeout, and over UDP keep sending to ports that a later ffmpeg may be given.
+   */
+  #teardown(): void {
+    const up = this.#up;
+    if (!up) return;
+    const t = this.#ticket;
+    if (!this.#session || !t || !this.#upReady || up.destroyed) {
+      up.destroy();
+      return;
+    }
+    const url = t.upPrefix;
+    const headers: [string, string][] = [
+      ['CSeq', String(++this.#upCseq)],
+      ['Session', this.#session],
+    ];
+    const authorization = this.#auth?.authorization('TEARDOWN', url);
+    if (authorization) headers.push(['Authorization', authorization]);
+    up.end(encodeMessage({ startLine: `TEARDOWN ${url} RTSP/1.0`, headers, body: Buffer.alloc(0) }));
+    setTimeout(() => up.destroy(), 1000).unref();
   }
 
   #fail(f: StreamFailure): void {
@@ -414,6 +469,7 @@ class RelayConnection {
     const authorization = this.#auth?.authorization(method, upUri);
     headers = withHeader(headers, 'Authorization', authorization);
     this.#inflight = { request, clientCseq, upCseq, retried, authorized: authorization !== undefined };
+    if (method === 'TEARDOWN') this.#session = null;
     this.#toCamera(
       encodeMessage({ startLine: `${method} ${upUri} ${version}`, headers, body: request.body }),
     );
@@ -450,12 +506,18 @@ class RelayConnection {
       this.#send(f.request, f.clientCseq, true);
       return;
     }
+    const method = f.request.startLine.split(' ')[0];
     if (status === 401 || status === 403) {
       this.#fail({ kind: 'auth', status });
       this.#report(t, false);
     } else if (status < 300 && f.authorized) {
       this.#report(t, true);
     }
+    if (status === 461 && method === 'SETUP') this.#fail({ kind: 'transport', status });
+    if (status === 200 && method === 'SETUP')
+      this.#session = header(m.headers, 'Session')?.split(';')[0]?.trim() || null;
+    if (status === 200 && method === 'DESCRIBE')
+      this.#h.onTracks(t.endpoint, sdpTracks(m.body.toString('utf8')));
     const map = (v: string) => v.split(t.upPrefix).join(t.localBase);
     let headers = withHeader(m.headers, 'WWW-Authenticate');
     headers = withHeader(headers, 'CSeq', f.clientCseq);

@@ -5,6 +5,7 @@
  * for RTSP cameras; a test may bring another.
  */
 import type { StreamTransport } from './ffmpeg-args.js';
+import type { SdpTrack } from './sdp.js';
 
 export interface StreamEndpoint {
   /** Which camera (for the relay's auth outcome report). */
@@ -21,7 +22,9 @@ export type StreamFailure =
   /** The camera answered RTSP 401 to our credentials, or 403. */
   | { kind: 'auth'; status: number }
   /** The camera could not be reached (connect failed, closed before answering). */
-  | { kind: 'unreachable'; message: string };
+  | { kind: 'unreachable'; message: string }
+  /** The camera does not serve RTP over the lower transport asked for (RTSP 461). */
+  | { kind: 'transport'; status: number };
 
 export interface StreamTicket {
   /** The URL ffmpeg opens: no credentials, good for one connection of one run. */
@@ -44,4 +47,9 @@ export interface StreamTicket {
 
 export interface StreamAccess {
   open(endpoint: StreamEndpoint): StreamTicket;
+  /**
+   * The stream's tracks as its SDP lists them (a DESCRIBE with the camera's credentials, or the
+   * answer to a recent one); null when the camera did not say.
+   */
+  describe?(endpoint: StreamEndpoint): Promise<SdpTrack[] | null>;
 }

@@ -17,13 +17,14 @@ import { copyFile, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { scrub } from '../scrub.js';
-import { AUDIO_UNFIT, AUTH_BACKOFF_MS, NEEDS_ANALYSIS, type StreamSource } from './channel.js';
+import { AUTH_BACKOFF_MS, type StreamSource } from './channel.js';
 import { buildCacheArgs, type FfmpegArgv } from './ffmpeg-args.js';
 import { chooseLeadIn, expiredFromRing } from './lead-in.js';
 import { type ProgressReport, TimelineAnchor } from './progress.js';
 import type { RecorderRun, RunExit, StreamRecorder } from './recorder.js';
 import { readSegmentList } from './segment-list.js';
 import type { StreamAccess, StreamTicket } from './stream-access.js';
+import { StreamChoice } from './stream-choice.js';
 
 export interface WarmCameraOptions {
   cameraId: string;
@@ -117,9 +118,8 @@ export class WarmCamera {
   #taking: Promise<unknown> = Promise.resolve();
   #lastSweepAt = 0;
   #stopped: Promise<void> | null = null;
-  /** Fast start until the stream proves it needs the full analysis (as channel.ts). */
-  #fastStart = true;
-  #audio: StreamSource['audio'];
+  /** Transport, audio handling and fast start, learned from the stream (as channel.ts). */
+  readonly #choice: StreamChoice;
   /** Why the last run ended without delivering, until one delivers. */
   #failure: string | null = null;
   #failuresSinceWarn = 0;
@@ -132,7 +132,7 @@ export class WarmCamera {
     this.source = opts.source;
     this.#log = opts.log.child({ camera: opts.cameraId, preroll: true });
     this.#now = opts.now ?? Date.now;
-    this.#audio = opts.source.audio;
+    this.#choice = new StreamChoice(opts.source);
   }
 
   /** What the room card and the API show: a cache that cannot warm says why. */
@@ -145,6 +145,8 @@ export class WarmCamera {
     this.#active = true;
     await rm(this.#o.dir, { recursive: true, force: true });
     await mkdir(this.#o.dir, { recursive: true });
+    if (!this.#active) return;
+    await this.#choice.prepare(this.#o.access, { cameraId: this.cameraId, ...this.source }, this.#log);
     if (!this.#active) return;
     this.#spawn();
     this.#ticker = setInterval(() => this.#tick(), TICK_MS);
@@ -259,9 +261,9 @@ export class WarmCamera {
     const ticket = this.#o.access.open({ cameraId: this.cameraId, ...s });
     const argv = buildCacheArgs({
       url: ticket.url,
-      transport: s.transport,
-      audio: this.#audio,
-      fastStart: this.#fastStart,
+      transport: this.#choice.transport,
+      audio: this.#choice.audio,
+      fastStart: this.#choice.fastStart,
       outDir: this.#o.dir,
       prefix,
       segmentSeconds: this.#o.segmentSeconds,
@@ -344,8 +346,12 @@ export class WarmCamera {
             secrets: [this.source.password],
             replace: [[run.ticket.url, this.source.url]],
           });
-    if (this.#audio === 'copy' && AUDIO_UNFIT.test(why)) this.#audio = 'aac';
-    else if (!run.hadData && this.#fastStart && NEEDS_ANALYSIS.test(why)) this.#fastStart = false;
+    const change = this.#choice.afterFailure(why, failure, { hadData: run.hadData, stoppedStale: false });
+    if (change)
+      this.#log.info(
+        { why, change, transport: this.#choice.transport },
+        'warm ffmpeg: reading the stream differently',
+      );
     if (run.hadData) {
       this.#log.info({ run: run.n, why, restartInMs: delay }, 'warm ffmpeg ended; restarting');
     } else {

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AccessUnitAssembler, AnnexBSplitter, profileLevelId } from '../../device-sim/camera/annexb.js';
+import { adtsFrame } from '../../device-sim/camera/audio-source.js';
 import { encoderArgs, H264Source } from '../../device-sim/camera/h264-source.js';
 import { JpegSplitter } from '../../device-sim/camera/jpeg.js';
 import { interleavedRtp, packetizeAccessUnit, rtcpSenderReport } from '../../device-sim/camera/rtp.js';
+import { chooseTransport, transportReply } from '../../device-sim/camera/rtp-transport.js';
 
 const sc4 = Buffer.from([0, 0, 0, 1]);
 const sc3 = Buffer.from([0, 0, 1]);
@@ -231,5 +233,66 @@ describe('encoder failure', () => {
     const src = new H264Source({ ffmpegPath: '/nonexistent/ffmpeg' });
     await expect(src.start(5000)).rejects.toMatchObject({ code: 'ENCODER_FAILED' });
     expect(src.isRunning).toBe(false);
+  });
+});
+
+describe('RTSP transport choice (RFC 2326 §12.39)', () => {
+  it('takes the first alternative the camera serves, UDP to the requesting host only', () => {
+    const both = ['tcp', 'udp'] as const;
+    expect(
+      chooseTransport(
+        'RTP/AVP;unicast;client_port=5000-5001,RTP/AVP/TCP;interleaved=2-3',
+        both,
+        '::ffff:127.0.0.1',
+      ),
+    ).toEqual({
+      kind: 'udp',
+      rtp: 5000,
+      rtcp: 5001,
+      host: '127.0.0.1',
+    });
+    expect(
+      chooseTransport('RTP/AVP/UDP;unicast;client_port=6000;destination=10.9.9.9', both, '127.0.0.1'),
+    ).toEqual({
+      kind: 'udp',
+      rtp: 6000,
+      rtcp: 6001,
+      host: '127.0.0.1',
+    });
+    expect(
+      chooseTransport('RTP/AVP;unicast;client_port=5000-5001,RTP/AVP/TCP;interleaved=2-3', ['tcp'], 'h'),
+    ).toEqual({
+      kind: 'tcp',
+      rtp: 2,
+      rtcp: 3,
+    });
+    expect(chooseTransport('RTP/AVP/TCP;interleaved=0-1', ['udp'], 'h')).toBeNull();
+    expect(chooseTransport('RTP/AVP;multicast;client_port=5000-5001', both, 'h')).toBeNull();
+    expect(chooseTransport('RTP/AVP;unicast', both, 'h')).toBeNull();
+    expect(chooseTransport('RTP/AVP;unicast;client_port=70000-70001', both, 'h')).toBeNull();
+    expect(
+      transportReply({ kind: 'udp', rtp: 5000, rtcp: 5001, host: 'h' }, 'AB', { rtp: 7000, rtcp: 7001 }),
+    ).toBe('RTP/AVP;unicast;client_port=5000-5001;server_port=7000-7001;ssrc=AB;mode="PLAY"');
+  });
+});
+
+describe('AAC over RTP (RFC 3640 AAC-hbr)', () => {
+  it('turns ADTS frames into AU-header payloads, skipping garbage and waiting for whole frames', () => {
+    const raw = Buffer.from([1, 2, 3, 4, 5]);
+    const len = 7 + raw.length;
+    const adts = Buffer.from([
+      0xff,
+      0xf1,
+      0x60,
+      0x40 | (len >> 11),
+      (len >> 3) & 0xff,
+      ((len & 7) << 5) | 0x1f,
+      0xfc,
+    ]);
+    const frame = Buffer.concat([adts, raw]);
+    expect(adtsFrame(frame.subarray(0, len - 1))).toBeNull();
+    const out = adtsFrame(Buffer.concat([Buffer.from([0x00, 0x42]), frame, Buffer.from([0xff])]))!;
+    expect(out.used).toBe(2 + len);
+    expect([...out.payload]).toEqual([0x00, 0x10, 0x00, raw.length << 3, 1, 2, 3, 4, 5]);
   });
 });

@@ -14,10 +14,12 @@ const clients: RtspTestClient[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'camera-sim-rtsp-'));
-  // Two cameras on one shared encoder (one ffmpeg child).
-  fleet = await startCameras(2, {
+  // Three cameras on one shared encoder (one ffmpeg child); the third has an AAC microphone and
+  // serves RTP over UDP only (a Profile S camera that does not interleave).
+  fleet = await startCameras(3, {
     firstOctet: 41,
     common: { user: USER, password: PASS, discovery: false },
+    perCamera: (i) => (i === 2 ? { audio: 'aac', rtpTransports: ['udp'] } : {}),
     sourceOptions: { width: 320, height: 180, fps: 10 },
   });
 });
@@ -87,6 +89,34 @@ describe('RTSP with interleaved H.264', () => {
     expect(Number(info.format.duration)).toBeGreaterThan(2);
   });
 
+  it('ffmpeg -rtsp_transport udp records H.264 and AAC from a UDP-only camera, the AAC copied as sent', async () => {
+    const cam = fleet.cameras[2]!;
+    const out = join(dir, 'udp-aac.mp4');
+    await run(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-rtsp_transport',
+        'udp',
+        '-i',
+        cam.rtspUrlWithCredentials,
+      ].concat(['-t', '3', '-map', '0', '-c', 'copy', '-y', out]),
+      { timeout: 30_000 },
+    );
+    const probe = await run(
+      'ffprobe',
+      ['-v', 'error', '-show_entries', 'stream=codec_name,sample_rate,channels', '-of', 'json', out],
+      { timeout: 30_000 },
+    );
+    const streams = (JSON.parse(probe.stdout) as { streams: Record<string, unknown>[] }).streams;
+    expect(streams).toEqual([
+      { codec_name: 'h264' },
+      { codec_name: 'aac', sample_rate: '16000', channels: 1 },
+    ]);
+  });
+
   it('ffmpeg with a wrong password is refused with 401', async () => {
     const cam = fleet.cameras[0]!;
     const url = `rtsp://${USER}:wrong@${cam.address}:${cam.rtspPort}/onvif/profile_1`;
@@ -133,19 +163,36 @@ describe('RTSP with interleaved H.264', () => {
     expect(notFound.status).toBe(404);
   });
 
-  it('SETUP over UDP gets 461 Unsupported Transport; TCP interleaved is accepted', async () => {
+  it('SETUP takes the first transport the camera serves; one it does not serve gets 461', async () => {
     const cam = fleet.cameras[0]!;
     const c = await client(0);
     const d = await c.request('DESCRIBE', cam.rtspUrl);
     const track = `${d.headers['content-base']}trackID=0`;
-    const udp = await c.request('SETUP', track, { Transport: 'RTP/AVP;unicast;client_port=5000-5001' });
-    expect(udp.status).toBe(461);
-    const tcp = await c.request('SETUP', track, {
+    const udp = await c.request('SETUP', track, {
       Transport: 'RTP/AVP;unicast;client_port=5000-5001,RTP/AVP/TCP;unicast;interleaved=4-5',
+    });
+    expect(udp.status).toBe(200);
+    expect(udp.headers.transport).toMatch(
+      /^RTP\/AVP;unicast;client_port=5000-5001;server_port=\d+-\d+;ssrc=/,
+    );
+    const tcp = await c.request('SETUP', track, {
+      Transport: 'RTP/AVP/TCP;unicast;interleaved=4-5',
+      Session: udp.headers.session!.split(';')[0]!,
     });
     expect(tcp.status).toBe(200);
     expect(tcp.headers.transport).toMatch(/^RTP\/AVP\/TCP;unicast;interleaved=4-5;ssrc=[0-9A-F]{8}/);
     expect(tcp.headers.session).toMatch(/;timeout=\d+$/);
+    // The UDP-only camera refuses interleaving, and a multicast request anywhere.
+    const only = fleet.cameras[2]!;
+    const u = await client(2);
+    const ud = await u.request('DESCRIBE', only.rtspUrl);
+    expect(ud.body).toMatch(
+      /a=rtpmap:97 MPEG4-GENERIC\/16000\/1\r\na=fmtp:97 [^\r]*mode=AAC-hbr;config=1408/,
+    );
+    const refused = await u.request('SETUP', `${ud.headers['content-base']}trackID=0`, {
+      Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1,RTP/AVP;multicast;client_port=5000-5001',
+    });
+    expect(refused.status).toBe(461);
   });
 
   it('stall: RTP stops while the connection stays open and answers; resume brings data back', async () => {

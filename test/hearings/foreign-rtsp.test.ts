@@ -5,7 +5,10 @@
  * with no interruption and records picture and sound; a frozen server (SIGSTOP) is a stream-lost
  * interruption that resumes on SIGCONT; a killed one is an interruption that resumes when it is
  * back; a wrong password is "authentication refused"; the password is in no API answer, log line or
- * command line. Real gateway over HTTP, real ffmpeg.
+ * command line. And the stream variants, on a GStreamer server and on our simulator alike: AAC is
+ * copied as sent (decided from the stream's SDP, not the ONVIF profile, which names no audio), and
+ * a camera that serves RTP over UDP only (461 to TCP) is read over UDP without a false start.
+ * Real gateway over HTTP, real ffmpeg.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { pino } from 'pino';
@@ -32,6 +35,7 @@ async function cmdlines(): Promise<string[]> {
 
 describe.skipIf(skip !== null)('GStreamer RTSP server as the camera stream', () => {
   let gst: GstRtsp;
+  let gstAac: GstRtsp;
   let fleet: CameraFleet;
   let gw: TestGateway;
   let staff: ApiClient;
@@ -51,14 +55,25 @@ describe.skipIf(skip !== null)('GStreamer RTSP server as the camera stream', () 
 
   beforeAll(async () => {
     gst = await startGstRtsp({ address: '127.0.0.181', user: 'admin', password: PW, audio: 'pcma' });
-    // ONVIF from the simulator (the first with the stream's password, the second with another one).
-    fleet = await startCameras(2, {
+    gstAac = await startGstRtsp({
+      address: '127.0.0.186',
+      user: 'admin',
+      password: PW,
+      audio: 'aac',
+      protocols: 'udp',
+    });
+    // ONVIF from the simulator (the second with another password than the stream's); the third
+    // camera's own stream is recorded: AAC, RTP over UDP only.
+    fleet = await startCameras(4, {
       firstOctet: 182,
       common: { user: 'admin' },
-      perCamera: (i) => ({ password: i === 0 ? PW : 'not-the-stream-pw' }),
+      perCamera: (i) =>
+        i === 2
+          ? { password: PW, audio: 'aac', rtpTransports: ['udp'] }
+          : { password: i === 1 ? 'not-the-stream-pw' : PW },
     });
     const log = pino({ level: 'debug' }, { write: (s: string) => void logLines.push(s) });
-    gw = await startGateway({ cameras: rigCameraConfig(2) }, { log });
+    gw = await startGateway({ cameras: rigCameraConfig(4) }, { log });
     manager = await gw.as('equipment-manager');
     staff = await gw.as('hearing-staff');
     principal = await gw.as('principal');
@@ -73,12 +88,27 @@ describe.skipIf(skip !== null)('GStreamer RTSP server as the camera stream', () 
       });
       expect(r.status).toBe(200);
     }
+    for (const [i, streamUri] of [
+      [2, undefined],
+      [3, gstAac.url],
+    ] as const) {
+      const r = await manager.post('/api/cameras', {
+        id: `var${i + 1}`,
+        xaddr: fleet.cameras[i]!.xaddr,
+        user: 'admin',
+        password: PW,
+        roomId: `R${i + 1}`,
+        ...(streamUri ? { streamUri } : {}),
+      });
+      expect(r.status).toBe(200);
+    }
   }, 60_000);
 
   afterAll(async () => {
     await gw?.stop();
     await fleet?.stop();
     await gst?.kill();
+    await gstAac?.kill();
   });
 
   it('pre-roll warms; a hearing starts with no interruption and records sound; SIGSTOP, SIGCONT and kill are interruptions that resume', async () => {
@@ -95,6 +125,9 @@ describe.skipIf(skip !== null)('GStreamer RTSP server as the camera stream', () 
       procs.some((a) => /\bffmpeg\b/.test(a) && a.includes(`rtsp://127.0.0.1:${gw.app.relay.port}/`)),
     ).toBe(true);
     expect(procs.filter((a) => leaks(a).length > 0)).toEqual([]);
+    // G.711 in the SDP: transcoded (the picture copied), over TCP first.
+    const argv = procs.find((a) => a.includes(`/${id}/gst1/`));
+    expect(argv).toMatch(/-rtsp_transport tcp .*-c:v copy -c:a aac/);
 
     // Frozen: nothing arrives, the connections stay open.
     gst.pause();
@@ -168,5 +201,36 @@ describe.skipIf(skip !== null)('GStreamer RTSP server as the camera stream', () 
     expect(seen.map(leaks)).toEqual(seen.map(() => []));
     expect(logLines.some((l) => /ffmpeg/.test(l))).toBe(true);
     expect(leaks(logLines.join('\n'))).toEqual([]);
+  }, 90_000);
+
+  it('AAC is copied as sent; a camera that refuses TCP is read over UDP with no false start (simulator and GStreamer)', async () => {
+    const cams = [
+      ['R3', 'var3'],
+      ['R4', 'var4'],
+    ] as const;
+    for (const [, cam] of cams)
+      await waitFor(async () => (await camView(cam))?.preroll.state === 'warm', `a warm pre-roll for ${cam}`);
+    const ids = await Promise.all(
+      cams.map(async ([roomId]) => {
+        const r = await staff.post('/api/hearings', { roomId, caseNo: `桂广听〔2026〕${roomId}号` });
+        expect(r.status).toBe(200);
+        return r.body.id as string;
+      }),
+    );
+    for (const id of ids)
+      await waitFor(async () => (await live(id))?.segments >= 2 || undefined, 'two segments');
+    const procs = await cmdlines();
+    for (const [i, id] of ids.entries()) {
+      const argv = procs.find((a) => a.includes(`/${id}/${cams[i]![1]}/`));
+      expect(argv).toMatch(/-rtsp_transport udp .*-map 0:a\? -c copy /);
+    }
+    for (const id of ids) {
+      expect((await staff.post(`/api/hearings/${id}/stop`)).status).toBe(200);
+      expect([...(await interruptionIds({ principal }, id))]).toEqual([]);
+      const clips = await gw.app.store.index.listBySession(id);
+      expect(clips.length).toBeGreaterThanOrEqual(2);
+      for (const c of clips.filter((c) => c.blob))
+        expect(await streamsOf(gw.app.store.layout.abs(c.blob!))).toEqual(['aac,audio', 'h264,video']);
+    }
   }, 90_000);
 });
