@@ -31,7 +31,7 @@ import { GatewayError } from '../errors.js';
 import type { InterruptionRecord } from '../interruptions/record.js';
 import type { Logger } from '../log.js';
 import { fileIdentity, replaceFileDurable } from '../store/fsutil.js';
-import type { AuditEntry, ClipRecord, ClipStore } from '../store/index.js';
+import type { ClipRecord, ClipStore } from '../store/index.js';
 import type { CustodyPort } from './custody-port.js';
 import { type HashResult, hashFiles } from './hash-pool.js';
 import {
@@ -537,22 +537,26 @@ async function custodyLines(
   proofs: { seq: number; leafIndex: number; treeSize: number; auditPath: string[] }[];
 }> {
   const seqs = new Set<number>();
-  const add = (entries: AuditEntry[]) => {
-    for (const e of entries) if (e.seq <= treeSize) seqs.add(e.seq);
-  };
-  for (const c of checked) add(await d.store.audit.bySubject(`clip:${c.record.clipId}`));
-  add(await d.store.audit.bySubject(exportSubject(rec.id)));
+  const subjects = [...checked.map((c) => `clip:${c.record.clipId}`), exportSubject(rec.id)];
+  // In batches side by side: a disc of many clips with long histories has thousands of lines.
+  for (let i = 0; i < subjects.length; i += OPEN_BATCH) {
+    const found = await Promise.all(subjects.slice(i, i + OPEN_BATCH).map((s) => d.store.audit.bySubject(s)));
+    for (const e of found.flat()) if (e.seq <= treeSize) seqs.add(e.seq);
+  }
   const sorted = [...seqs].sort((a, b) => a - b);
   const lines: Buffer[] = [];
   const proofs = [];
-  for (const seq of sorted) {
-    lines.push(await d.custody.leafInput(seq));
-    proofs.push({
-      seq,
-      leafIndex: seq - 1,
-      treeSize,
-      auditPath: await d.custody.inclusionProof(seq, treeSize),
-    });
+  for (let i = 0; i < sorted.length; i += OPEN_BATCH) {
+    const batch = sorted.slice(i, i + OPEN_BATCH);
+    lines.push(...(await Promise.all(batch.map((seq) => d.custody.leafInput(seq)))));
+    for (const seq of batch) {
+      proofs.push({
+        seq,
+        leafIndex: seq - 1,
+        treeSize,
+        auditPath: await d.custody.inclusionProof(seq, treeSize),
+      });
+    }
   }
   return { lines, proofs };
 }
