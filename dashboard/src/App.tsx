@@ -35,9 +35,17 @@ export function App() {
 function AuthGate() {
   // undefined = still asking the gateway whether the cookie is a live session.
   const [user, setUser] = useState<PublicUser | null | undefined>(undefined);
+  // A session that ended under a signed-in reader (expired, idle, password reset elsewhere): the
+  // login page says so, and nothing of the last pages stays on screen.
+  const [expired, setExpired] = useState(false);
   useEffect(() => {
     api.me().then(setUser, () => setUser(null));
-    return onUnauthorized(() => setUser(null));
+    return onUnauthorized(() =>
+      setUser((u) => {
+        if (u) setExpired(true);
+        return null;
+      }),
+    );
   }, []);
   if (user === undefined) {
     return (
@@ -46,7 +54,17 @@ function AuthGate() {
       </div>
     );
   }
-  if (!user) return <LoginPage onLogin={setUser} />;
+  if (!user) {
+    return (
+      <LoginPage
+        expired={expired}
+        onLogin={(u) => {
+          setExpired(false);
+          setUser(u);
+        }}
+      />
+    );
+  }
   return (
     <Shell
       user={user}

@@ -6,21 +6,41 @@ import {
   DashboardOutlined,
   ExportOutlined,
   FolderOpenOutlined,
+  KeyOutlined,
   LogoutOutlined,
+  MenuFoldOutlined,
+  MenuUnfoldOutlined,
   PlayCircleOutlined,
+  SafetyCertificateOutlined,
+  TeamOutlined,
   UsbOutlined,
   VideoCameraAddOutlined,
   VideoCameraOutlined,
   WarningOutlined,
 } from '@ant-design/icons';
-import { Badge, Button, Layout, Menu, Result, Space, Spin, Tag, Tooltip, Typography } from 'antd';
-import { lazy, type ReactNode, Suspense, useEffect, useMemo } from 'react';
+import {
+  Alert,
+  Badge,
+  Button,
+  Grid,
+  Layout,
+  Menu,
+  Result,
+  Space,
+  Spin,
+  Tag,
+  Tooltip,
+  Typography,
+} from 'antd';
+import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
+import { api } from './api/client.js';
 import type { PublicUser } from './api/types.js';
 import { AlertNotifier } from './components/AlertNotifier.js';
 import { IntegrityBanner } from './components/IntegrityBanner.js';
 import { LangSwitch } from './components/LangSwitch.js';
+import { OwnPasswordModal } from './components/OwnPasswordModal.js';
 import { useI18n } from './i18n/index.js';
-import { LiveProvider, LiveStream, useLiveConnected } from './live.js';
+import { LiveProvider, LiveStream, useConnectionLost, useLiveConnected } from './live.js';
 import { type NavItem, navFor, type PageId } from './nav.js';
 import { matchPath, navigate, usePath } from './router.js';
 import { UserContext } from './user.js';
@@ -39,6 +59,8 @@ const ExportsPage = lazy(() => import('./pages/exports/ExportsPage.js'));
 const CasesPage = lazy(() => import('./pages/cases/CasesPage.js'));
 const CasePage = lazy(() => import('./pages/cases/CasePage.js'));
 const MyRecordingsPage = lazy(() => import('./pages/cases/MyRecordingsPage.js'));
+const UsersPage = lazy(() => import('./pages/admin/UsersPage.js'));
+const RegistryPage = lazy(() => import('./pages/manager/RegistryPage.js'));
 
 const ICONS: Record<PageId, ReactNode> = {
   fleet: <DashboardOutlined />,
@@ -53,7 +75,19 @@ const ICONS: Record<PageId, ReactNode> = {
   exports: <ExportOutlined />,
   cases: <FolderOpenOutlined />,
   mine: <VideoCameraAddOutlined />,
+  users: <TeamOutlined />,
+  registry: <SafetyCertificateOutlined />,
 };
+
+const NAME_STYLE = {
+  display: 'inline-block',
+  maxWidth: 140,
+  overflow: 'hidden',
+  textOverflow: 'ellipsis',
+  whiteSpace: 'nowrap',
+  verticalAlign: 'middle',
+  lineHeight: 1.5,
+} as const;
 
 function pageFor(path: string, nav: NavItem[]): ReactNode {
   const allowed = new Set(nav.map((n) => n.id));
@@ -87,6 +121,10 @@ function pageFor(path: string, nav: NavItem[]): ReactNode {
       return <CasesPage />;
     case 'mine':
       return <MyRecordingsPage />;
+    case 'users':
+      return <UsersPage />;
+    case 'registry':
+      return <RegistryPage />;
     default:
       return null;
   }
@@ -96,7 +134,13 @@ export function Shell({ user, onLogout }: { user: PublicUser; onLogout(): void }
   const stream = useMemo(() => new LiveStream(), []);
   useEffect(() => {
     stream.open();
-    return () => stream.close();
+    // A lost stream may be an ended session (EventSource does not say which): asking /api/me gets a
+    // 401 then, and the client sends the reader to the login page rather than leave stale figures.
+    const off = stream.onLost(() => void api.me().catch(() => undefined));
+    return () => {
+      off();
+      stream.close();
+    };
   }, [stream]);
   return (
     <UserContext.Provider value={user}>
@@ -122,9 +166,26 @@ function ShellLayout({ user, onLogout }: { user: PublicUser; onLogout(): void })
       (n.id === 'fleet' && path.startsWith('/recorders/')) ||
       (n.id === 'cases' && path.startsWith('/cases/')),
   );
+  const screens = Grid.useBreakpoint();
+  // Below xl (1200 px: a 1024 tablet, a 1366 laptop with a side panel) the menu starts folded to
+  // icons, below md it folds away entirely; the header's button opens and folds it at any width.
+  const narrow = !screens.xl;
+  const phone = screens.md === false;
+  const [collapsed, setCollapsed] = useState(narrow);
+  useEffect(() => setCollapsed(narrow), [narrow]);
+  const [changingPassword, setChangingPassword] = useState(false);
   return (
     <Layout style={{ minHeight: '100%' }}>
-      <Layout.Sider breakpoint="lg" collapsible theme="dark" width={200} collapsedWidth={72} trigger={null}>
+      <Layout.Sider
+        collapsible
+        collapsed={collapsed}
+        theme="dark"
+        width={200}
+        collapsedWidth={phone ? 0 : 64}
+        trigger={null}
+        data-testid="sider"
+        data-collapsed={collapsed}
+      >
         <div
           style={{
             color: '#fff',
@@ -132,15 +193,19 @@ function ShellLayout({ user, onLogout }: { user: PublicUser; onLogout(): void })
             fontWeight: 600,
             whiteSpace: 'nowrap',
             overflow: 'hidden',
+            textOverflow: 'ellipsis',
           }}
         >
-          {t('app.short')}
+          {collapsed ? '\u00a0' : t('app.short')}
         </div>
         <Menu
           theme="dark"
           mode="inline"
           selectedKeys={selected ? [selected.id] : []}
-          onClick={(e) => navigate(nav.find((n) => n.id === e.key)!.path)}
+          onClick={(e) => {
+            navigate(nav.find((n) => n.id === e.key)!.path);
+            if (phone) setCollapsed(true);
+          }}
           items={nav.map((n) => ({
             key: n.id,
             icon: ICONS[n.id],
@@ -148,55 +213,98 @@ function ShellLayout({ user, onLogout }: { user: PublicUser; onLogout(): void })
           }))}
         />
       </Layout.Sider>
-      <Layout>
+      <Layout style={{ minWidth: 0 }}>
         <Layout.Header
           style={{
             background: '#fff',
-            padding: '0 16px',
+            padding: '0 12px',
             display: 'flex',
             alignItems: 'center',
-            gap: 12,
+            gap: 8,
             borderBottom: '1px solid #f0f0f0',
           }}
         >
-          <Typography.Text strong ellipsis style={{ flex: 1, fontSize: 16 }} data-testid="app-title">
+          <Button
+            type="text"
+            icon={collapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />}
+            onClick={() => setCollapsed((c) => !c)}
+            aria-label={t('shell.menu')}
+            data-testid="menu-toggle"
+          />
+          <Typography.Text
+            strong
+            ellipsis
+            style={{ flex: 1, minWidth: 0, fontSize: 16 }}
+            data-testid="app-title"
+          >
             {t('app.title')}
           </Typography.Text>
           <LiveBadge />
           <LangSwitch />
-          <Space size={4} wrap={false}>
+          <Space size={4} wrap={false} align="center">
             <Tooltip title={t('header.user', { name: user.displayName })}>
-              <Typography.Text data-testid="current-user">{user.displayName}</Typography.Text>
+              <span data-testid="current-user" style={NAME_STYLE}>
+                {user.displayName}
+              </span>
             </Tooltip>
-            {user.roles.map((r) => (
-              <Tag key={r} color="blue" style={{ marginInlineEnd: 0 }} data-testid={`role-${r}`}>
-                {t(`role.${r}`)}
-              </Tag>
-            ))}
+            {!narrow &&
+              user.roles.map((r) => (
+                <Tag key={r} color="blue" style={{ marginInlineEnd: 0 }} data-testid={`role-${r}`}>
+                  {t(`role.${r}`)}
+                </Tag>
+              ))}
           </Space>
+          <Tooltip title={t('account.changePassword')}>
+            <Button
+              icon={<KeyOutlined />}
+              type="text"
+              onClick={() => setChangingPassword(true)}
+              aria-label={t('account.changePassword')}
+              data-testid="own-password"
+            />
+          </Tooltip>
           <Button icon={<LogoutOutlined />} type="text" onClick={onLogout} data-testid="logout">
-            {t('header.logout')}
+            {narrow ? null : t('header.logout')}
           </Button>
         </Layout.Header>
-        <Layout.Content style={{ padding: 16, overflow: 'auto' }}>
+        <Layout.Content style={{ padding: narrow ? 12 : 16, overflow: 'auto' }}>
+          <ConnectionLost />
           <IntegrityBanner user={user} />
           <Suspense fallback={<Spin />}>
             {page ?? (nav.length === 0 ? <Result status="403" title={t('nav.noPages')} /> : <Spin />)}
           </Suspense>
         </Layout.Content>
       </Layout>
+      {changingPassword && <OwnPasswordModal onClose={() => setChangingPassword(false)} />}
     </Layout>
+  );
+}
+
+/** While the gateway cannot be reached, pages say their figures may be stale (they keep the last ones). */
+function ConnectionLost() {
+  const { t } = useI18n();
+  if (!useConnectionLost()) return null;
+  return (
+    <Alert
+      type="error"
+      showIcon
+      banner
+      title={t('conn.lost.desc')}
+      style={{ marginBottom: 12 }}
+      data-testid="connection-lost"
+    />
   );
 }
 
 function LiveBadge() {
   const { t } = useI18n();
   const connected = useLiveConnected();
+  const lost = useConnectionLost();
   return (
     <Tooltip title={connected ? t('common.live') : t('common.offlineStream')}>
       <Badge
-        status={connected ? 'processing' : 'error'}
-        text={connected ? t('common.live') : t('common.liveLost')}
+        status={connected ? 'processing' : lost ? 'error' : 'default'}
+        text={connected ? t('common.live') : lost ? t('common.liveLost') : t('conn.connecting')}
         data-testid="live-status"
         data-connected={connected}
       />

@@ -36,18 +36,35 @@ void allNamed;
 
 type AnyHandler = <K extends EventName>(name: K, payload: GatewayEvents[K]) => void;
 
+/** How long a stream that has not said hello yet counts as connecting rather than lost. */
+const CONNECT_GRACE_MS = 4000;
+/** A stream the browser gave up on (an HTTP error, not a dropped connection) is reopened after this. */
+const REOPEN_MS = 3000;
+
 export class LiveStream {
   #source: EventSource | null = null;
   readonly #handlers = new Set<AnyHandler>();
   readonly #status = new Set<(connected: boolean) => void>();
+  readonly #lost = new Set<() => void>();
+  #timers: ReturnType<typeof setTimeout>[] = [];
   connected = false;
+  /** Once the stream failed or stayed silent past the grace: what the page shows may be stale. */
+  lost = false;
 
   open(): void {
     if (this.#source) return;
     const es = new EventSource('/api/events', { withCredentials: true });
     this.#source = es;
+    this.#timers.push(setTimeout(() => !this.connected && this.#setLost(true), CONNECT_GRACE_MS));
     es.addEventListener('hello', () => this.#setConnected(true));
-    es.onerror = () => this.#setConnected(false);
+    es.onerror = () => {
+      this.#setConnected(false);
+      this.#setLost(true);
+      if (es.readyState === EventSource.CLOSED && this.#source === es) {
+        this.#source = null;
+        this.#timers.push(setTimeout(() => this.open(), REOPEN_MS));
+      }
+    };
     for (const name of EVENT_NAMES) {
       es.addEventListener(name, (ev) => {
         let payload: unknown;
@@ -68,9 +85,17 @@ export class LiveStream {
   }
 
   close(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers = [];
     this.#source?.close();
     this.#source = null;
     this.#setConnected(false);
+  }
+
+  /** Called each time the stream is lost (the shell asks the gateway whether the session still holds). */
+  onLost(fn: () => void): () => void {
+    this.#lost.add(fn);
+    return () => this.#lost.delete(fn);
   }
 
   subscribe(fn: AnyHandler): () => void {
@@ -84,9 +109,17 @@ export class LiveStream {
   }
 
   #setConnected(c: boolean): void {
+    if (c) this.#setLost(false);
     if (c === this.connected) return;
     this.connected = c;
     for (const fn of this.#status) fn(c);
+  }
+
+  #setLost(lost: boolean): void {
+    if (lost === this.lost) return;
+    this.lost = lost;
+    for (const fn of this.#status) fn(this.connected);
+    if (lost) for (const fn of this.#lost) fn();
   }
 }
 
@@ -124,4 +157,15 @@ export function useLiveConnected(): boolean {
   const [c, setC] = useState(stream.connected);
   useEffect(() => stream.onStatus(setC), [stream]);
   return c;
+}
+
+/**
+ * The gateway cannot be reached (连接中断): the live stream failed, or said nothing for a few
+ * seconds after opening. Pages then stop claiming states they cannot know (可领用).
+ */
+export function useConnectionLost(): boolean {
+  const stream = useStream();
+  const [lost, setLost] = useState(stream.lost);
+  useEffect(() => stream.onStatus(() => setLost(stream.lost)), [stream]);
+  return lost;
 }

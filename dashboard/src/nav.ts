@@ -14,7 +14,9 @@ export type PageId =
   | 'clips'
   | 'exports'
   | 'cases'
-  | 'mine';
+  | 'mine'
+  | 'users'
+  | 'registry';
 
 export interface NavItem {
   id: PageId;
@@ -58,6 +60,10 @@ export const NAV: readonly NavItem[] = [
     roles: ['legal-affairs', 'principal', 'auditor', 'officer'],
   },
   { id: 'audit', path: '/audit', label: 'nav.audit', roles: ['legal-affairs', 'principal', 'auditor'] },
+  // R21: the equipment manager registers recorders and rotates their credentials.
+  { id: 'registry', path: '/registry', label: 'nav.registry', roles: ['equipment-manager'] },
+  // R24: the legal-affairs office sets access rights (gateway/api/routes/users.ts USER_ADMINS).
+  { id: 'users', path: '/users', label: 'nav.users', roles: ['legal-affairs'] },
 ];
 
 export function navFor(roles: readonly Role[]): NavItem[] {

@@ -65,7 +65,7 @@ export function renderCustodyReceipt(cp: Checkpoint): Promise<Buffer> {
       doc
         .fontSize(10)
         .text(
-          '本凭证记录执法记录设备管理网关审计日志在上述时间的状态：前 N 条日志记录的全部内容由根哈希唯一确定，并由网关密钥签名。' +
+          '本凭证记录执法记录边缘网关审计日志在上述时间的状态：前 N 条日志记录的全部内容由根哈希唯一确定，并由网关密钥签名。' +
             '凭证离开网关后，任何人（包括持有网关密钥者）删除、修改或插入其中任何一条记录，都会被“gateway verify --checkpoint”查出。' +
             '请核对密钥指纹与法制部门登记在册的指纹一致，签字后归档保存。',
           left,

@@ -182,6 +182,7 @@ const TABLE: Row[] = [
   { route: 'POST /api/login-locks/unlock', roles: [LEGAL] },
   // Accounts: legal affairs set access rights (R24); everyone changes their own password.
   { route: 'GET /api/users', roles: [LEGAL] },
+  { route: 'GET /api/users/names', roles: SUP },
   { route: 'POST /api/users', roles: [LEGAL] },
   { route: 'POST /api/users/:username/disabled', roles: [LEGAL] },
   { route: 'POST /api/users/:username/roles', roles: [LEGAL] },

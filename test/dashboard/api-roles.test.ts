@@ -19,8 +19,14 @@ const PAGE_CALLS: Record<PageId, string[]> = {
     'GET /api/alerts',
   ],
   fleet: ['GET /api/recorders', 'GET /api/recorders/:serial', 'POST /api/recorders/:serial/maintenance'],
-  alerts: ['GET /api/alerts'],
-  dock: ['GET /api/pairings/docked', 'POST /api/pairings', 'GET /api/clips'],
+  alerts: ['GET /api/alerts', 'POST /api/alerts/:id/ack', 'POST /api/alerts/ack'],
+  dock: [
+    'GET /api/pairings/docked',
+    'POST /api/pairings',
+    'GET /api/pairings',
+    'POST /api/pairings/:serial/check-in',
+    'GET /api/clips',
+  ],
   hearings: [
     'GET /api/rooms',
     'GET /api/cameras',
@@ -38,6 +44,7 @@ const PAGE_CALLS: Record<PageId, string[]> = {
   clips: ['GET /api/clips', 'GET /api/clips/:clipId/content'],
   audit: [
     'GET /api/audit',
+    'GET /api/users/names',
     'GET /api/custody/key',
     'GET /api/custody/checkpoints',
     'GET /api/custody/checkpoints/:treeSize/receipt',
@@ -45,6 +52,14 @@ const PAGE_CALLS: Record<PageId, string[]> = {
   exports: ['GET /api/exports'],
   cases: ['GET /api/cases', 'GET /api/cases/:caseNo', 'GET /api/cases/:caseNo/timeline'],
   mine: ['GET /api/my/recordings', 'POST /api/interruptions/:id/explain', 'POST /api/cases/:caseNo/links'],
+  registry: ['GET /api/recorders', 'POST /api/recorders', 'POST /api/recorders/:serial/credential'],
+  users: [
+    'GET /api/users',
+    'POST /api/users',
+    'POST /api/users/:username/disabled',
+    'POST /api/users/:username/roles',
+    'POST /api/users/:username/password',
+  ],
 };
 
 /**

@@ -41,7 +41,7 @@ describe('dashboard messages', () => {
       await page.route('**/api/events', (r) => r.abort('connectionrefused'));
       await loginFast(page, rig.users['equipment-manager'], PASSWORD);
       const badge = page.locator('[data-testid="live-status"][data-connected="false"]');
-      await textOf(badge).toBe('已断开');
+      await textOf(badge).toBe('连接中断');
       await screenshot(page, 'messages-live-lost-zh-1366');
       await page.unroute('**/api/events');
       await page.reload();

@@ -9,10 +9,20 @@ import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
 
 /** The pages each role must see in the navigation (REQUIREMENTS "Who uses it"). */
 const EXPECTED_NAV: Record<Role, string[]> = {
-  'equipment-manager': ['fleet', 'alerts'],
+  'equipment-manager': ['fleet', 'alerts', 'registry'],
   officer: ['dock', 'mine', 'exports', 'cases'],
   'hearing-staff': ['hearings', 'mine'],
-  'legal-affairs': ['summary', 'alerts', 'interruptions', 'overdue', 'clips', 'exports', 'cases', 'audit'],
+  'legal-affairs': [
+    'summary',
+    'alerts',
+    'interruptions',
+    'overdue',
+    'clips',
+    'exports',
+    'cases',
+    'audit',
+    'users',
+  ],
   principal: ['summary', 'alerts', 'interruptions', 'overdue', 'clips', 'exports', 'cases', 'audit'],
   auditor: ['summary', 'clips', 'exports', 'cases', 'audit'],
   // Signs in to `gateway central`; an office's gateway shows it nothing.
@@ -55,11 +65,11 @@ describe('dashboard shell', () => {
     try {
       await loginFast(page, rig.users['equipment-manager'], PASSWORD);
       await textOf(page.getByTestId('nav-fleet')).toBe('设备总览');
-      await textOf(page.getByTestId('app-title')).toBe('执法全过程记录管理平台');
+      await textOf(page.getByTestId('app-title')).toBe('执法记录边缘网关');
       await textOf(page.locator('.ant-table thead')).toContain('设备编号');
       await page.getByTestId('lang-switch').click();
       await textOf(page.getByTestId('nav-fleet')).toBe('Fleet');
-      await textOf(page.getByTestId('app-title')).toBe('Enforcement Recording Gateway');
+      await textOf(page.getByTestId('app-title')).toBe('Enforcement Recording Edge Gateway');
       await textOf(page.locator('.ant-table thead')).toContain('Serial');
       await page.reload();
       await textOf(page.getByTestId('nav-fleet')).toBe('Fleet');

@@ -36,6 +36,7 @@ import type {
   RecorderHealth,
   RecorderListItem,
   RecorderView,
+  Role,
   RoomApi,
   RoomView,
   SegmentRow,
@@ -129,6 +130,28 @@ export const api = {
     request<LoginResponse>('POST', '/api/login', { username, password }),
   logout: () => request<{ ok: true }>('POST', '/api/logout', {}),
   me: () => request<PublicUser>('GET', '/api/me'),
+  changeOwnPassword: (current: string, password: string) =>
+    request<PublicUser>('POST', '/api/me/password', { current, password }),
+
+  // --- accounts (gateway/api/routes/users.ts; legal affairs administer them, R24) ---
+  users: () => request<PublicUser[]>('GET', '/api/users'),
+  /** Display names for the audit log's actors (supervisors). */
+  userNames: () => request<{ username: string; displayName: string }[]>('GET', '/api/users/names'),
+  addUser: (body: { username: string; displayName: string; roles: Role[]; password: string }) =>
+    request<PublicUser>('POST', '/api/users', body),
+  setUserDisabled: (username: string, disabled: boolean) =>
+    request<PublicUser>('POST', `/api/users/${enc(username)}/disabled`, { disabled }),
+  setUserRoles: (username: string, roles: Role[]) =>
+    request<PublicUser>('POST', `/api/users/${enc(username)}/roles`, { roles }),
+  resetUserPassword: (username: string, password: string) =>
+    request<PublicUser>('POST', `/api/users/${enc(username)}/password`, { password }),
+
+  // --- recorder registration (equipment managers, R21); the credential is shown once ---
+  registerRecorder: (body: { serial: string; model?: string; unit?: string; custodian?: string }) =>
+    request<{ recorder: PublicRecorder; credential: string }>('POST', '/api/recorders', body),
+  rotateCredential: (serial: string) =>
+    request<{ serial: string; credential: string }>('POST', `/api/recorders/${enc(serial)}/credential`, {}),
+  registeredRecorders: () => request<PublicRecorder[]>('GET', '/api/recorders'),
 
   // --- fleet, alerts, interruptions (#3) ---
   recorders: async () => {
@@ -194,6 +217,8 @@ export const api = {
       officer,
       ...(reason ? { override: { reason } } : {}),
     }),
+  /** Check-in by hand: the officer's own recorder, or any for the equipment manager. */
+  checkIn: (serial: string) => request<unknown>('POST', `/api/pairings/${enc(serial)}/check-in`, {}),
   /** Active check-outs (officers get their own only). */
   pairings: () => request<Assignment[]>('GET', '/api/pairings'),
   clips: (q: ClipQuery) => request<ClipView[]>('GET', `/api/clips${qs({ ...q })}`),

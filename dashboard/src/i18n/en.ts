@@ -1,3 +1,4 @@
+import { adminEn } from './admin.en.js';
 import { casesEn } from './cases.en.js';
 import { complianceEn } from './compliance.en.js';
 import { errorsEn } from './errors.en.js';
@@ -5,11 +6,12 @@ import type { MessageKey } from './zh.js';
 
 /** English. Typed against the Chinese dictionary so a missing key fails the typecheck. */
 export const en: Record<MessageKey, string> = {
+  ...adminEn,
   ...casesEn,
   ...errorsEn,
   ...complianceEn,
-  'app.title': 'Enforcement Recording Gateway',
-  'app.short': 'Recording',
+  'app.title': 'Enforcement Recording Edge Gateway',
+  'app.short': 'Recording Gateway',
   'lang.switch': '中文',
   'lang.name': 'English',
   'common.loading': 'Loading…',
@@ -34,7 +36,7 @@ export const en: Record<MessageKey, string> = {
   'common.notAvailable': 'The backend for this feature is not available yet ({api})',
   'common.live': 'Live',
   'common.offlineStream': 'Live connection lost, reconnecting…',
-  'common.liveLost': 'Disconnected',
+  'common.liveLost': 'Connection lost',
   'unit.h': '{n} h',
   'unit.min': '{n} min',
   'unit.hmin': '{h} h {m} min',

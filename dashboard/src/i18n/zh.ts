@@ -1,14 +1,16 @@
+import { adminZh } from './admin.zh.js';
 import { casesZh } from './cases.zh.js';
 import { complianceZh } from './compliance.zh.js';
 import { errorsZh } from './errors.zh.js';
 
 /** Simplified Chinese (the default). Every visible string of the dashboard is a key here. */
 export const zh = {
+  ...adminZh,
   ...casesZh,
   ...errorsZh,
   ...complianceZh,
-  'app.title': '执法全过程记录管理平台',
-  'app.short': '执法记录',
+  'app.title': '执法记录边缘网关',
+  'app.short': '执法记录网关',
   'lang.switch': 'English',
   'lang.name': '中文',
   'common.loading': '加载中…',
@@ -33,7 +35,7 @@ export const zh = {
   'common.notAvailable': '该功能的后台接口尚未就绪（{api}）',
   'common.live': '实时',
   'common.offlineStream': '实时连接已断开，正在重连…',
-  'common.liveLost': '已断开',
+  'common.liveLost': '连接中断',
   'unit.h': '{n} 小时',
   'unit.min': '{n} 分钟',
   'unit.hmin': '{h} 小时 {m} 分',

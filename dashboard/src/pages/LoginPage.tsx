@@ -2,22 +2,25 @@ import { LockOutlined, UserOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { api } from '../api/client.js';
+import { ApiError } from '../api/errors.js';
+import { errorText } from '../api/errorText.js';
 import type { PublicUser } from '../api/types.js';
 import { LangSwitch } from '../components/LangSwitch.js';
 import { useI18n } from '../i18n/index.js';
 
-export function LoginPage({ onLogin }: { onLogin(user: PublicUser): void }) {
+export function LoginPage({ onLogin, expired }: { onLogin(user: PublicUser): void; expired?: boolean }) {
   const { t } = useI18n();
-  const [failed, setFailed] = useState(false);
+  const [failed, setFailed] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (v: { username: string; password: string }) => {
     setBusy(true);
-    setFailed(false);
+    setFailed(null);
     try {
       const r = await api.login(v.username.trim(), v.password);
       onLogin(r.user);
-    } catch {
-      setFailed(true);
+    } catch (e) {
+      // Locked, throttled or unreachable say so; a refused login says only that (no account probing).
+      setFailed(e instanceof ApiError && e.status === 401 ? t('login.failed') : errorText(e, t));
     } finally {
       setBusy(false);
     }
@@ -36,11 +39,20 @@ export function LoginPage({ onLogin }: { onLogin(user: PublicUser): void }) {
         <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
           {t('login.title')}
         </Typography.Paragraph>
+        {expired && !failed && (
+          <Alert
+            type="warning"
+            showIcon
+            title={t('session.expired')}
+            style={{ marginBottom: 16 }}
+            data-testid="session-expired"
+          />
+        )}
         {failed && (
           <Alert
             type="error"
             showIcon
-            title={t('login.failed')}
+            title={failed}
             style={{ marginBottom: 16 }}
             data-testid="login-error"
           />

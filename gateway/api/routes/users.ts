@@ -8,7 +8,7 @@
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
-import { Role } from '../../roles.js';
+import { Role, SUPERVISORS } from '../../roles.js';
 import { MAX_PASSWORD, type PublicUser, Username, type UserStore } from '../../users.js';
 import { type Api, SESSION_COOKIE } from '../server.js';
 
@@ -23,8 +23,14 @@ const AddBody = z.object({
   password: Password,
 });
 
+/** Who reads the audit log (R24) sees whose names its actors are, nothing more of the accounts. */
+export const NAME_READERS: readonly Role[] = SUPERVISORS;
+
 export function userRoutes(api: Api, users: UserStore): void {
   api.route({ method: 'get', path: '/api/users', roles: USER_ADMINS }, () => users.list());
+  api.route({ method: 'get', path: '/api/users/names', roles: NAME_READERS }, async () =>
+    (await users.list()).map((u) => ({ username: u.username, displayName: u.displayName })),
+  );
   api.route({ method: 'post', path: '/api/users', roles: USER_ADMINS, body: AddBody }, ({ body, user }) =>
     users.add(body, user.username),
   );

@@ -8,6 +8,7 @@ import { useI18n } from '../../i18n/index.js';
 import { fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
 import { ArchiveCard } from './ArchiveCard.js';
+import { actorLabel, detailsText } from './auditText.js';
 import { CustodyCard } from './CustodyCard.js';
 import { IntegrityCard } from './IntegrityCard.js';
 
@@ -17,12 +18,22 @@ export default function AuditPage() {
     refetchOn: ['clip.stored', 'pairing.changed', 'interruption.updated'],
     debounceMs: 1500,
   });
+  // Display names for the actors; without them the log still shows, with login names.
+  const people = useApi(() => api.userNames().catch(() => []), []);
+  const names = useMemo(
+    () => new Map((people.data ?? []).map((u) => [u.username, u.displayName])),
+    [people.data],
+  );
   const [text, setText] = useState('');
   const rows = useMemo(() => {
     const n = text.trim().toLowerCase();
     const all = [...(q.data ?? [])].sort((a, b) => b.seq - a.seq);
-    return n ? all.filter((e) => `${e.type} ${e.actor} ${e.subject}`.toLowerCase().includes(n)) : all;
-  }, [q.data, text]);
+    return n
+      ? all.filter((e) =>
+          `${e.type} ${e.actor} ${actorLabel(e.actor, names, t)} ${e.subject}`.toLowerCase().includes(n),
+        )
+      : all;
+  }, [q.data, text, names, t]);
   return (
     <>
       <IntegrityCard />
@@ -38,10 +49,10 @@ export default function AuditPage() {
           size="small"
           loading={q.loading && !q.data}
           dataSource={rows}
-          scroll={{ x: 900 }}
+          scroll={{ x: 1100 }}
           pagination={{ pageSize: 50, hideOnSinglePage: true }}
           columns={[
-            { title: t('audit.seq'), dataIndex: 'seq', width: 70 },
+            { title: t('audit.seq'), dataIndex: 'seq', width: 80 },
             { title: t('audit.at'), dataIndex: 'at', width: 170, render: (v: string) => fmtTime(v) },
             {
               title: t('audit.action'),
@@ -49,16 +60,31 @@ export default function AuditPage() {
               width: 140,
               render: (v: string) => te('audit.type', v),
             },
-            { title: t('audit.actor'), dataIndex: 'actor', width: 160 },
-            { title: t('audit.subject'), dataIndex: 'subject', width: 200 },
+            {
+              title: t('audit.actor'),
+              dataIndex: 'actor',
+              width: 160,
+              render: (v: string) => <span data-testid="audit-actor">{actorLabel(v, names, t)}</span>,
+            },
+            {
+              title: t('audit.subject'),
+              dataIndex: 'subject',
+              width: 200,
+              render: (v: string) => (
+                <Typography.Text style={{ wordBreak: 'break-all' }}>{v}</Typography.Text>
+              ),
+            },
             {
               title: t('audit.details'),
               dataIndex: 'details',
-              render: (v: Record<string, unknown>) => (
-                <Typography.Text code ellipsis style={{ maxWidth: 360 }}>
-                  {JSON.stringify(v)}
-                </Typography.Text>
-              ),
+              render: (v: Record<string, unknown>) => {
+                const d = detailsText(v);
+                return (
+                  <Typography.Text type="secondary" ellipsis={{ tooltip: d }} style={{ maxWidth: 420 }}>
+                    {d}
+                  </Typography.Text>
+                );
+              },
             },
           ]}
         />

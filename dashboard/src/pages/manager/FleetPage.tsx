@@ -8,6 +8,7 @@ import type { DockSlotView, RecorderState, RecorderView } from '../../api/types.
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { ProblemTags } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
+import { useConnectionLost } from '../../live.js';
 import { Link } from '../../router.js';
 import { epochMs, fmtBytes, fmtDuration, fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
@@ -78,6 +79,8 @@ export default function FleetPage() {
       debounceMs: 1000,
     },
   );
+  // Without the gateway the last states are history: no row claims 可领用 then.
+  const lost = useConnectionLost();
   const [text, setText] = useState('');
   const [states, setStates] = useState<string[]>([]);
   const [problems, setProblems] = useState(false);
@@ -103,6 +106,7 @@ export default function FleetPage() {
       title: t('fleet.serial'),
       dataIndex: 'serial',
       fixed: 'left',
+      width: 110,
       sorter: (a, b) => a.serial.localeCompare(b.serial),
       render: (s: string) => (
         <Link to={`/recorders/${encodeURIComponent(s)}`} testId={`recorder-link-${s}`}>
@@ -113,13 +117,18 @@ export default function FleetPage() {
     {
       title: t('fleet.status'),
       key: 'status',
+      width: 190,
       sorter: (a, b) =>
         Number(present(a)) - Number(present(b)) || (a.state ?? '').localeCompare(b.state ?? ''),
       render: (_, r) =>
         r.dock ? (
-          <Space size={4} data-testid={`status-${r.serial}`}>
+          <Space size={4} wrap data-testid={`status-${r.serial}`}>
             <Tag color="blue">{te('state', 'docked')}</Tag>
-            {r.dock.ready && <Tag color="green">{t('dock.ready')}</Tag>}
+            {lost ? (
+              <Tag>{t('conn.unknown')}</Tag>
+            ) : (
+              r.dock.ready && <Tag color="green">{t('dock.ready')}</Tag>
+            )}
           </Space>
         ) : r.online ? (
           <Tag
@@ -142,7 +151,7 @@ export default function FleetPage() {
     {
       title: t('fleet.battery'),
       key: 'battery',
-      width: 140,
+      width: 150,
       sorter: byNum((r) => r.batteryPct),
       render: (_, r) =>
         r.batteryPct === null ? (
@@ -162,24 +171,28 @@ export default function FleetPage() {
     {
       title: t('fleet.batteryLeft'),
       key: 'batteryLeft',
+      width: 120,
       sorter: byNum((r) => r.batteryLeftMs),
       render: (_, r) => fmtDuration(r.batteryLeftMs, t),
     },
     {
       title: t('fleet.storage'),
       key: 'storage',
+      width: 110,
       sorter: byNum((r) => r.storageFreeBytes),
       render: (_, r) => fmtBytes(r.storageFreeBytes),
     },
     {
       title: t('fleet.storageLeft'),
       key: 'storageLeft',
+      width: 120,
       sorter: byNum((r) => r.storageLeftMs),
       render: (_, r) => fmtDuration(r.storageLeftMs, t),
     },
     {
       title: t('fleet.clockOffset'),
       key: 'clock',
+      width: 110,
       sorter: byNum((r) => (r.clockOffsetMs === null ? null : Math.abs(r.clockOffsetMs))),
       render: (_, r) =>
         r.clockOffsetMs === null ? (
@@ -193,6 +206,7 @@ export default function FleetPage() {
     {
       title: t('fleet.firmware'),
       dataIndex: 'firmware',
+      width: 100,
       sorter: (a, b) => (a.firmware ?? '').localeCompare(b.firmware ?? '', undefined, { numeric: true }),
       render: (v: string | null, r) =>
         v ? <Typography.Text type={r.firmwareOutdated ? 'warning' : undefined}>{v}</Typography.Text> : '—',
@@ -200,6 +214,7 @@ export default function FleetPage() {
     {
       title: t('fleet.lastSeen'),
       key: 'lastSeen',
+      width: 140,
       defaultSortOrder: undefined,
       sorter: byNum((r) => epochMs(r.lastSeen)),
       render: (_, r) => fmtTime(r.lastSeen, 'MM-DD HH:mm:ss'),
@@ -207,6 +222,7 @@ export default function FleetPage() {
     {
       title: t('fleet.holder'),
       key: 'holder',
+      width: 150,
       sorter: (a, b) => (a.officer?.name ?? '').localeCompare(b.officer?.name ?? ''),
       render: (_, r) =>
         r.officer ? (
@@ -221,6 +237,7 @@ export default function FleetPage() {
     {
       title: t('fleet.faults'),
       key: 'faults',
+      width: 170,
       sorter: byNum((r) => r.faults.length * 100 + r.conditions.length),
       render: (_, r) => <ProblemTags r={r} />,
     },
@@ -268,7 +285,8 @@ export default function FleetPage() {
         loading={q.loading && !q.data}
         columns={columns}
         dataSource={rows}
-        scroll={{ x: 1100 }}
+        // The columns' widths: below it the table scrolls sideways (never squeezes a column).
+        scroll={{ x: 1460 }}
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
         rowClassName={(r) => (hasProblem(r) ? 'row-problem' : '')}
       />

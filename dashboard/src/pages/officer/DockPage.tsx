@@ -5,6 +5,7 @@
  */
 import { CheckCircleFilled, ExclamationCircleFilled, ThunderboltOutlined } from '@ant-design/icons';
 import {
+  Alert,
   App,
   Button,
   Card,
@@ -26,8 +27,9 @@ import { errorText } from '../../api/errorText.js';
 import type { DockSlotView, Officer } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { useI18n } from '../../i18n/index.js';
-import { useLive } from '../../live.js';
+import { useConnectionLost, useLive } from '../../live.js';
 import { fmtDuration, fmtTime } from '../../time.js';
+import { useAction } from '../../useAction.js';
 import { useApi } from '../../useApi.js';
 import { useUser } from '../../user.js';
 
@@ -44,6 +46,7 @@ export default function DockPage() {
   const slots = (dock.data ?? []).filter((s) => s.serial);
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
+      <MyRecorder onCheckedIn={dock.reload} />
       <Card title={<span style={{ fontSize: 20 }}>{t('dock.docked')}</span>}>
         <ApiErrorView error={dock.error} api="GET /api/dock" />
         {slots.length === 0 && !dock.error ? (
@@ -72,8 +75,62 @@ export default function DockPage() {
   );
 }
 
+/**
+ * The recorder the officer holds now, with the check-in the gateway asks for before another
+ * check-out (ALREADY_PAIRED); docking it after the shift checks it in by itself.
+ */
+function MyRecorder({ onCheckedIn }: { onCheckedIn(): void }) {
+  const { t } = useI18n();
+  const mine = useApi(() => api.pairings(), [], { refetchOn: ['pairing.changed'] });
+  const a = mine.data?.[0];
+  if (!a) return null;
+  return (
+    <Card
+      size="small"
+      title={<span style={{ fontSize: 18 }}>{t('dock.mine')}</span>}
+      data-testid="my-recorder"
+    >
+      <Space wrap size={16} align="center">
+        <span style={{ fontSize: 16 }}>
+          {t('dock.mine.since', { serial: a.serial, since: fmtTime(a.pairedAt, 'MM-DD HH:mm') })}
+        </span>
+        <CheckInButton
+          serial={a.serial}
+          onDone={() => {
+            mine.reload();
+            onCheckedIn();
+          }}
+        />
+      </Space>
+    </Card>
+  );
+}
+
+export function CheckInButton({ serial, onDone }: { serial: string; onDone(): void }) {
+  const { t } = useI18n();
+  const { busy, run } = useAction();
+  return (
+    <Button
+      size="large"
+      loading={busy}
+      onClick={() =>
+        run(async () => {
+          await api.checkIn(serial);
+          onDone();
+          return t('dock.checkIn.ok', { serial });
+        })
+      }
+      data-testid={`check-in-${serial}`}
+    >
+      {t('dock.checkIn', { serial })}
+    </Button>
+  );
+}
+
 function SlotCard({ slot, onTake }: { slot: DockSlotView; onTake(): void }) {
   const { t } = useI18n();
+  // Without the gateway nobody knows whether the recorder is still there and ready.
+  const lost = useConnectionLost();
   const shiftH = Math.round(slot.shiftMs / 3_600_000);
   const battOk = slot.batteryLeftMs !== null && slot.batteryLeftMs >= slot.shiftMs;
   const storOk = slot.storageLeftMs !== null && slot.storageLeftMs >= slot.shiftMs;
@@ -90,7 +147,11 @@ function SlotCard({ slot, onTake }: { slot: DockSlotView; onTake(): void }) {
         </Space>
       }
       extra={
-        slot.officer ? null : slot.ready ? (
+        slot.officer ? null : lost ? (
+          <Tag style={{ fontSize: 14, padding: '4px 8px' }} data-testid={`slot-unknown-${slot.serial}`}>
+            {t('conn.unknown')}
+          </Tag>
+        ) : slot.ready ? (
           <Tag color="green" icon={<CheckCircleFilled />} style={{ fontSize: 14, padding: '4px 8px' }}>
             {t('dock.ready')}
           </Tag>
@@ -164,7 +225,7 @@ function SlotCard({ slot, onTake }: { slot: DockSlotView; onTake(): void }) {
             type="primary"
             block
             style={BIG}
-            disabled={Boolean(slot.reason)}
+            disabled={Boolean(slot.reason) || lost}
             onClick={onTake}
             data-testid={`take-${slot.serial}`}
           >
@@ -185,6 +246,8 @@ function TakeModal({ slot, onClose }: { slot: DockSlotView; onClose(done: boolea
   const [short, setShort] = useState<string | null>(
     slot.ready ? null : (slot.readiness?.shortfalls.join('；') ?? ''),
   );
+  /** The gateway refused: this officer still holds another recorder, to check in first. */
+  const [held, setHeld] = useState<{ serial: string; text: string } | null>(null);
   const submit = async (v: Officer & { reason?: string }) => {
     setBusy(true);
     try {
@@ -199,6 +262,13 @@ function TakeModal({ slot, onClose }: { slot: DockSlotView; onClose(done: boolea
       if (e instanceof ApiError && e.code === 'READINESS_SHORT') {
         const r = e.details?.readiness as { shortfalls?: string[] } | undefined;
         setShort(r?.shortfalls?.join('；') || errorText(e, t));
+      } else if (
+        e instanceof ApiError &&
+        e.code === 'ALREADY_PAIRED' &&
+        e.details?.reason === undefined &&
+        typeof e.details?.serial === 'string'
+      ) {
+        setHeld({ serial: e.details.serial, text: errorText(e, t) });
       } else {
         message.error(t('common.error', { msg: errorText(e, t) }));
       }
@@ -232,6 +302,16 @@ function TakeModal({ slot, onClose }: { slot: DockSlotView; onClose(done: boolea
       ]}
       width={560}
     >
+      {held && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 16 }}
+          title={held.text}
+          action={<CheckInButton serial={held.serial} onDone={() => setHeld(null)} />}
+          data-testid="already-paired"
+        />
+      )}
       <Form
         form={form}
         layout="vertical"

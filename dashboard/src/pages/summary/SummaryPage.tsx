@@ -3,30 +3,21 @@
  * answers for each, the R7 statistics with charts, the report as PDF or XLSX, and the active
  * alerts grouped by rule (one click to the alert list, bulk acknowledge per group).
  */
-import {
-  App,
-  Button,
-  Card,
-  Col,
-  DatePicker,
-  Empty,
-  Row,
-  Space,
-  Statistic,
-  Table,
-  Tag,
-  Typography,
-} from 'antd';
-import { lazy, Suspense, useMemo, useState } from 'react';
+import { Button, Card, Col, DatePicker, Empty, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { lazy, Suspense, useState } from 'react';
 import { api } from '../../api/client.js';
 import type { BreachView } from '../../api/compliance-types.js';
-import type { StoredAlert } from '../../api/types.js';
+import { AlertGroups } from '../../components/AlertGroups.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { useI18n } from '../../i18n/index.js';
-import { Link } from '../../router.js';
 import { dayjs, fmtTime, toShanghai } from '../../time.js';
 import { useApi } from '../../useApi.js';
-import { useUser } from '../../user.js';
+
+/** The active alerts, grouped, with the full list one click away. */
+function SummaryAlerts() {
+  const q = useApi(() => api.alerts(), [], { refetchOn: ['alert.raised', 'alert.cleared'] });
+  return <AlertGroups alerts={q.data} onAcked={q.reload} linkToList />;
+}
 
 const SummaryCharts = lazy(() => import('./SummaryCharts.js'));
 const KINDS = [
@@ -38,7 +29,6 @@ const KINDS = [
 ] as const;
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`;
-const ACKERS = ['legal-affairs', 'principal'];
 
 export default function SummaryPage() {
   const { t } = useI18n();
@@ -139,7 +129,7 @@ export default function SummaryPage() {
           <SummaryCharts stats={s} />
         </Suspense>
       )}
-      <AlertGroups />
+      <SummaryAlerts />
       <Card title={t('summary.breaches')} size="small">
         <Table<BreachView>
           size="small"
@@ -206,60 +196,5 @@ export default function SummaryPage() {
         </Card>
       )}
     </Space>
-  );
-}
-
-/** Active alerts grouped by rule; a group can be acknowledged at once; the list is one click away. */
-function AlertGroups() {
-  const { t, te } = useI18n();
-  const { message } = App.useApp();
-  const user = useUser();
-  const q = useApi(() => api.alerts(), [], { refetchOn: ['alert.raised', 'alert.cleared'] });
-  const groups = useMemo(() => {
-    const m = new Map<string, StoredAlert[]>();
-    for (const a of q.data ?? []) m.set(a.rule, [...(m.get(a.rule) ?? []), a]);
-    return [...m.entries()].sort((a, b) => b[1].length - a[1].length);
-  }, [q.data]);
-  const mayAck = user.roles.some((r) => ACKERS.includes(r));
-  return (
-    <Card
-      size="small"
-      title={t('summary.alerts')}
-      extra={<Link to="/alerts">{t('summary.allAlerts')}</Link>}
-      data-testid="alert-groups"
-    >
-      {groups.length === 0 ? (
-        <Empty description={t('alerts.none')} />
-      ) : (
-        <Space wrap>
-          {groups.map(([rule, list]) => {
-            const open = list.filter((a) => !a.ack);
-            return (
-              <Card size="small" key={rule} data-testid={`alert-group-${rule}`} style={{ minWidth: 220 }}>
-                <Space direction="vertical" size={4}>
-                  <Typography.Text strong>{te('rule', rule)}</Typography.Text>
-                  <Typography.Text>
-                    {t('summary.alertCount', { n: list.length, open: open.length })}
-                  </Typography.Text>
-                  {mayAck && open.length > 0 && (
-                    <Button
-                      size="small"
-                      data-testid={`ack-group-${rule}`}
-                      onClick={async () => {
-                        const r = await api.ackAlerts(open.map((a) => a.id));
-                        message.success(t('summary.acked', { n: r.acked.length }));
-                        q.reload();
-                      }}
-                    >
-                      {t('summary.ackAll')}
-                    </Button>
-                  )}
-                </Space>
-              </Card>
-            );
-          })}
-        </Space>
-      )}
-    </Card>
   );
 }
