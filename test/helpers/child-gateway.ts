@@ -2,7 +2,7 @@
  * The real gateway (`gateway run`) in a child process, for tests that measure what a hostile peer
  * costs it: its RSS is its own (read from /proc/<pid>/status), not the test runner's.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +11,25 @@ import type { GatewayConfigInput } from '../../gateway/config.js';
 import { waitFor } from './wait.js';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** One `gateway -c CFG ARGS…` run to its exit, as an office runs it. */
+export function gatewayCli(cfg: string, ...args: string[]): Promise<CliRun> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'gateway/main.ts', '-c', cfg, ...args],
+      { cwd: REPO, maxBuffer: 16 * 1024 * 1024 },
+      (err, out, errText) =>
+        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out, err: errText }),
+    );
+  });
+}
 
 export interface ChildGateway {
   child: ChildProcess;

@@ -3,7 +3,6 @@
  * `gateway restore` into a fresh data dir: `gateway verify` passes there, and the users and every
  * clip acknowledged before the backup began are in it; originals were hard-linked, not copied.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,25 +14,10 @@ import { verifyOffline } from '../../gateway/custody/offline-verify.js';
 import { defaultKeyFile } from '../../gateway/custody/service.js';
 import { createLogger } from '../../gateway/log.js';
 import { restoreDataDir } from '../../gateway/store/restore.js';
-import { REPO } from '../helpers/child-gateway.js';
+import { gatewayCli } from '../helpers/child-gateway.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-function cli(cfg: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'gateway/main.ts', '-c', cfg, ...args],
-      { cwd: REPO, maxBuffer: 16 * 1024 * 1024 },
-      (err, out, errText) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out, err: errText }),
-    );
-  });
-}
+const cli = gatewayCli;
 
 const entries = async (dataDir: string): Promise<{ type: string; actor: string }[]> =>
   (await readFile(join(dataDir, 'store', 'audit', 'audit.jsonl'), 'utf8'))

@@ -3,7 +3,6 @@
  * admin command refuse in one line naming `gateway repair`; `gateway repair` runs LevelDB's repair,
  * rebuilds the clip rows from the blobs and their sidecars, is audited, and `verify` passes again.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,27 +10,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GatewayApp } from '../../gateway/app.js';
 import { parseConfig } from '../../gateway/config.js';
 import { createLogger } from '../../gateway/log.js';
-import { REPO } from '../helpers/child-gateway.js';
+import { type CliRun, gatewayCli } from '../helpers/child-gateway.js';
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-function cli(cfg: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'gateway/main.ts', '-c', cfg, ...args],
-      { cwd: REPO, maxBuffer: 16 * 1024 * 1024 },
-      (err, out, errText) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out, err: errText }),
-    );
-  });
-}
+const cli = gatewayCli;
 
 /** A data dir with two clips, a user and a recorder, its index flushed to a table file (closed and reopened). */
 async function dataDirWithClips(): Promise<{
@@ -87,7 +71,7 @@ async function dataDirWithClips(): Promise<{
 
 async function damageAndRepair(
   remove: (name: string) => boolean,
-): Promise<{ cfg: string; repaired: Run; dataDir: string; credential: string; interruptionId: string }> {
+): Promise<{ cfg: string; repaired: CliRun; dataDir: string; credential: string; interruptionId: string }> {
   const { cfg, index, credential, interruptionId } = await dataDirWithClips();
   const victim = (await readdir(index)).find(remove);
   expect(victim).toBeDefined();
