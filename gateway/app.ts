@@ -354,6 +354,7 @@ export class GatewayApp {
       alerts: this.alerts,
       log: log.child({ svc: 'disk' }),
       onLow: (r) => this.hearings.holdForStorage({ ...r }),
+      reclaim: (bytes) => this.store.disk.reclaim(bytes),
     });
     this.store.disk.onRefused = (s) => this.disk.refused(s.neededBytes);
     this.services.push(this.disk);

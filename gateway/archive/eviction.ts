@@ -23,6 +23,8 @@ export interface EvictorOptions {
   log: Logger;
   /** How often a raised alert looks whether space came back (ms). */
   recheckMs?: number;
+  /** How long after a pass that fell short the next one waits (ms). */
+  retryMs?: number;
 }
 
 export interface ReclaimReport {
@@ -39,6 +41,9 @@ export class Evictor implements Service {
   #running: Promise<ReclaimReport> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #alerted = false;
+  /** After a pass that could not free enough, the next full pass waits this long (ms since epoch). */
+  #quietUntil = 0;
+  #last: ReclaimReport | undefined;
 
   constructor(opts: EvictorOptions) {
     this.#o = opts;
@@ -56,8 +61,14 @@ export class Evictor implements Service {
     await this.#running?.catch(() => undefined);
   }
 
-  /** Evicts until `bytes` are freed or nothing else qualifies; one pass at a time. */
+  /**
+   * Evicts until `bytes` are freed or nothing else qualifies; one pass at a time. A pass that fell
+   * short is not repeated for `retryMs` (every disk check and refused write would otherwise walk
+   * the whole index again): meanwhile the refusal and its alert stand.
+   */
   reclaim(bytes: number): Promise<ReclaimReport> {
+    if (Date.now() < this.#quietUntil && this.#last)
+      return Promise.resolve({ wanted: bytes, freed: 0, evicted: [], skipped: this.#last.skipped });
     this.#running ??= this.#reclaim(bytes).finally(() => {
       this.#running = undefined;
     });
@@ -103,6 +114,8 @@ export class Evictor implements Service {
       report.freed += await store.evict(rec.clipId, at);
       report.evicted.push(rec.clipId);
     }
+    this.#last = report;
+    this.#quietUntil = report.freed < wanted ? Date.now() + (this.#o.retryMs ?? 60_000) : 0;
     if (report.freed < wanted) await this.#raise(report);
     else await this.#clear();
     log.info(report, 'eviction pass');

@@ -42,6 +42,11 @@ export interface DiskWatchOptions {
   onLow?: (r: DiskReading) => Promise<unknown>;
   /** Bytes an unprivileged writer may still use; statfs by default. */
   freeBytes?: () => Promise<number>;
+  /**
+   * Frees up to the bytes asked for before the level drops (the archive evicts originals it holds
+   * a verified, locked copy of: archive/eviction.ts); resolves to the bytes freed.
+   */
+  reclaim?: (bytes: number) => Promise<number>;
 }
 
 export class DiskWatch implements Service {
@@ -120,8 +125,11 @@ export class DiskWatch implements Service {
   }
 
   async #check(): Promise<DiskReading> {
-    const freeBytes = await this.#free();
     const { workReserveBytes, stateReserveBytes } = this.#o;
+    let freeBytes = await this.#free();
+    const short = workReserveBytes + this.#wanted - freeBytes;
+    if (short > 0 && this.#o.reclaim && (await this.#o.reclaim(short).catch(() => 0)) > 0)
+      freeBytes = await this.#free();
     const level: DiskLevel =
       freeBytes < stateReserveBytes
         ? 'state-reserve'

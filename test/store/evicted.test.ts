@@ -9,6 +9,8 @@
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../gateway/log.js';
+import { DiskWatch } from '../../gateway/store/disk-watch.js';
 import type { RemoteOriginals } from '../../gateway/store/evicted.js';
 import type { ArchivedAt } from '../../gateway/store/schema.js';
 import { clipBytes, factsFor, ingest, makeStore, sha256, type TestStore } from './helpers.js';
@@ -109,5 +111,28 @@ describe('evicted originals in the store', () => {
     await expect(drain(bad.stream)).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     await expect(t.store.checkWhole(bad, 'serve')).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     expect(mismatches.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the disk watch asks for space to be reclaimed before it calls the disk low', async () => {
+    let free = 1_000;
+    const asked: number[] = [];
+    const raised: string[] = [];
+    const watch = new DiskWatch({
+      path: t.root,
+      workReserveBytes: 5_000,
+      stateReserveBytes: 500,
+      checkMs: 60_000,
+      alerts: { raise: async (a) => raised.push(a.rule) as never, clear: async () => true },
+      log: createLogger({ level: 'silent' }),
+      freeBytes: async () => free,
+      reclaim: async (bytes) => {
+        asked.push(bytes);
+        free += bytes;
+        return bytes;
+      },
+    });
+    expect((await watch.check()).level).toBe('ok');
+    expect(asked).toEqual([4_000]);
+    expect(raised).toEqual([]);
   });
 });
