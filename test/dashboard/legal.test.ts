@@ -120,6 +120,8 @@ describe('legal-affairs pages', () => {
         await textOf(row).toContain('已校验入库');
         await screenshot(page, 'legal-clips');
         await page.getByTestId(`play-${clip!.clipId}`).click();
+        // The dialog says where the original is: no archive here, so not archived yet.
+        await textOf(page.getByTestId('clip-archive')).toBe('中心归档: 尚未归档');
         await page.getByTestId('access-reason').fill('复核案件 ZF-2026-0417 现场执法过程');
         await page.getByTestId('access-confirm').click();
         // The browser really decodes it: metadata loaded, a duration, a frame size.
