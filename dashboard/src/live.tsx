@@ -37,7 +37,7 @@ void allNamed;
 type AnyHandler = <K extends EventName>(name: K, payload: GatewayEvents[K]) => void;
 
 /** How long a stream that has not said hello yet counts as connecting rather than lost. */
-const CONNECT_GRACE_MS = 4000;
+const CONNECT_GRACE_MS = 10_000;
 /** A stream the browser gave up on (an HTTP error, not a dropped connection) is reopened after this. */
 const REOPEN_MS = 3000;
 

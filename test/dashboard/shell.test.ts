@@ -100,6 +100,12 @@ describe('dashboard shell', () => {
           .locator('[data-testid^="nav-"]')
           .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(4)));
         expect(ids).toEqual(EXPECTED_NAV[role]);
+        if (EXPECTED_NAV[role].length === 0) {
+          // No page here for this role: it says so, and calls nothing it may not.
+          await page.locator('.ant-result-403').waitFor();
+          expect(failures).toEqual([]);
+          return;
+        }
         // The landing page is the role's first page, and every listed page opens.
         await page.waitForURL(`**/${EXPECTED_NAV[role][0]}`);
         for (const id of EXPECTED_NAV[role]) {

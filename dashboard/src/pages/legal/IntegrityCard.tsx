@@ -3,14 +3,14 @@
  * how much was re-hashed), the next one, and every open integrity failure, which the principal or
  * legal affairs close with a note saying what was done.
  */
-import { Alert, App, Button, Card, Descriptions, Input, List, Modal, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Input, List, Modal, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { api } from '../../api/client.js';
-import { errorText } from '../../api/errorText.js';
 import type { StoredAlert } from '../../api/types.js';
 import { SeverityTag } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
 import { fmtTime } from '../../time.js';
+import { useAction } from '../../useAction.js';
 import { useApi } from '../../useApi.js';
 import { useUser } from '../../user.js';
 
@@ -107,20 +107,14 @@ export function IntegrityCard() {
 
 function ResolveModal({ failure, onClose }: { failure: StoredAlert; onClose(done: boolean): void }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    try {
+  const { busy, run } = useAction();
+  const submit = () =>
+    run(async () => {
       await api.resolveIntegrity(failure.id, note.trim());
       onClose(true);
-    } catch (e) {
-      message.error(t('common.error', { msg: errorText(e, t) }));
-    } finally {
-      setBusy(false);
-    }
-  };
+      return undefined;
+    });
   return (
     <Modal
       open

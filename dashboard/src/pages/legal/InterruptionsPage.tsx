@@ -26,6 +26,7 @@ import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { OfficerLabel } from '../../components/labels.js';
 import { useI18n } from '../../i18n/index.js';
 import { epochMs, fmtDuration, fmtTime } from '../../time.js';
+import { useAction } from '../../useAction.js';
 import { useApi } from '../../useApi.js';
 import { useUser } from '../../user.js';
 
@@ -248,23 +249,14 @@ const EXPLAIN_MAX = 4000;
 
 export function ExplainModal({ item, onClose }: { item: Interruption; onClose(done: boolean): void }) {
   const { t, te } = useI18n();
-  const { message } = App.useApp();
   const [form] = Form.useForm<{ text: string }>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (v: { text: string }) => {
-    setBusy(true);
-    try {
+  const { busy, run } = useAction();
+  const submit = (v: { text: string }) =>
+    run(async () => {
       await api.explainInterruption(item.id, v.text.trim());
-      message.success(
-        item.end === null ? t('interruptions.explain.okOngoing') : t('interruptions.explain.ok'),
-      );
       onClose(true);
-    } catch (e) {
-      message.error(t('common.error', { msg: errorText(e, t) }));
-    } finally {
-      setBusy(false);
-    }
-  };
+      return item.end === null ? t('interruptions.explain.okOngoing') : t('interruptions.explain.ok');
+    });
   return (
     <Modal
       open
