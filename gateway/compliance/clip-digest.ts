@@ -16,7 +16,7 @@ import type { Db } from '../db.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { ClipIndex } from '../store/clip-index.js';
-import { AFTER_SEP, type BatchOp, jsonSub, keyPart, SEP, type Sub } from '../store/keys.js';
+import { AFTER_SEP, type BatchOp, jsonSub, keyPart, SEP, type Sub, valuesInChunks } from '../store/keys.js';
 import type { ClipRecord } from '../store/schema.js';
 import type { ClipFact, ComplianceFacts } from './facts.js';
 import { addSpan, type SpanFact } from './spans.js';
@@ -48,7 +48,6 @@ export interface ClipDigestOptions {
 const VERSION = 1;
 const JOURNAL_CHUNK = 2000;
 const BATCH_OPS = 2000;
-const READ_CHUNK = 512;
 
 /** A stored record as the rules see it. */
 export function clipFact(c: ClipRecord): ClipFact {
@@ -151,17 +150,8 @@ export class ClipDigest implements Service {
   }
 
   /** The parts of the days [fromDay, toDay] (office days), day by day. */
-  async *parts(fromDay: string, toDay: string): AsyncGenerator<DigestPart> {
-    const it = this.#days.values({ gte: `${fromDay}${SEP}`, lt: `${toDay}${AFTER_SEP}` });
-    try {
-      for (;;) {
-        const chunk = await it.nextv(READ_CHUNK);
-        if (chunk.length === 0) break;
-        yield* chunk;
-      }
-    } finally {
-      await it.close();
-    }
+  parts(fromDay: string, toDay: string): AsyncGenerator<DigestPart> {
+    return valuesInChunks(this.#days, { gte: `${fromDay}${SEP}`, lt: `${toDay}${AFTER_SEP}` });
   }
 
   #soon(): void {

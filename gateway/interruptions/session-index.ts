@@ -9,15 +9,13 @@
  */
 import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
 import type { Db } from '../db.js';
+import { keyPart, valuesInChunks } from '../store/keys.js';
 import type { SessionRecord } from './sessions.js';
 
 type Sub<V> = AbstractSublevel<Db, string | Buffer | Uint8Array, string, V>;
 
 const VERSION = 1;
-const CHUNK = 512;
 
-/** Escapes `%` and `!` so ids cannot forge a key boundary. */
-const part = (s: string) => s.replace(/[%!]/g, (c) => (c === '%' ? '%25' : '%21'));
 const utcDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 export const sessionStart = (s: SessionRecord): number | null => s.startedAt ?? s.firstSegmentStart;
 const officerOf = (s: SessionRecord) => s.officer?.id ?? s.officerId;
@@ -37,7 +35,7 @@ export class SessionIndex {
   opsFor(s: SessionRecord, recordKey: string): AbstractBatchOperation<Db, string, string>[] {
     const start = sessionStart(s);
     if (start === null) return [];
-    const tail = `${utcDay(start)}!${part(s.serial)}!${part(s.sessionId)}`;
+    const tail = `${utcDay(start)}!${keyPart(s.serial)}!${keyPart(s.sessionId)}`;
     const ops: AbstractBatchOperation<Db, string, string>[] = [
       { type: 'put', sublevel: this.#byDay as never, key: tail, value: recordKey },
     ];
@@ -46,7 +44,7 @@ export class SessionIndex {
       ops.push({
         type: 'put',
         sublevel: this.#byOfficer as never,
-        key: `${part(o)}!${tail}`,
+        key: `${keyPart(o)}!${tail}`,
         value: recordKey,
       });
     return ops;
@@ -62,25 +60,12 @@ export class SessionIndex {
 
   /** Record keys of the sessions that may have started in [from, to). */
   keysInRange(from: number, to: number): AsyncGenerator<string> {
-    return this.#values(this.#byDay, `${utcDay(from)}!`, `${utcDay(to - 1)}"`);
+    return valuesInChunks(this.#byDay, { gte: `${utcDay(from)}!`, lt: `${utcDay(to - 1)}"` });
   }
 
   /** Record keys of an officer's sessions that may have started at or after `from`. */
   keysOfOfficer(officerId: string, from: number): AsyncGenerator<string> {
-    const o = part(officerId);
-    return this.#values(this.#byOfficer, `${o}!${utcDay(from)}!`, `${o}"`);
-  }
-
-  async *#values(sub: Sub<string>, gte: string, lt: string): AsyncGenerator<string> {
-    const it = sub.values({ gte, lt });
-    try {
-      for (;;) {
-        const chunk = await it.nextv(CHUNK);
-        if (chunk.length === 0) return;
-        yield* chunk;
-      }
-    } finally {
-      await it.close();
-    }
+    const o = keyPart(officerId);
+    return valuesInChunks(this.#byOfficer, { gte: `${o}!${utcDay(from)}!`, lt: `${o}"` });
   }
 }

@@ -34,3 +34,21 @@ export function prefixRange(prefix: string, from?: number, to?: number): { gte: 
     lt: to === undefined ? `${prefix}${AFTER_SEP}` : `${prefix}${SEP}${pad(to)}`,
   };
 }
+
+/** The values of a key range, read in chunks of `chunk` (long scans: one iterator, bounded memory). */
+export async function* valuesInChunks<V>(
+  sub: Sub<V>,
+  range: { gte: string; lt: string },
+  chunk = 512,
+): AsyncGenerator<V> {
+  const it = sub.values(range);
+  try {
+    for (;;) {
+      const values = await it.nextv(chunk);
+      if (values.length === 0) return;
+      yield* values;
+    }
+  } finally {
+    await it.close();
+  }
+}
