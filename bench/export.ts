@@ -28,7 +28,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -92,11 +92,29 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Seconds of wall time of `fn`. */
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+/** CPU seconds so far of this process (every thread) and of its children that have exited. */
+async function cpuSeconds(): Promise<number> {
+  const self = process.cpuUsage();
+  // /proc/self/stat fields 16, 17: cutime, cstime of waited-for children, in clock ticks (100 Hz).
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (self.user + self.system) / 1e6 + (Number(f[13]) + Number(f[14])) / 100;
+}
+
+/** CPU seconds spent by each side's timed runs (this process and xorriso/cat), per round. */
+const cpu: Record<string, number[]> = {};
+
+/** Seconds of wall time of `fn`; its CPU seconds go to `cpu[side]`. */
+async function timed(fn: () => Promise<unknown>, side?: string): Promise<number> {
+  const c0 = side ? await cpuSeconds() : 0;
   const t0 = performance.now();
   await fn();
-  return (performance.now() - t0) / 1000;
+  const secs = (performance.now() - t0) / 1000;
+  if (side) {
+    cpu[side] ??= [];
+    cpu[side].push((await cpuSeconds()) - c0);
+  }
+  return secs;
 }
 
 const exited = (child: ChildProcess) =>
@@ -210,7 +228,7 @@ try {
     const secs = await timed(async () => {
       await app.exports.approve(view.id, chief);
       await app.exports.settled(view.id);
-    });
+    }, side);
     const done = await app.exports.get(view.id, chief);
     if (done.state !== 'ready') throw new Error(`export ${view.id} ${done.state}: ${done.error}`);
     if (side === 'export_rehash') for (const t of saved) await tables.put(t);
@@ -229,13 +247,14 @@ try {
   });
   const aloneImage = join(dir, 'alone.iso');
   const xorrisoOnce = (mode: 'file' | 'pipe') => async () => {
-    const secs = await timed(() => xorrisoAlone(plan(), aloneImage, mode));
+    const secs = await timed(() => xorrisoAlone(plan(), aloneImage, mode), `xorriso_${mode}`);
     await rm(aloneImage, { force: true });
     return totalBytes / MB / secs;
   };
   // An untimed export first: the disc root the xorriso side maps too, and a warm xorriso binary.
   await exportOnce('export')();
   checks.export.length = 0;
+  cpu.export = [];
   const raw = await interleave(rounds, {
     export: exportOnce('export'),
     export_rehash: exportOnce('export_rehash'),
@@ -287,6 +306,11 @@ try {
       export_rehash_mb_per_s: med(raw.export_rehash),
       ratio_rehash: ratioOfMedians(raw.export_rehash, pack.xorriso),
       originals_rehashed: { export: checks.export, export_rehash: checks.export_rehash },
+      // CPU seconds per run (this process, its workers, xorriso and cat): what wall time becomes
+      // on a machine whose cores are busy with other work.
+      export_cpu_s: med(cpu.export!),
+      export_rehash_cpu_s: med(cpu.export_rehash!),
+      xorriso_cpu_s: med(cpu[`xorriso_${best}`]!),
       verify_mjs_mb_per_s: med(verify.verify_mjs),
       sha256sum_mb_per_s: med(verify.sha256sum),
       verify_ratio: ratioOfMedians(verify.verify_mjs, verify.sha256sum),

@@ -365,6 +365,7 @@ async function checkOriginals(
   tick: (n: number) => void,
 ): Promise<{ clip: Checked; got: HashResult }[]> {
   const bad: { clip: Checked; got: HashResult }[] = [];
+  if (clips.length === 0) return bad;
   try {
     await hashFiles(
       clips.map((c) => c.path),
