@@ -116,7 +116,7 @@ export class RtspServer {
   hung = false;
   /** While set, every authenticated request is refused with this status (the `denyRtsp` fault). */
   denyAuth: 401 | 403 | null = null;
-  readonly stats = { rtpPackets: 0, rtpBytes: 0, framesSkipped: 0, connections: 0 };
+  readonly stats = { rtpPackets: 0, rtpBytes: 0, framesSkipped: 0, connections: 0, teardowns: 0 };
 
   constructor(private readonly opts: RtspServerOptions) {
     this.log = opts.logger ?? silentLogger;
@@ -387,6 +387,7 @@ export class RtspServer {
         s.playing = false;
         return this.reply(conn, req, 200, { Session: session });
       case 'TEARDOWN':
+        this.stats.teardowns++;
         conn.sessions.delete(s.id);
         this.sessions.delete(s.id);
         return this.reply(conn, req, 200);

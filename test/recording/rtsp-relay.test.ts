@@ -3,13 +3,14 @@
  * Basic done by the relay, ffmpeg given only a one-time URL; exactly one connection per ticket;
  * refusals named (401/403), an unreachable camera named.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CameraFleet, startCameras } from '../../device-sim/camera/index.js';
 import { silentLogger } from '../../gateway/log.js';
 import { RtspRelay } from '../../gateway/recording/rtsp-relay.js';
 import type { StreamTicket } from '../../gateway/recording/stream-access.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PW = 'R3lay-pw!';
 
@@ -17,9 +18,18 @@ const PW = 'R3lay-pw!';
  * ffmpeg reads one second of the stream through the ticket's URL (the ticket bound to its pid, as
  * the recorder does); resolves with its exit code and stderr.
  */
-function ffmpegRead(t: StreamTicket): Promise<{ code: number; stderr: string }> {
+function ffmpegRead(t: StreamTicket, transport = 'tcp'): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-i', t.url];
+    const args = [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-rtsp_transport',
+      transport,
+      '-i',
+      t.url,
+    ];
     const child = execFile(
       'ffmpeg',
       [...args, '-t', '1', '-c', 'copy', '-f', 'null', '-'],
@@ -56,10 +66,11 @@ describe('RTSP relay', () => {
   const auth: [string, boolean][] = [];
 
   beforeAll(async () => {
-    fleet = await startCameras(2, {
+    // The third camera serves RTP over UDP only (461 to interleaving).
+    fleet = await startCameras(3, {
       firstOctet: 126,
       common: { user: 'admin', password: PW },
-      perCamera: (i) => ({ rtspAuth: i === 0 ? 'digest' : 'basic' }),
+      perCamera: (i) => (i === 2 ? { rtpTransports: ['udp'] } : { rtspAuth: i === 0 ? 'digest' : 'basic' }),
     });
     relay = new RtspRelay({ log: silentLogger, onAuth: (id, ok) => auth.push([id, ok]) });
     await relay.start();
@@ -143,5 +154,46 @@ describe('RTSP relay', () => {
     expect(() => relay.open({ cameraId: 'x', url: `rtsp://a:${PW}@h/s`, transport: 'tcp' })).toThrow(
       /without credentials/,
     );
+  }, 60_000);
+
+  it('names a 461 `transport`; over UDP a killed ffmpeg leaves no camera session behind; describe names the tracks', async () => {
+    const cam = fleet.cameras[2]!;
+    const tcp = ticket('u', cam.rtspUrl);
+    expect((await ffmpegRead(tcp)).code).not.toBe(0);
+    expect(tcp.failure()).toEqual({ kind: 'transport', status: 461 });
+    expect(await ffmpegRead(ticket('u', cam.rtspUrl), 'udp')).toEqual({ code: 0, stderr: '' });
+
+    // Killed mid-stream (no TEARDOWN of its own): the relay sends one for it.
+    const t = ticket('u', cam.rtspUrl);
+    const args = [
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-rtsp_transport',
+      'udp',
+      '-i',
+      t.url,
+      '-c',
+      'copy',
+      '-f',
+      'null',
+      '-',
+    ];
+    const child = spawn('ffmpeg', args, { stdio: 'ignore' });
+    t.bind(() => child.pid);
+    await waitFor(() => cam.streamStats.playing === 1, 'a playing UDP session', 30_000);
+    const before = cam.streamStats.teardowns ?? 0;
+    child.kill('SIGKILL');
+    await waitFor(() => (cam.streamStats.teardowns ?? 0) > before, 'a TEARDOWN from the relay', 10_000);
+    t.close();
+    expect(
+      await relay.describe({
+        cameraId: 'u',
+        url: cam.rtspUrl,
+        transport: 'udp',
+        username: 'admin',
+        password: PW,
+      }),
+    ).toEqual([{ media: 'video', encoding: 'H264' }]);
   }, 60_000);
 });
