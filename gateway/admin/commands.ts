@@ -91,12 +91,13 @@ async function run(app: GatewayApp, req: AdminRequest, index?: IndexRepair): Pro
   }
 }
 
-/** Accounts, registrations and interruptions the index lost, back from the log; audited with what came back. */
+/** Accounts, registrations, interruptions and pairings the index lost, back from the log; audited with what came back. */
 async function rebuildState(app: GatewayApp, actor: string): Promise<StateRebuild> {
   const state = await rebuildFromAudit(app.store.audit.file, {
     users: app.users,
     registry: app.field.registry,
     interruptions: app.interruptions,
+    pairings: app.pairing,
   });
   await app.store.audit.append({
     type: 'reindex',

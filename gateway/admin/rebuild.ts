@@ -11,6 +11,8 @@
 import type { RecorderRecord, RecorderRegistry } from '../fleet/registry.js';
 import { InterruptionRecord } from '../interruptions/record.js';
 import type { InterruptionService } from '../interruptions/service.js';
+import { Assignment } from '../pairing/assignment.js';
+import type { PairingService } from '../pairing/service.js';
 import { auditEntriesFromFile } from '../store/audit-entries.js';
 import type { AuditEntry } from '../store/schema.js';
 import type { UserRecord, UserStore } from '../users.js';
@@ -19,6 +21,7 @@ export interface StateRebuild {
   users: { restored: string[]; passwordLost: string[] };
   recorders: { restored: string[]; needRotation: string[] };
   interruptions: { restored: string[] };
+  pairings: { restored: string[] };
 }
 
 type Details = Record<string, unknown>;
@@ -98,22 +101,100 @@ export function replayInterruptions(entries: Iterable<AuditEntry>): Map<string, 
   return records;
 }
 
+/**
+ * Check-outs (R5, R21) from `pairing` entries, closed by `check-in` or `recorder-lost` entries of the
+ * same assignment. Entries logged before the pairing entry carried the whole assignment lack the
+ * recorder's storage size and charging state: those come back as 0 and false.
+ */
+export function replayPairings(entries: Iterable<AuditEntry>): Map<string, Assignment> {
+  const out = new Map<string, Assignment>();
+  for (const e of entries) {
+    const d = e.details as Details;
+    const id = str(d.assignmentId);
+    const serial = subjectId(e, 'recorder');
+    if (!id || !serial) continue;
+    const at = Date.parse(e.at);
+    if (e.type === 'pairing') {
+      const r = (d.readiness ?? {}) as Details;
+      const pairedAt = typeof d.pairedAt === 'number' ? d.pairedAt : at;
+      const a = Assignment.safeParse({
+        id,
+        serial,
+        officer: d.officer,
+        pairedAt,
+        pairedBy: e.actor,
+        slot: d.slot,
+        readiness: {
+          charging: false,
+          totalBytes: 0,
+          bytesPerHour: 0,
+          ...r,
+          shiftHours: d.shiftHours,
+        },
+        override: str(d.override) ? { reason: d.override } : null,
+        batteryOut: d.batteryOut ?? { pct: r.batteryPct, at: pairedAt },
+        leftDockAt: null,
+        batteryBack: null,
+        shiftDrawPctPerH: null,
+        checkedInAt: null,
+        checkedInBy: null,
+        checkIn: null,
+      });
+      if (a.success) out.set(id, a.data);
+      continue;
+    }
+    const a = out.get(id);
+    if (!a) continue;
+    if (e.type === 'check-in') {
+      const closed = Assignment.safeParse({
+        ...a,
+        checkedInAt: at,
+        checkedInBy: e.actor,
+        shiftDrawPctPerH: typeof d.shiftDrawPctPerH === 'number' ? d.shiftDrawPctPerH : null,
+        checkIn: { trigger: d.trigger, slot: d.slot, clips: d.clips },
+      });
+      if (closed.success) out.set(id, closed.data);
+    } else if (e.type === 'recorder-lost') {
+      out.set(id, {
+        ...a,
+        checkedInAt: at,
+        checkedInBy: e.actor,
+        lost: { at, by: e.actor, reason: String(d.reason ?? '') },
+      });
+    }
+  }
+  return out;
+}
+
 export async function rebuildFromAudit(
   auditFile: string,
   into: {
     users: Pick<UserStore, 'restore'>;
     registry: Pick<RecorderRegistry, 'restore'>;
     interruptions: Pick<InterruptionService, 'restore'>;
+    pairings: Pick<PairingService, 'restore'>;
   },
 ): Promise<StateRebuild> {
   const entries: AuditEntry[] = [];
-  const types = new Set(['user-admin', 'recorder-admin', 'interruption'] as const);
+  const types = new Set([
+    'user-admin',
+    'recorder-admin',
+    'interruption',
+    'pairing',
+    'check-in',
+    'recorder-lost',
+  ] as const);
   for await (const e of auditEntriesFromFile(auditFile, types)) entries.push(e);
   const out: StateRebuild = {
     users: { restored: [], passwordLost: [] },
     recorders: { restored: [], needRotation: [] },
     interruptions: { restored: [] },
+    pairings: { restored: [] },
   };
+  const pairingTypes = new Set(['pairing', 'check-in', 'recorder-lost']);
+  for (const a of replayPairings(entries.filter((e) => pairingTypes.has(e.type))).values()) {
+    if (await into.pairings.restore(a)) out.pairings.restored.push(a.id);
+  }
   for (const rec of replayInterruptions(entries.filter((e) => e.type === 'interruption')).values()) {
     if (await into.interruptions.restore(rec)) out.interruptions.restored.push(rec.id);
   }

@@ -339,8 +339,14 @@ export class PairingService implements Service {
                 freeBytes: readiness.freeBytes,
                 storageHours: round2(readiness.storageHours),
                 shortfalls: readiness.shortfalls,
+                charging: readiness.charging,
+                totalBytes: readiness.totalBytes,
+                bytesPerHour: readiness.bytesPerHour,
               },
               override: a.override ? a.override.reason : null,
+              // With the rest, the whole assignment: `gateway reindex` rebuilds it (admin/rebuild.ts).
+              pairedAt: a.pairedAt,
+              batteryOut: a.batteryOut,
             },
           },
           { ops: this.#ops(a, true), sync: true },
@@ -640,6 +646,19 @@ export class PairingService implements Service {
   }
 
   // ---- persistence -------------------------------------------------------------------------------
+
+  /**
+   * Puts an assignment rebuilt from the audit log unless the index has it (it is newer); an open
+   * one becomes the recorder's active assignment only if the index names none.
+   */
+  async restore(a: Assignment): Promise<boolean> {
+    if ((await this.#asg.get(a.id)) !== undefined) return false;
+    const open = a.checkedInAt === null && (await this.#activeIdx.get(a.serial)) === undefined;
+    const ops = this.#ops(a, open);
+    await this.#o.db.batch(open ? ops : ops.slice(0, 3), SYNCED);
+    if (open) this.#remember(a);
+    return true;
+  }
 
   #ops(a: Assignment, active: boolean): BatchOp[] {
     const t = pad(a.pairedAt);

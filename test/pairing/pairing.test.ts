@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recorderWithClips } from '../../device-sim/recorder/dock-fixture.js';
+import { replayPairings } from '../../gateway/admin/rebuild.js';
 import type { ApiClient } from '../helpers/gateway.js';
 import { type DockRig, dockRig, officerOf, until } from './rig.js';
 
@@ -93,6 +94,17 @@ describe('check-out (pairing at shift start)', () => {
     expect(pairing.details.officer).toEqual(me);
     expect((pairing.details.readiness as { ok: boolean; shortfalls: string[] }).ok).toBe(false);
     expect((pairing.details.readiness as { shortfalls: string[] }).shortfalls[0]).toMatch(/^battery lasts/);
+    // The entry holds the whole assignment: `gateway reindex` rebuilds it as stored (hours rounded to 0.01).
+    const stored = (await rig.gw.app.pairing.get(r.body.assignment.id))!;
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    expect(replayPairings(entries).get(stored.id)).toEqual({
+      ...stored,
+      readiness: {
+        ...stored.readiness,
+        batteryHours: r2(stored.readiness.batteryHours),
+        storageHours: r2(stored.readiness.storageHours),
+      },
+    });
     expect((await officer.get('/api/pairings')).body.map((a: { serial: string }) => a.serial)).toEqual([
       'PAIR-LOW',
     ]);

@@ -4,7 +4,12 @@
  * registration logged without its credential's hash is marked for a new credential.
  */
 import { describe, expect, it } from 'vitest';
-import { replayInterruptions, replayRecorders, replayUsers } from '../../gateway/admin/rebuild.js';
+import {
+  replayInterruptions,
+  replayPairings,
+  replayRecorders,
+  replayUsers,
+} from '../../gateway/admin/rebuild.js';
 import type { AuditEntry } from '../../gateway/store/schema.js';
 
 let seq = 0;
@@ -109,5 +114,62 @@ describe('rebuilding state from the audit log', () => {
     ]);
     expect([...out.keys()]).toEqual(['00abc-1']);
     expect(out.get('00abc-1')).toMatchObject({ status: 'open', cause: 'battery' });
+  });
+
+  it('replays check-outs, closed by their check-in or a loss report', () => {
+    const officer = { id: 'o1', name: '张伟', certNo: '45010001' };
+    const readiness = {
+      ok: true,
+      batteryPct: 96,
+      drawPctPerH: 9,
+      drawSource: 'config',
+      batteryHours: 10.7,
+      freeBytes: 5e10,
+      storageHours: 19.2,
+      shortfalls: [],
+      charging: false,
+      totalBytes: 6.4e10,
+      bytesPerHour: 2.6e9,
+    };
+    const paired = (id: string, serial: string) =>
+      entry('pairing', `recorder:${serial}`, {
+        assignmentId: id,
+        officer,
+        slot: '/dev/ttyACM0',
+        shiftHours: 10,
+        readiness,
+        override: null,
+        pairedAt: 1_000,
+        batteryOut: { pct: 96, at: 1_000 },
+      });
+    const out = replayPairings([
+      paired('a1', 'R1'),
+      paired('a2', 'R2'),
+      paired('a3', 'R3'),
+      entry('check-in', 'recorder:R1', {
+        assignmentId: 'a1',
+        officer,
+        trigger: 'dock',
+        slot: '/dev/ttyACM1',
+        pairedAt: '1970-01-01T00:00:01.000Z',
+        clips: { verified: 3, quarantined: 0, total: 3 },
+        shiftDrawPctPerH: 8.5,
+      }),
+      entry('recorder-lost', 'recorder:R3', { reason: '执法中遗失', assignmentId: 'a3', officer }),
+    ]);
+    expect(out.get('a1')).toMatchObject({
+      serial: 'R1',
+      officer,
+      pairedAt: 1_000,
+      checkedInBy: 'cli:ops.li',
+      shiftDrawPctPerH: 8.5,
+      checkIn: { trigger: 'dock', slot: '/dev/ttyACM1', clips: { verified: 3, quarantined: 0, total: 3 } },
+    });
+    expect(out.get('a2')).toMatchObject({
+      serial: 'R2',
+      checkedInAt: null,
+      readiness: { shiftHours: 10, ok: true },
+    });
+    expect(out.get('a3')?.lost).toMatchObject({ by: 'cli:ops.li', reason: '执法中遗失' });
   });
 });
