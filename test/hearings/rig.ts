@@ -137,6 +137,18 @@ export async function interruptionIds(
   return new Set((r.body as InterruptionRecord[]).map((i) => i.id));
 }
 
+/** Waits for an interruption record of the session that is not among `before`. */
+export function newInterruption(
+  rig: HearingRig,
+  sessionId: string,
+  before: Set<string>,
+): Promise<InterruptionRecord> {
+  return waitFor(async () => {
+    const r = await rig.principal.get(`/api/interruptions?sessionId=${sessionId}`);
+    return (r.body as InterruptionRecord[]).find((i) => !before.has(i.id));
+  }, 'a new interruption');
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** ffprobe of a stored segment: its first stream's codec and its duration in seconds. */

@@ -4,10 +4,10 @@
  * flows again; the summary's coverage and gaps agree with it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InterruptionRecord } from '../../gateway/interruptions/record.js';
 import {
   type HearingRig,
   interruptionIds,
+  newInterruption,
   sleep,
   startHearingRig,
   startHearingWithSegment,
@@ -32,10 +32,7 @@ describe('stream stall during a hearing', () => {
     const before = await interruptionIds(rig, id);
     const stallAt = Date.now();
     cam.faults.stall();
-    const opened = await waitFor(async () => {
-      const r = await rig.principal.get(`/api/interruptions?sessionId=${id}`);
-      return (r.body as InterruptionRecord[]).find((i) => !before.has(i.id));
-    }, 'interruption opened');
+    const opened = await newInterruption(rig, id, before);
     expect(opened.source).toBe('camera');
     expect(opened.device).toBe('cam1');
     expect(opened.roomId).toBe('R1');

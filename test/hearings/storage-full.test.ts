@@ -11,7 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InterruptionRecord } from '../../gateway/interruptions/record.js';
-import { type HearingRig, interruptionIds, probeMedia, startHearingRig, waitFor } from './rig.js';
+import {
+  type HearingRig,
+  interruptionIds,
+  newInterruption,
+  probeMedia,
+  startHearingRig,
+  startHearingWithSegment,
+  waitFor,
+} from './rig.js';
 
 const MB = 1024 * 1024;
 const RESERVE = 12 * MB;
@@ -45,22 +53,13 @@ describe.skipIf(!root)('the disk fills during a hearing', () => {
   });
 
   it('holds recording before the reserve is eaten, alerts at once, resumes when space returns', async () => {
-    const started = await rig.staff.post('/api/hearings', { roomId: 'R1', caseNo: 'DISK-1' });
-    expect(started.status).toBe(200);
-    const id = started.body.id as string;
-    await waitFor(
-      async () => (await rig.staff.get(`/api/hearings/${id}`)).body.live.segments >= 1 || undefined,
-      'first segment',
-    );
+    const id = await startHearingWithSegment(rig, 'DISK-1');
     const before = await interruptionIds(rig, id);
 
     // Ballast leaves 3 MB above the reserve: less than the margin a recording camera needs.
     const ballast = join(mnt, 'ballast');
     await writeFile(ballast, Buffer.alloc(Math.max(0, (await freeBytes(mnt)) - RESERVE - 3 * MB)));
-    const opened = await waitFor(async () => {
-      const r = await rig.principal.get(`/api/interruptions?sessionId=${id}`);
-      return (r.body as InterruptionRecord[]).find((i) => !before.has(i.id));
-    }, 'storage interruption');
+    const opened = await newInterruption(rig, id, before);
     expect(opened.cause).toBe('storage');
     expect(opened.device).toBe('cam1');
     expect(String(opened.details?.reason)).toMatch(/storage full/);
@@ -111,5 +110,5 @@ describe.skipIf(!root)('the disk fills during a hearing', () => {
       ).toBe(clip.sha256);
       expect((await probeMedia(path)).durationS).toBeGreaterThan(0);
     }
-  });
+  }, 120_000);
 });
