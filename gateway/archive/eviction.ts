@@ -86,7 +86,7 @@ export class Evictor implements Service {
       if (rec.state !== 'verified') continue;
       if (rec.evicted) {
         // Finishes an eviction cut short after its entry (the blob is still here).
-        report.freed += await store.evict(rec.clipId, rec.evicted);
+        report.freed += await store.evict(rec.clipId, rec.evicted).catch(() => 0);
         continue;
       }
       if (isOnHold(rec)) {
@@ -111,8 +111,14 @@ export class Evictor implements Service {
         skip('copy-unverified');
         continue;
       }
-      report.freed += await store.evict(rec.clipId, at);
-      report.evicted.push(rec.clipId);
+      try {
+        report.freed += await store.evict(rec.clipId, at);
+        report.evicted.push(rec.clipId);
+      } catch (err) {
+        // A hold placed meanwhile (LEGAL_HOLD) or a clip that changed: it stays.
+        log.warn({ clipId: rec.clipId, err: (err as Error).message }, 'not evicted');
+        skip('refused');
+      }
     }
     this.#last = report;
     this.#quietUntil = report.freed < wanted ? Date.now() + (this.#o.retryMs ?? 60_000) : 0;

@@ -71,7 +71,7 @@ export interface DiscFacts {
 }
 
 export interface DiscDeps {
-  store: Pick<ClipStore, 'index' | 'accessClip' | 'audit' | 'isolateAltered'>;
+  store: Pick<ClipStore, 'index' | 'accessClip' | 'audit' | 'isolateAltered' | 'restore'>;
   custody: CustodyPort;
   facts: DiscFacts;
   verifierFiles: () => Promise<Record<'verify.html' | 'verify.mjs', Buffer>>;
@@ -329,6 +329,9 @@ async function openOriginals(
 ): Promise<Checked[]> {
   const clips: Checked[] = [];
   for (let i = 0; i < records.length; i += OPEN_BATCH) {
+    // An original evicted to the central archive comes back first (read hashed, then linked).
+    for (const r of records.slice(i, i + OPEN_BATCH))
+      if (r.evicted) await d.store.restore(r.clipId, { actor: approver.username });
     // Opened together so their clip-access entries share the audit log's group commit.
     const opened = await Promise.all(
       records.slice(i, i + OPEN_BATCH).map((r) =>

@@ -47,7 +47,7 @@ export const RULE_INTEGRITY = 'export-integrity';
 
 export interface ExportServiceOptions {
   db: Db;
-  store: Pick<ClipStore, 'index' | 'accessClip' | 'audit' | 'placeLegalHold' | 'isolateAltered'>;
+  store: Pick<ClipStore, 'index' | 'accessClip' | 'audit' | 'placeLegalHold' | 'isolateAltered' | 'restore'>;
   /** `<dataDir>/exports`: one work dir per export, the image inside it (0400). */
   dir: string;
   /** The custody service (checkpoints, proofs); a build fails UNAVAILABLE without it. */

@@ -30,7 +30,7 @@ import { ClipIndex } from './clip-index.js';
 import { auditStrayDiscards } from './discarded.js';
 import { DiskReserve } from './disk-reserve.js';
 import { isErrno, StoreError } from './errors.js';
-import { archivedName, type RemoteOriginals, unlinkEvictedBlob } from './evicted.js';
+import { archivedName, type RemoteOriginals, relinkBlob, unlinkEvictedBlob } from './evicted.js';
 import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists, writeFileNoClobber } from './fsutil.js';
 import { hashFile, hashFileIfExists, type RateLimit } from './hash-file.js';
 import type { BatchOp } from './keys.js';
@@ -777,8 +777,9 @@ export class ClipStore {
       if (!prev) throw new StoreError('NOT_FOUND', `no clip ${clipId}`, { clipId });
       if (prev.state !== 'verified')
         throw new StoreError('NOT_VERIFIED', `clip ${clipId} is not verified`, { clipId });
-      assertMayRetire(prev, 'move');
+      // Already moved (a hold placed since does not bring the bytes back): finish the unlink only.
       if (prev.evicted) return unlinkEvictedBlob(this.layout, this.index, prev);
+      assertMayRetire(prev, 'move');
       const next: ClipRecord = { ...prev, evicted: to };
       await this.#appendOnce(
         {
@@ -793,6 +794,46 @@ export class ClipStore {
         true,
       );
       return unlinkEvictedBlob(this.layout, this.index, next);
+    });
+  }
+
+  /**
+   * Bring an evicted original back from the archive (an evidence disc needs the file): read
+   * through the hash check, linked into blobs/ only if every byte matched, then the record
+   * forgets the eviction with an `archive`/`restored` entry. Room is asked of the reserve first.
+   */
+  async restore(clipId: string, opts: ActorOpt = {}): Promise<ClipRecord> {
+    return this.#locks.run(clipId, async () => {
+      const prev = await this.index.get(clipId);
+      if (!prev) throw new StoreError('NOT_FOUND', `no clip ${clipId}`, { clipId });
+      const at = prev.evicted;
+      if (!at) return prev;
+      const ref: BlobRef = {
+        area: 'archive',
+        path: archivedName(at),
+        sha256: prev.sha256,
+        bytes: prev.bytes,
+        archived: at,
+      };
+      const here = await stat(this.layout.blobPath('blobs', prev.sha256)).then(
+        () => true,
+        () => false,
+      );
+      if (!here) {
+        await this.disk.assertRoomFor(prev.bytes);
+        await relinkBlob(this.layout, prev.sha256, this.readChecked(ref, 'restore'));
+      }
+      const { evicted: _, ...next } = prev;
+      await this.audit.append(
+        {
+          type: 'archive',
+          actor: opts.actor ?? 'gateway',
+          subject: clipSubject(clipId),
+          details: { action: 'restored', sha256: prev.sha256, key: at.key, versionId: at.versionId },
+        },
+        { ops: this.index.opsFor(prev, next), sync: true },
+      );
+      return next;
     });
   }
 

@@ -7,12 +7,15 @@
  * reads the local blob keep it. Reads of an evicted original go to the archive through
  * `RemoteOriginals`, hashed as they stream like any other read (checked-read.ts, R25).
  */
-import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { chmod, open, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ClipIndex } from './clip-index.js';
 import { isErrno } from './errors.js';
-import { fsyncDir, unlinkIfExists } from './fsutil.js';
+import { fsyncDir, linkNoClobber, mkdirDurable, unlinkIfExists } from './fsutil.js';
 import type { StoreLayout } from './layout.js';
 import type { ArchivedAt, ClipRecord } from './schema.js';
 import { readSidecar, sidecarsFor } from './sidecars.js';
@@ -66,6 +69,36 @@ export async function unlinkEvictedBlob(
   await unlinkIfExists(path);
   await fsyncDir(dirname(path));
   return size;
+}
+
+/**
+ * Writes `checked` (an archived original, hashed as it streams: it fails before its end on other
+ * bytes) back to its blob path: temp file fsynced, made read-only, linked without overwrite.
+ * Nothing appears under blobs/ unless every byte matched.
+ */
+export async function relinkBlob(layout: StoreLayout, sha256: string, checked: Readable): Promise<void> {
+  const dest = layout.blobPath('blobs', sha256);
+  const tmp = join(layout.tmpDir, `.restore-${randomBytes(6).toString('hex')}.part`);
+  try {
+    await pipeline(checked, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    const fh = await open(tmp, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    await unlinkIfExists(tmp);
+    throw err;
+  }
+  try {
+    await chmod(tmp, 0o400);
+    await mkdirDurable(dirname(dest));
+    await linkNoClobber(tmp, dest); // false: the same bytes are already there (content-addressed)
+  } finally {
+    await unlinkIfExists(tmp);
+  }
+  await fsyncDir(dirname(dest));
 }
 
 /** A name for an archived version in logs and audit entries (never a local path). */

@@ -355,6 +355,9 @@ describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on
     const rebuilt = await gw.app.store.reindex({ actor: 'tester' });
     expect(rebuilt.sidecarsWithoutBlob).toEqual([]);
     expect((await gw.app.store.index.get('EV-OK'))?.evicted).toEqual(evictedRec!.evicted);
+    // Brought back for an evidence disc: the archived version, hashed, linked back in.
+    expect((await gw.app.store.restore('EV-OK')).evicted).toBeUndefined();
+    expect(await blobExists(gw, sha(okBody))).toBe(true);
   });
 
   it('refuses ingest with an alarm when the disk is full and nothing can be evicted, deleting nothing', async () => {

@@ -55,6 +55,9 @@ describe('evicted originals in the store', () => {
     expect(entry?.details).toMatchObject({ action: 'evicted', versionId: 'v-A', sha256: sha256(a) });
     expect(await t.store.evict('A', at('A'))).toBe(0); // idempotent, one entry
     expect((await t.store.audit.bySubject('clip:A')).filter((e) => e.type === 'archive')).toHaveLength(1);
+    // A hold placed after the eviction does not make finishing it fail.
+    await t.store.placeLegalHold('A', { exportId: 'X0', caseNo: 'K', at: at('A').at, by: 'principal' });
+    expect(await t.store.evict('A', at('A'))).toBe(0);
 
     const h = clipBytes(2, 30_000);
     await ingest(t.store, h, factsFor(h, { clipId: 'H' }));
@@ -111,6 +114,21 @@ describe('evicted originals in the store', () => {
     await expect(drain(bad.stream)).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     await expect(t.store.checkWhole(bad, 'serve')).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     expect(mismatches.length).toBeGreaterThanOrEqual(1);
+
+    // Restoring (an evidence disc needs the file): altered bytes never land under blobs/ ...
+    const blob = t.store.layout.blobPath('blobs', sha256(a));
+    await expect(t.store.restore('A')).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
+    expect(await exists(blob)).toBe(false);
+    expect((await t.store.index.get('A'))?.evicted).toBeDefined();
+    // ... the archived bytes do, read-only, and the record forgets the eviction.
+    served = a;
+    const back = await t.store.restore('A', { actor: 'principal' });
+    expect(back.evicted).toBeUndefined();
+    expect(sha256(await drain((await t.store.openClip('A', access)).stream))).toBe(sha256(a));
+    expect(((await stat(blob)).mode & 0o777).toString(8)).toBe('400');
+    const restored = (await t.store.audit.bySubject('clip:A')).find((e) => e.details.action === 'restored');
+    expect(restored).toMatchObject({ type: 'archive', actor: 'principal' });
+    expect((await t.store.verify()).ok).toBe(true);
   });
 
   it('the disk watch asks for space to be reclaimed before it calls the disk low', async () => {
