@@ -1,7 +1,8 @@
 /**
  * Hearings for the demo's month (seed.ts): the hearing-room staff record a hearing (听证, R14) for
  * the cases that reached review, each room camera's segments stored through the real store as the
- * hearing service stores them (source `camera`, one clip per segment, its segment row), with the
+ * hearing service stores them (source `camera`, one clip per segment, its segment row; stored at
+ * the stop here, in order, where the service stores each as it closes), with the
  * start and stop audit entries, the summary and the link to the case. One hearing loses its
  * camera stream for a few minutes: an R19 interruption the staff member explained.
  */
@@ -81,8 +82,9 @@ export function seedHearing(
     await sessions.put(id, session);
     await ctx.cases.linkHearing(session);
   });
-  for (const [seq, [a, b]] of pieces.entries()) {
-    at(b, async () => {
+  // Segments stored in order, then the stop: one step (steps of the same hour run concurrently).
+  const storeSegments = async () => {
+    for (const [seq, [a, b]] of pieces.entries()) {
       const clipId = `${id}.${cameraId}.${String(seq + 1).padStart(5, '0')}`;
       const path = join(ctx.tmp, clipId);
       await writeFile(path, Buffer.from(`demo hearing segment ${clipId}`.padEnd(96, '.')));
@@ -115,8 +117,8 @@ export function seedHearing(
       };
       rows.push(row);
       await segments.put(`${id}!${cameraId}!${String(seq + 1).padStart(6, '0')}`, row);
-    });
-  }
+    }
+  };
   if (loss) {
     const rec: InterruptionRecord = {
       id: `${id}-int`,
@@ -148,6 +150,7 @@ export function seedHearing(
     at(loss.end, () => intDb.put(rec.id, rec));
   }
   at(end + 2000, async () => {
+    await storeSegments();
     const cov = coverageOf({ start: o.start, end }, rows);
     const bytes = rows.reduce((n, r) => n + r.bytes, 0);
     const gaps = cov.gaps

@@ -117,7 +117,8 @@ describe('compliance report over a seeded month', () => {
     }
     // One lost its camera stream for minutes: the gap shows, with the staff member's explanation.
     const lossy = hearings.find((h) => h.coverage.ratio < 0.99);
-    expect(lossy).toBeDefined();
+    expect(lossy.coverage.ratio).toBeGreaterThan(0.85);
+    expect(hearings.filter((h) => h !== lossy).every((h) => h.coverage.ratio > 0.99)).toBe(true);
     const int = lossy.items.find((i: Json) => i.kind === 'interruption' && i.sessionId === lossy.hearingId);
     expect(int).toMatchObject({ cause: 'stream-lost', explanation: { author: 'hearingstaff' } });
     // Accounts and officer ids come with the names the page shows instead.
