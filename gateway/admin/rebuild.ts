@@ -11,7 +11,7 @@
 import type { RecorderRecord, RecorderRegistry } from '../fleet/registry.js';
 import { InterruptionRecord } from '../interruptions/record.js';
 import type { InterruptionService } from '../interruptions/service.js';
-import { Assignment } from '../pairing/assignment.js';
+import { Assignment, NOT_YET_BACK } from '../pairing/assignment.js';
 import type { PairingService } from '../pairing/service.js';
 import { auditEntriesFromFile } from '../store/audit-entries.js';
 import type { AuditEntry } from '../store/schema.js';
@@ -133,12 +133,7 @@ export function replayPairings(entries: Iterable<AuditEntry>): Map<string, Assig
         },
         override: str(d.override) ? { reason: d.override } : null,
         batteryOut: d.batteryOut ?? { pct: r.batteryPct, at: pairedAt },
-        leftDockAt: null,
-        batteryBack: null,
-        shiftDrawPctPerH: null,
-        checkedInAt: null,
-        checkedInBy: null,
-        checkIn: null,
+        ...NOT_YET_BACK,
       });
       if (a.success) out.set(id, a.data);
       continue;

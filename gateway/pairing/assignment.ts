@@ -46,6 +46,16 @@ export const Assignment = z.object({
 });
 export type Assignment = z.infer<typeof Assignment>;
 
+/** What a check-out has not yet: it has not left the dock, come back or been checked in. */
+export const NOT_YET_BACK = {
+  leftDockAt: null,
+  batteryBack: null,
+  shiftDrawPctPerH: null,
+  checkedInAt: null,
+  checkedInBy: null,
+  checkIn: null,
+} as const satisfies Partial<Assignment>;
+
 /** Body of POST /api/pairings. */
 export const PairBody = z.object({
   serial: Serial,

@@ -25,7 +25,7 @@ import type { ClipIndex } from '../store/clip-index.js';
 import { AFTER_SEP, type BatchOp, jsonSub, keyPart, pad, SEP, type Sub } from '../store/keys.js';
 import { KeyedMutex } from '../store/mutex.js';
 import { isPending } from '../store/records.js';
-import type { Assignment, CheckInTrigger, PairBody } from './assignment.js';
+import { type Assignment, type CheckInTrigger, NOT_YET_BACK, type PairBody } from './assignment.js';
 import { type LostBody, type LostRecorder, lostAlertMessage, RULE_RECORDER_LOST } from './lost.js';
 import { forecastReadiness, hoursToMs, type Readiness, shiftDraw } from './readiness.js';
 
@@ -312,12 +312,7 @@ export class PairingService implements Service {
         readiness,
         override: readiness.ok || !input.override ? null : { reason: input.override.reason },
         batteryOut: { pct: status.battery.pct, at: now },
-        leftDockAt: null,
-        batteryBack: null,
-        shiftDrawPctPerH: null,
-        checkedInAt: null,
-        checkedInBy: null,
-        checkIn: null,
+        ...NOT_YET_BACK,
       };
       try {
         await this.#o.audit().append(

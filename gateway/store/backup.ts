@@ -19,7 +19,7 @@ import { z } from 'zod';
 import type { Db } from '../db.js';
 import { GatewayError } from '../errors.js';
 import { isErrno } from './errors.js';
-import { fsyncDir } from './fsutil.js';
+import { fsyncDir, fsyncFile } from './fsutil.js';
 import { StoreLayout } from './layout.js';
 import { walkArea } from './sidecars.js';
 
@@ -114,15 +114,6 @@ class Copier {
 
   async syncDirs(): Promise<void> {
     for (const d of [...this.#dirs].sort((a, b) => b.length - a.length)) await fsyncDir(d);
-  }
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

@@ -15,6 +15,16 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** fsync a file (by path) so its bytes survive power loss. */
+export async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * mkdir -p that fsyncs the parent of every directory it creates (a new directory entry is only
  * durable once its parent is synced). Existing directories cost one mkdir call each.

@@ -5,12 +5,12 @@
  * restored gateway does next. Modes come along (originals stay 0400); everything is fsynced.
  */
 import { constants } from 'node:fs';
-import { copyFile, mkdir, open, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors.js';
 import { BACKUP_MANIFEST, type BackupManifest, readBackupManifest } from './backup.js';
 import { isErrno } from './errors.js';
-import { fsyncDir } from './fsutil.js';
+import { fsyncDir, fsyncFile } from './fsutil.js';
 
 export interface RestoreReport {
   from: string;
@@ -47,12 +47,7 @@ async function copyTree(from: string, to: string, top: boolean): Promise<number>
     if (e.isDirectory()) n += await copyTree(a, b, false);
     else if (e.isFile()) {
       await copyFile(a, b, constants.COPYFILE_FICLONE);
-      const fh = await open(b, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await fsyncFile(b);
       n++;
     }
   }
