@@ -136,9 +136,15 @@ export function Shell({ user, onLogout }: { user: PublicUser; onLogout(): void }
     stream.open();
     // A lost stream may be an ended session (EventSource does not say which): asking /api/me gets a
     // 401 then, and the client sends the reader to the login page rather than leave stale figures.
-    const off = stream.onLost(() => void api.me().catch(() => undefined));
+    const probe = () => void api.me().catch(() => undefined);
+    const off = stream.onLost(probe);
+    // Coming back to a tab left open overnight: the session is asked for before the reader acts on
+    // what the page still shows.
+    const onVisible = () => document.visibilityState === 'visible' && probe();
+    document.addEventListener('visibilitychange', onVisible);
     return () => {
       off();
+      document.removeEventListener('visibilitychange', onVisible);
       stream.close();
     };
   }, [stream]);

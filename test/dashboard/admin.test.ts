@@ -67,9 +67,9 @@ describe('dashboard administration', () => {
         await page.getByTestId('password-again').fill('wang-fang-pw-3');
         await page.getByTestId('user-form-ok').click();
         await textOf(page.locator('.ant-message')).toContain('已为 王芳 设置新密码');
-        // Expired under the reader: the next request goes back to the login page, saying why, and
-        // the page they were on is gone (not left showing stale figures).
-        await own.page.getByTestId('nav-mine').click();
+        // Ended under the reader, who comes back to the tab: without touching anything they are on
+        // the login page, told why, and the page they were on is gone (no stale figures).
+        await own.page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
         await textOf(own.page.getByTestId('session-expired')).toBe('登录已过期，请重新登录');
         expect(await own.page.getByTestId('app-title').count()).toBe(0);
         await screenshot(own.page, 'session-expired-zh-1366');
@@ -203,60 +203,58 @@ describe('dashboard administration', () => {
     }
   });
 
-  // Layout (one context per width, a few pages in both languages): the side menu folds to icons
-  // below 1200 px and the header's button opens it; no page overflows the window sideways and no
-  // table column is squeezed to a character's width.
-  for (const viewport of [
-    { width: 1366, height: 768 },
-    { width: 1024, height: 768 },
-  ]) {
-    it(`lays out at ${viewport.width}×${viewport.height} in zh and en without clipped or one-character columns`, async () => {
-      const { context, page } = await newPage(rig.browser, rig.gw.url, viewport);
-      try {
-        const folded = viewport.width < 1200;
-        const check = async (name: string) => {
-          await page.locator('.ant-table-thead th').first().waitFor();
-          await expect.poll(() => page.locator('.ant-spin-spinning').count(), POLL).toBe(0);
-          const m = await page.evaluate(() => ({
-            overflow: document.documentElement.scrollWidth - window.innerWidth,
-            narrow: [...document.querySelectorAll<HTMLElement>('.ant-table-thead th')]
-              .filter((th) => th.textContent?.trim() && th.getBoundingClientRect().width < 48)
-              .map((th) => `${th.textContent} ${Math.round(th.getBoundingClientRect().width)}px`),
-            // A header broken over more than two lines is a squeezed column.
-            wrapped: [...document.querySelectorAll<HTMLElement>('.ant-table-thead th')]
-              .filter((th) => {
-                const tops = new Set<number>();
-                const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
-                for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-                  const r = document.createRange();
-                  r.selectNodeContents(n);
-                  for (const x of r.getClientRects()) tops.add(Math.round(x.top));
-                }
-                return tops.size > 2;
-              })
-              .map((th) => th.textContent),
-            // A cell whose content is wider than the cell is cut (or spills into its neighbour).
-            clipped: [...document.querySelectorAll<HTMLElement>('.ant-table-tbody td')]
-              // (A pinned column's shadow is drawn outside its cell: not content.)
-              .filter(
-                (td) => !td.className.includes('ant-table-cell-fix') && td.scrollWidth > td.clientWidth + 1,
-              )
-              .map((td) => td.textContent),
-          }));
-          expect({ page: name, ...m }).toEqual({
-            page: name,
-            overflow: 0,
-            narrow: [],
-            wrapped: [],
-            clipped: [],
-          });
-          await screenshot(page, `layout-${name}-${viewport.width}`);
-        };
-        for (const [role, paths] of [
-          ['equipment-manager', ['/fleet', '/registry']],
-          ['legal-affairs', ['/users', '/audit']],
-        ] as const) {
-          await loginFast(page, rig.users[role], PASSWORD, paths[0]);
+  // Layout (one browser context resized between the widths, a few pages in both languages): the
+  // side menu folds to icons below 1200 px and the header's button opens it; no page overflows the
+  // window sideways, no table column is squeezed to a character's width or cuts its content.
+  it('lays out at 1366×768 and 1024×768 in zh and en without clipped or one-character columns', async () => {
+    const { context, page } = await newPage(rig.browser, rig.gw.url);
+    try {
+      const check = async (name: string) => {
+        await page.locator('.ant-table-thead th').first().waitFor();
+        await expect.poll(() => page.locator('.ant-spin-spinning').count(), POLL).toBe(0);
+        const m = await page.evaluate(() => ({
+          overflow: document.documentElement.scrollWidth - window.innerWidth,
+          narrow: [...document.querySelectorAll<HTMLElement>('.ant-table-thead th')]
+            .filter((th) => th.textContent?.trim() && th.getBoundingClientRect().width < 48)
+            .map((th) => `${th.textContent} ${Math.round(th.getBoundingClientRect().width)}px`),
+          // A header broken over more than two lines is a squeezed column.
+          wrapped: [...document.querySelectorAll<HTMLElement>('.ant-table-thead th')]
+            .filter((th) => {
+              const tops = new Set<number>();
+              const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+              for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                const r = document.createRange();
+                r.selectNodeContents(n);
+                for (const x of r.getClientRects()) tops.add(Math.round(x.top));
+              }
+              return tops.size > 2;
+            })
+            .map((th) => th.textContent),
+          // A cell whose content is wider than the cell is cut (or spills into its neighbour).
+          clipped: [...document.querySelectorAll<HTMLElement>('.ant-table-tbody td')]
+            // (A pinned column's shadow is drawn outside its cell: not content.)
+            .filter(
+              (td) => !td.className.includes('ant-table-cell-fix') && td.scrollWidth > td.clientWidth + 1,
+            )
+            .map((td) => td.textContent),
+        }));
+        expect({ page: name, ...m }).toEqual({
+          page: name,
+          overflow: 0,
+          narrow: [],
+          wrapped: [],
+          clipped: [],
+        });
+        await screenshot(page, `layout-${name}`);
+      };
+      for (const [role, paths] of [
+        ['equipment-manager', ['/fleet', '/registry']],
+        ['legal-affairs', ['/users', '/audit']],
+      ] as const) {
+        await loginFast(page, rig.users[role], PASSWORD, paths[0]);
+        for (const width of [1366, 1024]) {
+          const folded = width < 1200;
+          await page.setViewportSize({ width, height: 768 });
           await expect
             .poll(() => page.getByTestId('sider').getAttribute('data-collapsed'), POLL)
             .toBe(String(folded));
@@ -266,7 +264,7 @@ describe('dashboard administration', () => {
               // Folded, the menu shows icons: the item is clicked, not its (hidden) label.
               await page.locator('li', { has: page.getByTestId(`nav-${path.slice(1)}`) }).click();
               await page.waitForURL(`**${path}`);
-              await check(`${path.slice(1)}-${lang}`);
+              await check(`${path.slice(1)}-${lang}-${width}`);
             }
           }
           await page.getByTestId('lang-switch').click();
@@ -275,14 +273,14 @@ describe('dashboard administration', () => {
           await expect
             .poll(() => page.getByTestId('sider').getAttribute('data-collapsed'), POLL)
             .toBe(String(!folded));
-          if (folded) await screenshot(page, `layout-menu-open-${role}-${viewport.width}`);
+          if (folded) await screenshot(page, `layout-menu-open-${role}-${width}`);
           await page.getByTestId('menu-toggle').click();
-          await page.getByTestId('logout').click();
-          await page.getByTestId('login-submit').waitFor();
         }
-      } finally {
-        await context.close();
+        await page.getByTestId('logout').click();
+        await page.getByTestId('login-submit').waitFor();
       }
-    });
-  }
+    } finally {
+      await context.close();
+    }
+  });
 });
