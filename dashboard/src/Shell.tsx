@@ -6,6 +6,7 @@ import {
   DashboardOutlined,
   ExportOutlined,
   FolderOpenOutlined,
+  GlobalOutlined,
   KeyOutlined,
   LogoutOutlined,
   MenuFoldOutlined,
@@ -61,6 +62,7 @@ const CasePage = lazy(() => import('./pages/cases/CasePage.js'));
 const MyRecordingsPage = lazy(() => import('./pages/cases/MyRecordingsPage.js'));
 const UsersPage = lazy(() => import('./pages/admin/UsersPage.js'));
 const RegistryPage = lazy(() => import('./pages/manager/RegistryPage.js'));
+const ProvincePage = lazy(() => import('./pages/province/ProvincePage.js'));
 
 const ICONS: Record<PageId, ReactNode> = {
   fleet: <DashboardOutlined />,
@@ -77,6 +79,7 @@ const ICONS: Record<PageId, ReactNode> = {
   mine: <VideoCameraAddOutlined />,
   users: <TeamOutlined />,
   registry: <SafetyCertificateOutlined />,
+  province: <GlobalOutlined />,
 };
 
 const NAME_STYLE = {
@@ -125,6 +128,8 @@ function pageFor(path: string, nav: NavItem[]): ReactNode {
       return <UsersPage />;
     case 'registry':
       return <RegistryPage />;
+    case 'province':
+      return <ProvincePage />;
     default:
       return null;
   }

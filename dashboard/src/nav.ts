@@ -16,7 +16,8 @@ export type PageId =
   | 'cases'
   | 'mine'
   | 'users'
-  | 'registry';
+  | 'registry'
+  | 'province';
 
 export interface NavItem {
   id: PageId;
@@ -64,6 +65,8 @@ export const NAV: readonly NavItem[] = [
   { id: 'registry', path: '/registry', label: 'nav.registry', roles: ['equipment-manager'] },
   // R24: the legal-affairs office sets access rights (gateway/api/routes/users.ts USER_ADMINS).
   { id: 'users', path: '/users', label: 'nav.users', roles: ['legal-affairs'] },
+  // `gateway central` only: every office, read-only.
+  { id: 'province', path: '/province', label: 'nav.province', roles: ['provincial'] },
 ];
 
 export function navFor(roles: readonly Role[]): NavItem[] {

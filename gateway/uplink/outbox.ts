@@ -71,6 +71,11 @@ export class Outbox {
     return this.#depth;
   }
 
+  /** The last seq handed out (0: none yet). */
+  get lastSeq(): number {
+    return this.#meta$().nextSeq - 1;
+  }
+
   get checkpointTreeSize(): number | null {
     return this.#meta$().checkpointTreeSize;
   }

@@ -60,6 +60,8 @@ const PAGE_CALLS: Record<PageId, string[]> = {
     'POST /api/users/:username/roles',
     'POST /api/users/:username/password',
   ],
+  // Served by `gateway central`, not by an office (its roles: test/uplink/uplink.test.ts).
+  province: [],
 };
 
 /**

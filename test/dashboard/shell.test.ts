@@ -25,8 +25,8 @@ const EXPECTED_NAV: Record<Role, string[]> = {
   ],
   principal: ['summary', 'alerts', 'interruptions', 'overdue', 'clips', 'exports', 'cases', 'audit'],
   auditor: ['summary', 'clips', 'exports', 'cases', 'audit'],
-  // Signs in to `gateway central`; an office's gateway shows it nothing.
-  provincial: [],
+  // Signs in to `gateway central`.
+  provincial: ['province'],
 };
 
 describe('dashboard shell', () => {
@@ -85,7 +85,9 @@ describe('dashboard shell', () => {
   // Every page of the role opens and loads with no failed API call and no script error; each page
   // is photographed once, by the first role that has it.
   const photographed = new Set<string>();
-  for (const role of Object.keys(EXPECTED_NAV) as Role[]) {
+  // The provincial role's page is served by `gateway central`, not by this office gateway: it is
+  // opened in Chromium against central in test/uplink/uplink.test.ts.
+  for (const role of (Object.keys(EXPECTED_NAV) as Role[]).filter((r) => r !== 'provincial')) {
     it(`shows ${role} only its pages, each loading cleanly`, async () => {
       const { context, page } = await newPage(rig.browser, rig.gw.url);
       const failures: string[] = [];

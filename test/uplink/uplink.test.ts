@@ -16,6 +16,8 @@ import { SigningKey } from '../../gateway/custody/signing-key.js';
 import { createLogger } from '../../gateway/log.js';
 import type { UpstreamMessage } from '../../gateway/uplink/messages.js';
 import { upstreamTopic } from '../../protocol/upstream/topics.js';
+import { launchChromium, loginFast, newPage, screenshot } from '../dashboard/browser.js';
+import { ensureDashboardBuilt } from '../dashboard/build.js';
 import { apiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startBroker, type TestBroker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/wait.js';
@@ -43,6 +45,8 @@ const officeConfig = () => ({
 });
 
 beforeAll(async () => {
+  // Before central starts: it serves the dashboard's files as they are at start.
+  await ensureDashboardBuilt();
   broker = await startBroker(['central', A, B]);
   centralDir = await mkdtemp(join(tmpdir(), 'central-'));
   officeDir = await mkdtemp(join(tmpdir(), 'office-a-'));
@@ -58,7 +62,7 @@ beforeAll(async () => {
   await central.link.ready();
   gw = await startGateway(officeConfig());
   await waitFor(() => gw.app.uplink.connected, 'office A connected upstream');
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await gw?.stop();
@@ -257,4 +261,19 @@ describe('upstream bridge to the province broker', () => {
     });
     expect(central.ledger.held(A)!.checkpoint).toEqual(held);
   });
+
+  it("shows the province's overview to the provincial role, the fork in red (zh)", async () => {
+    const browser = await launchChromium();
+    try {
+      const { page } = await newPage(browser, `http://127.0.0.1:${central.httpPort}`);
+      await loginFast(page, 'prov', 'pw-prov-1234', '/province');
+      await page.getByTestId(`office-${A}`).waitFor();
+      await expect.poll(() => page.getByTestId(`custody-${A}`).textContent()).toBe('历史被改写');
+      await page.getByTestId('province-forks').waitFor();
+      expect(await page.getByTestId('nav-province').textContent()).toBe('全省概览');
+      await screenshot(page, 'province');
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
 });

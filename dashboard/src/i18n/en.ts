@@ -2,6 +2,7 @@ import { adminEn } from './admin.en.js';
 import { casesEn } from './cases.en.js';
 import { complianceEn } from './compliance.en.js';
 import { errorsEn } from './errors.en.js';
+import { provinceEn } from './province.en.js';
 import type { MessageKey } from './zh.js';
 
 /** English. Typed against the Chinese dictionary so a missing key fails the typecheck. */
@@ -10,6 +11,7 @@ export const en: Record<MessageKey, string> = {
   ...casesEn,
   ...errorsEn,
   ...complianceEn,
+  ...provinceEn,
   'app.title': 'Enforcement Recording Edge Gateway',
   'app.short': 'Recording Gateway',
   'lang.switch': '中文',

@@ -2,6 +2,7 @@ import { adminZh } from './admin.zh.js';
 import { casesZh } from './cases.zh.js';
 import { complianceZh } from './compliance.zh.js';
 import { errorsZh } from './errors.zh.js';
+import { provinceZh } from './province.zh.js';
 
 /** Simplified Chinese (the default). Every visible string of the dashboard is a key here. */
 export const zh = {
@@ -9,6 +10,7 @@ export const zh = {
   ...casesZh,
   ...errorsZh,
   ...complianceZh,
+  ...provinceZh,
   'app.title': '执法记录边缘网关',
   'app.short': '执法记录网关',
   'lang.switch': 'English',
