@@ -10,10 +10,18 @@
  *    Then, the recorders still connected, a 10 s oversize flood (bench/oversize-flood.ts:
  *    payloads over 16 KiB, CONNECTs declaring 250 MB, packets over the broker's maximum) and,
  *    10 s after it, the gateway's RSS again: `rss_after_flood_mb` next to `rss_mb`.
- * 2. Flood to saturation: 4 publishers send telemetry (QoS 0) as fast as TCP takes it for S
- *    seconds; the gateway's validated-and-processed messages/s is read from the child.
- * 3. Baseline, same run: Debian's mosquitto with one subscriber (its own process), the same
- *    publishers, payloads and client library; the subscriber's received messages/s.
+ * 2. Flood to saturation, `--rounds` interleaved rounds (gateway, baseline, limit, gateway, …) of
+ *    `--flood-seconds` each after a 1 s warm-up: 4 publishers (mqtt.js, QoS 0) send telemetry as
+ *    fast as TCP takes it. Counted on each side where the work is done, sampled at the same
+ *    boundaries (after the warm-up, at the end): messages validated and processed per second.
+ *    - gateway: its broker hook validates and does the fleet bookkeeping (`processed`).
+ *    - baseline: what a user would build instead: Debian's mosquitto as shipped, plus a consumer
+ *      service (its own Node process, one mqtt.js subscriber on rec/v1/+/telemetry) doing the same
+ *      work per message: topic parse, the protocol's zod decoder, the same FleetHealth (and alert
+ *      rules) with the same LevelDB batching. `ratio` = gateway ÷ baseline, from medians.
+ *    - limit: mosquitto's raw routing to `mosquitto_sub` (C) on another mosquitto instance:
+ *      `broker_limit_msgs_per_s`, `ratio_limit`. Each baseline side drains its backlog before the
+ *      next round starts.
  * Prints one JSON line on stdout; diagnostics (memory, CPU per message, latencies, load average)
  * go to stderr. Experiments: BENCH_GW_CONFIG (JSON merged into the gateway's config) and
  * BENCH_GW_NODE_FLAGS (e.g. "--cpu-prof") apply to the gateway child.
@@ -30,6 +38,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { encodePayload } from '../protocol/mqtt/decode.js';
 import { PROTOCOL_VERSION, type Telemetry } from '../protocol/mqtt/messages.js';
 import { anyRecorder, topics } from '../protocol/mqtt/topics.js';
+import { fields, interleave, machine, ratioOfMedians, spread } from './lib/rounds.js';
 import { oversizeFlood } from './oversize-flood.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -223,17 +232,56 @@ async function proberChild(
   process.send!({ type: 'ready' });
 }
 
-// Child: the mosquitto baseline's one subscriber.
-async function subscriberChild(port: number): Promise<void> {
-  const client = await connectClient(port, { clientId: `bench-sub-${process.pid}` });
-  let count = 0;
-  client.on('message', () => {
-    count++;
+// Child: the baseline's consumer service, what a user would run beside mosquitto: one mqtt.js
+// subscriber doing the gateway's work per message (topic check, the protocol's zod decoders, the
+// same FleetHealth bookkeeping with its LevelDB batching and alert rules).
+async function consumerChild(port: number, dataDir: string): Promise<void> {
+  const { openDb } = await import('../gateway/db.js');
+  const { EventBus } = await import('../gateway/events.js');
+  const { AlertService } = await import('../gateway/alerts/service.js');
+  const { FleetHealth } = await import('../gateway/fleet/health.js');
+  const { parseConfig } = await import('../gateway/config.js');
+  const { createLogger } = await import('../gateway/log.js');
+  const { decodePayload } = await import('../protocol/mqtt/decode.js');
+  const { parseTopic } = await import('../protocol/mqtt/topics.js');
+  const config = parseConfig({ dataDir, logLevel: 'error' });
+  const log = createLogger({ level: 'error' });
+  const db = await openDb(join(dataDir, 'db'));
+  const bus = new EventBus(log);
+  const alerts = new AlertService({ db, bus, log });
+  await alerts.start();
+  const health = new FleetHealth({ db, bus, log, alerts, config: config.fleet, mqtt: config.mqtt });
+  await health.start();
+  const client = await connectClient(port, { clientId: `bench-consumer-${process.pid}` });
+  let processed = 0;
+  let rejected = 0;
+  client.on('message', (topic, payload) => {
+    const receivedAt = Date.now();
+    const t = parseTopic(topic);
+    if (t?.kind !== 'telemetry') return void rejected++;
+    const d = decodePayload('telemetry', payload);
+    if (!d.ok) return void rejected++;
+    processed++;
+    health.telemetry(t.serial, d.value, receivedAt);
   });
   await client.subscribeAsync(anyRecorder('telemetry'), { qos: 0 });
-  process.on('message', (m: Msg) => {
-    if (m.type === 'count') process.send!({ type: 'count:reply', count, t: performance.now() });
-    if (m.type === 'stop') void client.endAsync(true).then(() => process.exit(0));
+  process.on('message', async (m: Msg) => {
+    if (m.type === 'count') {
+      const cpu = process.cpuUsage();
+      process.send!({
+        type: 'count:reply',
+        count: processed,
+        rejected,
+        t: performance.now(),
+        cpuUs: cpu.user + cpu.system,
+      });
+    }
+    if (m.type === 'stop') {
+      await client.endAsync(true);
+      await health.stop();
+      await db.close();
+      process.exit(0);
+    }
   });
   process.send!({ type: 'ready' });
 }
@@ -332,10 +380,46 @@ function percentile(sorted: number[], p: number): number | null {
 
 const round = (x: number | null, d = 1) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
 
-async function main(recorders: number, seconds: number): Promise<void> {
+/** Debian's mosquitto as shipped, one plain listener. */
+async function startMosquitto(dir: string, name: string): Promise<{ proc: ChildProcess; port: number }> {
+  const port = await freePort();
+  const conf = join(dir, `mosquitto-${name}.conf`);
+  await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n`);
+  const proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { proc, port };
+}
+
+/** mosquitto_sub (C) on every recorder's telemetry, printing "x\n" per message: counted by bytes. */
+async function mosquittoSub(port: number): Promise<{ proc: ChildProcess; count: () => number }> {
+  const proc = spawn(
+    'mosquitto_sub',
+    ['-h', '127.0.0.1', '-p', String(port), '-q', '0', '-t', anyRecorder('telemetry'), '-F', 'x'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let bytes = 0;
+  proc.stdout!.on('data', (b: Buffer) => {
+    bytes += b.length;
+  });
+  await sleep(500); // subscribed (a probe message would count against the first round)
+  return { proc, count: () => bytes / 2 };
+}
+
+/** Waits until a counter stops moving (a subscriber's backlog drained). */
+async function settled(count: () => Promise<number>): Promise<void> {
+  let last = -1;
+  for (let n = await count(); n !== last; n = await count()) {
+    last = n;
+    await sleep(300);
+  }
+}
+
+async function main(recorders: number, seconds: number, rounds: number, floodSeconds: number): Promise<void> {
+  const host = machine();
   const dir = await mkdtemp(join(tmpdir(), 'bench-telemetry-'));
   const children: ChildProcess[] = [];
-  let mosquitto: ChildProcess | undefined;
+  const mosquittos: ChildProcess[] = [];
+  const subs: ChildProcess[] = [];
   const steady: MqttClient[] = [];
   const timers: NodeJS.Timeout[] = [];
   try {
@@ -456,53 +540,65 @@ async function main(recorders: number, seconds: number): Promise<void> {
     await Promise.all(steady.map((c) => c.endAsync(true)));
     steady.length = 0;
 
-    // --- gateway flood ----------------------------------------------------------------------
+    // --- flood rounds: gateway, mosquitto + consumer, mosquitto -> mosquitto_sub, interleaved --
     const flooders = await Promise.all(
       Array.from({ length: FLOODERS }, (_, i) => `FLOOD-${i}`).map((s) =>
         connectClient(info.mqttPort, { clientId: s, username: s, password: info.creds[s] }),
       ),
     );
-    const gw2 = await floodRate(
-      flooders,
-      flooders.map((_, i) => topics.telemetry(`FLOOD-${i}`)),
-      seconds,
-      async () => {
-        const s = await stats();
-        return { n: s.processed, t: s.t, cpuUs: s.cpuUs };
+    const floodTopics = flooders.map((_, i) => topics.telemetry(`FLOOD-${i}`));
+    const baseline = await startMosquitto(dir, 'baseline');
+    mosquittos.push(baseline.proc);
+    const consumer = forkRole('consumer', String(baseline.port), join(dir, 'consumer'));
+    children.push(consumer);
+    await ready(consumer);
+    const consumerCount = async () => {
+      const c = await request<{ count: number; t: number; cpuUs: number }>(consumer, { type: 'count' });
+      return { n: c.count, t: c.t, cpuUs: c.cpuUs + (await procCpuUs(baseline.proc.pid!)) };
+    };
+    const limit = await startMosquitto(dir, 'limit');
+    mosquittos.push(limit.proc);
+    const sub = await mosquittoSub(limit.port);
+    subs.push(sub.proc);
+    const pubsFor = (port: number) =>
+      Promise.all(
+        Array.from({ length: FLOODERS }, (_, i) => connectClient(port, { clientId: `bench-pub-${i}` })),
+      );
+    const [basePubs, limitPubs] = await Promise.all([pubsFor(baseline.port), pubsFor(limit.port)]);
+    const cpuPerMsg = { gateway: [] as number[], baseline: [] as number[] };
+    const rates = await interleave(rounds, {
+      gateway: async () => {
+        const r = await floodRate(flooders, floodTopics, floodSeconds, async () => {
+          const s = await stats();
+          return { n: s.processed, t: s.t, cpuUs: s.cpuUs };
+        });
+        cpuPerMsg.gateway.push(r.cpuUsPerMsg);
+        return r.rate;
       },
-    );
-    const gatewayRate = gw2.rate;
-    await Promise.all(flooders.map((c) => c.endAsync(true)));
-    await request(gw, { type: 'stop' });
-
-    // --- mosquitto baseline -------------------------------------------------------------------
-    const port = await freePort();
-    const conf = join(dir, 'mosquitto.conf');
-    await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n`);
-    mosquitto = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-    await waitForPort(port);
-    const sub = forkRole('subscriber', String(port));
-    children.push(sub);
-    await ready(sub);
-    const pubs = await Promise.all(
-      Array.from({ length: FLOODERS }, (_, i) => connectClient(port, { clientId: `bench-pub-${i}` })),
-    );
-    const mq = await floodRate(
-      pubs,
-      pubs.map((_, i) => topics.telemetry(`FLOOD-${i}`)),
-      seconds,
-      async () => {
-        const c = await request<{ count: number; t: number }>(sub, { type: 'count' });
-        return { n: c.count, t: c.t, cpuUs: await procCpuUs(mosquitto!.pid!) };
+      baseline: async () => {
+        const r = await floodRate(basePubs, floodTopics, floodSeconds, consumerCount);
+        cpuPerMsg.baseline.push(r.cpuUsPerMsg);
+        await settled(async () => (await consumerCount()).n); // its backlog drained before the next side
+        return r.rate;
       },
-    );
-    const mosquittoRate = mq.rate;
+      limit: async () => {
+        const r = await floodRate(limitPubs, floodTopics, floodSeconds, async () => ({
+          n: sub.count(),
+          t: performance.now(),
+          cpuUs: await procCpuUs(limit.proc.pid!),
+        }));
+        await settled(async () => sub.count());
+        return r.rate;
+      },
+    });
     console.error(
-      `flood CPU per message: gateway ${gw2.cpuUsPerMsg.toFixed(1)} µs (validated and processed), ` +
-        `mosquitto ${mq.cpuUsPerMsg.toFixed(1)} µs (routed to one subscriber); load average ${loadavg()[0]!.toFixed(1)}`,
+      `flood CPU per message (medians): gateway ${spread(cpuPerMsg.gateway).median.toFixed(1)} µs ` +
+        `(validated and processed), mosquitto + consumer ${spread(cpuPerMsg.baseline).median.toFixed(1)} µs; ` +
+        `load average ${loadavg()[0]!.toFixed(1)}`,
     );
-    await Promise.all(pubs.map((c) => c.endAsync(true)));
-    sub.send({ type: 'stop' });
+    await Promise.all([...flooders, ...basePubs, ...limitPubs].map((c) => c.endAsync(true)));
+    await request(gw, { type: 'stop' });
+    consumer.send({ type: 'stop' });
 
     const lat = [...probe.latencies].sort((x, y) => x - y);
     console.error('alert latencies (ms, sorted)', lat.map((x) => Math.round(x)).join(' '));
@@ -514,21 +610,29 @@ async function main(recorders: number, seconds: number): Promise<void> {
       JSON.stringify({
         bench: 'telemetry',
         recorders,
-        gateway_msgs_per_s: Math.round(gatewayRate),
-        mosquitto_msgs_per_s: Math.round(mosquittoRate),
-        ratio: round(gatewayRate / mosquittoRate, 2),
+        rounds,
+        flood_seconds: floodSeconds,
+        ...fields('gateway_msgs_per_s', rates.gateway.map(Math.round)),
+        ...fields('baseline_msgs_per_s', rates.baseline.map(Math.round)),
+        ratio: ratioOfMedians(rates.gateway, rates.baseline),
+        ...fields('broker_limit_msgs_per_s', rates.limit.map(Math.round)),
+        ratio_limit: ratioOfMedians(rates.gateway, rates.limit),
         cpu_pct: round(cpuPct),
         rss_mb: round(b.rssMax / 1024 / 1024),
         rss_after_flood_mb: round(afterFlood.rss / 1024 / 1024),
         alert_p50_ms: round(percentile(lat, 50)),
         alert_p99_ms: round(percentile(lat, 99)),
+        alerts_measured: lat.length,
+        alerts_not_seen: probe.lost,
+        steady_msgs_per_s: Math.round(steadyRate),
+        ...host,
       }),
     );
   } finally {
     for (const t of timers) clearTimeout(t);
     await Promise.all(steady.map((c) => c.endAsync(true).catch(() => undefined)));
     for (const c of children) if (c.exitCode === null) c.kill();
-    mosquitto?.kill();
+    for (const p of [...subs, ...mosquittos]) p.kill();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -537,6 +641,8 @@ const { values } = parseArgs({
   options: {
     recorders: { type: 'string', default: '5000' },
     seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '5' },
+    'flood-seconds': { type: 'string', default: '5' },
     role: { type: 'string' },
   },
   allowPositionals: true,
@@ -546,5 +652,12 @@ const rest = process.argv.slice(process.argv.indexOf(String(values.role)) + 1);
 if (values.role === 'gateway') await gatewayChild(rest[0]!, Number(rest[1]));
 else if (values.role === 'prober')
   await proberChild(Number(rest[0]), Number(rest[1]), rest[2]!, rest[3]!.split(','));
-else if (values.role === 'subscriber') await subscriberChild(Number(rest[0]));
-else await main(Number(values.recorders), Number(values.seconds));
+else if (values.role === 'consumer') await consumerChild(Number(rest[0]), rest[1]!);
+else {
+  await main(
+    Number(values.recorders),
+    Number(values.seconds),
+    Number(values.rounds),
+    Number(values['flood-seconds']),
+  );
+}
