@@ -414,16 +414,18 @@ async function main(): Promise<void> {
     const mid = [...gatewayRounds].sort((a, b) => a.cpu - b.cpu)[gatewayRounds.length >> 1]!;
     const u1 = mid.u1;
 
-    // Phase 2: stall every camera; latency until its interruption record exists.
-    const opened = new Map<string, number>();
-    const off = app.bus.on('interruption.opened', (e) => {
-      if (!opened.has(e.device)) opened.set(e.device, Date.now());
-    });
+    // Phase 2: stall every camera; latency until its interruption record exists. Only records
+    // opened after the stall count: one opened before (a false interruption still open) would give
+    // a negative latency, and a camera whose gap was already open is a loss never detected.
     const again = await Promise.all(
       rooms.map((r) => app.hearings.startSession({ roomId: r.id, caseNo: `L-${r.id}` }, 'bench')),
     );
     await Promise.all(again.map((s) => firstMediaOnDisk(join(workDir, s.id, s.cameras[0]!), Date.now())));
     await new Promise((r) => setTimeout(r, 2000));
+    const opened = new Map<string, number>();
+    const off = app.bus.on('interruption.opened', (e) => {
+      if (!opened.has(e.device)) opened.set(e.device, Date.now());
+    });
     sim.send('stall');
     const { stalled } = await sim.next<{ stalled: number[] }>();
     const deadline = Date.now() + 30_000;
