@@ -62,6 +62,10 @@ describe('alert texts', () => {
     }
     expect(text(kinds[0]!)).toBe('DK2 已报告丢失：遗失');
     expect(text({ rule: 'something-new', subject: 'thing:1' }, 'en')).toBe('english');
+    // A message already in Chinese (custody's witness alert) is shown as it is in zh, not in en.
+    const native = { rule: 'custody-witness', subject: 'usb', message: '检查点未能送达见证方 usb' };
+    expect(text(native)).toBe('检查点未能送达见证方 usb');
+    expect(text(native, 'en')).toBe('Checkpoint not delivered to a witness: usb');
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * An alert's message in the reader's language, from its rule and details (the gateway's own
- * `message` is English, for logs), times in Asia/Shanghai. A rule this does not know reads as its
- * rule name and subject in Chinese, and as the gateway's message in English.
+ * `message` is mostly English, for logs), times in Asia/Shanghai. Without its own text an alert reads
+ * as the gateway's message where that is in the reader's language, else as its rule and subject.
  */
 import type { Alert } from '../api/types.js';
 import type { Translate } from '../i18n/index.js';
@@ -107,8 +107,10 @@ export function alertText(a: Alert, t: Translate, te: Te): string {
   }
 }
 
+/** A rule without its own text: the gateway's message when it is in the reader's language. */
 function generic(a: Alert, t: Translate, te: Te): string {
-  return t('alertText.generic', { rule: te('rule', a.rule), subject: a.subject, message: a.message });
+  const params = { rule: te('rule', a.rule), subject: a.subject, message: a.message };
+  return /[\u4e00-\u9fff]/.test(a.message) ? t('alertText.native', params) : t('alertText.generic', params);
 }
 
 /** Clip ids are long hashes; the first 12 characters name one in a sentence. */

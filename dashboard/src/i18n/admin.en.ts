@@ -72,6 +72,7 @@ export const adminEn: Record<keyof typeof adminZh, string> = {
   'alertText.clipLost': '{serial} listed clip {clip} but could not serve it; what arrived is kept',
   'alertText.archiveBacklog': '{n} item(s) waiting for the archive, the oldest for {age}',
   'alertText.generic': '{message}',
+  'alertText.native': '{rule}: {subject}',
   'rule.recorder-lost': 'Recorder lost',
   'rule.recorder-fault': 'Recorder fault',
   'rule.clip-quarantined': 'Clip quarantined',

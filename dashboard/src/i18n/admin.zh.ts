@@ -68,6 +68,7 @@ export const adminZh = {
   'alertText.clipLost': '{serial} 列出的片段 {clip} 无法读取，已收到的部分已保存',
   'alertText.archiveBacklog': '{n} 项等待归档，最久已等待 {age}',
   'alertText.generic': '告警（{rule}）：{subject}',
+  'alertText.native': '{message}',
   'rule.recorder-lost': '记录仪丢失',
   'rule.recorder-fault': '设备故障',
   'rule.clip-quarantined': '片段已隔离',
