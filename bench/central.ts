@@ -23,8 +23,9 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { CentralApp } from '../gateway/central/app.js';
 import { parseCentralConfig } from '../gateway/central/config.js';
-import { officeName, seeded } from '../gateway/central/demo.js';
+import { officeName } from '../gateway/central/demo.js';
 import { SimOffice } from '../gateway/central/sim-office.js';
+import { prng } from '../gateway/compliance/seed.js';
 import { createLogger } from '../gateway/log.js';
 import { ALL_OFFICES } from '../protocol/upstream/topics.js';
 import { startBroker } from '../test/helpers/mosquitto.js';
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
   const common = [broker.url, broker.passwordFile('central'), broker.caFile];
   const sims: SimOffice[] = [];
   let virtual = Date.parse('2026-12-07T00:00:00Z');
-  const random = seeded(100);
+  const random = prng(100);
   try {
     // Both persistent sessions exist before the first message, so the broker queues for them.
     await drain('central', [join(dir, 'central'), ...common], 0);

@@ -72,7 +72,7 @@ program
     await runDemo(await loadConfig(program.opts().config));
   });
 
-program
+const central = program
   .command('central')
   .description(
     "run the province's central view: every office's health, interruptions, statistics, backlog and checkpoints (read-only)",
@@ -104,6 +104,31 @@ program
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+  });
+central
+  .command('user-add')
+  .description(
+    'add a provincial user to central (central stopped); the password is asked for, or read from stdin',
+  )
+  .requiredOption('-u, --username <name>', 'login name')
+  .requiredOption('-n, --name <display>', 'display name')
+  .option('--password-stdin', 'read the password (min 8 chars) from standard input')
+  .action(async (o: { username: string; name: string; passwordStdin?: boolean }) => {
+    const password = o.passwordStdin ? await passwordFromStdin() : await passwordFromPrompt();
+    const { loadCentralConfig } = await import('./central/config.js');
+    const { CentralApp } = await import('./central/app.js');
+    const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+    const app = new CentralApp({ config: await loadCentralConfig(program.opts().config), log });
+    await app.open();
+    try {
+      const u = await app.users.add(
+        { username: o.username, displayName: o.name, roles: ['provincial'], password },
+        'cli',
+      );
+      print(u, false);
+    } finally {
+      await app.stop();
+    }
   });
 
 const user = program.command('user').description('manage dashboard users');

@@ -45,7 +45,8 @@ export class CentralApp {
     return this.#http.port;
   }
 
-  async start(): Promise<void> {
+  /** Storage, the audit log and users only (no network): also for `gateway central user-add`. */
+  async open(): Promise<void> {
     const dataDir = resolve(this.config.dataDir);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await restrictDataDir(dataDir, this.log);
@@ -60,6 +61,11 @@ export class CentralApp {
     const audit = (e: Parameters<AuditLog['append']>[0]) => this.audit.append(e);
     const http = this.config.http;
     this.users = new UserStore(this.db, http.sessionHours, http.sessionIdleMinutes, audit);
+  }
+
+  async start(): Promise<void> {
+    await this.open();
+    const http = this.config.http;
     const guard = new LoginGuard({
       config: http.login,
       db: this.db,

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { prng } from '../compliance/seed.js';
 import { createLogger } from '../log.js';
 import { CentralApp } from './app.js';
 import { type CentralConfig, parseCentralConfig } from './config.js';
@@ -37,18 +38,6 @@ const CITIES = [
   'taizhou',
   'lishui',
 ];
-
-/** A small deterministic generator (mulberry32): the same demo every time. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const officeName = (i: number) => (i < CITIES.length ? CITIES[i]! : `office-${i + 1}`);
 
@@ -91,7 +80,7 @@ export async function runCentralDemo(base: CentralConfig, o: CentralDemoOptions)
     await central.users.add({ username, displayName: '省局监督员', roles: ['provincial'], password }, 'demo');
   }
 
-  const random = seeded(16);
+  const random = prng(16);
   const sims: SimOffice[] = [];
   for (const office of offices) {
     const sim = new SimOffice({
