@@ -597,7 +597,9 @@ async function main(recorders: number, seconds: number, rounds: number, floodSec
         `load average ${loadavg()[0]!.toFixed(1)}`,
     );
     await Promise.all([...flooders, ...basePubs, ...limitPubs].map((c) => c.endAsync(true)));
+    const gwExit = once(gw, 'exit'); // a --cpu-prof profile is written on the way out
     await request(gw, { type: 'stop' });
+    await Promise.race([gwExit, sleep(30_000)]);
     consumer.send({ type: 'stop' });
 
     const lat = [...probe.latencies].sort((x, y) => x - y);
