@@ -97,12 +97,6 @@ export const FRAGMENT_US = 250_000;
  * (1-2 s typical), so the first keyframe is always inside it; it ends far sooner in practice.
  */
 const FAST_ANALYZE_US = 4_000_000;
-/**
- * How long the muxer holds the picture back waiting for the other track (ffmpeg's default is 10 s):
- * a microphone that hiccups or loses packets must not stall the video written, which the watchdog
- * would take for a lost stream. MP4 keeps each track's order; tracks need not interleave exactly.
- */
-const INTERLEAVE_US = 1_000_000;
 
 export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   const spec = RecordSpec.parse(input);
@@ -152,8 +146,6 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   }
   const listFile = join(spec.outDir, `${spec.prefix}list.csv`);
   outputOptions.push(
-    '-max_interleave_delta',
-    String(INTERLEAVE_US),
     '-f',
     'segment',
     '-segment_time',

@@ -49,6 +49,8 @@ export async function startHearingRig(
     log?: Logger;
     /** Simulated camera options (audio track, audio first or video first, ...). */
     camera?: Omit<SimCameraOptionsInput, 'address' | 'user' | 'password'>;
+    /** Options of camera i on top of `camera` (e.g. one codec per camera). */
+    perCamera?: (i: number) => Omit<SimCameraOptionsInput, 'address' | 'user' | 'password'>;
     /** More gateway config (cameras aside). */
     gateway?: Omit<GatewayConfigInput, 'cameras' | 'dataDir'>;
     /** Every camera in room R1 (a room with several cameras) instead of one room per camera. */
@@ -58,6 +60,7 @@ export async function startHearingRig(
   const fleet = await startCameras(n, {
     firstOctet: opts.firstOctet,
     common: { ...opts.camera, user: 'admin', password: PASSWORD },
+    ...(opts.perCamera ? { perCamera: opts.perCamera } : {}),
   });
   let gw: TestGateway | undefined;
   try {
