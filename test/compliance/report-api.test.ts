@@ -114,6 +114,11 @@ describe('compliance report over a seeded month', () => {
       expect(h.startedBy).toBe('hearingstaff');
       expect(h.link.via).toBe('link');
       expect(h.segments).toBeGreaterThan(3);
+      // The hearing page's summary counts every stored segment.
+      const rec = await gw.app.hearings.get(h.hearingId);
+      expect(rec.state).toBe('stopped');
+      expect(rec.summary?.segments).toBe(h.segments);
+      expect(rec.summary?.coverage).toBeCloseTo(h.coverage.ratio, 2);
     }
     // One lost its camera stream for minutes: the gap shows, with the staff member's explanation.
     const lossy = hearings.find((h) => h.coverage.ratio < 0.99);
