@@ -371,6 +371,12 @@ function Snapshot({ camera, session }: { camera: CameraView; session: HearingVie
   );
 }
 
+/**
+ * The running figures change every second or two: never wrapped, so the table keeps its height and
+ * the Stop button below it stays put (a button that moves under the pointer is a missed click).
+ */
+const LIVE_FIGURE = { fontSize: 20, fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' } as const;
+
 function RunningSession({ session, onStop }: { session: HearingView; onStop(): void }) {
   const { t, te } = useI18n();
   const [now, setNow] = useState(Date.now());
@@ -382,17 +388,17 @@ function RunningSession({ session, onStop }: { session: HearingView; onStop(): v
     <div>
       <Descriptions size="small" column={{ xs: 1, sm: 3 }} bordered>
         <Descriptions.Item label={t('hearing.elapsed')}>
-          <span style={{ fontSize: 20, fontVariantNumeric: 'tabular-nums' }} data-testid="hearing-elapsed">
+          <span style={LIVE_FIGURE} data-testid="hearing-elapsed">
             {fmtClock(now - session.startedAt)}
           </span>
         </Descriptions.Item>
         <Descriptions.Item label={t('hearing.segments')}>
-          <span style={{ fontSize: 20 }} data-testid="hearing-segments">
+          <span style={LIVE_FIGURE} data-testid="hearing-segments">
             {session.live?.segments ?? 0}
           </span>
         </Descriptions.Item>
         <Descriptions.Item label={t('hearing.bytes')}>
-          <span style={{ fontSize: 20 }} data-testid="hearing-bytes">
+          <span style={LIVE_FIGURE} data-testid="hearing-bytes">
             {fmtBytes(session.live?.bytes ?? 0)}
           </span>
         </Descriptions.Item>
