@@ -3,7 +3,7 @@
  * SSE event type, JSON data). Pages subscribe to the names they care about and refetch or patch.
  */
 import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
-import type { EventName, GatewayEvents } from '../../gateway/events.js';
+import type { EventName, GatewayEvents } from '../../gateway/api/responses.js';
 
 export type { EventName, GatewayEvents };
 

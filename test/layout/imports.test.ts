@@ -37,14 +37,13 @@ describe('import layering', () => {
   }
 
   // Roles, users and query parameters are domain notions the services share; only the composition
-  // roots (app.ts, main.ts) and HTTP route modules may reach into the HTTP layer.
+  // roots (any app.ts, main.ts) and HTTP route modules may reach into the HTTP layer.
   it('gateway services import nothing from gateway/api/', () => {
     const files = tsFiles('gateway').filter((f) => {
       const rel = relative(root, f);
       return (
         !rel.startsWith('gateway/api/') &&
-        !/(^|\/)routes\.ts$/.test(rel) &&
-        rel !== 'gateway/app.ts' &&
+        !/(^|\/)(routes|app)\.ts$/.test(rel) &&
         rel !== 'gateway/main.ts'
       );
     });
@@ -55,6 +54,19 @@ describe('import layering', () => {
         .map((p) => `${relative(root, f)} -> ${p}`),
     );
     expect(bad).toEqual([]);
+  });
+
+  // The API's response types are one module, so services can change without the bundle following.
+  it('dashboard/ imports from gateway/ only gateway/api/responses.ts', () => {
+    const files = tsFiles('dashboard/src');
+    expect(files.length).toBeGreaterThan(20);
+    const bad = files.flatMap((f) =>
+      importsOf(f)
+        .filter((p) => p.startsWith('gateway/') && p !== 'gateway/api/responses.js')
+        .map((p) => `${relative(root, f)} -> ${p}`),
+    );
+    expect(bad).toEqual([]);
+    expect(files.some((f) => importsOf(f).includes('gateway/api/responses.js'))).toBe(true);
   });
 
   it('the rule sees an import when there is one', () => {

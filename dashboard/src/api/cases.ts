@@ -1,15 +1,16 @@
 /** The case registry's routes (gateway/api/routes/cases.ts), typed from the gateway's schemas. */
-import type { ImportReport } from '../../../gateway/cases/import.js';
-import type { MyRecordings } from '../../../gateway/cases/my-recordings.js';
 import type {
   CaseFilter,
   CaseRecord,
   CaseStage,
+  CaseTimeline,
   CaseType,
+  ImportReport,
   LinkTarget,
+  MyRecordings,
   RecordingLink,
-} from '../../../gateway/cases/schema.js';
-import type { CaseTimeline, TimelineItem } from '../../../gateway/cases/timeline.js';
+  TimelineItem,
+} from '../../../gateway/api/responses.js';
 import type { Activity } from '../../../protocol/common.js';
 import { qs, request } from './client.js';
 import { ApiError } from './errors.js';

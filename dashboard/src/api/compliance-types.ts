@@ -1,6 +1,5 @@
 /** Shapes of the compliance API (the gateway's own types, imported type-only: no runtime code). */
-import type { Breach } from '../../../gateway/compliance/breaches.js';
-import type { ComplianceReport, Summary } from '../../../gateway/compliance/service.js';
+import type { Breach, ComplianceReport, Summary } from '../../../gateway/api/responses.js';
 
 export type ComplianceSummary = Summary;
 export type ComplianceReportView = ComplianceReport;

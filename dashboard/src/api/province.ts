@@ -1,8 +1,5 @@
 /** `gateway central`'s read-only routes (gateway/central/routes.ts), typed from the gateway's own types. */
-import type { StoredAlert } from '../../../gateway/alerts/service.js';
-import type { OfficeView } from '../../../gateway/central/ledger.js';
-import type { OfficeSummary } from '../../../gateway/central/summary.js';
-import type { Checkpoint } from '../../../gateway/custody/checkpoint.js';
+import type { Checkpoint, OfficeSummary, OfficeView, StoredAlert } from '../../../gateway/api/responses.js';
 import { request } from './client.js';
 
 export type { OfficeSummary };

@@ -1,39 +1,47 @@
 /**
- * What the pages consume. Where the gateway exports a type for a response it is imported from there
- * (type-only: nothing of the gateway is bundled but gateway/fleet/maintenance-kinds.ts, a plain
- * list); the rest are the dashboard's view of responses
- * whose routes are still being written, adapted in client.ts when they land.
+ * What the pages consume. Where the gateway exports a type for a response it comes through
+ * gateway/api/responses.ts, the dashboard's one import from the gateway (type-only: nothing of the
+ * gateway is bundled but the plain list of maintenance kinds); the rest are the dashboard's view of
+ * responses, adapted in client.ts.
  */
 
 import type { z } from 'zod';
-import type { StoredAlert } from '../../../gateway/alerts/service.js';
-import type { ClipArchiveView } from '../../../gateway/api/routes/clips.js';
-import type { ArchiveStatus } from '../../../gateway/archive/service.js';
-import type { CameraView as RegistryCameraView } from '../../../gateway/cameras/registry.js';
-import type { ClipView } from '../../../gateway/clips/view.js';
-import type { Alert, AlertSeverity } from '../../../gateway/events.js';
 import type {
+  Alert,
+  AlertSeverity,
+  ArchiveStatus,
+  Assignment,
+  AuditEntry,
+  ClipArchiveView,
+  ClipState,
+  ClipView,
+  DockedRecorder,
   ExportRequestBody,
   ExportState,
   ExportView,
+  HistoryPoint as HealthHistoryPoint,
+  HearingGap,
+  HearingSummary,
+  HearingView,
+  InterruptionRecord,
+  InterruptionStatus,
+  LostRecorder,
+  MaintenanceEntry,
+  MaintenanceKind,
+  PairResult,
+  PrerollStatus,
+  PublicRecorder,
+  PublicUser,
+  Readiness,
   RecipientKind,
+  RecorderHealth,
+  CameraView as RegistryCameraView,
+  Role,
+  SegmentRow,
   Sensitivity,
-} from '../../../gateway/exports/schema.js';
-import type { HistoryPoint as HealthHistoryPoint, RecorderHealth } from '../../../gateway/fleet/health.js';
-import type { MaintenanceEntry, MaintenanceKind } from '../../../gateway/fleet/maintenance.js';
-import type { PublicRecorder } from '../../../gateway/fleet/registry.js';
-import type { HearingGap, HearingSummary, SegmentRow } from '../../../gateway/hearings/schemas.js';
-import type { HearingView } from '../../../gateway/hearings/service.js';
-import type { SweepState } from '../../../gateway/integrity/monitor.js';
-import type { InterruptionRecord, InterruptionStatus } from '../../../gateway/interruptions/record.js';
-import type { Assignment } from '../../../gateway/pairing/assignment.js';
-import type { LostRecorder } from '../../../gateway/pairing/lost.js';
-import type { Readiness } from '../../../gateway/pairing/readiness.js';
-import type { DockedRecorder, PairResult } from '../../../gateway/pairing/service.js';
-import type { PrerollStatus } from '../../../gateway/recording/warm-camera.js';
-import type { Role } from '../../../gateway/roles.js';
-import type { AuditEntry, ClipState } from '../../../gateway/store/index.js';
-import type { PublicUser } from '../../../gateway/users.js';
+  StoredAlert,
+  SweepState,
+} from '../../../gateway/api/responses.js';
 import type { Activity, Officer, RecorderState, StopCause } from '../../../protocol/common.js';
 
 /** A camera as `GET /api/cameras` gives it: the registry's view and its pre-roll cache state. */
@@ -165,7 +173,7 @@ export interface RoomView {
 export type ExportRequestInput = z.input<typeof ExportRequestBody>;
 
 /** A signed checkpoint of the audit log (gateway/custody/FORMATS.md §2). */
-export type { Checkpoint } from '../../../gateway/custody/checkpoint.js';
+export type { Checkpoint } from '../../../gateway/api/responses.js';
 /** GET /api/custody/key: gateway-key.json plus the fingerprint in groups of four and the PEM. */
 export interface CustodyKeyView {
   v: 1;

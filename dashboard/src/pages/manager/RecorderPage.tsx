@@ -17,7 +17,7 @@ import {
   Tag,
 } from 'antd';
 import { lazy, Suspense, useState } from 'react';
-import { MAINTENANCE_KINDS } from '../../../../gateway/fleet/maintenance-kinds.js';
+import { MAINTENANCE_KINDS } from '../../../../gateway/api/responses.js';
 import { api } from '../../api/client.js';
 import { errorText } from '../../api/errorText.js';
 import type { MaintenanceEntry, MaintenanceKindValue } from '../../api/types.js';
