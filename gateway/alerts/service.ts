@@ -47,6 +47,11 @@ export class AlertService implements Service {
   readonly #now: () => number;
   /** Active alerts by (rule, subject), loaded at start. */
   readonly #active = new Map<string, StoredAlert>();
+  /** Writes waiting for the next group commit, in call order. */
+  #queued: StoredAlert[] = [];
+  /** The group commit the queued writes will go in; the one before it has finished. */
+  #commit?: Promise<void>;
+  #lastCommit: Promise<void> = Promise.resolve();
 
   constructor(opts: AlertServiceOptions) {
     this.#db = opts.db.sublevel<string, StoredAlert>('alerts', { valueEncoding: 'json' });
@@ -62,7 +67,35 @@ export class AlertService implements Service {
     }
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    await this.#lastCommit;
+  }
+
+  /**
+   * Every alert write of one loop turn goes in one synced batch, and batches go one after another
+   * (so two writes of one alert land in call order). When a fleet rule trips for thousands of
+   * recorders at once, one fsync per alert queued R19 alerts behind them for seconds
+   * (bench/README.md, telemetry).
+   */
+  #write(alert: StoredAlert): Promise<void> {
+    this.#queued.push(alert);
+    if (!this.#commit) {
+      const after = this.#lastCommit;
+      this.#commit = new Promise<void>((r) => setImmediate(r))
+        .then(() => after)
+        .then(() => {
+          const rows = this.#queued;
+          this.#queued = [];
+          this.#commit = undefined;
+          return this.#db.batch(
+            rows.map((a) => ({ type: 'put' as const, key: a.id, value: a })),
+            SYNCED,
+          );
+        });
+      this.#lastCommit = this.#commit.catch(() => undefined);
+    }
+    return this.#commit;
+  }
 
   /** The active alert for (rule, subject), if any. Synchronous: rules call it on hot paths. */
   activeFor(rule: string, subject: string): StoredAlert | undefined {
@@ -89,7 +122,7 @@ export class AlertService implements Service {
     };
     // Set before the write so a concurrent raise of the same alert sees it.
     this.#active.set(key, alert);
-    await this.#db.put(alert.id, alert, SYNCED);
+    await this.#write(alert);
     this.#log.warn(
       { alert: alert.id, rule: alert.rule, subject: alert.subject, notify: alert.notify },
       alert.message,
@@ -106,7 +139,7 @@ export class AlertService implements Service {
     if (!a) return false;
     this.#active.delete(key);
     const cleared: StoredAlert = { ...a, active: false, clearedAt: new Date(this.#now()).toISOString() };
-    await this.#db.put(a.id, cleared, SYNCED);
+    await this.#write(cleared);
     this.#bus.emit('alert.cleared', { id: a.id, rule, subject });
     return true;
   }
@@ -116,7 +149,7 @@ export class AlertService implements Service {
     if (!a) throw new GatewayError('NOT_FOUND', `no alert ${id}`);
     if (a.ack) return a;
     const acked: StoredAlert = { ...a, ack: { by, at: new Date(this.#now()).toISOString() } };
-    await this.#db.put(id, acked, SYNCED);
+    await this.#write(acked);
     const key = keyOf(a.rule, a.subject);
     if (this.#active.get(key)?.id === id) this.#active.set(key, acked);
     return acked;
