@@ -218,6 +218,7 @@ try {
         clipIds,
         sessionIds: [],
         hearingIds: [],
+        interruptionIds: [],
         caseNo: 'BENCH-1',
         purpose: 'benchmark',
         recipient: { kind: 'court', name: '测试法院' },

@@ -392,6 +392,7 @@ export class GatewayApp {
         recorderSession: (serial, sessionId) => this.field.sessions.get(serial, sessionId),
         hearing: (id) => this.hearings.get(id).catch(() => undefined),
         hearingExists: async (id) => (await this.hearings.get(id).catch(() => undefined)) !== undefined,
+        interruption: (id) => this.interruptions.get(id),
         roomName: (roomId) => this.cameras.rooms().find((r) => r.id === roomId)?.name ?? null,
         interruptions: (sessionId) => this.interruptions.list({ sessionId, limit: 1000 }),
         displayName: async (u) => (await this.users.get(u))?.displayName ?? null,

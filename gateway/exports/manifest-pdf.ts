@@ -11,6 +11,7 @@ const RECIPIENT: Record<RecipientKind, string> = {
   procuratorate: '人民检察院',
   discipline: '纪检监察机关',
   superior: '上级机关',
+  'public-security': '公安机关',
   party: '当事人',
   other: '其他',
 };

@@ -5,8 +5,19 @@
 import { z } from 'zod';
 import { Id, Sha256Hex } from '../../protocol/common.js';
 
-/** Who receives the disc (R24: superior bodies, discipline inspection, judiciary; or a party). */
-export const RecipientKind = z.enum(['court', 'procuratorate', 'discipline', 'superior', 'party', 'other']);
+/**
+ * Who receives the disc (R24: superior bodies, discipline inspection, judiciary; or a party;
+ * R28: public security, to whom obstruction of enforcement is referred).
+ */
+export const RecipientKind = z.enum([
+  'court',
+  'procuratorate',
+  'discipline',
+  'superior',
+  'public-security',
+  'party',
+  'other',
+]);
 export type RecipientKind = z.infer<typeof RecipientKind>;
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
@@ -33,7 +44,7 @@ export type Sensitivity = z.infer<typeof Sensitivity>;
 
 export const MAX_EXPORT_CLIPS = 5000;
 
-/** POST /api/exports. At least one of clipIds, sessionIds, hearingIds. */
+/** POST /api/exports. At least one of clipIds, sessionIds, hearingIds, interruptionIds. */
 export const ExportRequestBody = z
   .object({
     clipIds: z.array(Id).max(MAX_EXPORT_CLIPS).default([]),
@@ -41,16 +52,21 @@ export const ExportRequestBody = z
     sessionIds: z.array(Id).max(500).default([]),
     /** Hearing sessions: every segment of every camera, lead-ins included. */
     hearingIds: z.array(Id).max(500).default([]),
+    /** R28 referral: every clip of the session an interruption (e.g. an obstruction) happened in. */
+    interruptionIds: z.array(Id).max(100).default([]),
     caseNo: Text(64),
     purpose: Text(500),
     recipient: Recipient,
     outsideRequest: OutsideRequest.optional(),
     sensitivity: Sensitivity.default('normal'),
   })
-  .refine((b) => b.clipIds.length + b.sessionIds.length + b.hearingIds.length > 0, {
-    message: 'name at least one clip, session or hearing',
-    path: ['clipIds'],
-  });
+  .refine(
+    (b) => b.clipIds.length + b.sessionIds.length + b.hearingIds.length + b.interruptionIds.length > 0,
+    {
+      message: 'name at least one clip, session, hearing or interruption',
+      path: ['clipIds'],
+    },
+  );
 export type ExportRequestBody = z.infer<typeof ExportRequestBody>;
 
 export const ApproveBody = z.object({ note: z.string().trim().max(500).optional() });
@@ -89,8 +105,14 @@ export const ExportRecord = z.object({
   outsideRequest: OutsideRequest.optional(),
   sensitivity: Sensitivity,
   clipIds: z.array(z.string()),
-  /** What the requester named before expansion (sessions and hearings), for the record. */
-  named: z.object({ sessionIds: z.array(z.string()), hearingIds: z.array(z.string()) }).optional(),
+  /** What the requester named before expansion (sessions, hearings, interruptions), for the record. */
+  named: z
+    .object({
+      sessionIds: z.array(z.string()),
+      hearingIds: z.array(z.string()),
+      interruptionIds: z.array(z.string()).optional(),
+    })
+    .optional(),
   decidedBy: Person.optional(),
   decidedAt: z.string().optional(),
   /** The principal's note on approval, or the reason of a refusal. */

@@ -52,7 +52,11 @@ export interface ExportServiceOptions {
   dir: string;
   /** The custody service (checkpoints, proofs); a build fails UNAVAILABLE without it. */
   custody: () => CustodyPort | undefined;
-  facts: DiscFacts & { hearingExists(id: string): Promise<boolean> };
+  facts: DiscFacts & {
+    hearingExists(id: string): Promise<boolean>;
+    /** The session an interruption happened in (R28 referral of an obstruction). */
+    interruption(id: string): Promise<{ sessionId: string | null } | undefined>;
+  };
   verifierFiles: () => Promise<Record<'verify.html' | 'verify.mjs', Buffer>>;
   bus: EventBus;
   log: Logger;
@@ -139,7 +143,11 @@ export class ExportService implements Service {
       ...(body.outsideRequest ? { outsideRequest: body.outsideRequest } : {}),
       sensitivity: body.sensitivity,
       clipIds,
-      named: { sessionIds: body.sessionIds, hearingIds: body.hearingIds },
+      named: {
+        sessionIds: body.sessionIds,
+        hearingIds: body.hearingIds,
+        ...(body.interruptionIds.length > 0 ? { interruptionIds: body.interruptionIds } : {}),
+      },
     };
     await this.#repo.put(rec);
     await this.#o.store.audit.append({
@@ -155,6 +163,7 @@ export class ExportService implements Service {
         clipIds,
         sessionIds: body.sessionIds,
         hearingIds: body.hearingIds,
+        ...(body.interruptionIds.length > 0 ? { interruptionIds: body.interruptionIds } : {}),
       },
     });
     this.#changed(rec);
@@ -410,7 +419,19 @@ export class ExportService implements Service {
     for (const h of body.hearingIds) {
       if (!(await this.#o.facts.hearingExists(h))) throw new GatewayError('NOT_FOUND', `no hearing ${h}`);
     }
-    for (const s of [...body.sessionIds, ...body.hearingIds]) {
+    const sessions = [...body.sessionIds, ...body.hearingIds];
+    for (const i of body.interruptionIds) {
+      const rec = await this.#o.facts.interruption(i);
+      if (!rec) throw new GatewayError('NOT_FOUND', `no interruption ${i}`);
+      if (!rec.sessionId) {
+        throw new GatewayError(
+          'BAD_REQUEST',
+          `interruption ${i} belongs to no recording session; name its clips`,
+        );
+      }
+      sessions.push(rec.sessionId);
+    }
+    for (const s of new Set(sessions)) {
       const clips = await this.#o.store.index.listBySession(s);
       if (clips.length === 0) throw new GatewayError('NOT_FOUND', `no clips of session ${s}`);
       ids.push(...clips.map((c) => c.clipId));

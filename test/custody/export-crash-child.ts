@@ -48,6 +48,7 @@ const req = await app.exports.request(
     clipIds,
     sessionIds: [],
     hearingIds: [],
+    interruptionIds: [],
     caseNo: 'CASE-CRASH-1',
     purpose: '移送法院作为证据',
     recipient: { kind: 'court', name: '某某区人民法院' },

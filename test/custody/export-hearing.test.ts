@@ -2,7 +2,8 @@
  * A hearing exported whole (R23, R14): a real hearing recorded by ffmpeg from a simulated ONVIF
  * camera, warm pre-roll on, so the session starts with a lead-in. Naming the hearing expands to
  * every stored segment, lead-ins included; the disc's manifest says where (the room), who
- * collected it (the hearing staff), the session's coverage, and carries every segment.
+ * collected it (the hearing staff), the session's coverage, and carries every segment. An
+ * obstruction during it is referred (R28) by naming the interruption: the same clips.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -53,6 +54,37 @@ describe('exporting a hearing', () => {
         })
       ).status,
     ).toBe(404);
+
+    // R28: an obstruction during the hearing is referred with every clip of its recording.
+    const obstruction = await rig.gw.app.interruptions.open({
+      source: 'camera',
+      device: 'cam1',
+      roomId: 'R1',
+      sessionId: id,
+      cause: 'obstruction',
+      start: Date.now() - 5000,
+      end: Date.now() - 4000,
+    });
+    const referral = await legal.post('/api/exports', {
+      interruptionIds: [obstruction.id],
+      caseNo: 'HEAR-EXP-1',
+      purpose: '阻挠执法移送公安机关处理',
+      recipient: { kind: 'public-security', name: '某某市公安局' },
+    });
+    expect(referral.status).toBe(200);
+    expect([...referral.body.clipIds].sort()).toEqual(stored);
+    expect(referral.body.recipient.kind).toBe('public-security');
+    const asked = (await rig.gw.app.store.audit.recent(50)).find(
+      (e) => e.type === 'export-request' && e.subject === `export:${referral.body.id}`,
+    );
+    expect(asked?.details).toMatchObject({ interruptionIds: [obstruction.id] });
+    const unknown = await legal.post('/api/exports', {
+      interruptionIds: ['no-such-interruption'],
+      caseNo: 'x',
+      purpose: 'x',
+      recipient: { kind: 'public-security', name: 'x' },
+    });
+    expect(unknown.status).toBe(404);
 
     await rig.principal.post(`/api/exports/${req.body.id}/approve`, {});
     const done = await waitFor(

@@ -263,6 +263,7 @@ describe('evidence exports in the dashboard', () => {
           clipIds: ['BC8801-0002'],
           sessionIds: [],
           hearingIds: [],
+          interruptionIds: [],
           caseNo: CASE,
           purpose: '媒体采访需要',
           recipient: { kind: 'other', name: '某报社' },

@@ -48,6 +48,22 @@ describe('legal-affairs pages', () => {
       await textOf(page.locator('tr', { has: page.getByTestId(`explain-${live.id}`) })).toContain(
         '录像信号中断',
       );
+      // R28: an obstruction offers its referral: a disc request for public security, its recording named.
+      const obstructed = await rig.gw.app.interruptions.open({
+        source: 'recorder',
+        device: 'BC7301',
+        sessionId: 'S-7301-2',
+        cause: 'obstruction',
+        start: Date.now() - 60_000,
+        officer,
+      });
+      await page.getByTestId(`refer-${obstructed.id}`).click();
+      const dialog = page.locator('.ant-modal', { hasText: '阻挠执法移送材料' });
+      await textOf(dialog).toContain('公安机关');
+      expect(await dialog.getByTestId('export-purpose').inputValue()).toBe('阻挠执法移送公安机关处理');
+      await dialog.getByRole('button', { name: /取\s*消/ }).click();
+      await dialog.waitFor({ state: 'detached' });
+      expect(await page.getByTestId(`refer-${rec.id}`).count()).toBe(0);
       // Written explanation.
       await page.getByTestId(`explain-${rec.id}`).click();
       await page

@@ -1,7 +1,8 @@
 /**
  * Asks for an evidence disc of the selected clips (R23): case, purpose, recipient (R24 names who
  * may retrieve), a retrieval by an outside body with who asked and on what basis, sensitivity
- * (R25). The principal decides on the exports page.
+ * (R25). The principal decides on the exports page. A referral (R28) names an interruption instead:
+ * the disc takes every clip of its recording and goes to public security by default.
  */
 import { Checkbox, Form, Input, Modal, Radio, Select, Typography } from 'antd';
 import { api } from '../../api/client.js';
@@ -20,6 +21,7 @@ const RECIPIENTS: readonly RecipientKind[] = [
   'procuratorate',
   'discipline',
   'superior',
+  'public-security',
   'party',
   'other',
 ];
@@ -38,10 +40,13 @@ interface RequestForm {
 
 export function ExportRequestModal({
   clips,
+  referral,
   onClose,
   onDone,
 }: {
   clips: ClipView[];
+  /** R28: refer an obstruction; the disc holds every clip of the interruption's recording. */
+  referral?: { interruptionId: string; caseNo?: string | null };
   onClose(): void;
   onDone(v: ExportView): void;
 }) {
@@ -49,13 +54,16 @@ export function ExportRequestModal({
   const [form] = Form.useForm<RequestForm>();
   const outside = Form.useWatch('outside', form);
   const { busy, run } = useAction();
-  const cases = [...new Set(clips.map((c) => c.caseNo).filter(Boolean))];
+  const cases = referral?.caseNo
+    ? [referral.caseNo]
+    : [...new Set(clips.map((c) => c.caseNo).filter(Boolean))];
   const need = (field: string) => [
     { required: true, whitespace: true, message: t('exports.request.required', { field }) },
   ];
   const submit = async (v: RequestForm) => {
     const body: ExportRequestInput = {
       clipIds: clips.map((c) => c.clipId),
+      ...(referral ? { interruptionIds: [referral.interruptionId] } : {}),
       caseNo: v.caseNo.trim(),
       purpose: v.purpose.trim(),
       recipient: { kind: v.recipientKind, name: v.recipientName.trim() },
@@ -73,7 +81,7 @@ export function ExportRequestModal({
     <Modal
       open
       width={640}
-      title={t('exports.request.title', { n: clips.length })}
+      title={referral ? t('exports.referral.title') : t('exports.request.title', { n: clips.length })}
       onCancel={onClose}
       onOk={() => form.submit()}
       okText={t('common.submit')}
@@ -88,7 +96,8 @@ export function ExportRequestModal({
         onFinish={submit}
         initialValues={{
           caseNo: cases.length === 1 ? cases[0] : '',
-          recipientKind: 'court',
+          recipientKind: referral ? 'public-security' : 'court',
+          ...(referral ? { purpose: t('exports.referral.purpose') } : {}),
           sensitivity: 'normal',
           outside: false,
         }}

@@ -29,6 +29,7 @@ import { epochMs, fmtDuration, fmtTime } from '../../time.js';
 import { useAction } from '../../useAction.js';
 import { useApi } from '../../useApi.js';
 import { useUser } from '../../user.js';
+import { ExportRequestModal } from '../exports/ExportRequestModal.js';
 
 const STATUS_COLOR: Record<string, string> = {
   open: 'red',
@@ -59,6 +60,7 @@ export default function InterruptionsPage() {
     debounceMs: 300,
   });
   const [explaining, setExplaining] = useState<Interruption | null>(null);
+  const [referring, setReferring] = useState<Interruption | null>(null);
   return (
     <Card
       title={t('interruptions.title')}
@@ -169,6 +171,11 @@ export default function InterruptionsPage() {
                     : null;
               return (
                 <Space wrap>
+                  {r.cause === 'obstruction' && r.sessionId && (
+                    <Button onClick={() => setReferring(r)} data-testid={`refer-${r.id}`}>
+                      {t('exports.referral.action')}
+                    </Button>
+                  )}
                   {(r.status === 'open' || r.status === 'explained') && (
                     <Button
                       type={r.status === 'open' ? 'primary' : 'default'}
@@ -230,6 +237,14 @@ export default function InterruptionsPage() {
           },
         ]}
       />
+      {referring && (
+        <ExportRequestModal
+          clips={[]}
+          referral={{ interruptionId: referring.id }}
+          onClose={() => setReferring(null)}
+          onDone={() => setReferring(null)}
+        />
+      )}
       {explaining && (
         <ExplainModal
           item={explaining}
