@@ -42,9 +42,7 @@ describe('import layering', () => {
     const files = tsFiles('gateway').filter((f) => {
       const rel = relative(root, f);
       return (
-        !rel.startsWith('gateway/api/') &&
-        !/(^|\/)(routes|app)\.ts$/.test(rel) &&
-        rel !== 'gateway/main.ts'
+        !rel.startsWith('gateway/api/') && !/(^|\/)(routes|app)\.ts$/.test(rel) && rel !== 'gateway/main.ts'
       );
     });
     expect(files.length).toBeGreaterThan(50);
