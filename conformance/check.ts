@@ -14,3 +14,16 @@ export class CheckFailed extends Error {}
 export function must(cond: unknown, message: string): asserts cond {
   if (!cond) throw new CheckFailed(message);
 }
+
+/** Runs one check's body: a string it returns is the detail; a CheckFailed is the rule broken, any other error the kit's. */
+export async function outcome(fn: () => Promise<unknown>): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const said = await fn();
+    return { ok: true, detail: typeof said === 'string' ? said : '' };
+  } catch (e) {
+    return {
+      ok: false,
+      detail: e instanceof CheckFailed ? e.message : `kit error: ${(e as Error).stack ?? e}`,
+    };
+  }
+}

@@ -18,7 +18,7 @@ import {
   type Status,
 } from '../../protocol/dock/index.js';
 import type { DockPort } from '../../protocol/dock/link/binding.js';
-import { CheckFailed, type CheckResult, must } from '../check.js';
+import { type CheckResult, must, outcome } from '../check.js';
 import { KitWire } from './wire.js';
 
 export type { CheckResult } from '../check.js';
@@ -63,15 +63,7 @@ export async function runDockConformance(o: KitOptions): Promise<CheckResult[]> 
 
   async function check(section: string, name: string, fn: () => Promise<unknown>): Promise<boolean> {
     wire.takeTranscript();
-    let ok = true;
-    let detail = '';
-    try {
-      const said = await fn();
-      detail = typeof said === 'string' ? said : '';
-    } catch (e) {
-      ok = false;
-      detail = e instanceof CheckFailed ? e.message : `kit error: ${(e as Error).stack ?? e}`;
-    }
+    const { ok, detail } = await outcome(fn);
     results.push({ section, name, ok, detail, frames: wire.takeTranscript() });
     say(`${ok ? 'PASS' : 'FAIL'} §${section} ${name}${ok ? '' : `: ${detail}`}`);
     return ok;

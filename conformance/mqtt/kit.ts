@@ -12,7 +12,7 @@ import { decodePayload, MAX_PAYLOAD_BYTES } from '../../protocol/mqtt/decode.js'
 import type { RecorderEvent } from '../../protocol/mqtt/messages.js';
 import { PROTOCOL_VERSION } from '../../protocol/mqtt/messages.js';
 import { parseTopic, RECORDER_PUBLISH_KINDS, topics } from '../../protocol/mqtt/topics.js';
-import { CheckFailed, type CheckResult, must } from '../check.js';
+import { type CheckResult, must, outcome } from '../check.js';
 
 /** What the kit asks the recorder (or the person holding it) to do. */
 export type KitAction =
@@ -177,15 +177,7 @@ export async function runMqttConformance(o: MqttKitOptions): Promise<CheckResult
   async function check(section: string, name: string, fn: () => Promise<unknown>): Promise<boolean> {
     const from = published.length;
     const fromNote = transcript.length;
-    let ok = true;
-    let detail = '';
-    try {
-      const said = await fn();
-      detail = typeof said === 'string' ? said : '';
-    } catch (e) {
-      ok = false;
-      detail = e instanceof CheckFailed ? e.message : `kit error: ${(e as Error).stack ?? e}`;
-    }
+    const { ok, detail } = await outcome(fn);
     const frames = [...transcript.slice(fromNote), ...published.slice(from).map((s) => line(s, t0))].slice(
       0,
       40,
