@@ -3,6 +3,7 @@
  * Times on the wire are integer milliseconds since the Unix epoch (UTC) by the sender's clock.
  */
 import { z } from 'zod';
+import { ACTIVITIES } from './activities.js';
 
 /** Recorder serial number: also its MQTT username and topic segment, so it must be topic-safe. */
 export const Serial = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'serial: 1-32 of [A-Za-z0-9_-]');
@@ -42,26 +43,7 @@ export type StorageReading = z.infer<typeof StorageReading>;
 export const RecorderState = z.enum(['off', 'idle', 'recording', 'docked', 'fault']);
 export type RecorderState = z.infer<typeof RecorderState>;
 
-/** Activity types of R9-R14; the recording list (R14) maps each to continuous or as-needed. */
-export const Activity = z.enum([
-  'acceptance',
-  'inquiry',
-  'inspection',
-  'evidence-collection',
-  'sampling',
-  'testing',
-  'preservation',
-  'seizure',
-  'notice-of-rights',
-  'hearing',
-  'expert-review',
-  'decision',
-  'service',
-  'execution',
-  'on-site-enforcement',
-  'archiving',
-  'other',
-]);
+export const Activity = z.enum(ACTIVITIES);
 export type Activity = z.infer<typeof Activity>;
 
 export const Officer = z.object({

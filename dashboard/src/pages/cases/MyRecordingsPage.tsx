@@ -5,6 +5,7 @@
  */
 import { Alert, App, Button, Card, Form, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
+import { ACTIVITIES } from '../../../../protocol/activities.js';
 import { CASE_STAGES, type CaseStage, casesApi, type MyRecordings } from '../../api/cases.js';
 import type { Activity, ClipView, Interruption } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
@@ -24,32 +25,6 @@ const CLIP_COLOR: Record<string, string> = {
   overdue: 'red',
   quarantined: 'magenta',
 };
-/**
- * The R14 activity list (protocol/common.ts Activity) spelled here so the bundle stays free of zod;
- * the type below fails the typecheck when the protocol gains an activity this list lacks.
- */
-const ACTIVITIES = [
-  'acceptance',
-  'inquiry',
-  'inspection',
-  'evidence-collection',
-  'sampling',
-  'testing',
-  'preservation',
-  'seizure',
-  'notice-of-rights',
-  'hearing',
-  'expert-review',
-  'decision',
-  'service',
-  'execution',
-  'on-site-enforcement',
-  'archiving',
-  'other',
-] as const satisfies readonly Activity[];
-type MissingActivity = Exclude<Activity, (typeof ACTIVITIES)[number]>;
-const _allActivities: [MissingActivity] extends [never] ? true : never = true;
-void _allActivities;
 
 export default function MyRecordingsPage() {
   const { t, te } = useI18n();
