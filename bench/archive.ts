@@ -1,21 +1,27 @@
 /**
- * `npm run bench -- archive [--mb N] [--clip-mb M] [--rounds R]`: replication of N MB of M MB
- * originals to a real Ceph RGW bucket with Object Lock (ArchiveService, the gateway's own path:
- * PUT under COMPLIANCE retention with the SHA-256 attached, the sidecar, read-back of the version
- * hashed whole, the lock as the bucket reports it, the durable queue and the audit entries) against
- * plain `PutObject` of the same files through the same SDK client settings, one object at a time
- * on both sides (the service replicates one item at a time).
+ * `npm run bench -- archive [--mb N] [--clip-mb M] [--rounds R] [--concurrency C]`: replication of
+ * N MB of M MB originals to a real Ceph RGW bucket with Object Lock against plain `PutObject` of the
+ * same files through the same SDK client settings, C uploads in flight on both sides.
  *
- * Equal work: both sides move every original's bytes from the store's files into the same bucket;
- * the replication also proves each copy (verify included, as the issue asks) — that is what the
- * ratio prices. Clock: from the first request to the last copy recorded (replication: the service
- * started on a fresh queue until every clip's copy is recorded; baseline: the first PUT to the last
- * PUT's response). Each round writes new keys (a per-round prefix) so no side finds its objects
- * already there. Cache: warm (the files are read once, untimed, before the first round).
- * Ceph is started by the test helper (single node, loopback, data under a temp dir).
+ * - replicate: ArchiveService, the gateway's own path, on a fresh queue: per original a HEAD (is it
+ *   there already?), the PUT streamed from the store's file under COMPLIANCE retention with the
+ *   SHA-256 as the signed payload hash (RGW hashes what it receives and refuses a mismatch before
+ *   storing: the verification, s3.ts), the sidecar's PUT the same way, the lock as the bucket
+ *   reports it (GetObjectRetention for both), the copy's record and an audit entry, the durable
+ *   queue's rows. No whole read-back: that moved to eviction and the scheduled pass (service.ts).
+ * - put: PutObject of the same files streamed from disk (UNSIGNED-PAYLOAD: nothing checks the bytes
+ *   on arrival), nothing else.
+ *
+ * Clock: from the first request to the last copy recorded (replication: the service started on a
+ * fresh queue until the queue is empty; baseline: the first PUT to the last PUT's response). Each
+ * round writes new keys (a per-round prefix) so no side finds its objects already there. Cache: warm
+ * (the files are read once, untimed, before the first round). CPU: seconds of this process and of
+ * the Ceph daemons (mon, osd, rgw from /proc) per round, medians reported, less disturbed by the
+ * load of a shared box than the rates. Ceph is started by the test helper (single node, loopback,
+ * data under a temp dir).
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,8 +43,10 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '1024' },
     'clip-mb': { type: 'string', default: '16' },
     rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '4' },
   },
 });
+const concurrency = Math.max(1, Number(values.concurrency));
 const totalMb = Number(values.mb);
 const clipMb = Number(values['clip-mb']);
 const rounds = Math.max(3, Number(values.rounds));
@@ -46,15 +54,47 @@ const host = machine();
 const log = createLogger({ level: 'silent' });
 const progress = (msg: string) => process.stderr.write(`[bench archive] ${msg}\n`);
 
-async function timed(f: () => Promise<unknown>): Promise<number> {
+/** CPU seconds so far of this process and of every Ceph daemon with a pid file under `dir`. */
+async function cpuSeconds(dir: string): Promise<number> {
+  const own = process.cpuUsage();
+  let ticks = 0;
+  for (const f of await readdir(join(dir, 'run'))) {
+    if (!f.endsWith('.pid')) continue;
+    const pid = (await readFile(join(dir, 'run', f), 'utf8')).trim();
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(rest[11] ?? 0) + Number(rest[12] ?? 0);
+  }
+  return (own.user + own.system) / 1e6 + ticks / 100; // USER_HZ is 100 on Linux
+}
+
+const cpu: Record<'replicate' | 'put', number[]> = { replicate: [], put: [] };
+let cephDir = '';
+
+async function timed(side: keyof typeof cpu, f: () => Promise<unknown>): Promise<number> {
+  const c = await cpuSeconds(cephDir);
   const t = performance.now();
   await f();
-  return performance.now() - t;
+  const ms = performance.now() - t;
+  cpu[side].push((await cpuSeconds(cephDir)) - c);
+  return ms;
+}
+
+/** Runs `work(i)` for i in [0, n) with `width` at a time. */
+async function pool(n: number, width: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, n) }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-archive-'));
 progress('starting Ceph');
 const ceph = await startCeph();
+cephDir = ceph.dir;
 const db = await openDb(join(dir, 'index'));
 const store = await ClipStore.open({ root: join(dir, 'store'), db });
 const credentials = { accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey };
@@ -112,6 +152,8 @@ try {
           office: `replicate-${round}`,
           credentialsFile,
           retryMs: 100,
+          concurrency,
+          readBack: { everyHours: 0, budgetMb: 1 },
         }),
         timeZone: 'Asia/Shanghai',
         db: rdb,
@@ -121,7 +163,7 @@ try {
         log,
       });
       try {
-        return await timed(async () => {
+        return await timed('replicate', async () => {
           await archive.start();
           for (;;) {
             const s = await archive.queue.stats();
@@ -130,7 +172,7 @@ try {
               failed++;
               throw new Error(`replication failed: ${s.lastError}`);
             }
-            await new Promise((r) => setTimeout(r, 5));
+            await new Promise((r) => setTimeout(r, 20));
           }
         });
       } finally {
@@ -140,8 +182,9 @@ try {
       }
     },
     put: () =>
-      timed(async () => {
-        for (const [i, f] of files.entries()) {
+      timed('put', async () => {
+        await pool(files.length, concurrency, async (i) => {
+          const f = files[i]!;
           await bucket.client.send(
             new PutObjectCommand({
               Bucket: 'bench',
@@ -150,7 +193,7 @@ try {
               ContentLength: f.bytes,
             }),
           );
-        }
+        });
         progress(`round ${round}: plain PUT`);
       }),
   });
@@ -165,10 +208,13 @@ try {
       ratio: ratioOfMedians(rep, put),
       ...fields('replicate_mb_per_s', rep),
       ...fields('put_mb_per_s', put),
+      replicate_cpu_s: round2(spread(cpu.replicate).median),
+      put_cpu_s: round2(spread(cpu.put).median),
+      cpu_ratio: ratioOfMedians(cpu.replicate, cpu.put),
       mb: round2(mb),
       originals: n,
       clip_mb: clipMb,
-      concurrency: 1,
+      concurrency,
       failed_rounds: failed,
       rounds,
       cache: 'warm',

@@ -37,6 +37,24 @@ export const ArchiveConfig = z
       .default(24 * 60),
     /** Wait before retrying a failed item (doubles up to 32x). */
     retryMs: z.number().int().min(10).default(30_000),
+    /** Originals uploaded at once (they share the bandwidth cap); a slow link wants few. */
+    concurrency: z.number().int().min(1).max(16).default(4),
+    /**
+     * The scheduled read-back: every `everyHours` (0: never) the archived originals are read back
+     * whole and hashed, up to `budgetMb` per pass, resuming where the last pass stopped, so the
+     * whole archive is re-read in turn. Each write was already checked on receipt (s3.ts), and an
+     * eviction reads its copy back first (eviction.ts): this pass finds what changed since.
+     */
+    readBack: z
+      .object({
+        everyHours: z
+          .number()
+          .min(0)
+          .max(24 * 365)
+          .default(24),
+        budgetMb: z.number().int().min(1).default(1024),
+      })
+      .default({ everyHours: 24, budgetMb: 1024 }),
   })
   .default({
     region: 'us-east-1',
@@ -48,6 +66,8 @@ export const ArchiveConfig = z
     busyHours: [],
     backlogAlertMinutes: 24 * 60,
     retryMs: 30_000,
+    concurrency: 4,
+    readBack: { everyHours: 24, budgetMb: 1024 },
   });
 export type ArchiveConfig = z.infer<typeof ArchiveConfig>;
 

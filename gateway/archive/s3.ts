@@ -1,7 +1,11 @@
 /**
  * The archive bucket through @aws-sdk/client-s3: writes under COMPLIANCE retention and reads back.
- * An ETag is not a hash (multipart ETags are not even of the bytes), so the SHA-256 travels in
- * `x-amz-checksum-sha256` and in metadata, and read-back hashes the bytes it gets.
+ * An ETag is not a hash (multipart ETags are not even of the bytes). A write is checked on receipt:
+ * the original's SHA-256 is the request's signed payload hash (`x-amz-content-sha256`, SigV4), so
+ * the S3 server hashes the body it receives and refuses a mismatch (XAmzContentSHA256Mismatch)
+ * before anything is stored. `x-amz-checksum-sha256` and metadata carry it too, but RGW 16 ignores
+ * the checksum header (a wrong value is accepted: tested, DEPENDENCIES.md) and the SDK would send a
+ * stream as UNSIGNED-PAYLOAD, which nobody checks. Read-back hashes the bytes it gets.
  * RGW 16 quirks (DEPENDENCIES.md): checksums only WHEN_REQUIRED or stream bodies fail with 411.
  */
 import { createHash } from 'node:crypto';
@@ -44,7 +48,12 @@ export interface ReadBack {
 
 export class ArchiveError extends Error {
   constructor(
-    readonly code: 'ARCHIVE_MISMATCH' | 'ARCHIVE_UNLOCKED' | 'ARCHIVE_MISSING' | 'ARCHIVE_NO_VERSION',
+    readonly code:
+      | 'ARCHIVE_MISMATCH'
+      | 'ARCHIVE_UNLOCKED'
+      | 'ARCHIVE_MISSING'
+      | 'ARCHIVE_NO_VERSION'
+      | 'ARCHIVE_REFUSED',
     message: string,
   ) {
     super(message);
@@ -53,6 +62,11 @@ export class ArchiveError extends Error {
 }
 
 const hexToB64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+
+/** The server hashed the body it received and it was not the payload hash signed for it. */
+export function isPayloadMismatch(err: unknown): boolean {
+  return err instanceof S3ServiceException && /XAmzContentSHA256Mismatch|BadDigest/.test(err.name);
+}
 
 export function isNotFound(err: unknown): boolean {
   if (!(err instanceof S3ServiceException)) return false;
@@ -104,20 +118,36 @@ export class ArchiveBucket {
     }
   }
 
+  /** Stored only when the server's SHA-256 of the body it received is `req.sha256` (ARCHIVE_REFUSED). */
   async put(req: PutRequest): Promise<ObjectRef> {
-    const out = await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: req.key,
-        Body: req.body,
-        ContentLength: req.bytes,
-        ChecksumSHA256: hexToB64(req.sha256),
-        Metadata: { sha256: req.sha256 },
-        ObjectLockMode: 'COMPLIANCE',
-        ObjectLockRetainUntilDate: req.retainUntil,
-        ...(req.legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
-      }),
+    const cmd = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: req.key,
+      Body: req.body,
+      ContentLength: req.bytes,
+      ChecksumSHA256: hexToB64(req.sha256),
+      Metadata: { sha256: req.sha256 },
+      ObjectLockMode: 'COMPLIANCE',
+      ObjectLockRetainUntilDate: req.retainUntil,
+      ...(req.legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
+    });
+    // Before signing (the finalize step), so the signature covers it and the server checks it.
+    cmd.middlewareStack.add(
+      (next) => (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) request.headers['x-amz-content-sha256'] = req.sha256;
+        return next(args);
+      },
+      { step: 'build', name: 'archivePayloadSha256' },
     );
+    const out = await this.client.send(cmd).catch((err: unknown) => {
+      if (isPayloadMismatch(err))
+        throw new ArchiveError(
+          'ARCHIVE_REFUSED',
+          `${req.key}: the archive refused the bytes it received: they do not hash to ${req.sha256}`,
+        );
+      throw err;
+    });
     if (!out.VersionId)
       throw new ArchiveError('ARCHIVE_NO_VERSION', `${req.key}: no version id: bucket not versioned`);
     return { bucket: this.bucket, key: req.key, versionId: out.VersionId };

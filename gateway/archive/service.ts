@@ -2,9 +2,14 @@
  * Replication of the originals to the central archive (S3 with Object Lock, COMPLIANCE mode): each
  * verified original with its sidecar manifest, every signed checkpoint with the audit log segment
  * it closes (the archive is one more witness, FORMATS.md §2), a legal hold for clips in an approved
- * export (R23). A copy counts only once read back and hashed and its lock reported by the bucket.
- * Queue in LevelDB, bandwidth cap, busy hours; every action audited (`archive`).
- * What the bucket's administrator can still do (purge locked objects) is detected by `audit()`
+ * export (R23). A copy counts once the archive checked the bytes it received against their SHA-256
+ * (the signed payload hash, s3.ts: nothing is stored otherwise) and the bucket reports its lock; a
+ * copy found already there (an item resumed after a crash) is read back whole instead. Reading
+ * every copy back at once would send each byte through the uplink's far end twice for what the
+ * receipt check already proved; a copy is read back whole before its local original is evicted
+ * (verifyCopy), and a scheduled pass re-reads the archive in turn within a budget (readBackPass).
+ * Queue in LevelDB, uploads in parallel under one bandwidth cap, busy hours; every action audited.
+ * What the bucket's administrator can still do (purge locked objects) is detected by those
  * read-backs and by the checkpoints the other witnesses hold (README, "Archive").
  */
 
@@ -25,12 +30,10 @@ import type { ArchivedAt, ClipRecord, ClipStore } from '../store/index.js';
 import { type ArchiveConfig, ArchiveCredentials, inBusyHours } from './config.js';
 import { type ArchiveJob, ArchiveQueue, type QueuedJob } from './queue.js';
 import { PERMANENT_DAYS, retainUntil, retentionDays } from './retention.js';
-import { ArchiveBucket, ArchiveError, type ObjectRef } from './s3.js';
-import { throttle } from './throttle.js';
+import { ArchiveBucket, ArchiveError, isNotFound, type ObjectRef } from './s3.js';
+import { BandwidthCap } from './throttle.js';
 
 export const BACKLOG_RULE = 'archive-backlog';
-/** Items worked on at once (one upload in flight, see #run). */
-const PARALLEL_ITEMS = 2;
 export const MISMATCH_RULE = 'archive-mismatch';
 
 export const ArchivedCopy = z.object({
@@ -59,6 +62,8 @@ export interface ArchiveStatus {
 
 export interface ReadBackReport {
   checked: number;
+  /** Bytes read back (archived versions, and current ones that differ). */
+  bytes: number;
   bad: { subject: string; key: string; problem: string }[];
 }
 
@@ -101,7 +106,9 @@ export class ArchiveService implements Service {
   #timer?: NodeJS.Timeout;
   #lastOk?: number;
   #bucketReady: Promise<void> | undefined;
-  #uploadTail: Promise<void> = Promise.resolve();
+  readonly #cap: BandwidthCap;
+  #readBackTimer?: NodeJS.Timeout;
+  #readBackRunning?: Promise<ReadBackReport>;
   #offs: (() => void)[] = [];
   /** A checkpoint witness: hands each new checkpoint to the durable queue. */
   readonly witness: Witness;
@@ -109,6 +116,7 @@ export class ArchiveService implements Service {
   constructor(opts: ArchiveServiceOptions) {
     this.#o = opts;
     this.queue = new ArchiveQueue(opts.db);
+    this.#cap = new BandwidthCap(opts.config.bandwidthBytesPerSec);
     this.#done = opts.db.sublevel<string, unknown>('archive-done', { valueEncoding: 'json' });
     const name = `s3:${opts.config.endpoint ?? ''}/${opts.config.bucket}`;
     this.witness = {
@@ -155,6 +163,19 @@ export class ArchiveService implements Service {
     await this.#catchUp();
     this.#timer = setInterval(() => void this.checkBacklog(), 60_000);
     this.#timer.unref();
+    if (c.readBack.everyHours > 0) {
+      this.#readBackTimer = setInterval(
+        () =>
+          void this.readBackPass().catch((err: unknown) =>
+            this.#o.log.warn(
+              { err: (err as Error).message },
+              'scheduled read-back stopped; next pass resumes',
+            ),
+          ),
+        c.readBack.everyHours * 3_600_000,
+      );
+      this.#readBackTimer.unref();
+    }
     this.#loop = this.#run();
   }
 
@@ -162,8 +183,10 @@ export class ArchiveService implements Service {
     this.#stopped = true;
     for (const off of this.#offs.splice(0)) off();
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#readBackTimer) clearInterval(this.#readBackTimer);
     this.#wake?.();
     await this.#loop;
+    await this.#readBackRunning?.catch(() => undefined);
     this.#bucket?.destroy();
   }
 
@@ -215,36 +238,95 @@ export class ArchiveService implements Service {
   }
 
   /**
-   * Reads back every archived original: the version archived (gone if the admin purged it) and the
-   * current one (what a plain GET serves; a later overwrite shows here). Mismatches are alerted.
+   * Reads back every archived original (the full pass, on demand): see #readBackCopy. Mismatches
+   * and missing versions are alerted; an archive that cannot be reached stops the pass (an error,
+   * never a mismatch).
    */
   async audit(actor = 'gateway'): Promise<ReadBackReport> {
-    const bucket = this.#need();
-    const report: ReadBackReport = { checked: 0, bad: [] };
-    for await (const [k, v] of this.#done.iterator({ gte: 'clip!', lt: 'clip!\xff' })) {
-      const copy = ArchivedCopy.parse(v);
-      const subject = `clip:${k.slice(5)}`;
-      report.checked++;
-      for (const versionId of [copy.versionId, undefined]) {
-        let problem: string | undefined;
-        try {
-          const rb = await bucket.readBack(copy.key, versionId);
-          if (rb.sha256 !== copy.sha256)
-            problem = `${versionId ? 'archived' : 'current'} version hashes ${rb.sha256}`;
-        } catch (err) {
-          problem = `${versionId ? 'archived' : 'current'} version unreadable: ${(err as Error).name}`;
-        }
-        if (problem) {
-          report.bad.push({ subject, key: copy.key, problem });
-          await this.#mismatch(subject, copy.key, problem, actor);
-        }
-      }
-    }
+    const report: ReadBackReport = { checked: 0, bytes: 0, bad: [] };
+    for await (const [k, v] of this.#done.iterator({ gte: 'clip!', lt: 'clip!\xff' }))
+      await this.#readBackCopy(k.slice(5), ArchivedCopy.parse(v), report, actor);
     await this.#audit('readback-audit', 'archive', actor, {
       checked: report.checked,
       bad: report.bad.length,
     });
     return report;
+  }
+
+  /**
+   * The scheduled pass: reads back archived originals in clip id order from where the last pass
+   * stopped, until `readBack.budgetMb` is read, wrapping at the end, so every copy is re-read in
+   * turn (the whole archive once per archive size / budget passes). One pass at a time.
+   */
+  readBackPass(actor = 'gateway'): Promise<ReadBackReport> {
+    this.#readBackRunning ??= this.#readBackPass(actor).finally(() => {
+      this.#readBackRunning = undefined;
+    });
+    return this.#readBackRunning;
+  }
+
+  async #readBackPass(actor: string): Promise<ReadBackReport> {
+    const budget = this.#o.config.readBack.budgetMb * 1_000_000;
+    const report: ReadBackReport = { checked: 0, bytes: 0, bad: [] };
+    const from = String((await this.#done.get('meta!readBackAfter')) ?? '');
+    let last = from;
+    let wrapped = false;
+    const ranges = [
+      { gt: from ? `clip!${from}` : 'clip!', lt: 'clip!\xff' },
+      { gte: 'clip!', lte: from ? `clip!${from}` : 'clip!' },
+    ];
+    try {
+      for (const range of ranges) {
+        for await (const [k, v] of this.#done.iterator(range)) {
+          if (report.bytes >= budget) return report;
+          await this.#readBackCopy(k.slice(5), ArchivedCopy.parse(v), report, actor);
+          last = k.slice(5);
+        }
+        if (!from) break;
+        wrapped = true;
+      }
+      return report;
+    } finally {
+      if (last !== from) await this.#done.put('meta!readBackAfter', last);
+      await this.#audit('readback-audit', 'archive', actor, {
+        checked: report.checked,
+        bad: report.bad.length,
+        bytes: report.bytes,
+        from: from || undefined,
+        to: last || undefined,
+        wrapped,
+      });
+    }
+  }
+
+  /**
+   * The archived version read back whole and hashed (gone if the admin purged it), and the current
+   * version (what a plain GET serves) compared by id: a later overwrite is read and hashed too.
+   */
+  async #readBackCopy(clipId: string, copy: ArchivedCopy, report: ReadBackReport, actor: string) {
+    const bucket = this.#need();
+    const subject = `clip:${clipId}`;
+    report.checked++;
+    const problems: string[] = [];
+    const check = async (which: string, versionId: string) => {
+      try {
+        const rb = await bucket.readBack(copy.key, versionId);
+        report.bytes += rb.bytes;
+        if (rb.sha256 !== copy.sha256 || rb.bytes !== copy.bytes)
+          problems.push(`${which} version hashes ${rb.sha256} (${rb.bytes} bytes)`);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        problems.push(`${which} version missing`);
+      }
+    };
+    await check('archived', copy.versionId);
+    const current = await bucket.head(copy.key);
+    if (!current) problems.push('current version missing');
+    else if (current.versionId !== copy.versionId) await check('current', current.versionId);
+    for (const problem of problems) {
+      report.bad.push({ subject, key: copy.key, problem });
+      await this.#mismatch(subject, copy.key, problem, actor);
+    }
   }
 
   #need(): ArchiveBucket {
@@ -274,10 +356,10 @@ export class ArchiveService implements Service {
   }
 
   /**
-   * Originals are worked on two at a time with one upload in flight (#upload): the read-back and
-   * lock check of one overlap the next one's upload, so verifying costs little of the uplink's
-   * time. Checkpoints and holds run alone (a checkpoint's log segment follows the last one's end;
-   * a hold needs its clip's copy recorded first).
+   * Up to `concurrency` originals are uploaded at once (one request's round trips and the server's
+   * per-object work overlap the others' bytes; the bandwidth cap is shared). Checkpoints and holds
+   * run alone (a checkpoint's log segment follows the last one's end; a hold needs its clip's copy
+   * recorded first).
    */
   async #run(): Promise<void> {
     const c = this.#o.config;
@@ -297,7 +379,7 @@ export class ArchiveService implements Service {
         item.key,
         this.#attempt(item).finally(() => inFlight.delete(item.key)),
       );
-      if (item.job.kind !== 'clip' || inFlight.size >= PARALLEL_ITEMS) await oneDone();
+      if (item.job.kind !== 'clip' || inFlight.size >= c.concurrency) await oneDone();
     }
     await Promise.all(inFlight.values());
   }
@@ -320,16 +402,6 @@ export class ArchiveService implements Service {
       await this.queue.failed(item, msg, c.retryMs, this.#now());
     }
     await this.checkBacklog().catch((err: unknown) => this.#o.log.error({ err }, 'backlog check failed'));
-  }
-
-  /** Runs `fn` when no other upload is in flight (the uplink and the bandwidth cap are shared). */
-  #upload<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#uploadTail.then(fn);
-    this.#uploadTail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
   }
 
   /** Raises (or clears) the backlog alert from the queue's oldest item and the configured threshold. */
@@ -359,8 +431,9 @@ export class ArchiveService implements Service {
   }
 
   /**
-   * Writes (unless the key already holds these bytes: a resumed item), reads back by version and
-   * hashes, and checks the lock the bucket reports outlives `until`.
+   * Writes, checked on receipt against `sha256` (s3.ts); or, when the key already claims these
+   * bytes (a resumed item, or anyone's write), reads that version back whole and hashes it. Then
+   * checks the lock the bucket reports outlives `until`.
    */
   async #putVerified(
     key: string,
@@ -371,17 +444,21 @@ export class ArchiveService implements Service {
     legalHold: boolean,
   ): Promise<ObjectRef> {
     const bucket = this.#need();
-    const ref = await this.#upload(async (): Promise<ObjectRef> => {
-      const head = await bucket.head(key);
-      if (head && head.sha256 === sha256) return { bucket: bucket.bucket, key, versionId: head.versionId };
+    const head = await bucket.head(key);
+    let ref: ObjectRef;
+    if (head && head.sha256 === sha256) {
+      ref = { bucket: bucket.bucket, key, versionId: head.versionId };
+      const rb = await bucket.readBack(key, ref.versionId);
+      if (rb.sha256 !== sha256 || rb.bytes !== bytes)
+        throw new ArchiveError(
+          'ARCHIVE_MISMATCH',
+          `${key}: read back ${rb.bytes} bytes hashing ${rb.sha256}`,
+        );
+    } else {
       const b = body();
-      const cap = this.#o.config.bandwidthBytesPerSec;
-      const stream = Buffer.isBuffer(b) || cap <= 0 ? b : b.pipe(throttle(cap));
-      return bucket.put({ key, body: stream, bytes, sha256, retainUntil: until, legalHold });
-    });
-    const rb = await bucket.readBack(key, ref.versionId);
-    if (rb.sha256 !== sha256 || rb.bytes !== bytes)
-      throw new ArchiveError('ARCHIVE_MISMATCH', `${key}: read back ${rb.bytes} bytes hashing ${rb.sha256}`);
+      const stream = Buffer.isBuffer(b) || this.#cap.bytesPerSec <= 0 ? b : b.pipe(this.#cap.stream());
+      ref = await bucket.put({ key, body: stream, bytes, sha256, retainUntil: until, legalHold });
+    }
     const lock = assertLockedUntil(key, await bucket.lockOf(ref, legalHold), until);
     if (legalHold && !lock.legalHold) await bucket.holdOn(ref);
     return ref;
@@ -397,7 +474,6 @@ export class ArchiveService implements Service {
     const key = this.#key('originals', rec.sha256);
     const { size } = await stat(blobPath);
     const sidecarBytes = await this.#sidecar(rec);
-    // Both uploads queue in this order; the sidecar's goes while the original is read back.
     const [ref, sidecarRef] = await Promise.all([
       this.#putVerified(key, () => createReadStream(blobPath), rec.sha256, size, until, held),
       sidecarBytes
