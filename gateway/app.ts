@@ -192,7 +192,7 @@ export class GatewayApp {
       observeHttp: (m, route, status, s) => this.metrics.observeHttp(m, route, status, s),
     });
     const { db, bus, log } = this;
-    this.alerts = new AlertService({ db, bus, log: log.child({ svc: 'alerts' }) });
+    this.alerts = new AlertService({ db, bus, log: log.child({ svc: 'alerts' }), audit });
     this.interruptions = new InterruptionService({
       db,
       bus,

@@ -91,13 +91,19 @@ async function run(app: GatewayApp, req: AdminRequest, index?: IndexRepair): Pro
   }
 }
 
-/** Accounts, registrations, interruptions and pairings the index lost, back from the log; audited with what came back. */
+/** The state the index lost (docs/STATE.md), back from the log; audited with what came back. */
 async function rebuildState(app: GatewayApp, actor: string): Promise<StateRebuild> {
   const state = await rebuildFromAudit(app.store.audit.file, {
     users: app.users,
     registry: app.field.registry,
     interruptions: app.interruptions,
     pairings: app.pairing,
+    cases: app.cases,
+    hearings: app.hearings,
+    exports: app.exports,
+    cameras: app.cameras,
+    sessions: app.field.sessions,
+    alerts: app.alerts,
   });
   await app.store.audit.append({
     type: 'reindex',

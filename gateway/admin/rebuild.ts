@@ -1,27 +1,62 @@
 /**
  * What `gateway reindex` and `gateway repair` rebuild from the audit log besides the clip rows
- * (docs/STATE.md): accounts from `user-admin` entries and recorder registrations from
- * `recorder-admin` entries, replayed in order. Only rows the index lacks are put back (a row it
+ * (docs/STATE.md): accounts from `user-admin` entries, recorder registrations from
+ * `recorder-admin` entries, interruptions, pairings, and the records of replay-records.ts, replayed
+ * in order. Only rows the index lacks are put back (a row it
  * has is at least as new). A rebuilt account has no password — the log never holds one, not even
  * hashed, since people's passwords can be guessed offline from a hash — and signs in only after an
  * administrator resets it. A rebuilt recorder keeps the credential it holds when the log carries
  * the credential's hash (a 256-bit random token's hash gives nothing away); a registration logged
  * before the hash was is marked for a new credential.
  */
+import type { AlertService } from '../alerts/service.js';
+import type { CameraRegistry } from '../cameras/registry.js';
+import type { CaseService } from '../cases/service.js';
+import type { ExportService } from '../exports/service.js';
 import type { RecorderRecord, RecorderRegistry } from '../fleet/registry.js';
+import type { HearingService } from '../hearings/service.js';
 import { InterruptionRecord } from '../interruptions/record.js';
 import type { InterruptionService } from '../interruptions/service.js';
+import type { SessionTracker } from '../interruptions/sessions.js';
 import { Assignment, NOT_YET_BACK } from '../pairing/assignment.js';
 import type { PairingService } from '../pairing/service.js';
 import { auditEntriesFromFile } from '../store/audit-entries.js';
 import type { AuditEntry } from '../store/schema.js';
 import type { UserRecord, UserStore } from '../users.js';
+import {
+  replayAlerts,
+  replayCameras,
+  replayCases,
+  replayExports,
+  replayHearings,
+  replaySessions,
+} from './replay-records.js';
 
 export interface StateRebuild {
   users: { restored: string[]; passwordLost: string[] };
   recorders: { restored: string[]; needRotation: string[] };
   interruptions: { restored: string[] };
   pairings: { restored: string[] };
+  cases: { restored: string[]; links: string[] };
+  hearings: { restored: string[]; segments: number };
+  exports: { restored: string[] };
+  cameras: { restored: string[]; passwordLost: string[] };
+  sessions: { restored: string[] };
+  alerts: { restored: string[] };
+}
+
+/** The services a rebuild puts rows back into (each only where the index lacks them). */
+export interface RebuildTargets {
+  users: Pick<UserStore, 'restore'>;
+  registry: Pick<RecorderRegistry, 'restore'>;
+  interruptions: Pick<InterruptionService, 'restore'>;
+  pairings: Pick<PairingService, 'restore'>;
+  cases: Pick<CaseService, 'restore'>;
+  hearings: Pick<HearingService, 'restore'>;
+  exports: Pick<ExportService, 'restore'>;
+  cameras: Pick<CameraRegistry, 'restore'>;
+  sessions: Pick<SessionTracker, 'restore'>;
+  alerts: Pick<AlertService, 'restore'>;
 }
 
 type Details = Record<string, unknown>;
@@ -161,15 +196,15 @@ export function replayPairings(entries: Iterable<AuditEntry>): Map<string, Assig
   return out;
 }
 
-export async function rebuildFromAudit(
-  auditFile: string,
-  into: {
-    users: Pick<UserStore, 'restore'>;
-    registry: Pick<RecorderRegistry, 'restore'>;
-    interruptions: Pick<InterruptionService, 'restore'>;
-    pairings: Pick<PairingService, 'restore'>;
-  },
-): Promise<StateRebuild> {
+const EXPORT_TYPES = new Set([
+  'export-request',
+  'export-approval',
+  'export-refused',
+  'export-ready',
+  'export-failed',
+]);
+
+export async function rebuildFromAudit(auditFile: string, into: RebuildTargets): Promise<StateRebuild> {
   const entries: AuditEntry[] = [];
   const types = new Set([
     'user-admin',
@@ -178,13 +213,32 @@ export async function rebuildFromAudit(
     'pairing',
     'check-in',
     'recorder-lost',
+    'case-admin',
+    'hearing-start',
+    'hearing-stop',
+    'ingest',
+    'camera-admin',
+    'recorder-session',
+    'alert',
+    ...EXPORT_TYPES,
   ] as const);
-  for await (const e of auditEntriesFromFile(auditFile, types)) entries.push(e);
+  for await (const e of auditEntriesFromFile(auditFile, types as Set<AuditEntry['type']>)) {
+    // Of the ingest entries, only hearing segments' (the clip rows come back from the sidecars).
+    if (e.type !== 'ingest' || (e.details as Details).source?.toString().startsWith('camera:'))
+      entries.push(e);
+  }
+  const of = (...t: AuditEntry['type'][]) => entries.filter((e) => t.includes(e.type));
   const out: StateRebuild = {
     users: { restored: [], passwordLost: [] },
     recorders: { restored: [], needRotation: [] },
     interruptions: { restored: [] },
     pairings: { restored: [] },
+    cases: { restored: [], links: [] },
+    hearings: { restored: [], segments: 0 },
+    exports: { restored: [] },
+    cameras: { restored: [], passwordLost: [] },
+    sessions: { restored: [] },
+    alerts: { restored: [] },
   };
   const pairingTypes = new Set(['pairing', 'check-in', 'recorder-lost']);
   for (const a of replayPairings(entries.filter((e) => pairingTypes.has(e.type))).values()) {
@@ -202,6 +256,30 @@ export async function rebuildFromAudit(
     if (!(await into.registry.restore(rec))) continue;
     out.recorders.restored.push(rec.serial);
     if (rec.credentialNeedsRotation) out.recorders.needRotation.push(rec.serial);
+  }
+  for (const c of replayCameras(of('camera-admin')).values()) {
+    if (!(await into.cameras.restore(c))) continue;
+    out.cameras.restored.push(c.id);
+    out.cameras.passwordLost.push(c.id);
+  }
+  for (const { session, segments } of replayHearings(
+    of('hearing-start', 'hearing-stop', 'ingest'),
+  ).values()) {
+    if (!(await into.hearings.restore(session, segments))) continue;
+    out.hearings.restored.push(session.id);
+    out.hearings.segments += segments.length;
+  }
+  const cases = replayCases(of('case-admin'));
+  const restoredCases = await into.cases.restore([...cases.cases.values()], [...cases.links.values()]);
+  out.cases = { restored: restoredCases.cases, links: restoredCases.links };
+  for (const r of replayExports(entries.filter((e) => EXPORT_TYPES.has(e.type))).values()) {
+    if (await into.exports.restore(r)) out.exports.restored.push(r.id);
+  }
+  for (const s of replaySessions(of('recorder-session')).values()) {
+    if (await into.sessions.restore(s)) out.sessions.restored.push(`${s.serial}/${s.sessionId}`);
+  }
+  for (const a of replayAlerts(of('alert')).values()) {
+    if (await into.alerts.restore(a)) out.alerts.restored.push(a.id);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { type Db, SYNCED, timeSortableId } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { Alert, AlertSeverity, EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
+import type { AuditInput } from '../store/schema.js';
 
 export interface StoredAlert extends Alert {
   active: boolean;
@@ -35,6 +36,11 @@ export interface AlertServiceOptions {
   bus: EventBus;
   log: Logger;
   now?: () => number;
+  /**
+   * An acknowledgement (a person's act, R19) and the clearing of an acknowledged alert are journaled
+   * as `alert` entries holding the record, so `gateway reindex` brings them back (docs/STATE.md).
+   */
+  audit?: (e: AuditInput) => Promise<unknown>;
 }
 
 const keyOf = (rule: string, subject: string) => `${rule}\u0000${subject}`;
@@ -45,6 +51,7 @@ export class AlertService implements Service {
   readonly #bus: EventBus;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #audit: AlertServiceOptions['audit'];
   /** Active alerts by (rule, subject), loaded at start. */
   readonly #active = new Map<string, StoredAlert>();
   /** Writes waiting for the next group commit, in call order. */
@@ -58,6 +65,7 @@ export class AlertService implements Service {
     this.#bus = opts.bus;
     this.#log = opts.log;
     this.#now = opts.now ?? Date.now;
+    this.#audit = opts.audit;
   }
 
   async start(): Promise<void> {
@@ -139,6 +147,7 @@ export class AlertService implements Service {
     if (!a) return false;
     this.#active.delete(key);
     const cleared: StoredAlert = { ...a, active: false, clearedAt: new Date(this.#now()).toISOString() };
+    if (a.ack) await this.#journal(cleared, 'clear');
     await this.#write(cleared);
     this.#bus.emit('alert.cleared', { id: a.id, rule, subject });
     return true;
@@ -149,10 +158,36 @@ export class AlertService implements Service {
     if (!a) throw new GatewayError('NOT_FOUND', `no alert ${id}`);
     if (a.ack) return a;
     const acked: StoredAlert = { ...a, ack: { by, at: new Date(this.#now()).toISOString() } };
+    await this.#journal(acked, 'ack');
     await this.#write(acked);
     const key = keyOf(a.rule, a.subject);
     if (this.#active.get(key)?.id === id) this.#active.set(key, acked);
     return acked;
+  }
+
+  /**
+   * `gateway reindex`: an alert the log holds (acknowledged, maybe cleared since) and the index
+   * lacks. An active one is active again, unless its (rule, subject) has another active alert now.
+   */
+  async restore(alert: StoredAlert): Promise<boolean> {
+    if ((await this.#db.get(alert.id)) !== undefined) return false;
+    const key = keyOf(alert.rule, alert.subject);
+    const active = alert.active && !this.#active.has(key);
+    const row: StoredAlert = active
+      ? alert
+      : { ...alert, active: false, clearedAt: alert.clearedAt ?? new Date(this.#now()).toISOString() };
+    if (active) this.#active.set(key, row);
+    await this.#write(row);
+    return true;
+  }
+
+  async #journal(alert: StoredAlert, action: 'ack' | 'clear'): Promise<void> {
+    await this.#audit?.({
+      type: 'alert',
+      actor: action === 'ack' ? (alert.ack?.by ?? 'gateway') : 'gateway',
+      subject: `alert:${alert.id}`,
+      details: { action, record: alert as unknown as Record<string, unknown> },
+    });
   }
 
   async get(id: string): Promise<StoredAlert | undefined> {

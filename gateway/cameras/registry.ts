@@ -54,6 +54,11 @@ export const CameraRecord = z.object({
   health: CameraHealth,
   addedAt: z.number(),
   addedBy: z.string(),
+  /**
+   * Rebuilt from the audit log, which never holds a camera's password: an equipment manager gives
+   * it again (`setPassword`); until then the gateway does not try the camera.
+   */
+  passwordLost: z.literal(true).optional(),
 });
 export type CameraRecord = z.infer<typeof CameraRecord>;
 
@@ -323,11 +328,16 @@ export class CameraRegistry implements Service {
       addedAt: this.#now(),
       addedBy: by,
     };
+    // All but the password and what the camera itself says: `gateway reindex` rebuilds from this.
     await this.#audited(by, id, 'add', {
       name: rec.name,
       xaddr: withoutUserinfo(rec.xaddr),
       roomId: rec.roomId,
       origin: rec.origin,
+      user: rec.user,
+      urn: rec.urn,
+      streamUri: rec.streamUri,
+      addedAt: rec.addedAt,
     });
     this.#conns.set(id, conn);
     this.#streamAuthRefused.delete(id);
@@ -335,6 +345,50 @@ export class CameraRegistry implements Service {
     this.#log.info({ camera: id, xaddr: a.xaddr, by }, 'camera added');
     void this.#refreshSnapshot(id).catch(() => {});
     return this.#view(rec);
+  }
+
+  /**
+   * A new password for a registered camera (one rebuilt without it, or changed on the camera):
+   * tried first (wrong -> CAMERA_AUTH, nothing stored); audited without it.
+   */
+  async setPassword(id: string, password: string, by: string): Promise<CameraView> {
+    const pw = CameraPassword.parse(password);
+    const c = this.#need(id);
+    if (this.inUse(id)) throw new GatewayError('CONFLICT', `camera ${id} is recording a hearing`);
+    const conn = await this.#control
+      .connect({ xaddr: c.xaddr, user: c.user, password: pw })
+      .catch((err) => rethrowScrubbed(err, pw));
+    await this.#audited(by, id, 'password', { wasLost: c.passwordLost === true });
+    const { passwordLost: _, ...rest } = this.#need(id);
+    const rec: CameraRecord = {
+      ...rest,
+      password: pw,
+      info: conn.info,
+      health: {
+        ...UNKNOWN_HEALTH,
+        reachable: true,
+        checkedAt: this.#now(),
+        clockOffsetMs: conn.info.clockOffsetMs,
+      },
+    };
+    this.#conns.set(id, conn);
+    this.#streamAuthRefused.delete(id);
+    await this.#save(rec);
+    void this.#refreshSnapshot(id).catch(() => {});
+    return this.#view(rec);
+  }
+
+  /**
+   * `gateway reindex`: a camera the log holds and the index lacks, without its password
+   * (`passwordLost`). Not started (offline), the row is put unsealed with an empty password and
+   * sealed at the next start, as any clear row is.
+   */
+  async restore(rec: CameraRecord): Promise<boolean> {
+    if (this.#cams.has(rec.id) || (await this.#db.get(rec.id)) !== undefined) return false;
+    const r = CameraRecord.parse({ ...rec, password: '', passwordLost: true });
+    if (this.#box) await this.#save(r);
+    else await this.#db.put(r.id, r, SYNCED);
+    return true;
   }
 
   async assignRoom(id: string, roomId: string | null, by = 'gateway'): Promise<CameraView> {
@@ -469,6 +523,12 @@ export class CameraRegistry implements Service {
     const have = this.#conns.get(id);
     if (have) return have;
     const c = this.#need(id);
+    if (c.passwordLost) {
+      throw new GatewayError('CAMERA_AUTH', `camera ${id} needs its password again`, {
+        cameraId: id,
+        reason: 'PASSWORD_LOST',
+      });
+    }
     const conn = await this.#control.connect({ xaddr: c.xaddr, user: c.user, password: c.password });
     this.#conns.set(id, conn);
     const cur = this.#cams.get(id);
@@ -514,7 +574,7 @@ export class CameraRegistry implements Service {
     const { password: _, ...rest } = c;
     const refusedAt = this.#streamAuthRefused.get(c.id) ?? null;
     const state: CameraState =
-      refusedAt !== null || c.health.error?.code === 'CAMERA_AUTH'
+      refusedAt !== null || c.passwordLost || c.health.error?.code === 'CAMERA_AUTH'
         ? 'auth-failed'
         : c.health.reachable
           ? 'online'

@@ -339,6 +339,34 @@ export class CaseService implements Service {
     }
   }
 
+  /**
+   * `gateway reindex`: cases and links the log holds and the index lacks. A link dates its case
+   * (`activityDays`) without a case entry of its own, so every link's day is put back on a
+   * restored case. Returns the case numbers and link ids restored.
+   */
+  async restore(cases: CaseRecord[], links: RecordingLink[]): Promise<{ cases: string[]; links: string[] }> {
+    const out = { cases: [] as string[], links: [] as string[] };
+    const restored = new Map<string, CaseRecord>();
+    for (const c of cases) {
+      if ((await this.#cases.get(c.key)) !== undefined) continue;
+      restored.set(c.key, structuredClone(c));
+    }
+    for (const l of links) {
+      const c = restored.get(normaliseCaseNo(l.caseNo));
+      if (c && l.start !== null) this.#addDay(c, l.start);
+      if ((await this.#links.get(l.id)) !== undefined) continue;
+      await this.#links.put(l.id, l, SYNCED);
+      this.#index(l);
+      out.links.push(l.id);
+    }
+    for (const c of restored.values()) {
+      await this.#cases.put(c.key, c, SYNCED);
+      this.#byKey.set(c.key, c);
+      out.cases.push(c.caseNo);
+    }
+    return out;
+  }
+
   // ---- internals ----
 
   async #checkTarget(a: Actor, t: LinkTarget): Promise<{ start: number | null; activity: Activity | null }> {
@@ -412,6 +440,8 @@ export class CaseService implements Service {
           stage: l.stage,
           activity: l.activity,
           supersedes: prev,
+          // The whole link: `gateway reindex` rebuilds it from this entry (docs/STATE.md).
+          link,
         },
       });
       if (l.start !== null) {
@@ -494,8 +524,14 @@ export class CaseService implements Service {
     return normalise(parts.join(' '));
   }
 
+  /** With the record as it now is: `gateway reindex` rebuilds the case from its last entry. */
   async #audit(a: Actor, c: CaseRecord, details: Record<string, unknown>): Promise<void> {
-    await this.#o.audit({ type: 'case-admin', actor: a.username, subject: `case:${c.caseNo}`, details });
+    await this.#o.audit({
+      type: 'case-admin',
+      actor: a.username,
+      subject: `case:${c.caseNo}`,
+      details: { ...details, record: c },
+    });
   }
 }
 

@@ -35,7 +35,7 @@ import { verifyingStream } from './hashed-stream.js';
 import { ExportRepo } from './repo.js';
 import {
   type ExportListQuery,
-  type ExportRecord,
+  ExportRecord,
   type ExportRequestBody,
   type ExportView,
   type Person,
@@ -112,6 +112,13 @@ export class ExportService implements Service {
     await Promise.allSettled([...this.#builds.values()]);
   }
 
+  /** `gateway reindex`: an export the log holds and the index lacks (one still building resumes at start). */
+  async restore(rec: ExportRecord): Promise<boolean> {
+    if ((await this.#repo.get(rec.id)) !== undefined) return false;
+    await this.#repo.put(ExportRecord.parse(rec));
+    return true;
+  }
+
   // ---- requests ----------------------------------------------------------------------------------
 
   async request(body: ExportRequestBody, user: Actor): Promise<ExportView> {
@@ -164,6 +171,7 @@ export class ExportService implements Service {
         sessionIds: body.sessionIds,
         hearingIds: body.hearingIds,
         ...(body.interruptionIds.length > 0 ? { interruptionIds: body.interruptionIds } : {}),
+        record: journaled(rec),
       },
     });
     this.#changed(rec);
@@ -204,7 +212,13 @@ export class ExportService implements Service {
         type: 'export-approval',
         actor: user.username,
         subject: exportSubject(id),
-        details: { caseNo: r.caseNo, requestedBy: r.requestedBy.username, note, clips: r.clipIds.length },
+        details: {
+          caseNo: r.caseNo,
+          requestedBy: r.requestedBy.username,
+          note,
+          clips: r.clipIds.length,
+          record: journaled(next),
+        },
       });
       await this.#repo.put(next);
       return next;
@@ -238,7 +252,7 @@ export class ExportService implements Service {
         type: 'export-refused',
         actor: user.username,
         subject: exportSubject(id),
-        details: { caseNo: r.caseNo, requestedBy: r.requestedBy.username, reason },
+        details: { caseNo: r.caseNo, requestedBy: r.requestedBy.username, reason, record: journaled(next) },
       });
       await this.#repo.put(next);
       return next;
@@ -363,6 +377,12 @@ export class ExportService implements Service {
         builtAt: new Date(this.#now()).toISOString(),
       };
       done.progress = { bytesDone: done.progress!.bytesTotal, bytesTotal: done.progress!.bytesTotal };
+      await this.#o.store.audit.append({
+        type: 'export-ready',
+        actor: 'gateway',
+        subject: exportSubject(rec.id),
+        details: { caseNo: rec.caseNo, image: done.image, record: journaled(done) },
+      });
       await this.#repo.put(done);
       this.#o.log.info(
         { exportId: rec.id, image: image.name, bytes: image.bytes, originals },
@@ -374,18 +394,23 @@ export class ExportService implements Service {
       this.#o.log.error({ err, exportId: rec.id }, 'evidence disc build failed');
       // After an `export-built` entry this says the disc was never shipped (R25: a truthful log).
       const clipIds = err instanceof GatewayError ? (err.details?.clipIds ?? err.details?.clipId) : undefined;
+      const failed: ExportRecord = { ...rec, state: 'failed', error: message };
       await this.#o.store.audit
         .append({
           type: 'export-failed',
           actor: 'gateway',
           subject: exportSubject(rec.id),
-          details: { caseNo: rec.caseNo, error: message, ...(clipIds ? { clipIds: [clipIds].flat() } : {}) },
+          details: {
+            caseNo: rec.caseNo,
+            error: message,
+            ...(clipIds ? { clipIds: [clipIds].flat() } : {}),
+            record: journaled(failed),
+          },
         })
         .catch((e: unknown) =>
           this.#o.log.error({ err: e, exportId: rec.id }, 'logging the failed build failed'),
         );
       // Logged before the record says failed, so whoever sees the failure finds it in the log.
-      const failed: ExportRecord = { ...rec, state: 'failed', error: message };
       await this.#repo.put(failed).catch(() => {});
       this.#changed(failed);
     }
@@ -504,4 +529,13 @@ function isSupervisor(u: Actor): boolean {
 
 function person(u: Actor): Person {
   return { username: u.username, name: u.displayName };
+}
+
+/**
+ * The record as an entry holds it, to rebuild it from the log (docs/STATE.md): all but the clip
+ * list, which only the `export-request` entry carries (up to MAX_EXPORT_CLIPS ids, once).
+ */
+function journaled(r: ExportRecord): Record<string, unknown> {
+  const { clipIds: _, ...rest } = r;
+  return rest;
 }

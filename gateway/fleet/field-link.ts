@@ -60,6 +60,7 @@ export function createFieldLink(d: FieldLinkDeps): FieldLink {
     interruptions: d.interruptions,
     config: config.interruptions,
     recordingList: config.recordingList,
+    ...(d.audit ? { audit: d.audit } : {}),
   });
   // The broker and the command sender need each other: the sender reaches it through this late-bound
   // transport.

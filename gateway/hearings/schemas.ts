@@ -92,6 +92,12 @@ export const SegmentRow = z.object({
 });
 export type SegmentRow = z.infer<typeof SegmentRow>;
 
+/**
+ * A segment's facts its `ingest` entry lacks, in the `hearing-stop` entry (compact: a long hearing
+ * has thousands): clipId, run, durationS, playable.
+ */
+export type SegmentMedia = [string, number, number | null, boolean];
+
 export const HearingQuery = z.object({
   roomId: z.string().optional(),
   state: HearingState.optional(),

@@ -49,6 +49,7 @@ import {
   HearingQuery as HearingQuerySchema,
   HearingSession,
   type HearingSummary,
+  type SegmentMedia,
   type SegmentRow,
   StartHearingInput,
 } from './schemas.js';
@@ -722,8 +723,25 @@ export class HearingService implements Service {
           coverage: c.coverage,
           gaps: c.gaps.length,
         })),
+        // What `gateway reindex` needs beyond the start entry and the segments' ingest entries:
+        stoppedBy: s.stoppedBy,
+        summary,
+        segmentMedia: (await this.segments(s.id)).map(segmentMedia),
       },
     });
+  }
+
+  /**
+   * `gateway reindex`: a hearing the log holds and the index lacks, with its segment rows. One
+   * still recording (no stop entry) is resumed at the next start, as after a crash (R18).
+   */
+  async restore(session: HearingSession, segments: SegmentRow[]): Promise<boolean> {
+    if ((await this.#sessions.get(session.id)) !== undefined) return false;
+    for (const r of segments) {
+      await this.#segments.put(`${r.sessionId}!${r.cameraId}!${String(r.seq).padStart(6, '0')}`, r);
+    }
+    await this.#sessions.put(session.id, HearingSession.parse(session), SYNCED);
+    return true;
   }
 
   async #load(id: string): Promise<HearingSession> {
@@ -741,3 +759,5 @@ export class HearingService implements Service {
 function newActive(session: HearingSession): Active {
   return { session, channels: new Map(), seq: new Map(), retry: [], holds: new Map(), leadIns: new Map() };
 }
+
+const segmentMedia = (r: SegmentRow): SegmentMedia => [r.clipId, r.run, r.durationS, r.playable];

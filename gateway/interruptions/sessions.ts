@@ -17,6 +17,7 @@ import { type Db, SYNCED } from '../db.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import { QueryBool } from '../query-params.js';
+import type { AuditInput } from '../store/schema.js';
 import type { InterruptionCause } from './record.js';
 import type { InterruptionService } from './service.js';
 import { SessionIndex, sessionStart } from './session-index.js';
@@ -84,6 +85,11 @@ export interface SessionTrackerOptions {
   config: GatewayConfig['interruptions'];
   recordingList: GatewayConfig['recordingList'];
   now?: () => number;
+  /**
+   * Each state of a session but a plain segment count is journaled as a `recorder-session` entry
+   * holding the record (its end holds the final counts), so `gateway reindex` rebuilds it.
+   */
+  audit?: (e: AuditInput) => Promise<unknown>;
 }
 
 export class SessionTracker implements Service {
@@ -100,6 +106,7 @@ export class SessionTracker implements Service {
   readonly #awaitingBack = new Set<string>();
   readonly #rawDb: Db;
   readonly #index: SessionIndex;
+  readonly #audit: SessionTrackerOptions['audit'];
 
   constructor(opts: SessionTrackerOptions) {
     this.#db = opts.db.sublevel<string, SessionRecord>('recorder-sessions', { valueEncoding: 'json' });
@@ -111,6 +118,7 @@ export class SessionTracker implements Service {
     this.#cfg = opts.config;
     this.#list = opts.recordingList;
     this.#now = opts.now ?? Date.now;
+    this.#audit = opts.audit;
   }
 
   async start(): Promise<void> {
@@ -223,12 +231,14 @@ export class SessionTracker implements Service {
       }
       case 'segment-closed': {
         const s = await this.#ensure(serial, e.sessionId, e.start);
+        const flags = s.flags.length;
         await this.#checkGap(s, e.start, e.clipId);
         s.segments++;
         s.bytes += e.bytes;
         s.firstSegmentStart = Math.min(s.firstSegmentStart ?? e.start, e.start);
         s.lastSegmentEnd = Math.max(s.lastSegmentEnd ?? e.end, e.end);
-        return this.#save(s);
+        // A plain segment is not journaled (one entry per clip is the ingest's); a gap is.
+        return this.#save(s, s.flags.length !== flags || s.endedAt !== null);
       }
       case 'marker': {
         const s = await this.#ensure(serial, e.sessionId, e.at);
@@ -398,8 +408,32 @@ export class SessionTracker implements Service {
     return this.#list[activity] ?? 'unlisted';
   }
 
-  async #save(s: SessionRecord): Promise<void> {
+  /** `gateway reindex`: a session the log holds and the index lacks (an open one is current again). */
+  async restore(rec: SessionRecord): Promise<boolean> {
+    const s = SessionRecord.parse(rec);
+    if ((await this.#db.get(key(s.serial, s.sessionId))) !== undefined) return false;
+    const cur = this.#current.get(s.serial);
+    if (s.endedAt === null && (!cur || (sessionStart(cur) ?? 0) < (sessionStart(s) ?? 0))) {
+      this.#current.set(s.serial, s);
+    }
+    await this.#put(s);
+    return true;
+  }
+
+  async #save(s: SessionRecord, journal = true): Promise<void> {
     s.updatedAt = new Date(this.#now()).toISOString();
+    if (journal) {
+      await this.#audit?.({
+        type: 'recorder-session',
+        actor: 'gateway',
+        subject: `session:${s.sessionId}`,
+        details: { serial: s.serial, record: s as unknown as Record<string, unknown> },
+      });
+    }
+    await this.#put(s);
+  }
+
+  async #put(s: SessionRecord): Promise<void> {
     const k = key(s.serial, s.sessionId);
     await this.#rawDb.batch(
       [{ type: 'put', sublevel: this.#db as never, key: k, value: s }, ...this.#index.opsFor(s, k)] as never,

@@ -162,6 +162,8 @@ export const AuditType = z.enum([
   'export-built',
   /** A build that failed after `export-built` or before: no image exists, nothing was shipped. */
   'export-failed',
+  /** The disc image written and hashed: the state a rebuilt export record comes back in (docs/STATE.md). */
+  'export-ready',
   /** A build cut off by a restart, taken up again after the gateway started (exports/disc.ts). */
   'export-resumed',
   'export-download',
@@ -182,6 +184,10 @@ export const AuditType = z.enum([
   'notification',
   /** Replication to the central archive (S3 Object Lock): copies, read-backs, holds, evictions. */
   'archive',
+  /** A recorder session's record (R16, R18, R19) as it started, changed state or ended: rebuilt from these. */
+  'recorder-session',
+  /** An alert acknowledged by a person (R19), or an acknowledged alert cleared: rebuilt from these. */
+  'alert',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

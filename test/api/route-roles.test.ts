@@ -119,6 +119,7 @@ const TABLE: Row[] = [
   { route: 'POST /api/cameras', roles: [EM] },
   { route: 'GET /api/cameras/:id', roles: [EM, HEARING, ...SUP] },
   { route: 'PUT /api/cameras/:id/room', roles: [EM] },
+  { route: 'PUT /api/cameras/:id/password', roles: [EM] },
   { route: 'DELETE /api/cameras/:id', roles: [EM] },
   { route: 'POST /api/cameras/:id/health', roles: [EM] },
   { route: 'POST /api/cameras/:id/sync-clock', roles: [EM] },

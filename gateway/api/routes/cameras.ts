@@ -3,6 +3,7 @@
  * the devices); hearing-room staff see them and their snapshots; supervisors read.
  */
 import { z } from 'zod';
+import { CameraPassword } from '../../cameras/control.js';
 import { AddCameraInput, type CameraRegistry } from '../../cameras/registry.js';
 import type { HearingService } from '../../hearings/service.js';
 import type { PrerollCache } from '../../recording/preroll.js';
@@ -27,6 +28,7 @@ export const LIVE_PICTURE_MAX_AGE_MS = 1000;
 
 const DiscoverBody = z.object({ timeoutMs: z.number().int().min(200).max(30_000).optional() });
 const RoomBody = z.object({ roomId: z.string().min(1).max(64).nullable() });
+const PasswordBody = z.object({ password: CameraPassword });
 const SnapshotQuery = z.object({ fresh: z.enum(['0', '1', 'true', 'false']).optional() });
 
 export function cameraRoutes(
@@ -68,6 +70,12 @@ export function cameraRoutes(
   api.route(
     { method: 'put', path: '/api/cameras/:id/room', roles: CAMERA_ADMINS, body: RoomBody },
     ({ params, body, user }) => cameras.assignRoom(params.id ?? '', body.roomId, user.username),
+  );
+
+  // A camera rebuilt from the audit log (`passwordLost`), or whose password was changed on it.
+  api.route(
+    { method: 'put', path: '/api/cameras/:id/password', roles: CAMERA_ADMINS, body: PasswordBody },
+    ({ params, body, user }) => cameras.setPassword(params.id ?? '', body.password, user.username),
   );
 
   api.route(
