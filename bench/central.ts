@@ -71,6 +71,8 @@ async function centralChild(dir: string, url: string, pw: string, ca: string): P
         type: 'count:reply',
         count: app.ledger.messages + app.ledger.duplicates,
         duplicates: app.ledger.duplicates,
+        batches: app.ledger.batches,
+        cpuS: round2(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6),
         missing: app.ledger.list().reduce((a, v) => a + (v.sequence?.missing ?? 0), 0),
         forks: app.ledger.list().filter((v) => v.custody?.status === 'fork').length,
         rejected: app.link.rejected,
@@ -129,7 +131,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Starts a consumer and times it from launch to its count reaching `expected`. */
+/** Starts a consumer and times it from launch to its count (this process's, from 0) reaching `expected`. */
 async function drain(
   role: 'central' | 'plain',
   args: string[],
@@ -214,10 +216,10 @@ async function main(): Promise<void> {
       process.stderr.write(
         `round ${r + 1}: ${round} messages published and queued by the broker in ${round2((performance.now() - g0) / 1000)} s\n`,
       );
-      const a = await drain('central', [join(dir, 'central'), ...common], total);
+      const a = await drain('central', [join(dir, 'central'), ...common], round);
       central.push(round / a.seconds);
       last = a.last;
-      const b = await drain('plain', common, total);
+      const b = await drain('plain', common, round);
       plain.push(round / b.seconds);
       process.stderr.write(
         `  central ${round2(round / a.seconds)} msg/s (${round2(a.seconds)} s), plain ${round2(round / b.seconds)} msg/s (${round2(b.seconds)} s)\n`,
@@ -242,6 +244,8 @@ async function main(): Promise<void> {
         ...fields('central_msgs_per_s', central),
         ...fields('plain_msgs_per_s', plain),
         central_rss_mb: last.rssMb,
+        central_synced_batches: last.batches,
+        central_cpu_s: last.cpuS,
         duplicates: last.duplicates,
         missing: last.missing,
         forks: last.forks,

@@ -547,6 +547,7 @@ export class GatewayApp {
       ingestActive: () => this.docks.list().filter((s) => s.current).length,
       liveClients: () => bus.anyListenerCount,
       archiveQueue: () => this.archive.queue.stats(),
+      ...(this.uplink.enabled ? { uplink: () => this.uplink.state() } : {}),
     });
     observabilityRoutes(this.api.app, {
       metrics: this.metrics,

@@ -47,6 +47,8 @@ export interface GatewayEvents {
   'dock.changed': { slot: string; serial: string | null; state: string; reason?: string };
   'ingest.progress': { clipId: string; serial: string; bytesDone: number; bytes: number };
   'clip.stored': { clipId: string; sha256: string; source: SourceKind };
+  /** An original's copy in the central archive read back, hashed and locked (or newly held, R23). */
+  'clip.archived': ArchivedClip;
   'pairing.changed': { serial: string; officerId: string | null };
   'camera.changed': { cameraId: string };
   'hearing.changed': { sessionId: string; roomId: string; state: string };
@@ -58,6 +60,22 @@ export interface GatewayEvents {
    * wrote the `integrity-failure` entry (with the index change it made).
    */
   'integrity.failed': IntegrityFailure;
+}
+
+export interface ArchivedClip {
+  clipId: string;
+  bucket: string;
+  key: string;
+  versionId: string;
+  sha256: string;
+  bytes: number;
+  retainUntil: string;
+  legalHold: boolean;
+  source: { kind: SourceKind; id: string };
+  activity: string | null;
+  /** Recording start and end, UTC ISO. */
+  start: string;
+  end: string;
 }
 
 export interface IntegrityFailure {

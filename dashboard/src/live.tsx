@@ -23,6 +23,7 @@ const EVENT_NAMES = [
   'dock.changed',
   'ingest.progress',
   'clip.stored',
+  'clip.archived',
   'pairing.changed',
   'camera.changed',
   'hearing.changed',

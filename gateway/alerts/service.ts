@@ -3,9 +3,10 @@
  * acknowledged on the dashboard. At most one active alert per (rule, subject); raising it again is a
  * no-op, clearing it ends it. `notify` names the roles that must be told at once (R19: principal).
  */
-import { type Db, SYNCED, timeSortableId } from '../db.js';
+import { type Db, timeSortableId } from '../db.js';
 import { GatewayError } from '../errors.js';
 import type { Alert, AlertSeverity, EventBus, Service } from '../events.js';
+import { GroupCommit } from '../group-commit.js';
 import type { Logger } from '../log.js';
 import type { AuditInput } from '../store/schema.js';
 
@@ -54,14 +55,12 @@ export class AlertService implements Service {
   readonly #audit: AlertServiceOptions['audit'];
   /** Active alerts by (rule, subject), loaded at start. */
   readonly #active = new Map<string, StoredAlert>();
-  /** Writes waiting for the next group commit, in call order. */
-  #queued: StoredAlert[] = [];
-  /** The group commit the queued writes will go in; the one before it has finished. */
-  #commit?: Promise<void>;
-  #lastCommit: Promise<void> = Promise.resolve();
+  /** Every alert write of one loop turn in one synced batch, batches in call order. */
+  readonly #commit: GroupCommit;
 
   constructor(opts: AlertServiceOptions) {
     this.#db = opts.db.sublevel<string, StoredAlert>('alerts', { valueEncoding: 'json' });
+    this.#commit = new GroupCommit((ops, sync) => opts.db.batch(ops, sync));
     this.#bus = opts.bus;
     this.#log = opts.log;
     this.#now = opts.now ?? Date.now;
@@ -76,7 +75,7 @@ export class AlertService implements Service {
   }
 
   async stop(): Promise<void> {
-    await this.#lastCommit;
+    await this.#commit.drained();
   }
 
   /**
@@ -86,23 +85,7 @@ export class AlertService implements Service {
    * (bench/README.md, telemetry).
    */
   #write(alert: StoredAlert): Promise<void> {
-    this.#queued.push(alert);
-    if (!this.#commit) {
-      const after = this.#lastCommit;
-      this.#commit = new Promise<void>((r) => setImmediate(r))
-        .then(() => after)
-        .then(() => {
-          const rows = this.#queued;
-          this.#queued = [];
-          this.#commit = undefined;
-          return this.#db.batch(
-            rows.map((a) => ({ type: 'put' as const, key: a.id, value: a })),
-            SYNCED,
-          );
-        });
-      this.#lastCommit = this.#commit.catch(() => undefined);
-    }
-    return this.#commit;
+    return this.#commit.add([{ type: 'put', sublevel: this.#db, key: alert.id, value: alert }]);
   }
 
   /** The active alert for (rule, subject), if any. Synchronous: rules call it on hot paths. */

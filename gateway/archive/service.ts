@@ -500,6 +500,25 @@ export class ArchiveService implements Service {
     };
     await this.#done.put(`clip!${clipId}`, copy);
     await this.#audit('replicated', `clip:${clipId}`, 'gateway', { ...copy, at: undefined });
+    this.#announce(rec, copy);
+  }
+
+  /** Tells the bus (and through the uplink, the province: PROTOCOL.md §7.2) where the copy is. */
+  #announce(rec: ClipRecord, copy: ArchivedCopy): void {
+    this.#o.bus.emit('clip.archived', {
+      clipId: rec.clipId,
+      bucket: copy.bucket,
+      key: copy.key,
+      versionId: copy.versionId,
+      sha256: copy.sha256,
+      bytes: copy.bytes,
+      retainUntil: copy.retainUntil,
+      legalHold: copy.legalHold,
+      source: rec.source,
+      activity: rec.activity ?? null,
+      start: new Date(rec.start).toISOString(),
+      end: new Date(rec.end).toISOString(),
+    });
   }
 
   /** The date the archive must keep a clip's original to, by the retention rules (unheld). */
@@ -572,6 +591,8 @@ export class ArchiveService implements Service {
       key: copy.key,
       versionId: copy.versionId,
     });
+    const rec = await this.#o.store.index.get(clipId);
+    if (rec) this.#announce(rec, { ...copy, legalHold: true });
   }
 
   async #replicateCheckpoint(treeSize: number, json: string): Promise<void> {

@@ -15,6 +15,7 @@ import { restrictDataDir } from '../integrity/modes.js';
 import { createLogger, type Logger } from '../log.js';
 import { AuditLog } from '../store/audit-log.js';
 import { UserStore } from '../users.js';
+import { CentralArchiveReader } from './archive-reader.js';
 import type { CentralConfig } from './config.js';
 import { Ledger } from './ledger.js';
 import { centralRoutes } from './routes.js';
@@ -30,6 +31,7 @@ export class CentralApp {
   alerts!: AlertService;
   ledger!: Ledger;
   link!: CentralSubscriber;
+  archive!: CentralArchiveReader;
   api!: Api;
   readonly services: Service[] = [];
   #http?: HttpServer;
@@ -89,14 +91,25 @@ export class CentralApp {
       pinned: this.config.fingerprints,
     });
     this.link = new CentralSubscriber(this.config.broker, this.ledger, this.log.child({ svc: 'central' }));
+    this.archive = new CentralArchiveReader(this.config.archive, {
+      audit: () => this.audit,
+      alerts: this.alerts,
+      log: this.log.child({ svc: 'central-archive' }),
+    });
     const ledger = this.ledger;
     this.services.push(
       this.alerts,
       guard,
       { name: 'ledger', start: () => ledger.open(), stop: () => ledger.close() },
+      this.archive,
       this.link,
     );
-    centralRoutes(this.api, { ledger: this.ledger, alerts: this.alerts, link: this.link });
+    centralRoutes(this.api, {
+      ledger: this.ledger,
+      alerts: this.alerts,
+      link: this.link,
+      archive: this.archive,
+    });
     for (const s of this.services) await s.start();
     this.api.mountStatic();
     const { host, port, tls, headersTimeoutS, requestTimeoutS } = http;

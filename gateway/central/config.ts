@@ -23,6 +23,22 @@ export const CentralConfig = z.object({
       reconnectS: z.number().positive().default(5),
     })
     .default({ url: 'mqtt://127.0.0.1:1883', username: 'central', clientId: 'central', reconnectS: 5 }),
+  /**
+   * The province's archive bucket (the offices' `archive`), read-only for central: originals are
+   * read by the version each office reported. Without it the originals are listed, not served.
+   */
+  archive: z
+    .object({
+      endpoint: z.url(),
+      region: z.string().min(1).max(64).default('us-east-1'),
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/)
+        .default('originals'),
+      /** JSON `{ "accessKeyId", "secretAccessKey" }` of a read-only user (a secret never sits in config). */
+      credentialsFile: z.string().min(1),
+    })
+    .optional(),
   /** Each office's key fingerprint as recorded on paper; an office not listed is pinned on first use. */
   fingerprints: z.record(OfficeId, z.string().regex(/^[0-9a-f]{64}$/)).default({}),
 });

@@ -1,15 +1,19 @@
 /**
  * What central knows of each office (PROTOCOL.md §7.3): the latest health snapshot and status,
- * active alerts, recent events, the sequence state and the witness's held checkpoint. It takes one
- * decoded message at a time (in arrival order); the sequence state and the held checkpoint are
- * written to LevelDB before the message is acknowledged to the broker, the views at most
- * `flushMs` later (a crash loses at most that much of the recent-events list, never custody).
+ * active alerts, recent events, the sequence state, the witness's held checkpoint and the archived
+ * originals each office reported. It takes decoded messages in arrival order, each updating memory
+ * at once; the sequence state, the held checkpoint and archived originals of every message taken in
+ * one loop turn go to LevelDB in one synced batch (group-commit.ts), and a message is acknowledged
+ * to the broker only once its batch is durable. The views follow at most `flushMs` later (a crash
+ * loses at most that much of the recent-events list, never custody).
  */
 import type { AlertService } from '../alerts/service.js';
 import type { Db } from '../db.js';
+import { GroupCommit } from '../group-commit.js';
 import type { Logger } from '../log.js';
-import type { BatchOp } from '../store/keys.js';
-import type { AlertBody, HealthBody, OfficeStatus, UpstreamMessage } from '../uplink/messages.js';
+import { type BatchOp, keyPart } from '../store/keys.js';
+import type { AlertBody, EventBody, HealthBody, OfficeStatus, UpstreamMessage } from '../uplink/messages.js';
+import { ARCHIVED_EVENT, ArchivedOriginal, archivedFromEvent } from './originals.js';
 import { type OfficeSequence, sequence } from './sequencer.js';
 import { FORK_STATUSES, type HeldState, type WitnessOutcome, witness } from './witness.js';
 
@@ -32,7 +36,8 @@ export interface OfficeView {
   healthAt: string | null;
   alerts: (AlertBody & { at: string })[];
   events: { at: string; type: string; subject: string; details: Record<string, unknown> }[];
-  counts: { messages: number; events: number; alertsRaised: number };
+  /** `archived`: originals reported archived (absent in views stored before it was counted). */
+  counts: { messages: number; events: number; alertsRaised: number; archived?: number };
   sequence: OfficeSequence | null;
   custody: {
     status: WitnessOutcome['status'];
@@ -61,6 +66,8 @@ export class Ledger {
   readonly #views;
   readonly #seqs;
   readonly #held;
+  readonly #originals;
+  readonly #commit: GroupCommit;
   readonly #offices = new Map<string, OfficeView>();
   readonly #heldMem = new Map<string, HeldState>();
   readonly #dirty = new Set<string>();
@@ -75,6 +82,13 @@ export class Ledger {
     this.#views = o.db.sublevel<string, unknown>('central-views', { valueEncoding: 'json' });
     this.#seqs = o.db.sublevel<string, unknown>('central-seq', { valueEncoding: 'json' });
     this.#held = o.db.sublevel<string, unknown>('central-held', { valueEncoding: 'json' });
+    this.#originals = o.db.sublevel<string, unknown>('central-originals', { valueEncoding: 'json' });
+    this.#commit = new GroupCommit((ops, sync) => o.db.batch(ops, sync));
+  }
+
+  /** Synced batches written so far (one per loop turn of messages). */
+  get batches(): number {
+    return this.#commit.batches;
   }
 
   async open(): Promise<void> {
@@ -87,6 +101,7 @@ export class Ledger {
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    await this.#commit.drained();
     await this.flush();
   }
 
@@ -109,17 +124,20 @@ export class Ledger {
     this.#dirty.add(office);
   }
 
-  /** One sequenced message from `office` (already checked to be its own). */
-  async take(m: UpstreamMessage): Promise<Taken> {
+  /**
+   * One sequenced message from `office` (already checked to be its own). Memory changes at once, in
+   * call order; the promise resolves when the message's writes are durable (acknowledge then).
+   */
+  take(m: UpstreamMessage): Promise<Taken> {
     const v = this.#view(m.office);
     const verdict = sequence(v.sequence ?? undefined, m.epoch, m.seq);
     v.sequence = verdict.state;
     const ops: BatchOp[] = [{ type: 'put', sublevel: this.#seqs, key: m.office, value: verdict.state }];
     if (!verdict.take) {
       this.duplicates++;
-      await this.#o.db.batch(ops);
-      return 'duplicate';
+      return this.#commit.add(ops).then(() => 'duplicate');
     }
+    const waits: Promise<unknown>[] = [];
     this.messages++;
     const now = new Date(this.#now()).toISOString();
     v.lastMessageAt = now;
@@ -141,6 +159,10 @@ export class Ledger {
         break;
       case 'event':
         v.counts.events++;
+        if (m.body.type === ARCHIVED_EVENT) {
+          this.#archived(m.office, m.at, m.body, ops);
+          break;
+        }
         v.events.unshift({ at: m.at, ...m.body });
         v.events.length = Math.min(v.events.length, RECENT_EVENTS);
         break;
@@ -171,13 +193,48 @@ export class Ledger {
           this.#heldMem.set(m.office, h);
           ops.push({ type: 'put', sublevel: this.#held, key: m.office, value: h });
         }
-        await this.#custodyAlert(m.office, out, cp.treeSize);
+        waits.push(this.#custodyAlert(m.office, out, cp.treeSize));
         break;
       }
     }
     this.#dirty.add(m.office);
-    await this.#o.db.batch(ops);
-    return 'taken';
+    waits.push(this.#commit.add(ops));
+    return Promise.all(waits).then(() => 'taken');
+  }
+
+  /** An office's archived originals in clip id order, from after `after`. */
+  async originals(office: string, o: { after?: string; limit: number }): Promise<ArchivedOriginal[]> {
+    const prefix = `${keyPart(office)}!`;
+    const out: ArchivedOriginal[] = [];
+    const gt = o.after === undefined ? undefined : `${prefix}${keyPart(o.after)}`;
+    for await (const v of this.#originals.values({
+      ...(gt === undefined ? { gte: prefix } : { gt }),
+      lt: `${keyPart(office)}"`,
+      limit: o.limit,
+    }))
+      out.push(ArchivedOriginal.parse(v));
+    return out;
+  }
+
+  async original(office: string, clipId: string): Promise<ArchivedOriginal | undefined> {
+    const v = await this.#originals.get(`${keyPart(office)}!${keyPart(clipId)}`);
+    return v === undefined ? undefined : ArchivedOriginal.parse(v);
+  }
+
+  #archived(office: string, at: string, body: EventBody, ops: BatchOp[]): void {
+    const r = archivedFromEvent(office, at, body);
+    if (!r.ok) {
+      this.#o.log.warn({ office, reason: r.reason }, 'archived original report refused');
+      return;
+    }
+    const v = this.#view(office);
+    v.counts.archived = (v.counts.archived ?? 0) + 1;
+    ops.push({
+      type: 'put',
+      sublevel: this.#originals,
+      key: `${keyPart(office)}!${keyPart(r.value.clipId)}`,
+      value: r.value,
+    });
   }
 
   async flush(): Promise<void> {
@@ -226,7 +283,7 @@ export class Ledger {
         healthAt: null,
         alerts: [],
         events: [],
-        counts: { messages: 0, events: 0, alertsRaised: 0 },
+        counts: { messages: 0, events: 0, alertsRaised: 0, archived: 0 },
         sequence: null,
         custody: null,
       };

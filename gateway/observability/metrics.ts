@@ -7,6 +7,7 @@
 import { statfs } from 'node:fs/promises';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlertSeverity, EventBus } from '../events.js';
+import type { UplinkState } from '../uplink/bridge.js';
 
 /** What the metrics read when scraped; each may be absent in a partial app (offline commands). */
 export interface MetricSources {
@@ -24,6 +25,8 @@ export interface MetricSources {
   liveClients: () => number;
   /** Items waiting for the central archive and the oldest one's age. */
   archiveQueue?: () => Promise<{ depth: number; oldestAgeMs: number }>;
+  /** The upstream link to the province (PROTOCOL.md §7), when configured. */
+  uplink?: () => Promise<UplinkState>;
   now?: () => number;
 }
 
@@ -136,6 +139,7 @@ export class GatewayMetrics {
         },
       });
     }
+    if (src.uplink) this.#uplinkGauges(src.uplink, age);
     new Gauge({
       name: 'gateway_checkpoint_age_seconds',
       help: 'Seconds since the last signed checkpoint of the audit log (NaN: none yet)',
@@ -162,6 +166,51 @@ export class GatewayMetrics {
         this.set({ queue: 'notify-outbox' }, src.notifyPending());
         this.set({ queue: 'ingest-active' }, src.ingestActive());
         this.set({ queue: 'live-clients' }, src.liveClients());
+      },
+    });
+  }
+
+  /** The upstream link (PROTOCOL.md §7.2): up or down, the outbox, the last checkpoint acknowledged. */
+  #uplinkGauges(state: () => Promise<UplinkState>, age: (iso: string | null) => number): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'gateway_uplink_up',
+      help: "1 while connected to the province's central broker, 0 while the link is down",
+      registers,
+      async collect() {
+        this.set((await state()).connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'gateway_uplink_outbox_depth',
+      help: 'Messages in the upstream outbox not yet acknowledged by the central broker',
+      registers,
+      async collect() {
+        this.set((await state()).depth);
+      },
+    });
+    new Gauge({
+      name: 'gateway_uplink_outbox_age_seconds',
+      help: 'Seconds the oldest message in the upstream outbox has waited (0: empty)',
+      registers,
+      async collect() {
+        this.set((await state()).oldestAgeMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'gateway_uplink_checkpoint_sent_age_seconds',
+      help: 'Seconds since the central broker acknowledged the last signed checkpoint (NaN: none since start)',
+      registers,
+      async collect() {
+        this.set(age((await state()).lastCheckpoint?.at ?? null));
+      },
+    });
+    new Gauge({
+      name: 'gateway_uplink_checkpoint_sent_tree_size',
+      help: 'Tree size of the last signed checkpoint the central broker acknowledged (NaN: none since start)',
+      registers,
+      async collect() {
+        this.set((await state()).lastCheckpoint?.treeSize ?? Number.NaN);
       },
     });
   }

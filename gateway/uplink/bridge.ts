@@ -38,6 +38,8 @@ export interface UplinkState extends OutboxStats {
   office: string;
   sent: number;
   lastError: string | null;
+  /** The last checkpoint the central broker acknowledged (since start): when, and its tree size. */
+  lastCheckpoint: { at: string; treeSize: number } | null;
 }
 
 export class UplinkBridge implements Service {
@@ -59,6 +61,7 @@ export class UplinkBridge implements Service {
   #stopped = false;
   #sent = 0;
   #lastError: string | null = null;
+  #lastCheckpoint: UplinkState['lastCheckpoint'] = null;
   #secret: string | undefined;
 
   constructor(opts: UplinkBridgeOptions) {
@@ -124,6 +127,7 @@ export class UplinkBridge implements Service {
       office: this.#o.config.office,
       sent: this.#sent,
       lastError: this.#lastError,
+      lastCheckpoint: this.#lastCheckpoint,
       ...stats,
     };
   }
@@ -229,6 +233,11 @@ export class UplinkBridge implements Service {
         return;
       }
       this.#sent++;
+      if (m.kind === 'checkpoint')
+        this.#lastCheckpoint = {
+          at: new Date(this.#now()).toISOString(),
+          treeSize: m.body.checkpoint.treeSize,
+        };
       this.outbox.done(m.seq).then(
         () => this.#kick(),
         (e: unknown) => this.#o.log.error({ err: e }, 'uplink outbox delete failed'),

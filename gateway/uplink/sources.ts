@@ -28,12 +28,16 @@ export function alertCleared(a: GatewayEvents['alert.cleared']): AlertBody {
   };
 }
 
-/** The events the province follows: interruptions (R19), flagged sessions (R16), integrity (R25). */
+/**
+ * The events the province follows: interruptions (R19), flagged sessions (R16), integrity (R25),
+ * and each original archived, with the SHA-256 central checks the archive's copy against.
+ */
 export const FORWARDED_EVENTS = [
   'interruption.opened',
   'interruption.updated',
   'session.flagged',
   'integrity.failed',
+  'clip.archived',
 ] as const;
 export type ForwardedEvent = (typeof FORWARDED_EVENTS)[number];
 
@@ -42,7 +46,8 @@ export function eventBody<K extends ForwardedEvent>(name: K, p: GatewayEvents[K]
     GatewayEvents['interruption.opened'] &
       GatewayEvents['interruption.updated'] &
       GatewayEvents['session.flagged'] &
-      GatewayEvents['integrity.failed']
+      GatewayEvents['integrity.failed'] &
+      GatewayEvents['clip.archived']
   >;
   const details: EventBody['details'] = {};
   const put = (k: string, v: unknown) => {
@@ -63,6 +68,15 @@ export function eventBody<K extends ForwardedEvent>(name: K, p: GatewayEvents[K]
       put('sessionId', e.sessionId);
       put('flag', e.flag);
       return { type: name, subject: text(e.serial, 160), details };
+    case 'clip.archived':
+      for (const k of ['bucket', 'key', 'versionId', 'sha256', 'bytes', 'retainUntil'] as const) put(k, e[k]);
+      put('legalHold', e.legalHold);
+      put('sourceKind', e.source?.kind);
+      put('sourceId', e.source?.id);
+      put('activity', e.activity);
+      put('start', e.start);
+      put('end', e.end);
+      return { type: name, subject: text(e.clipId, 160), details };
     default:
       put('kind', e.kind);
       put('message', e.message);

@@ -17,18 +17,25 @@ import {
   ListObjectVersionsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveConfig } from '../../gateway/archive/config.js';
 import { NOTHING_EVICTABLE_RULE } from '../../gateway/archive/eviction.js';
 import { LATEST_LOCK } from '../../gateway/archive/retention.js';
 import { ArchiveBucket } from '../../gateway/archive/s3.js';
 import { ArchiveService } from '../../gateway/archive/service.js';
+import { CentralApp } from '../../gateway/central/app.js';
+import { ARCHIVE_MISMATCH_RULE } from '../../gateway/central/archive-reader.js';
+import { parseCentralConfig } from '../../gateway/central/config.js';
 import { openDb } from '../../gateway/db.js';
 import { EventBus } from '../../gateway/events.js';
 import { createLogger } from '../../gateway/log.js';
+import type { UpstreamMessage } from '../../gateway/uplink/messages.js';
+import { upstreamTopic } from '../../protocol/upstream/topics.js';
 import { type CephCluster, skipWithoutCeph, startCeph } from '../helpers/ceph.js';
 import { REPO } from '../helpers/child-gateway.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { apiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/wait.js';
 
 const DAY = 86_400_000;
@@ -90,6 +97,8 @@ describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on
   let s3: ArchiveBucket;
   let dir: string;
   let credentialsFile: string;
+  let broker: TestBroker;
+  let central: CentralApp;
   const archiveConfig = (over: Record<string, unknown> = {}) => ({
     endpoint: ceph.endpoint,
     bucket: 'originals',
@@ -145,11 +154,35 @@ describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on
       bucket: 'originals',
       credentials: { accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey },
     });
-    gw = await startGateway({ archive: archiveConfig() });
+    // The province: a broker and `gateway central` reading the same bucket.
+    broker = await startBroker(['central', 'office-7']);
+    central = new CentralApp({
+      config: parseCentralConfig({
+        dataDir: join(dir, 'central'),
+        http: { host: '127.0.0.1', port: 0 },
+        broker: { url: broker.url, passwordFile: broker.passwordFile('central'), caFile: broker.caFile },
+        archive: { endpoint: ceph.endpoint, bucket: 'originals', credentialsFile },
+      }),
+      log: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
+    });
+    await central.start();
+    gw = await startGateway({
+      archive: archiveConfig(),
+      uplink: {
+        url: broker.url,
+        office: 'office-7',
+        passwordFile: broker.passwordFile('office-7'),
+        caFile: broker.caFile,
+        healthEveryS: 3600,
+        reconnectS: 0.2,
+      },
+    });
   }, 120_000);
 
   afterAll(async () => {
     await gw?.stop();
+    await central?.stop();
+    await broker?.stop();
     s3?.destroy();
     await ceph?.stop();
   }, 60_000);
@@ -220,6 +253,106 @@ describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on
       await db.close();
       proxy.server.close();
     }
+  });
+
+  it("lets the province list an office's originals and read one from the archive, checked against the office's report, audited", async () => {
+    const body = await ingest(gw, 'PV-1');
+    const copy = await archived(gw, 'PV-1');
+    await waitFor(() => central.ledger.original('office-7', 'PV-1'), 'PV-1 reported to central', 30_000, 50);
+    const url = `http://127.0.0.1:${central.httpPort}`;
+    await central.users.add({
+      username: 'prov',
+      displayName: '省局',
+      roles: ['provincial'],
+      password: 'pw-prov-1234',
+    });
+    const prov = await apiClient(url, 'prov', 'pw-prov-1234');
+    const list = await prov.get('/api/central/offices/office-7/originals');
+    expect(list.status).toBe(200);
+    expect(list.body.originals.find((o: { clipId: string }) => o.clipId === 'PV-1')).toMatchObject({
+      key: copy.key,
+      versionId: copy.versionId,
+      sha256: sha(body),
+      bytes: body.length,
+    });
+    const path = '/api/central/offices/office-7/originals/PV-1/content';
+    expect((await prov.get(path)).status).toBe(400); // R24: no reading without a reason
+    const login = await fetch(`${url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'prov', password: 'pw-prov-1234' }),
+    });
+    const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+    const res = await fetch(`${url}${path}?action=download&reason=${encodeURIComponent('督查 K-9')}`, {
+      headers: auth,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-content-sha256')).toBe(sha(body));
+    expect(Buffer.from(await res.arrayBuffer()).equals(body)).toBe(true);
+    const reads = await central.audit.bySubject('clip:office-7/PV-1');
+    expect(reads.find((e) => e.type === 'clip-access')?.details).toMatchObject({
+      action: 'download',
+      reason: '督查 K-9',
+      role: 'provincial',
+      versionId: copy.versionId,
+    });
+    expect(reads.find((e) => e.type === 'clip-access')?.actor).toBe('prov');
+
+    // A report whose bytes the archive does not hold (a forged report, or an S3 administrator who
+    // purged a version and wrote other bytes): the reading fails before its end, audited and alerted.
+    const claimed = randomBytes(200 * 1024);
+    const other = randomBytes(claimed.length);
+    const key = `office-7/originals/${sha(claimed)}`;
+    const put = await s3.client.send(new PutObjectCommand({ Bucket: 'originals', Key: key, Body: other }));
+    const forged: UpstreamMessage = {
+      v: 1,
+      office: 'office-7',
+      epoch: 'f0f0f0f0f0f0f0f0',
+      seq: 1,
+      at: new Date().toISOString(),
+      kind: 'event',
+      body: {
+        type: 'clip.archived',
+        subject: 'P-FORGED',
+        details: {
+          bucket: 'originals',
+          key,
+          versionId: put.VersionId!,
+          sha256: sha(claimed),
+          bytes: claimed.length,
+          retainUntil: new Date(Date.now() + DAY).toISOString(),
+          legalHold: false,
+        },
+      },
+    };
+    const client = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 4,
+      clientId: 'forger',
+      username: 'office-7',
+      password: broker.password('office-7'),
+      ca: await import('node:fs/promises').then((f) => f.readFile(broker.caFile)),
+      reconnectPeriod: 0,
+    });
+    try {
+      await client.publishAsync(upstreamTopic('office-7', 'event'), JSON.stringify(forged), { qos: 1 });
+    } finally {
+      await client.endAsync(true);
+    }
+    await waitFor(() => central.ledger.original('office-7', 'P-FORGED'), 'forged report taken', 30_000, 50);
+    const bad = await fetch(`${url}/api/central/offices/office-7/originals/P-FORGED/content?reason=check`, {
+      headers: auth,
+    });
+    const got = await bad.arrayBuffer().then(
+      (b) => Buffer.from(b),
+      () => null,
+    );
+    expect(got?.equals(other) ?? false).toBe(false);
+    await waitFor(
+      async () => (await central.alerts.list({ active: true, rule: ARCHIVE_MISMATCH_RULE })).length > 0,
+      'mismatch alert at central',
+    );
+    const entries = await central.audit.bySubject('clip:office-7/P-FORGED');
+    expect(entries.map((e) => e.type)).toEqual(['clip-access', 'integrity-failure']);
   });
 
   it('refuses to delete a locked version, even with a governance bypass', async () => {

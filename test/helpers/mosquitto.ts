@@ -129,6 +129,9 @@ export async function startBroker(users: string[]): Promise<TestBroker> {
     'persistence true',
     `persistence_location ${dir}/`,
     'max_queued_messages 0',
+    // Central acknowledges a loop turn's messages after one fsync (group-commit.ts): the broker's
+    // window of unacknowledged messages per client bounds how many share it (default 20).
+    'max_inflight_messages 1000',
     `log_dest file ${dir}/mosquitto.log`,
     ...(process.getuid?.() === 0 ? ['user root'] : []),
     `listener ${port} 127.0.0.1`,
