@@ -47,7 +47,7 @@ export interface GatewayEvents {
   'dock.changed': { slot: string; serial: string | null; state: string; reason?: string };
   'ingest.progress': { clipId: string; serial: string; bytesDone: number; bytes: number };
   'clip.stored': { clipId: string; sha256: string; source: SourceKind };
-  /** An original's copy in the central archive read back, hashed and locked (or newly held, R23). */
+  /** An original's copy in the central archive stored (checked on receipt) and locked, or newly held (R23). */
   'clip.archived': ArchivedClip;
   'pairing.changed': { serial: string; officerId: string | null };
   'camera.changed': { cameraId: string };
