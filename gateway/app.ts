@@ -38,6 +38,7 @@ import { myRecordings } from './cases/my-recordings.js';
 import { CaseService } from './cases/service.js';
 import { TimelineSource } from './cases/timeline-source.js';
 import { ChunkTables } from './clips/chunk-table.js';
+import { FfmpegPlayback } from './clips/playback.js';
 import { ClipService } from './clips/service.js';
 import { caseStageSource } from './compliance/case-stages.js';
 import { ClipDigest } from './compliance/clip-digest.js';
@@ -370,6 +371,7 @@ export class GatewayApp {
       officerAt: (serial, at) => this.pairing.officerAt(serial, at),
       sessionOf: (serial, sessionId) => this.field.sessions.get(serial, sessionId),
       liveUploads: () => this.docks.list().flatMap((s) => (s.current ? [s.current] : [])),
+      playback: new FfmpegPlayback({ ffmpegPath: cam.ffmpegPath, log: log.child({ svc: 'playback' }) }),
       checkIntervalMs: this.config.dock.overdueCheckS * 1000,
     });
     this.services.push(this.clips);

@@ -21,6 +21,10 @@
  * quarantines it and alerts (the store's checkWhole) and refuses the viewing's next range. Only an
  * original without a table yet (stored before tables existed) waits for that pass once, which
  * makes its table; a newly stored original gets its table right after ingest.
+ *
+ * An original a browser cannot play as stored (a hearing camera's G.711 in QuickTime) is viewed
+ * through a transcode made as it is read (playback.ts), fed the whole original through the same
+ * per-chunk checks as a range; a download is always the original's bytes.
  */
 import { Readable } from 'node:stream';
 import type { Activity, Officer } from '../../protocol/common.js';
@@ -32,6 +36,7 @@ import { fileIdentity } from '../store/fsutil.js';
 import type { BlobRef, ClipRecord, ClipState, ClipStore, OpenedClip } from '../store/index.js';
 import { type ChunkTable, type ChunkTables, hashWithChunks, verifiedRange } from './chunk-table.js';
 import { contentTypeOf, extensionFor, sniffContentType } from './content-type.js';
+import { NEEDS_PLAYBACK, PLAYBACK_TYPE, type PlaybackTranscoder } from './playback.js';
 import { parseRange } from './range.js';
 import { type ClipSearchQuery, type ClipView, type ContentQuery, toClipView } from './view.js';
 
@@ -60,6 +65,8 @@ export interface ClipServiceOptions {
   ) => Promise<{ caseNo: string | null; activity: Activity | null; officer: Officer | null } | undefined>;
   /** Bytes already received of clips being uploaded now (the dock slots' live transfers). */
   liveUploads?: () => Iterable<{ clipId: string; bytesDone: number }>;
+  /** Makes a playable stream of originals a browser cannot play as stored (playback.ts). */
+  playback?: PlaybackTranscoder;
   /** How often the overdue check runs (ms); 0 = only when called. */
   checkIntervalMs?: number;
   /** The clock for deadlines (R22); injectable for tests. */
@@ -232,6 +239,24 @@ export class ClipService implements Service {
       );
     }
     const { ref } = g;
+    if (req.action === 'view' && this.#o.playback && NEEDS_PLAYBACK.has(g.contentType) && ref.bytes > 0) {
+      opened?.stream.destroy();
+      const original = await this.#checkedBody(g, key, 0, ref.bytes - 1);
+      // Made as it is read: no length, no ranges; it names the original it was made from.
+      return {
+        status: 200,
+        headers: {
+          'accept-ranges': 'none',
+          'content-type': PLAYBACK_TYPE,
+          'cache-control': 'private, no-store',
+          'x-audit-seq': String(g.auditSeq),
+          'x-content-sha256': ref.sha256,
+          'x-playback': 'audio-aac',
+          'content-disposition': `inline; filename="${clipId}.mp4"`,
+        },
+        body: toWeb(this.#o.playback.toBrowser(original)),
+      };
+    }
     const headers: Record<string, string> = {
       'accept-ranges': 'bytes',
       'content-type': g.contentType,
@@ -253,28 +278,32 @@ export class ClipService implements Service {
       return { status: 200, headers, body: whole && toWeb(whole) };
     }
     const { start, end } = range;
-    let body: Readable;
+    const body = await this.#checkedBody(g, key, start, end);
+    headers['content-length'] = String(end - start + 1);
+    headers['content-range'] = `bytes ${start}-${end}/${ref.bytes}`;
+    return { status: 206, headers, body: toWeb(body) };
+  }
+
+  /** Bytes `start`..`end` of the grant's original, each chunk checked before it leaves. */
+  async #checkedBody(g: Grant, key: string, start: number, end: number): Promise<Readable> {
+    const { ref } = g;
     try {
       if (ref.archived) {
         // A locked version never changes: one whole pass per viewing, then plain range reads.
         g.archiveChecked ??= this.#o.store.checkWhole(ref, 'serve');
         await g.archiveChecked;
-        body = await this.#o.store.readRange(ref, start, end);
-      } else {
-        const table = await this.#tableFor(g);
-        body = await verifiedRange(ref.path, start, end, table, () => {
-          // A chunk that does not match: a whole pass decides (quarantine and alert, or a new table).
-          g.table = undefined;
-          this.#startCheck(g, 'chunk mismatch');
-        });
+        return await this.#o.store.readRange(ref, start, end);
       }
+      const table = await this.#tableFor(g);
+      return await verifiedRange(ref.path, start, end, table, () => {
+        // A chunk that does not match: a whole pass decides (quarantine and alert, or a new table).
+        g.table = undefined;
+        this.#startCheck(g, 'chunk mismatch');
+      });
     } catch (err) {
       this.#grants.delete(key);
       throw err;
     }
-    headers['content-length'] = String(end - start + 1);
-    headers['content-range'] = `bytes ${start}-${end}/${ref.bytes}`;
-    return { status: 206, headers, body: toWeb(body) };
   }
 
   /** From the first bytes (an evicted original: a range of its archived version). */

@@ -37,6 +37,7 @@ import {
   type ClosedSegment,
   type InterruptionPort,
 } from '../recording/channel.js';
+import { SEGMENT_FILE } from '../recording/ffmpeg-args.js';
 import type { LeadInSource, PrerollHold } from '../recording/preroll.js';
 import type { MediaProbe, StreamRecorder } from '../recording/recorder.js';
 import type { StreamAccess } from '../recording/stream-access.js';
@@ -613,7 +614,9 @@ export class HearingService implements Service {
     }
     for (const cameraId of cams) {
       const dir = join(base, cameraId);
-      const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.mp4')).sort();
+      const files = (await readdir(dir).catch(() => [] as string[]))
+        .filter((f) => SEGMENT_FILE.test(f))
+        .sort();
       for (const f of files) {
         const path = join(dir, f);
         const st = await stat(path);

@@ -24,7 +24,9 @@ import { scrub } from '../scrub.js';
 import {
   type AudioMode,
   buildRecordArgs,
+  type Container,
   type FfmpegArgv,
+  SEGMENT_FILE,
   type StreamTransport,
   segmentFileName,
 } from './ffmpeg-args.js';
@@ -49,6 +51,8 @@ export interface StreamSource {
   username?: string;
   password?: string;
   audio: AudioMode;
+  /** Used only when the stream does not describe itself (sdp.ts decides otherwise). */
+  container?: Container;
   /** Frame rate the camera announced (ONVIF profile), to time the start of a flow of frames. */
   fps?: number | null;
 }
@@ -383,6 +387,7 @@ export class CameraChannel {
       url: ticket.url,
       transport: c.transport,
       audio: c.audio,
+      container: c.container,
       outDir: this.#o.dir,
       prefix,
       segmentSeconds: this.#o.segmentSeconds,
@@ -424,7 +429,7 @@ export class CameraChannel {
     // Its pid is known once spawned, before it can connect: the stream goes to this ffmpeg only.
     ticket.bind(() => run.handle.pid);
     this.#log.debug(
-      { run: n, transport: c.transport, audio: c.audio, fastStart: c.fastStart },
+      { run: n, transport: c.transport, audio: c.audio, container: c.container, fastStart: c.fastStart },
       'ffmpeg run started',
     );
   }
@@ -637,7 +642,7 @@ export class CameraChannel {
         }
         if (final) await this.#sweep(run);
         else {
-          const open = join(this.#o.dir, segmentFileName(run.prefix, run.openIndex));
+          const open = join(this.#o.dir, segmentFileName(run.prefix, run.openIndex, run.argv.container));
           run.openBytes = await stat(open).then(
             (st) => st.size,
             () => run.openBytes,
@@ -656,7 +661,7 @@ export class CameraChannel {
    */
   async #sweep(run: Run): Promise<void> {
     const files = (await readdir(this.#o.dir)).filter(
-      (f) => f.startsWith(run.prefix) && f.endsWith('.mp4') && !run.handled.has(f),
+      (f) => f.startsWith(run.prefix) && SEGMENT_FILE.test(f) && !run.handled.has(f),
     );
     for (const file of files.sort()) {
       run.handled.add(file);

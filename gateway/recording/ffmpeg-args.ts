@@ -5,14 +5,19 @@
  * Choices (issue #5 "gateway"):
  * - RTSP over TCP (`-rtsp_transport tcp`, interleaved RTP): no loss on a busy LAN; UDP when the
  *   camera refuses TCP (stream-choice.ts).
- * - `-c copy`: the camera's H.264 is kept bit for bit (no transcoding, R25 "no editing"). The only
- *   exception is audio a MP4 cannot hold (G.711/G.726): that track alone becomes AAC, because a
- *   hearing without sound is not a record of it.
- * - Segment muxer, fixed-length segments, fragmented MP4 (`frag_keyframe+empty_moov+default_base_moof`,
- *   fragments of at most 0.25 s flushed as they complete): the same container as recorder clips and
- *   playable in a browser; every finished fragment is on disk, so a segment is readable while it is
- *   still being written and after a crash. MPEG-TS would be as robust but needs a demuxer in the
- *   browser, and ffmpeg's mp4 trailer is not needed for playback of fragmented files.
+ * - `-c copy`: the camera's picture and sound are kept bit for bit (no transcoding, R25 "no
+ *   editing"), G.711 included: a stream with G.711 (which MP4 cannot hold) is written as QuickTime
+ *   (`container: 'mov'`, the same ISO-BMFF muxer and fragment options, which holds A-law/μ-law as
+ *   sent); a browser gets it as fragmented MP4 with AAC made on the fly when someone plays it
+ *   (clips/playback.ts). Only audio neither container holds (G.726, ...) is transcoded to AAC.
+ *   Why, measured (bench cameras, G.711 on every camera): the AAC encoder costs 0.4 % of a core per
+ *   8 kHz track, about what a plain `ffmpeg -c copy` of the whole camera costs (0.45 %), for every
+ *   second recorded; a playback costs about 0.1 s CPU per minute played, and only when played.
+ * - Segment muxer, fixed-length segments, fragmented MP4/QuickTime (`frag_keyframe+empty_moov+
+ *   default_base_moof`, fragments of at most 0.25 s flushed as they complete): the same container as
+ *   recorder clips; every finished fragment is on disk, so a segment is readable while it is
+ *   still being written and after a crash, and it can be read from a pipe (moov first). MPEG-TS
+ *   would be as robust but needs a demuxer in the browser, and the mp4 trailer is not needed.
  * - `-reset_timestamps 1`: each segment starts at 0. The csv segment list gives each closed segment's
  *   start/end on the run's timeline; the recorder anchors that timeline to the wall clock from the
  *   `-progress` reports (see progress.ts), so segment start times are wall-clock times.
@@ -26,6 +31,13 @@ export const AudioMode = z.enum(['copy', 'aac', 'none']);
 export type AudioMode = z.infer<typeof AudioMode>;
 
 export const StreamTransport = z.enum(['tcp', 'udp']);
+
+/** `mov` (QuickTime) holds G.711 as sent; `mp4` is what a browser plays directly. */
+export const Container = z.enum(['mp4', 'mov']);
+export type Container = z.infer<typeof Container>;
+
+/** A segment file of either container, as the scratch and ring directories hold them. */
+export const SEGMENT_FILE = /\.(mp4|mov)$/;
 export type StreamTransport = z.infer<typeof StreamTransport>;
 
 export const RecordSpec = z.object({
@@ -54,6 +66,7 @@ export const RecordSpec = z.object({
   /** Socket I/O timeout: with no data for this long ffmpeg gives up by itself. */
   ioTimeoutS: z.number().positive().max(3600),
   audio: AudioMode.default('copy'),
+  container: Container.default('mp4'),
   /** How often ffmpeg writes a `-progress` report (the watchdog's freshness signal). */
   progressPeriodS: z.number().positive().max(10).default(0.25),
   /**
@@ -82,6 +95,7 @@ export interface FfmpegArgv {
   output: string;
   /** The csv segment list: one `file,start,end` line per closed segment. */
   listFile: string;
+  container: Container;
 }
 
 const MICRO = 1_000_000;
@@ -139,9 +153,9 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
     // one is not an error.
     outputOptions.push('-map', '0:a?');
     if (spec.audio === 'copy') outputOptions.push('-c', 'copy');
-    // G.711 (8 kHz mono) needs no more than 32 kbit/s of AAC; one native AAC encoder per track.
-    // Its `fast` coder: measured 0.40 % of a core per 8 kHz track against 0.61 % for the default
-    // two-loop search, no audible difference on speech at this rate (bench cameras: cpu_ratio).
+    // Only audio no container of ours holds as sent (G.726, ...): narrow-band speech needs no more
+    // than 48 kbit/s of AAC. The `fast` coder: 0.40 % of a core per 8 kHz track against 0.61 %
+    // for the default two-loop search, no audible difference on speech at this rate.
     else outputOptions.push('-c:v', 'copy', '-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '48k');
   }
   const listFile = join(spec.outDir, `${spec.prefix}list.csv`);
@@ -151,7 +165,7 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
     '-segment_time',
     String(spec.segmentSeconds),
     '-segment_format',
-    'mp4',
+    spec.container,
     '-segment_format_options',
     `movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=${FRAGMENT_US}:flush_packets=1`,
     '-reset_timestamps',
@@ -165,8 +179,9 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
     inputOptions,
     input: spec.url,
     outputOptions,
-    output: join(spec.outDir, `${spec.prefix}%05d.mp4`),
+    output: join(spec.outDir, `${spec.prefix}%05d.${spec.container}`),
     listFile,
+    container: spec.container,
   };
 }
 
@@ -190,6 +205,6 @@ export function flattenArgv(a: FfmpegArgv): string[] {
 }
 
 /** The segment file name for a given index (what `%05d` expands to). */
-export function segmentFileName(prefix: string, index: number): string {
-  return `${prefix}${String(index).padStart(5, '0')}.mp4`;
+export function segmentFileName(prefix: string, index: number, container: Container = 'mp4'): string {
+  return `${prefix}${String(index).padStart(5, '0')}.${container}`;
 }

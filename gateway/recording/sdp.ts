@@ -4,7 +4,7 @@
  * say "no audio encoder" and send G.711). The SDP is outside text: bounded and read line by line,
  * only the fields used here.
  */
-import type { AudioMode } from './ffmpeg-args.js';
+import type { AudioMode, Container } from './ffmpeg-args.js';
 
 export interface SdpTrack {
   /** `video`, `audio`, ... (lower case, at most 16 characters). */
@@ -42,13 +42,27 @@ export function sdpTracks(sdp: string): SdpTrack[] {
   return tracks.map(({ media, encoding }) => ({ media, encoding }));
 }
 
+/** How a stream's audio is recorded: copied or transcoded, and the container that holds it. */
+export interface AudioPlan {
+  audio: AudioMode;
+  container: Container;
+}
+
+/** RFC 3640 AAC, which MP4 holds and browsers play. */
+const AAC = new Set(['MPEG4-GENERIC']);
+/** RFC 3551 §4.5.14 G.711, which QuickTime holds as sent (`alaw`/`ulaw` sample entries). */
+const G711 = new Set(['PCMA', 'PCMU']);
+
 /**
- * AAC (RFC 3640 `MPEG4-GENERIC`) is copied into the MP4 as sent (R25: no editing); any other audio
- * (G.711 A-law/μ-law, G.726, ...) is transcoded to AAC, which an MP4 and a browser can hold; a
- * stream with no audio records none. An unnamed audio track is transcoded: that always works.
+ * Every audio track is kept as sent (R25: no editing): AAC in MP4; G.711 (with or without AAC
+ * beside it) in QuickTime, played to a browser through a transcode made only when someone plays it
+ * (clips/playback.ts). Audio neither holds (G.726, an unnamed payload, ...) is transcoded to AAC,
+ * which always works; a stream with no audio records none.
  */
-export function audioModeFor(tracks: readonly SdpTrack[]): AudioMode {
-  const audio = tracks.filter((t) => t.media === 'audio');
-  if (audio.length === 0) return 'none';
-  return audio.every((t) => t.encoding === 'MPEG4-GENERIC') ? 'copy' : 'aac';
+export function audioPlanFor(tracks: readonly SdpTrack[]): AudioPlan {
+  const audio = tracks.filter((t) => t.media === 'audio').map((t) => t.encoding ?? '');
+  if (audio.length === 0) return { audio: 'none', container: 'mp4' };
+  if (audio.every((e) => AAC.has(e))) return { audio: 'copy', container: 'mp4' };
+  if (audio.every((e) => AAC.has(e) || G711.has(e))) return { audio: 'copy', container: 'mov' };
+  return { audio: 'aac', container: 'mp4' };
 }

@@ -1,8 +1,9 @@
 /**
  * How one camera's stream is read, learned as runs start and fail; the recording channel and the
  * warm pre-roll camera each keep one.
- * - Audio from the stream itself (its SDP, sdp.ts), asked once before the first run: AAC copied,
- *   anything else transcoded. A camera whose audio still cannot be copied is transcoded from then on.
+ * - Audio from the stream itself (its SDP, sdp.ts), asked once before the first run: AAC copied into
+ *   MP4, G.711 copied into QuickTime, anything else transcoded. A camera whose audio still cannot be
+ *   copied is transcoded from then on.
  * - Fast start until ffmpeg says the stream needs the full analysis.
  * - Lower transport: TCP (RTP interleaved on the RTSP connection, through the relay) first, since it
  *   loses nothing on a busy LAN, crosses firewalls and NAT, and lets the relay see the camera
@@ -10,11 +11,11 @@
  *   what Profile S requires, TCP for one configured UDP-only in the gateway that interleaves.
  */
 import type { Logger } from '../log.js';
-import type { AudioMode, StreamTransport } from './ffmpeg-args.js';
-import { audioModeFor } from './sdp.js';
+import type { AudioMode, Container, StreamTransport } from './ffmpeg-args.js';
+import { audioPlanFor } from './sdp.js';
 import type { StreamAccess, StreamEndpoint, StreamFailure } from './stream-access.js';
 
-/** The camera's audio is not what we took it for and MP4 cannot hold it (G.711 as "AAC"). */
+/** The camera's audio is not what we took it for and the container cannot hold it. */
 export const AUDIO_UNFIT =
   /not currently supported in container|Could not find tag for codec pcm_|codec (pcm_alaw|pcm_mulaw|adpcm)/i;
 export const NEEDS_ANALYSIS = /dimensions not set|unspecified size|Could not write header|codec parameters/i;
@@ -24,12 +25,14 @@ export type StreamChange = 'transport' | 'audio' | 'analysis';
 export class StreamChoice {
   transport: StreamTransport;
   audio: AudioMode;
+  container: Container;
   fastStart = true;
   #described = false;
 
-  constructor(source: { transport: StreamTransport; audio: AudioMode }) {
+  constructor(source: { transport: StreamTransport; audio: AudioMode; container?: Container }) {
     this.transport = source.transport;
     this.audio = source.audio;
+    this.container = source.container ?? 'mp4';
   }
 
   /**
@@ -42,9 +45,11 @@ export class StreamChoice {
     return access.describe(endpoint).then(
       (tracks) => {
         if (!tracks) return;
-        const audio = audioModeFor(tracks);
-        if (audio !== this.audio) log.debug({ tracks, audio }, 'audio handling chosen from the stream');
-        this.audio = audio;
+        const plan = audioPlanFor(tracks);
+        if (plan.audio !== this.audio || plan.container !== this.container)
+          log.debug({ tracks, ...plan }, 'audio handling chosen from the stream');
+        this.audio = plan.audio;
+        this.container = plan.container;
       },
       () => {},
     );
@@ -67,6 +72,7 @@ export class StreamChoice {
     if (run.stoppedStale) return null;
     if (this.audio === 'copy' && AUDIO_UNFIT.test(why)) {
       this.audio = 'aac';
+      this.container = 'mp4';
       return 'audio';
     }
     // Only ffmpeg's own verdict counts: interrupted before its first packet it says the same.

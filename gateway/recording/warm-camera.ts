@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { scrub } from '../scrub.js';
 import { AUTH_BACKOFF_MS, type StreamSource } from './channel.js';
-import { buildCacheArgs, type FfmpegArgv } from './ffmpeg-args.js';
+import { buildCacheArgs, type FfmpegArgv, SEGMENT_FILE } from './ffmpeg-args.js';
 import { chooseLeadIn, expiredFromRing } from './lead-in.js';
 import { type ProgressReport, TimelineAnchor } from './progress.js';
 import type { RecorderRun, RunExit, StreamRecorder } from './recorder.js';
@@ -201,7 +201,7 @@ export class WarmCamera {
 
   /**
    * Waits (at most `timeoutMs`) until the ring has a segment reaching `until`, then moves the
-   * segments covering [from, until) into `dest` (as pre-00001.mp4, ...) and returns them.
+   * segments covering [from, until) into `dest` (as pre-00001.mp4 or .mov, ...) and returns them.
    */
   take(from: number, until: number, dest: string, timeoutMs: number): Promise<CacheSegment[]> {
     const p = this.#take(from, until, dest, timeoutMs);
@@ -232,7 +232,7 @@ export class WarmCamera {
     await mkdir(dest, { recursive: true });
     const out: CacheSegment[] = [];
     for (const [i, c] of chosen.entries()) {
-      const path = join(dest, `pre-${String(i + 1).padStart(5, '0')}.mp4`);
+      const path = join(dest, `pre-${String(i + 1).padStart(5, '0')}${c.e.file.slice(-4)}`);
       try {
         await moveFile(join(this.#o.dir, c.e.file), path);
       } catch (err) {
@@ -263,6 +263,7 @@ export class WarmCamera {
       url: ticket.url,
       transport: this.#choice.transport,
       audio: this.#choice.audio,
+      container: this.#choice.container,
       fastStart: this.#choice.fastStart,
       outDir: this.#o.dir,
       prefix,
@@ -459,7 +460,7 @@ export class WarmCamera {
       if (inRing.has(f)) continue;
       if (run && !run.exited && f.startsWith(run.prefix)) {
         // The current run's list and the segment(s) still being written.
-        if (!f.endsWith('.mp4')) continue;
+        if (!SEGMENT_FILE.test(f)) continue;
         if (Number(f.slice(run.prefix.length, -4)) > run.maxListed) continue;
       }
       await unlink(join(this.#o.dir, f)).catch(() => {});

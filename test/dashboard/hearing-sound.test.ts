@@ -1,7 +1,8 @@
 /**
  * A hearing recorded from a camera that sends G.711 (audio before its first keyframe) plays in
- * Chromium with sound: the browser decodes an audio track of the stored original, and the decoded
- * signal is the camera's tone (R14: an audio-video record).
+ * Chromium with sound: the original keeps the G.711 as sent (QuickTime), the browser is given MP4
+ * with AAC made from it as it plays (no other browser than Chromium plays G.711), decodes its audio
+ * track, and the decoded signal is the camera's tone (R14: an audio-video record).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCameras } from '../../device-sim/camera/index.js';
@@ -52,7 +53,13 @@ describe('hearing playback', () => {
       await page.getByTestId('clips-search').click();
       await page.getByTestId(`play-${clip.clipId}`).click();
       await page.getByTestId('access-reason').fill('复核听证过程 声音与画面');
+      const served = page.waitForResponse((r) => r.url().includes('/content?'));
       await page.getByTestId('access-confirm').click();
+      const res = await served;
+      expect([res.headers()['content-type'], res.headers()['x-playback']]).toEqual([
+        'video/mp4',
+        'audio-aac',
+      ]);
       const video = page.getByTestId('clip-video');
       // Listen to what the element decodes (Web Audio taps the element's output).
       await video.evaluate((v: HTMLVideoElement) => {

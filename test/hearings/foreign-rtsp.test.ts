@@ -171,8 +171,8 @@ describe.skipIf(skip !== null)('GStreamer RTSP server as the camera stream', () 
     const clips = await gw.app.store.index.listBySession(id);
     expect(clips.length).toBeGreaterThanOrEqual(3);
     for (const c of clips.filter((c) => c.blob)) {
-      // GStreamer's G.711 as AAC (MP4 holds no G.711), its H.264 copied as sent.
-      expect(await streamsOf(gw.app.store.layout.abs(c.blob!))).toEqual(['aac,audio', 'h264,video']);
+      // GStreamer's G.711 and H.264 as sent (QuickTime holds G.711).
+      expect(await streamsOf(gw.app.store.layout.abs(c.blob!))).toEqual(['h264,video', 'pcm_alaw,audio']);
     }
   }, 120_000);
 

@@ -1,11 +1,12 @@
 /**
  * What the recorder learns of a camera's stream (pure logic): the audio handling from the SDP's
- * tracks (AAC copied, G.711 and the rest transcoded, none recorded as none), the lower transport
+ * tracks (AAC copied into MP4, G.711 copied into QuickTime, the rest transcoded, none recorded as
+ * none), the lower transport
  * switched on a 461, the fast start given up only on ffmpeg's own verdict.
  */
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../gateway/log.js';
-import { audioModeFor, sdpTracks } from '../../gateway/recording/sdp.js';
+import { audioPlanFor, sdpTracks } from '../../gateway/recording/sdp.js';
 import type { StreamAccess } from '../../gateway/recording/stream-access.js';
 import { StreamChoice } from '../../gateway/recording/stream-choice.js';
 
@@ -42,16 +43,18 @@ describe('tracks from the SDP', () => {
     expect(sdpTracks(`${'m=audio 0 RTP/AVP 0\n'.repeat(100)}`)).toHaveLength(16);
   });
 
-  it('copies AAC, transcodes G.711 and anything unnamed, records no audio when there is none', () => {
+  it('copies AAC into MP4 and G.711 into QuickTime, transcodes only what neither holds', () => {
     const v = { media: 'video', encoding: 'H264' };
-    expect(audioModeFor([v, { media: 'audio', encoding: 'MPEG4-GENERIC' }])).toBe('copy');
-    expect(audioModeFor([v, { media: 'audio', encoding: 'PCMA' }])).toBe('aac');
-    expect(audioModeFor([v, { media: 'audio', encoding: 'PCMU' }])).toBe('aac');
-    expect(audioModeFor([v, { media: 'audio', encoding: null }])).toBe('aac');
-    expect(
-      audioModeFor([v, { media: 'audio', encoding: 'MPEG4-GENERIC' }, { media: 'audio', encoding: 'PCMA' }]),
-    ).toBe('aac');
-    expect(audioModeFor([v])).toBe('none');
+    const a = (encoding: string | null) => ({ media: 'audio', encoding });
+    const mp4 = (audio: string) => ({ audio, container: 'mp4' });
+    expect(audioPlanFor([v, a('MPEG4-GENERIC')])).toEqual(mp4('copy'));
+    expect(audioPlanFor([v, a('PCMA')])).toEqual({ audio: 'copy', container: 'mov' });
+    expect(audioPlanFor([v, a('PCMU')])).toEqual({ audio: 'copy', container: 'mov' });
+    expect(audioPlanFor([v, a('MPEG4-GENERIC'), a('PCMA')])).toEqual({ audio: 'copy', container: 'mov' });
+    expect(audioPlanFor([v, a('G726-32')])).toEqual(mp4('aac'));
+    expect(audioPlanFor([v, a(null)])).toEqual(mp4('aac'));
+    expect(audioPlanFor([v, a('PCMA'), a('G726-32')])).toEqual(mp4('aac'));
+    expect(audioPlanFor([v])).toEqual(mp4('none'));
   });
 });
 
@@ -103,14 +106,15 @@ describe('stream choice', () => {
     expect(c.transport).toBe('tcp');
   });
 
-  it('transcodes audio MP4 cannot hold, and gives up the fast start only on ffmpeg verdicts', () => {
-    const c = new StreamChoice({ transport: 'tcp', audio: 'copy' });
+  it('transcodes audio the container cannot hold, and gives up the fast start only on ffmpeg verdicts', () => {
+    const c = new StreamChoice({ transport: 'tcp', audio: 'copy', container: 'mov' });
     const fresh = { hadData: false, stoppedStale: false };
     expect(
       c.afterFailure('no fresh data | dimensions not set', null, { ...fresh, stoppedStale: true }),
     ).toBeNull();
     expect(c.afterFailure('Could not find tag for codec pcm_alaw in stream #1', null, fresh)).toBe('audio');
     expect(c.audio).toBe('aac');
+    expect(c.container).toBe('mp4');
     expect(c.afterFailure('dimensions not set', null, { ...fresh, hadData: true })).toBeNull();
     expect(c.afterFailure('dimensions not set', null, fresh)).toBe('analysis');
     expect(c.fastStart).toBe(false);

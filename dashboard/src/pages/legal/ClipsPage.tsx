@@ -261,8 +261,9 @@ function AccessModal({
           data-testid="clip-video"
         />
       ) : (
-        <a href={url} download={`${clip.clipId}.mp4`} data-testid="clip-download">
-          <DownloadOutlined /> {t('clips.download')} {clip.clipId}.mp4
+        // The gateway names the file (.mp4, or .mov for a camera's G.711 kept as sent).
+        <a href={url} download data-testid="clip-download">
+          <DownloadOutlined /> {t('clips.download')} {clip.clipId}
         </a>
       )}
     </Modal>
