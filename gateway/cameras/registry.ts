@@ -14,6 +14,7 @@ import type { EventBus, Service } from '../events.js';
 import { type AuditSink, withoutUserinfo } from '../integrity/admin-audit.js';
 import type { Logger } from '../log.js';
 import type { StreamSource } from '../recording/channel.js';
+import { StreamTransport } from '../recording/ffmpeg-args.js';
 import { scrub } from '../scrub.js';
 import {
   type CameraConnection,
@@ -51,6 +52,11 @@ export const CameraRecord = z.object({
   streamUri: StreamUriOverride.nullable().default(null),
   origin: z.enum(['manual', 'discovered', 'config']),
   info: CameraInfo.nullable(),
+  /**
+   * The RTP transport the stream was last read over once the other was refused (RTSP 461): runs
+   * start with it, instead of being refused again at every hearing and every pre-roll restart.
+   */
+  rtpTransport: StreamTransport.nullable().default(null),
   health: CameraHealth,
   addedAt: z.number(),
   addedBy: z.string(),
@@ -199,6 +205,7 @@ export class CameraRegistry implements Service {
         streamUri: c.streamUri ?? null,
         origin: 'config',
         info: prev?.xaddr === c.xaddr ? (prev?.info ?? null) : null,
+        rtpTransport: prev?.xaddr === c.xaddr ? (prev?.rtpTransport ?? null) : null,
         health: prev?.health ?? UNKNOWN_HEALTH,
         addedAt: prev?.addedAt ?? this.#now(),
         addedBy: 'config',
@@ -267,7 +274,7 @@ export class CameraRegistry implements Service {
     }
     return {
       url: c.streamUri ?? c.info.streamUri,
-      transport: c.info.transport,
+      transport: c.rtpTransport ?? c.info.transport,
       username: c.user,
       password: c.password,
       // The profile's word on audio is not trusted (many cameras say "no audio encoder" and send
@@ -277,6 +284,14 @@ export class CameraRegistry implements Service {
       audio: c.info.audio === 'copy' ? 'copy' : 'aac',
       fps: c.info.profiles.find((p) => p.token === c.info?.profileToken)?.fps ?? null,
     };
+  }
+
+  /** The camera's stream was read over `transport` after the other was refused: kept for next time. */
+  async rememberTransport(id: string, transport: StreamTransport): Promise<void> {
+    const c = this.#cams.get(id);
+    if (!c || c.rtpTransport === transport) return;
+    this.#log.info({ camera: id, transport }, 'camera RTP transport remembered');
+    await this.#save({ ...c, rtpTransport: transport });
   }
 
   /** WS-Discovery; each result says which registered camera it is, if any. */
@@ -318,6 +333,7 @@ export class CameraRegistry implements Service {
       streamUri: a.streamUri ?? null,
       origin: discovered ? 'discovered' : 'manual',
       info: conn.info,
+      rtpTransport: null,
       health: {
         reachable: true,
         checkedAt: this.#now(),

@@ -434,6 +434,10 @@ export class HearingService implements Service {
               },
             }
           : {}),
+        onTransport: (t) =>
+          void this.#o.cameras
+            .rememberTransport(cameraId, t)
+            .catch((err) => this.#log.warn({ err, camera: cameraId }, 'remembering the transport failed')),
         onChange: () =>
           this.#o.bus.emit('hearing.changed', {
             sessionId: session.id,

@@ -92,6 +92,8 @@ export interface ChannelOptions {
   log: Logger;
   /** Called when state or counters change (live stats). */
   onChange?(): void;
+  /** The stream delivered over another RTP transport than `source` named (kept for next time). */
+  onTransport?(transport: StreamTransport): void;
   /**
    * Called once, when the session's first run confirms a flow of frames, with the wall time its
    * recorded media begins (never earlier than where the first segment will start). The hearing
@@ -214,6 +216,8 @@ export class CameraChannel {
   readonly #choice: StreamChoice;
   /** The next run asks for the other lower transport: the camera answered, it is not lost. */
   #switchingTransport = false;
+  /** The transport last known to deliver (reported through onTransport when it changes). */
+  #deliveredOver: StreamTransport;
   #ticker: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   #gap: OpenGap | null = null;
@@ -241,6 +245,7 @@ export class CameraChannel {
     this.#log = opts.log.child({ session: opts.sessionId, camera: opts.cameraId });
     this.#periodMs = (opts.progressPeriodS ?? 0.25) * 1000;
     this.#choice = new StreamChoice(opts.source);
+    this.#deliveredOver = opts.source.transport;
   }
 
   get state(): ChannelState {
@@ -467,6 +472,10 @@ export class CameraChannel {
       this.#attempt = 0;
       this.#lastError = null;
       this.#lastExitCause = null;
+      if (this.#choice.transport !== this.#deliveredOver) {
+        this.#deliveredOver = this.#choice.transport;
+        this.#o.onTransport?.(this.#deliveredOver);
+      }
       this.#resumed(Math.min(run.flowStart, this.#mediaStart(run)));
       if (!this.#firstDataSent) {
         this.#firstDataSent = true;

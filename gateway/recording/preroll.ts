@@ -19,6 +19,7 @@ import type { CameraRecord } from '../cameras/registry.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { ClosedSegment, StreamSource } from './channel.js';
+import type { StreamTransport } from './ffmpeg-args.js';
 import type { MediaProbe, StreamRecorder } from './recorder.js';
 import type { StreamAccess } from './stream-access.js';
 import { type PrerollStatus, WarmCamera } from './warm-camera.js';
@@ -38,6 +39,8 @@ export interface PrerollCameras {
   list(): { id: string }[];
   get(id: string): Pick<CameraRecord, 'roomId' | 'health'> | undefined;
   streamFor(id: string): StreamSource;
+  /** The transport a camera's stream was read over after the other was refused (persisted). */
+  rememberTransport?(id: string, transport: StreamTransport): Promise<void>;
 }
 
 export interface PrerollOptions {
@@ -182,7 +185,8 @@ export class PrerollCache implements Service, LeadInSource {
     if (have && this.#pending.has(cameraId)) return;
     // Held by a hearing: its own recording is enough, the warm ffmpeg pauses.
     const source = this.#held.has(cameraId) ? null : this.#wanted(cameraId);
-    if (have && source && JSON.stringify(have.source) === JSON.stringify(source)) return;
+    // A transport learned by this very cache (rememberTransport) is no reason to restart it.
+    if (have && source && sameStream(have.source, source)) return;
     if (have) {
       this.#warm.delete(cameraId);
       void have
@@ -202,6 +206,10 @@ export class PrerollCache implements Service, LeadInSource {
       log: this.#log,
       now: this.#now,
       onStatus: () => this.#o.bus.emit('camera.changed', { cameraId }),
+      onTransport: (t) =>
+        void this.#o.cameras
+          .rememberTransport?.(cameraId, t)
+          .catch((err) => this.#log.warn({ err, camera: cameraId }, 'remembering the transport failed')),
     });
     this.#warm.set(cameraId, w);
     // After the old one's ring is gone (same directory).
@@ -221,6 +229,10 @@ export class PrerollCache implements Service, LeadInSource {
       return null;
     }
   }
+}
+
+function sameStream(a: StreamSource, b: StreamSource): boolean {
+  return JSON.stringify({ ...a, transport: null }) === JSON.stringify({ ...b, transport: null });
 }
 
 function count(m: Map<string, number>, key: string, by: number): void {

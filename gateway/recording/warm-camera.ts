@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { scrub } from '../scrub.js';
 import { AUTH_BACKOFF_MS, type StreamSource } from './channel.js';
-import { buildCacheArgs, type FfmpegArgv, SEGMENT_FILE } from './ffmpeg-args.js';
+import { buildCacheArgs, type FfmpegArgv, SEGMENT_FILE, type StreamTransport } from './ffmpeg-args.js';
 import { chooseLeadIn, expiredFromRing } from './lead-in.js';
 import { type ProgressReport, TimelineAnchor } from './progress.js';
 import type { RecorderRun, RunExit, StreamRecorder } from './recorder.js';
@@ -41,6 +41,8 @@ export interface WarmCameraOptions {
   now?: () => number;
   /** The cache's status() changed (the room card shows it). */
   onStatus?(s: PrerollStatus): void;
+  /** The stream delivered over another RTP transport than `source` named (kept for next time). */
+  onTransport?(transport: StreamTransport): void;
 }
 
 /** A cache segment handed to a hearing: moved out of the ring, wall-clock interval. */
@@ -317,6 +319,7 @@ export class WarmCamera {
       run.hadData = true;
       this.#attempt = 0;
       if (this.#failure) this.#log.info({ run: run.n }, 'warm ffmpeg recovered');
+      if (this.#choice.transport !== this.source.transport) this.#o.onTransport?.(this.#choice.transport);
       this.#failure = null;
       this.#failuresSinceWarn = 0;
     }

@@ -5,8 +5,8 @@
  * with no interruption and records picture and sound; a frozen server (SIGSTOP) is a stream-lost
  * interruption that resumes on SIGCONT; a killed one is an interruption that resumes when it is
  * back; a wrong password is "authentication refused"; the password is in no API answer, log line or
- * command line. And the stream variants, on a GStreamer server and on our simulator alike: AAC is
- * copied as sent (decided from the stream's SDP, not the ONVIF profile, which names no audio), and
+ * command line. And the stream variants, on a GStreamer server and on our simulator alike: G.711
+ * is kept as sent (QuickTime), AAC is copied as sent (decided from the stream's SDP, not the ONVIF profile, which names no audio), and
  * a camera that serves RTP over UDP only (461 to TCP) is read over UDP without a false start.
  * Real gateway over HTTP, real ffmpeg.
  */
@@ -125,9 +125,9 @@ describe.skipIf(skip !== null)('GStreamer RTSP server as the camera stream', () 
       procs.some((a) => /\bffmpeg\b/.test(a) && a.includes(`rtsp://127.0.0.1:${gw.app.relay.port}/`)),
     ).toBe(true);
     expect(procs.filter((a) => leaks(a).length > 0)).toEqual([]);
-    // G.711 in the SDP: transcoded (the picture copied), over TCP first.
+    // G.711 in the SDP: copied as sent into QuickTime, over TCP first.
     const argv = procs.find((a) => a.includes(`/${id}/gst1/`));
-    expect(argv).toMatch(/-rtsp_transport tcp .*-c:v copy -c:a aac/);
+    expect(argv).toMatch(/-rtsp_transport tcp .*-map 0:a\? -c copy .*-segment_format mov /);
 
     // Frozen: nothing arrives, the connections stay open.
     gst.pause();
@@ -223,6 +223,17 @@ describe.skipIf(skip !== null)('GStreamer RTSP server as the camera stream', () 
     for (const [i, id] of ids.entries()) {
       const argv = procs.find((a) => a.includes(`/${id}/${cams[i]![1]}/`));
       expect(argv).toMatch(/-rtsp_transport udp .*-map 0:a\? -c copy /);
+    }
+    // The pre-roll learned that the camera refuses TCP and the camera keeps it (persisted): the
+    // hearing's first run asks for UDP at once instead of being refused again.
+    for (const [i, id] of ids.entries()) {
+      const cam = cams[i]![1];
+      expect(gw.app.cameras.get(cam)?.rtpTransport).toBe('udp');
+      const stored = gw.app.db.sublevel<string, { rtpTransport?: string }>('cameras', {
+        valueEncoding: 'json',
+      });
+      expect((await stored.get(cam))?.rtpTransport).toBe('udp');
+      expect(logLines.filter((l) => l.includes(id) && l.includes('refuses this RTP transport'))).toEqual([]);
     }
     for (const id of ids) {
       expect((await staff.post(`/api/hearings/${id}/stop`)).status).toBe(200);
