@@ -87,7 +87,13 @@ it('resumes a disc build after the gateway was killed mid-build; the disc verifi
   const entries = await gw.app.store.audit.bySubject(`export:${id}`);
   const types = entries.map((e) => e.type);
   expect(types.filter((t) => t === 'export-built')).toHaveLength(1);
-  expect(types).toEqual(['export-request', 'export-approval', 'export-built', 'export-resumed']);
+  expect(types).toEqual([
+    'export-request',
+    'export-approval',
+    'export-built',
+    'export-resumed',
+    'export-ready',
+  ]);
   // The manifest the logged entry names, kept across the crash.
   expect(sha256(await readFile(join(paths.root, 'manifest.json')))).toBe(sha256(before));
 

@@ -213,6 +213,7 @@ describe('approved export: legal hold, the disc, downloads and hand-over (R23)',
       'export-request',
       'export-approval',
       'export-built',
+      'export-ready',
     ]);
   });
 

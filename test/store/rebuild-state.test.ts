@@ -10,6 +10,14 @@ import {
   replayRecorders,
   replayUsers,
 } from '../../gateway/admin/rebuild.js';
+import {
+  replayAlerts,
+  replayCameras,
+  replayCases,
+  replayExports,
+  replayHearings,
+  replaySessions,
+} from '../../gateway/admin/replay-records.js';
 import type { AuditEntry } from '../../gateway/store/schema.js';
 
 let seq = 0;
@@ -172,4 +180,114 @@ describe('rebuilding state from the audit log', () => {
     });
     expect(out.get('a3')?.lost).toMatchObject({ by: 'cli:ops.li', reason: '执法中遗失' });
   });
+
+  it('passes over entries that do not hold their record (logged before they did)', () => {
+    const caseRec = {
+      caseNo: 'A-1',
+      key: 'a1',
+      type: 'penalty',
+      title: '甲',
+      unit: '法制科',
+      officers: [],
+      parties: [],
+      stage: 'investigation',
+      stageHistory: [],
+      activityDays: [],
+      createdBy: 'li',
+      createdAt: '2026-12-01T00:00:00.000Z',
+      updatedBy: 'li',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+      source: 'manual',
+    };
+    const { cases, links } = replayCases([
+      entry('case-admin', 'case:OLD-1', { action: 'create', caseNo: 'OLD-1', type: 'penalty' }),
+      entry('case-admin', 'case:A-1', {
+        action: 'create',
+        record: { ...caseRec, stage: 'application-acceptance' },
+      }),
+      entry('case-admin', 'case:A-1', { action: 'stage', record: caseRec }),
+      entry('case-admin', 'session:S1', { action: 'link', linkId: 'L0', caseNo: 'A-1' }),
+    ]);
+    expect([...cases.keys()]).toEqual(['a1']);
+    expect(cases.get('a1')?.stage).toBe('investigation');
+    expect(links.size).toBe(0);
+
+    const sessions = replaySessions([
+      entry('recorder-session', 'session:S1', { serial: 'R1', record: { serial: 'R1', sessionId: 'S1' } }),
+    ]);
+    expect(sessions.size).toBe(0);
+    expect(replayAlerts([entry('alert', 'alert:x', { action: 'ack' })]).size).toBe(0);
+  });
+
+  it('replays a hearing without its stop entry as recording, its segments from their ingest entries', () => {
+    const hs = replayHearings([
+      entry('hearing-start', 'hearing:hs-1', {
+        roomId: 'R1',
+        caseNo: 'A-1',
+        activity: 'hearing',
+        cameras: ['cam1'],
+        startedAt: '2026-12-01T00:00:00.000Z',
+      }),
+      entry('ingest', 'clip:hs-1.cam1.00001.pre', ingest('hs-1', 0)),
+      entry('ingest', 'clip:hs-1.cam1.00002', ingest('hs-1', 1)),
+      entry('ingest', 'clip:other.cam1.00001', ingest('other', 0)),
+    ]);
+    expect([...hs.keys()]).toEqual(['hs-1']);
+    const h = hs.get('hs-1');
+    expect(h?.session).toMatchObject({ state: 'recording', startedAt: Date.UTC(2026, 11, 1), summary: null });
+    expect(h?.segments.map((s) => [s.seq, s.leadIn ?? false, s.playable, s.durationS])).toEqual([
+      [1, true, true, null],
+      [2, false, true, null],
+    ]);
+  });
+
+  it('replays discs with the clip list of their request, cameras until removed', () => {
+    const rec = (state: string) => ({
+      id: 'X1',
+      state,
+      requestedBy: { username: 'li', name: '李' },
+      requestedAt: '2026-12-01T00:00:00.000Z',
+      caseNo: 'A-1',
+      purpose: '复核',
+      recipient: { kind: 'court', name: '法院' },
+      sensitivity: 'normal',
+    });
+    const ex = replayExports([
+      entry('export-request', 'export:X1', { clipIds: ['c1', 'c2'], record: rec('requested') }),
+      entry('export-refused', 'export:X1', { reason: '无', record: { ...rec('refused'), reason: '无' } }),
+    ]);
+    expect(ex.get('X1')).toMatchObject({ state: 'refused', reason: '无', clipIds: ['c1', 'c2'] });
+
+    const add = (id: string) =>
+      entry('camera-admin', `camera:${id}`, {
+        action: 'add',
+        name: id,
+        xaddr: 'http://10.0.0.9/onvif/device_service',
+        roomId: null,
+        origin: 'manual',
+        user: 'admin',
+        urn: null,
+        streamUri: null,
+        addedAt: 1000,
+      });
+    const cams = replayCameras([
+      add('c1'),
+      add('c2'),
+      entry('camera-admin', 'camera:c1', { action: 'assign-room', roomId: 'R1' }),
+      entry('camera-admin', 'camera:c2', { action: 'remove' }),
+    ]);
+    expect([...cams.keys()]).toEqual(['c1']);
+    expect(cams.get('c1')).toMatchObject({ roomId: 'R1', password: '', passwordLost: true, info: null });
+  });
 });
+
+function ingest(sessionId: string, i: number): Record<string, unknown> {
+  return {
+    sha256: 'b'.repeat(64),
+    bytes: 100,
+    source: 'camera:cam1',
+    sessionId,
+    start: 1000 + i * 2000,
+    end: 3000 + i * 2000,
+  };
+}
