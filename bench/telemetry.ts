@@ -1,8 +1,12 @@
 /**
- * `npm run bench -- telemetry [--recorders N] [--seconds S]` (issue #3).
+ * `npm run bench -- telemetry [--scenario steady|storm] [--recorders N] [--seconds S]`.
  *
  * 1. The gateway runs in a child process (so its CPU and RSS are its own) with N registered
  *    recorders connected over MQTT, each sending telemetry at 1 Hz plus session events.
+ *    `--scenario` sets their batteries (batteryPct): `steady` (default) a realistic drain, measured
+ *    8 s after the last recorder connected; `storm` a drain that makes every recorder raise
+ *    `battery-forecast` in the same second, measured over the ≥ 20 s around that second.
+ *    `fleet_alerts_in_window` counts the fleet-rule alerts raised while measuring.
  *    Measured over S seconds: the gateway's CPU % of one core and RSS, and the R19 alert latency
  *    under that load: 10 probes/s, each a `recording-stopped` (canContinue false) from one of 10
  *    prober recorders, timed from publishing to the `alert.raised` on the live stream
@@ -35,6 +39,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
+import { FLEET_RULES, type FleetRule } from '../gateway/fleet/rules.js';
 import { encodePayload } from '../protocol/mqtt/decode.js';
 import { PROTOCOL_VERSION, type Telemetry } from '../protocol/mqtt/messages.js';
 import { anyRecorder, topics } from '../protocol/mqtt/topics.js';
@@ -62,12 +67,28 @@ function request<T>(child: ChildProcess, msg: Msg): Promise<T> {
   });
 }
 
-function telemetryPayload(i: number, at = Date.now()): Buffer {
+/**
+ * Battery level of recorder `r` (of `n`) at `elapsedMs` into the run. `steady`: a realistic fleet,
+ * start levels spread over 60–100 % (recorders at different points of their shift), each draining
+ * at its own rate spread over 10–15 %/h. `storm`: every battery drains at 360 %/h, so once the
+ * forecasts have a minute of history (forecast.ts MIN_SPAN_MS) every recorder is forecast to run out
+ * before its shift ends and raises `battery-forecast` in the same second.
+ */
+export function batteryPct(scenario: Scenario, r: number, n: number, elapsedMs: number): number {
+  const u = n > 1 ? r / (n - 1) : 0;
+  const [start, perH] = scenario === 'storm' ? [90, 360] : [60 + 40 * u, 10 + 5 * ((u * 7) % 1)];
+  return Math.max(0, Math.round((start - (perH * elapsedMs) / 3600_000) * 10) / 10);
+}
+
+const SCENARIOS = ['steady', 'storm'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function telemetryPayload(i: number, at = Date.now(), batteryPctNow = 90 - (i % 500) / 10): Buffer {
   const t: Telemetry = {
     v: PROTOCOL_VERSION,
     at,
     state: 'recording',
-    battery: { pct: 90 - (i % 500) / 10, voltageMv: 3800, charging: false, tempC: 31.5 },
+    battery: { pct: batteryPctNow, voltageMv: 3800, charging: false, tempC: 31.5 },
     storage: { totalBytes: 64_000_000_000, freeBytes: 40_000_000_000 - i * 1000 },
     position: { lat: 32.0603, lon: 118.7969, accM: 8 },
     signalDbm: -71,
@@ -119,6 +140,11 @@ async function gatewayChild(dataDir: string, recorders: number): Promise<void> {
   const { token } = await app.users.login('bench-principal', 'bench-password');
   const { monitorEventLoopDelay } = await import('node:perf_hooks');
   const loop = monitorEventLoopDelay({ resolution: 5 });
+  /** Alerts raised, by rule: how many fleet-rule alerts a measuring window had to share the gateway with. */
+  const raised: Record<string, number> = {};
+  app.bus.on('alert.raised', (a) => {
+    raised[a.rule] = (raised[a.rule] ?? 0) + 1;
+  });
   loop.enable();
   let rssMax = 0;
   const sampler = setInterval(() => {
@@ -141,6 +167,7 @@ async function gatewayChild(dataDir: string, recorders: number): Promise<void> {
         loopP50Ms: loop.percentile(50) / 1e6,
         loopP99Ms: loop.percentile(99) / 1e6,
         loopMaxMs: loop.max / 1e6,
+        raised: { ...raised },
       });
       if (m.resetRss) {
         rssMax = rss;
@@ -168,36 +195,56 @@ async function proberChild(
   );
   const sent = new Map<string, number>();
   const latencies: number[] = [];
+  /**
+   * Live-stream events received, by name. A client too slow for the gateway is cut off
+   * (api/server.ts MAX_PENDING_SSE); like the dashboard's EventSource, the prober reconnects, and
+   * alerts raised meanwhile count as not seen.
+   */
+  const seen: Record<string, number> = {};
+  let cutoffs = 0;
   const ac = new AbortController();
-  const res = await fetch(`http://127.0.0.1:${httpPort}/api/events`, {
-    headers: { authorization: `Bearer ${token}` },
-    signal: ac.signal,
-  });
-  void (async () => {
+  const read = async (res: Response) => {
     const dec = new TextDecoder();
     let buf = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += dec.decode(chunk, { stream: true });
-        let i = buf.indexOf('\n\n');
-        while (i >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          if (block.startsWith('event: alert.raised')) {
-            const data = JSON.parse(block.slice(block.indexOf('data:') + 5).split('\n')[0]!);
-            const t0 = sent.get(data.details?.sessionId);
-            if (t0 !== undefined) {
-              latencies.push(performance.now() - t0);
-              sent.delete(data.details.sessionId);
-            }
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += dec.decode(chunk, { stream: true });
+      let i = buf.indexOf('\n\n');
+      while (i >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const name = block.startsWith('event: ') ? block.slice(7, block.indexOf('\n')) : '?';
+        seen[name] = (seen[name] ?? 0) + 1;
+        if (block.startsWith('event: alert.raised')) {
+          const data = JSON.parse(block.slice(block.indexOf('data:') + 5).split('\n')[0]!);
+          const t0 = sent.get(data.details?.sessionId);
+          if (t0 !== undefined) {
+            latencies.push(performance.now() - t0);
+            sent.delete(data.details.sessionId);
           }
-          i = buf.indexOf('\n\n');
         }
+        i = buf.indexOf('\n\n');
       }
-    } catch {
-      // aborted
     }
+  };
+  const connected = (async () => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/api/events`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: ac.signal,
+    });
+    void (async () => {
+      for (let r = res; ; ) {
+        await read(r).catch(() => undefined);
+        if (ac.signal.aborted) return;
+        cutoffs++;
+        await sleep(500);
+        r = await fetch(`http://127.0.0.1:${httpPort}/api/events`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: ac.signal,
+        }).catch(() => r);
+      }
+    })();
   })();
+  await connected;
   let timer: NodeJS.Timeout | undefined;
   let n = 0;
   process.on('message', (m: Msg) => {
@@ -224,7 +271,7 @@ async function proberChild(
       // Let the last ones arrive.
       setTimeout(() => {
         ac.abort();
-        process.send!({ type: 'stop:reply', latencies, lost: sent.size });
+        process.send!({ type: 'stop:reply', latencies, lost: sent.size, seen, cutoffs });
         void Promise.all(clients.map((c) => c.endAsync(true))).then(() => process.exit(0));
       }, 1000);
     }
@@ -414,7 +461,13 @@ async function settled(count: () => Promise<number>): Promise<void> {
   }
 }
 
-async function main(recorders: number, seconds: number, rounds: number, floodSeconds: number): Promise<void> {
+async function main(
+  scenario: Scenario,
+  recorders: number,
+  seconds: number,
+  rounds: number,
+  floodSeconds: number,
+): Promise<void> {
   const host = machine();
   const dir = await mkdtemp(join(tmpdir(), 'bench-telemetry-'));
   const children: ChildProcess[] = [];
@@ -440,6 +493,7 @@ async function main(recorders: number, seconds: number, rounds: number, floodSec
         rss: number;
         rssMax: number;
         connected: number;
+        raised: Record<string, number>;
       }>(gw, {
         type: 'stats',
       });
@@ -456,6 +510,7 @@ async function main(recorders: number, seconds: number, rounds: number, floodSec
       );
     }
     // Each recorder: a session with recording, telemetry every second, a segment every minute.
+    const t0 = Date.now();
     steady.forEach((c, i) => {
       const serial = serials[i]!;
       let seq = 0;
@@ -475,8 +530,15 @@ async function main(recorders: number, seconds: number, rounds: number, floodSec
       const offset = (i * 1000) / steady.length;
       const start = setTimeout(() => {
         const tick = setInterval(() => {
-          c.publish(topics.telemetry(serial), telemetryPayload(n++), { qos: 0 });
-          if (n % 60 === 0) {
+          c.publish(
+            topics.telemetry(serial),
+            telemetryPayload(n++, Date.now(), batteryPct(scenario, i, steady.length, Date.now() - t0)),
+            {
+              qos: 0,
+            },
+          );
+          // Segments close at each recorder's own phase of the minute, as they do in the field.
+          if ((n + i) % 60 === 0) {
             const end = Date.now();
             event({
               type: 'segment-closed',
@@ -503,15 +565,30 @@ async function main(recorders: number, seconds: number, rounds: number, floodSec
     );
     children.push(prober);
     await ready(prober);
-    await sleep(8000); // all recorders in their 1 Hz rhythm, connection ramp garbage collected
+    // steady: all recorders in their 1 Hz rhythm, the connection ramp's garbage collected. storm:
+    // the window spans the second the forecasts start (a minute of history) and all of them trip.
+    const windowS = scenario === 'storm' ? Math.max(seconds, 20) : seconds;
+    await sleep(scenario === 'storm' ? Math.max(0, t0 + 50_000 - Date.now()) : 8000);
     await request(gw, { type: 'stats', resetRss: true });
     const a = await stats();
     prober.send({ type: 'start', everyMs: 100 });
-    await sleep(seconds * 1000);
+    await sleep(windowS * 1000);
     const b = await stats();
-    const probe = await request<{ latencies: number[]; lost: number }>(prober, { type: 'stop' });
+    const fleetAlerts = Object.entries(b.raised)
+      .filter(([rule]) => FLEET_RULES.includes(rule as FleetRule))
+      .reduce((sum, [rule, n]) => sum + n - (a.raised[rule] ?? 0), 0);
+    const probe = await request<{
+      latencies: number[];
+      lost: number;
+      seen: Record<string, number>;
+      cutoffs: number;
+    }>(prober, { type: 'stop' });
+    console.error(`live stream (prober): ${probe.cutoffs} cut-offs; events ${JSON.stringify(probe.seen)}`);
     const diag = b as unknown as { mem: unknown; loopP50Ms: number; loopP99Ms: number; loopMaxMs: number };
     console.error('gateway memory at steady state', JSON.stringify(diag.mem));
+    console.error(
+      `alerts raised by rule, before the window ${JSON.stringify(a.raised)}, at its end ${JSON.stringify(b.raised)}`,
+    );
     console.error(
       `gateway event-loop delay at steady state: p50 ${diag.loopP50Ms.toFixed(1)} ms, ` +
         `p99 ${diag.loopP99Ms.toFixed(1)} ms, max ${diag.loopMaxMs.toFixed(1)} ms`,
@@ -611,7 +688,9 @@ async function main(recorders: number, seconds: number, rounds: number, floodSec
     console.log(
       JSON.stringify({
         bench: 'telemetry',
+        scenario,
         recorders,
+        window_s: windowS,
         rounds,
         flood_seconds: floodSeconds,
         ...fields('gateway_msgs_per_s', rates.gateway.map(Math.round)),
@@ -626,6 +705,8 @@ async function main(recorders: number, seconds: number, rounds: number, floodSec
         alert_p99_ms: round(percentile(lat, 99)),
         alerts_measured: lat.length,
         alerts_not_seen: probe.lost,
+        live_stream_cutoffs: probe.cutoffs,
+        fleet_alerts_in_window: fleetAlerts,
         steady_msgs_per_s: Math.round(steadyRate),
         ...host,
       }),
@@ -641,6 +722,7 @@ async function main(recorders: number, seconds: number, rounds: number, floodSec
 
 const { values } = parseArgs({
   options: {
+    scenario: { type: 'string', default: 'steady' },
     recorders: { type: 'string', default: '5000' },
     seconds: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '5' },
@@ -656,7 +738,10 @@ else if (values.role === 'prober')
   await proberChild(Number(rest[0]), Number(rest[1]), rest[2]!, rest[3]!.split(','));
 else if (values.role === 'consumer') await consumerChild(Number(rest[0]), rest[1]!);
 else {
+  const scenario = String(values.scenario) as Scenario;
+  if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario: one of ${SCENARIOS.join(', ')}`);
   await main(
+    scenario,
     Number(values.recorders),
     Number(values.seconds),
     Number(values.rounds),

@@ -46,6 +46,12 @@ export interface AlertServiceOptions {
 
 const keyOf = (rule: string, subject: string) => `${rule}\u0000${subject}`;
 
+/** Routine alerts per synced batch: bounds how long a critical alert waits behind a storm of them. */
+export const ROUTINE_BATCH = 256;
+
+/** Critical alerts (R19 interruptions, storage and battery stops: the principal is told at once) go first. */
+export const isUrgent = (a: Pick<Alert, 'severity'>): boolean => a.severity === 'critical';
+
 export class AlertService implements Service {
   readonly name = 'alerts';
   readonly #db;
@@ -60,7 +66,9 @@ export class AlertService implements Service {
 
   constructor(opts: AlertServiceOptions) {
     this.#db = opts.db.sublevel<string, StoredAlert>('alerts', { valueEncoding: 'json' });
-    this.#commit = new GroupCommit((ops, sync) => opts.db.batch(ops, sync));
+    this.#commit = new GroupCommit((ops, sync) => opts.db.batch(ops, sync), {
+      routineOpsPerBatch: ROUTINE_BATCH,
+    });
     this.#bus = opts.bus;
     this.#log = opts.log;
     this.#now = opts.now ?? Date.now;
@@ -82,10 +90,13 @@ export class AlertService implements Service {
    * Every alert write of one loop turn goes in one synced batch, and batches go one after another
    * (so two writes of one alert land in call order). When a fleet rule trips for thousands of
    * recorders at once, one fsync per alert queued R19 alerts behind them for seconds
-   * (bench/README.md, telemetry).
+   * (bench/README.md, telemetry); critical ones now also go ahead of routine ones (group-commit.ts).
    */
   #write(alert: StoredAlert): Promise<void> {
-    return this.#commit.add([{ type: 'put', sublevel: this.#db, key: alert.id, value: alert }]);
+    // An alert's severity never changes, so its writes keep to one lane and to call order.
+    return this.#commit.add([{ type: 'put', sublevel: this.#db, key: alert.id, value: alert }], {
+      urgent: isUrgent(alert),
+    });
   }
 
   /** The active alert for (rule, subject), if any. Synchronous: rules call it on hot paths. */
