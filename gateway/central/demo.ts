@@ -66,11 +66,11 @@ export async function runCentralDemo(base: CentralConfig, o: CentralDemoOptions)
   const broker = new DemoBroker();
   for (const [name, pw] of Object.entries(secrets.broker)) broker.addUser(name, pw);
   await broker.start();
-  const url = `mqtt://127.0.0.1:${broker.port}`;
+  const { url, caFile } = broker;
   const config = parseCentralConfig({
     ...base,
     dataDir,
-    broker: { ...base.broker, url, username: 'central', passwordFile: await pwFile('central') },
+    broker: { ...base.broker, url, caFile, username: 'central', passwordFile: await pwFile('central') },
   });
   const central = new CentralApp({ config, log });
   await central.start();
@@ -89,6 +89,7 @@ export async function runCentralDemo(base: CentralConfig, o: CentralDemoOptions)
       dir: join(dataDir, 'sim-offices', office),
       url,
       passwordFile: await pwFile(office),
+      caFile,
       log: log.child({ office }),
       now: Date.now,
       random,
@@ -107,7 +108,7 @@ export async function runCentralDemo(base: CentralConfig, o: CentralDemoOptions)
   if (forger && sims.length > 1) timers.push(setTimeout(() => forger.rewriteHistory(), 50_000));
 
   console.log(
-    `\n  Province view: http://localhost:${central.httpPort}/\n  Broker (demo, loopback): ${url}\n` +
+    `\n  Province view: http://localhost:${central.httpPort}/\n  Broker (demo, loopback, TLS): ${url}\n` +
       `  ${sims.length} simulated offices × ${o.recorders} recorders; ${forger?.office ?? '-'} rewrites its history after ~1 min\n` +
       `  Login (also in ${secretsFile}): ${username} ${password}\n`,
   );
