@@ -8,7 +8,7 @@
  * Three sets, each side run once per round, interleaved A B A B … (bench/README.md):
  * 1. export: the principal's approval to a ready disc, end to end — legal hold, every original
  *    checked, manifest.json + manifest.pdf, `export-built`, a signed checkpoint, custody files,
- *    xorriso packing the originals mapped from the store, the image hashed on its way to the file
+ *    xorriso packing the originals mapped from the store, the image hashed as xorriso writes it
  *    and fsynced — against xorriso alone packing the same files (the same argv, the same originals
  *    and disc root, its image written straight to a file by xorriso and fsynced). MB/s = clip
  *    bytes / wall time. Two export sides: `export`, as the gateway runs (each original checked by
@@ -124,10 +124,10 @@ const exited = (child: ChildProcess) =>
   });
 
 /**
- * xorriso alone, the same argv, the image fsynced at the end, written either by xorriso itself into
- * the file (`file`; its stdio drive writes 2 KiB units through a fifo thread) or into a pipe that
- * plain `cat` drains into the file (`pipe`, as the gateway reads it). Both are measured; the
- * faster median is the baseline.
+ * xorriso alone, the same argv (so the same `-stdio_sync off`), the image fsynced at the end,
+ * written either by xorriso itself into the file (`file`, as the gateway has it write) or into a
+ * pipe that plain `cat` drains into the file (`pipe`). Both are measured; the faster median is the
+ * baseline.
  */
 async function xorrisoAlone(plan: Parameters<typeof xorrisoArgs>[0], dest: string, mode: 'file' | 'pipe') {
   const fh = await open(dest, 'w', 0o600);

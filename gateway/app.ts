@@ -266,8 +266,9 @@ export class GatewayApp {
     this.custodyPort = {
       gatewayId: () => custody.gatewayId,
       issueCheckpoint: (reason, actor) => custody.issueCheckpoint(reason, actor),
-      leafInput: (seq) => custody.leafInput(seq),
-      inclusionProof: async (seq, treeSize) => custody.inclusionProof(seq, treeSize).auditPath,
+      leafInputs: (seqs) => custody.leafInputs(seqs),
+      inclusionProofs: async (seqs, treeSize) =>
+        custody.inclusionProofs(seqs, treeSize).map((p) => p.auditPath),
       publicKeyJson: async () => `${JSON.stringify(custody.publicKeyJson(), null, 2)}\n`,
       renderCustodyReceipt,
     };

@@ -9,8 +9,8 @@
  * Built once by streaming the file (`fromFile`), extended by the log's one writer on every append.
  *
  * Methods: `size`, `root(size)`, `subtree(start, size)`, `leafHash(index)`,
- * `inclusionProof(index, size)`, `consistencyProof(m, n)`, `leafInput(seq)`; `append(line)` for
- * the writer only.
+ * `inclusionProof(index, size)` and `inclusionProofs(indices, size)`, `consistencyProof(m, n)`,
+ * `leafInput(seq)` and `leafInputs(seqs)`; `append(line)` for the writer only.
  */
 import { open } from 'node:fs/promises';
 import { StoreError } from '../store/errors.js';
@@ -183,6 +183,29 @@ export class AuditTree {
     return inclusionProof(index, size, this.subtree);
   }
 
+  /**
+   * Audit paths of many leaves in one tree of `size` leaves. The proofs of an evidence disc's
+   * entries share most of their upper siblings, so each subtree hash is computed once for all.
+   */
+  inclusionProofs(indices: readonly number[], size: number): Hash[][] {
+    this.#checkSize(size);
+    const memo = new Map<string, Hash>();
+    const shared = (start: number, n: number): Hash => {
+      if (n < 2 ** STEP) return this.subtree(start, n);
+      const key = `${start}/${n}`;
+      let h = memo.get(key);
+      if (!h) {
+        h = this.subtree(start, n);
+        memo.set(key, h);
+      }
+      return h;
+    };
+    return indices.map((index) => {
+      this.#checkIndex(index, size);
+      return inclusionProof(index, size, shared);
+    });
+  }
+
   /** Proof that the tree of `n` leaves extends the one of `m` (RFC 9162 §2.1.4.1). */
   consistencyProof(m: number, n: number): Hash[] {
     this.#checkSize(n);
@@ -194,18 +217,26 @@ export class AuditTree {
 
   /** The exact bytes of entry `seq`'s line (the leaf input), read from the file. */
   async leafInput(seq: number): Promise<Buffer> {
-    const index = seq - 1;
-    this.#checkIndex(index, this.size);
-    const from = this.#offsets[index]!;
-    const length = this.#offsets[index + 1]! - from - 1;
+    return (await this.leafInputs([seq]))[0]!;
+  }
+
+  /** The lines of many entries, in the order asked, through one open file. */
+  async leafInputs(seqs: readonly number[]): Promise<Buffer[]> {
+    for (const seq of seqs) this.#checkIndex(seq - 1, this.size);
     const fh = await open(this.file, 'r');
     try {
-      const buf = Buffer.alloc(length);
-      const { bytesRead } = await fh.read(buf, 0, length, from);
-      if (bytesRead !== length) {
-        throw new StoreError('STORE_CORRUPT', `audit log is shorter than entry ${seq}`, { seq });
+      const out: Buffer[] = [];
+      for (const seq of seqs) {
+        const from = this.#offsets[seq - 1]!;
+        const length = this.#offsets[seq]! - from - 1;
+        const buf = Buffer.alloc(length);
+        const { bytesRead } = await fh.read(buf, 0, length, from);
+        if (bytesRead !== length) {
+          throw new StoreError('STORE_CORRUPT', `audit log is shorter than entry ${seq}`, { seq });
+        }
+        out.push(buf);
       }
-      return buf;
+      return out;
     } finally {
       await fh.close();
     }

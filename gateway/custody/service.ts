@@ -6,7 +6,8 @@
  * critical alert and an `integrity-failure` entry. Proofs for evidence discs come from here too.
  *
  * The exports side uses: `latestCheckpoint()`, `issueCheckpoint(reason, actor)`,
- * `inclusionProof(seq, treeSize)`, `leafInput(seq)`, `publicKeyJson()`.
+ * `inclusionProof(seq, treeSize)` and `inclusionProofs(seqs, treeSize)`, `leafInput(seq)` and
+ * `leafInputs(seqs)`, `publicKeyJson()`.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -234,6 +235,15 @@ export class CustodyService implements Service {
     return { seq, leafIndex, treeSize, auditPath: tree.inclusionProof(leafIndex, treeSize).map(toHex) };
   }
 
+  /** Proofs of many entries to one tree size, their shared subtrees hashed once. */
+  inclusionProofs(seqs: readonly number[], treeSize: number): EntryProof[] {
+    const paths = this.#audit().tree.inclusionProofs(
+      seqs.map((seq) => seq - 1),
+      treeSize,
+    );
+    return seqs.map((seq, i) => ({ seq, leafIndex: seq - 1, treeSize, auditPath: paths[i]!.map(toHex) }));
+  }
+
   consistencyProof(fromSize: number, toSize: number): string[] {
     return this.#audit().tree.consistencyProof(fromSize, toSize).map(toHex);
   }
@@ -241,6 +251,11 @@ export class CustodyService implements Service {
   /** The exact bytes of entry `seq`'s line (FORMATS.md §1 leaf input). */
   leafInput(seq: number): Promise<Buffer> {
     return this.#audit().tree.leafInput(seq);
+  }
+
+  /** The lines of many entries, in the order asked. */
+  leafInputs(seqs: readonly number[]): Promise<Buffer[]> {
+    return this.#audit().tree.leafInputs(seqs);
   }
 
   /**

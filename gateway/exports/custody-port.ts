@@ -18,10 +18,10 @@ export interface CustodyPort {
   gatewayId(): string;
   /** Signs a checkpoint over the whole log as it is now (and sends it to the witnesses). */
   issueCheckpoint(reason: string, actor: string): Promise<Checkpoint>;
-  /** Leaf input of entry `seq`: the exact bytes of its line, without the newline (FORMATS.md §1). */
-  leafInput(seq: number): Promise<Buffer>;
-  /** RFC 9162 §2.1.3 audit path of leaf `seq - 1` in the tree of `treeSize`, lowercase hex. */
-  inclusionProof(seq: number, treeSize: number): Promise<string[]>;
+  /** Leaf inputs of entries `seqs`: the exact bytes of each line, without the newline (FORMATS.md §1). */
+  leafInputs(seqs: readonly number[]): Promise<Buffer[]>;
+  /** RFC 9162 §2.1.3 audit paths of leaves `seq - 1` in the tree of `treeSize`, lowercase hex. */
+  inclusionProofs(seqs: readonly number[], treeSize: number): Promise<string[][]>;
   /** `gateway-key.json` as it goes on a disc (FORMATS.md §2). */
   publicKeyJson(): Promise<string>;
   /** The one-page custody receipt (托管凭证) of a checkpoint, PDF. */

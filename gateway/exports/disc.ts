@@ -548,20 +548,9 @@ async function custodyLines(
     for (const e of found.flat()) if (e.seq <= treeSize) seqs.add(e.seq);
   }
   const sorted = [...seqs].sort((a, b) => a - b);
-  const lines: Buffer[] = [];
-  const proofs = [];
-  for (let i = 0; i < sorted.length; i += OPEN_BATCH) {
-    const batch = sorted.slice(i, i + OPEN_BATCH);
-    lines.push(...(await Promise.all(batch.map((seq) => d.custody.leafInput(seq)))));
-    for (const seq of batch) {
-      proofs.push({
-        seq,
-        leafIndex: seq - 1,
-        treeSize,
-        auditPath: await d.custody.inclusionProof(seq, treeSize),
-      });
-    }
-  }
+  const lines = await d.custody.leafInputs(sorted);
+  const paths = await d.custody.inclusionProofs(sorted, treeSize);
+  const proofs = sorted.map((seq, i) => ({ seq, leafIndex: seq - 1, treeSize, auditPath: paths[i]! }));
   return { lines, proofs };
 }
 

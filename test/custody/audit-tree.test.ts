@@ -66,6 +66,13 @@ describe('audit log as a Merkle tree', () => {
       expect(proof.map(toHex)).toEqual(inclusionProof(idx, size, refSub).map(toHex));
       expect(verifyInclusion(idx, size, ref[idx]!, proof, tree.root(size)).ok).toBe(true);
     }
+    // Many proofs at once (an evidence disc) share their subtrees and equal the reference, each.
+    for (const size of [33, 64, 83]) {
+      const all = Array.from({ length: size }, (_, i) => i);
+      const batch = tree.inclusionProofs(all, size);
+      for (const i of all) expect(batch[i]!.map(toHex)).toEqual(inclusionProof(i, size, refSub).map(toHex));
+    }
+    expect(() => tree.inclusionProofs([0, 83], 83)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
     for (const [m, size] of [
       [1, 83],
       [32, 83],
@@ -79,6 +86,8 @@ describe('audit log as a Merkle tree', () => {
       expect(verifyConsistency(m, size, tree.root(m), tree.root(size), proof).ok).toBe(true);
     }
     for (const seq of [1, 33, n]) expect((await tree.leafInput(seq)).equals(file[seq - 1]!)).toBe(true);
+    const some = await tree.leafInputs([n, 2, 40]);
+    expect(some.map((b) => b.toString())).toEqual([n, 2, 40].map((seq) => file[seq - 1]!.toString()));
     await expect(tree.leafInput(n + 1)).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     // Rebuilt from the file (a restart) it is the same tree.

@@ -7,12 +7,13 @@
  * download short of its length.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChunkTables } from '../../gateway/clips/chunk-table.js';
+import { packIso } from '../../gateway/exports/xorriso.js';
 import type { ClipRecord } from '../../gateway/store/index.js';
 import type { ApiClient, TestGateway } from '../helpers/gateway.js';
 import { startGateway } from '../helpers/gateway.js';
@@ -316,6 +317,54 @@ describe('approved export: legal hold, the disc, downloads and hand-over (R23)',
     // isoinfo reads the same files through the Joliet tree.
     const { stdout } = await run('isoinfo', ['-J', '-f', '-i', iso]);
     expect(stdout.split('\n')).toEqual(expect.arrayContaining(['/manifest.json', '/clips/clip-b.bin']));
+  });
+
+  it('records the hash of the image as its file holds it; a byte flipped before the record is caught by the disc verifier', async () => {
+    // The disc just read back, packed again by packIso through a wrapper: the real xorriso writes
+    // into a side file, one byte of clip-b is flipped there, and only then do the bytes reach the
+    // image file (fd 3) that the gateway hashes, fsyncs and records.
+    const root = join(work, 'flip-root');
+    await cp(disc, root, { recursive: true });
+    await rm(join(root, 'clips'), { recursive: true });
+    const m = JSON.parse(await readFile(join(disc, 'manifest.json'), 'utf8'));
+    const needle = originals.get('clip-b')!.subarray(500_000, 500_064).toString('hex');
+    const wrapper = join(work, 'xorriso-flip.sh');
+    await writeFile(
+      wrapper,
+      [
+        '#!/bin/sh',
+        'set -e',
+        `side='${join(work, 'flip-side.iso')}'`,
+        'xorriso "$@" 3>"$side"',
+        `'${process.execPath}' -e 'const fs=require("fs");const b=fs.readFileSync(process.argv[1]);const i=b.indexOf(Buffer.from(process.argv[2],"hex"));if(i<0)process.exit(9);b[i]^=1;fs.writeFileSync(process.argv[1],b)' "$side" ${needle}`,
+        'cat "$side" >&3',
+        '',
+      ].join('\n'),
+      { mode: 0o700 },
+    );
+    const iso = join(work, 'flipped.iso');
+    const got = await packIso(
+      {
+        rootDir: root,
+        files: m.files.map((f: { path: string }) => ({ from: join(disc, f.path), to: `/${f.path}` })),
+        volumeId: 'FLIP',
+      },
+      iso,
+      { xorriso: wrapper },
+    );
+    const onDisk = await readFile(iso);
+    expect(got).toEqual({ sha256: sha256(onDisk), bytes: onDisk.length });
+    const out = join(work, 'flipped');
+    await run('xorriso', ['-indev', iso, '-osirrox', 'on', '-extract', '/', out]);
+    const verified = await run(process.execPath, [join(out, 'verify.mjs'), out, '--json']).then(
+      () => ({ stdout: '{"ok":true,"findings":[]}' }),
+      (err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }),
+    );
+    const report = JSON.parse(verified.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.findings.map((f: { code: string; file: string }) => [f.code, f.file])).toEqual([
+      ['hash-mismatch', 'clips/clip-b.bin'],
+    ]);
   });
 
   it('serves the receipt and the printable manifest as PDF', async () => {
