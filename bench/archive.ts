@@ -54,30 +54,40 @@ const host = machine();
 const log = createLogger({ level: 'silent' });
 const progress = (msg: string) => process.stderr.write(`[bench archive] ${msg}\n`);
 
-/** CPU seconds so far of this process and of every Ceph daemon with a pid file under `dir`. */
-async function cpuSeconds(dir: string): Promise<number> {
+/** CPU seconds so far of this process (`bench`) and of each Ceph daemon with a pid file under `dir`. */
+async function cpuSeconds(dir: string): Promise<Record<string, number>> {
   const own = process.cpuUsage();
-  let ticks = 0;
+  const out: Record<string, number> = { bench: (own.user + own.system) / 1e6 };
   for (const f of await readdir(join(dir, 'run'))) {
     if (!f.endsWith('.pid')) continue;
     const pid = (await readFile(join(dir, 'run', f), 'utf8')).trim();
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
     // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(rest[11] ?? 0) + Number(rest[12] ?? 0);
+    // USER_HZ is 100 on Linux.
+    out[f.replace(/\.pid$/, '').replace(/^client\./, '')] =
+      (Number(rest[11] ?? 0) + Number(rest[12] ?? 0)) / 100;
   }
-  return (own.user + own.system) / 1e6 + ticks / 100; // USER_HZ is 100 on Linux
+  return out;
 }
 
-const cpu: Record<'replicate' | 'put', number[]> = { replicate: [], put: [] };
+type Side = 'replicate' | 'put';
+const cpu: Record<Side, Record<string, number>[]> = { replicate: [], put: [] };
+const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+/** Median CPU seconds per process of one side. */
+const cpuBy = (side: Side) =>
+  Object.fromEntries(
+    Object.keys(cpu[side][0] ?? {}).map((k) => [k, round2(spread(cpu[side].map((c) => c[k] ?? 0)).median)]),
+  );
 let cephDir = '';
 
-async function timed(side: keyof typeof cpu, f: () => Promise<unknown>): Promise<number> {
-  const c = await cpuSeconds(cephDir);
+async function timed(side: Side, f: () => Promise<unknown>): Promise<number> {
+  const c0 = await cpuSeconds(cephDir);
   const t = performance.now();
   await f();
   const ms = performance.now() - t;
-  cpu[side].push((await cpuSeconds(cephDir)) - c);
+  const c1 = await cpuSeconds(cephDir);
+  cpu[side].push(Object.fromEntries(Object.entries(c1).map(([k, v]) => [k, v - (c0[k] ?? 0)])));
   return ms;
 }
 
@@ -166,11 +176,11 @@ try {
         return await timed('replicate', async () => {
           await archive.start();
           for (;;) {
-            const s = await archive.queue.stats();
-            if (s.depth === 0) break;
-            if (s.lastError) {
+            const first = await archive.queue.oldest();
+            if (!first) break;
+            if (first.lastError) {
               failed++;
-              throw new Error(`replication failed: ${s.lastError}`);
+              throw new Error(`replication failed: ${first.lastError}`);
             }
             await new Promise((r) => setTimeout(r, 20));
           }
@@ -208,9 +218,11 @@ try {
       ratio: ratioOfMedians(rep, put),
       ...fields('replicate_mb_per_s', rep),
       ...fields('put_mb_per_s', put),
-      replicate_cpu_s: round2(spread(cpu.replicate).median),
-      put_cpu_s: round2(spread(cpu.put).median),
-      cpu_ratio: ratioOfMedians(cpu.replicate, cpu.put),
+      replicate_cpu_s: round2(spread(cpu.replicate.map(total)).median),
+      put_cpu_s: round2(spread(cpu.put.map(total)).median),
+      cpu_ratio: ratioOfMedians(cpu.replicate.map(total), cpu.put.map(total)),
+      replicate_cpu_s_by: cpuBy('replicate'),
+      put_cpu_s_by: cpuBy('put'),
       mb: round2(mb),
       originals: n,
       clip_mb: clipMb,

@@ -23,6 +23,8 @@ export const QueuedJob = z.object({
   attempts: z.number().int().min(0),
   lastError: z.string().max(500).optional(),
   notBefore: z.number().default(0),
+  /** Set before the item's first request to the archive (some of its writes may be there). */
+  started: z.boolean().optional(),
 });
 export type QueuedJob = z.infer<typeof QueuedJob>;
 
@@ -52,10 +54,20 @@ export class ArchiveQueue {
     await this.#q.del(key);
   }
 
+  async started(item: QueuedJob): Promise<void> {
+    await this.#q.put(item.key, { ...item, started: true });
+  }
+
   async failed(item: QueuedJob, err: string, retryMs: number, now = Date.now()): Promise<void> {
     const attempts = item.attempts + 1;
     const wait = retryMs * 2 ** Math.min(attempts - 1, 5);
     await this.#q.put(item.key, { ...item, attempts, lastError: err.slice(0, 500), notBefore: now + wait });
+  }
+
+  /** The item enqueued first (keys sort by enqueue time), whether due or not. */
+  async oldest(): Promise<QueuedJob | undefined> {
+    const [v] = await this.#q.values({ limit: 1 }).all();
+    return v === undefined ? undefined : QueuedJob.parse(v);
   }
 
   async *items(): AsyncGenerator<QueuedJob> {

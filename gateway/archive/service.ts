@@ -81,6 +81,7 @@ export interface ArchiveServiceOptions {
 }
 
 const sha256Of = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const bufferBody = (b: Buffer) => ({ body: () => b, sha256: sha256Of(b), bytes: b.length });
 
 type Lock = Awaited<ReturnType<ArchiveBucket['lockOf']>>;
 
@@ -107,6 +108,7 @@ export class ArchiveService implements Service {
   #lastOk?: number;
   #bucketReady: Promise<void> | undefined;
   readonly #cap: BandwidthCap;
+  readonly #activeClips = new Map<string, Promise<void>>();
   #readBackTimer?: NodeJS.Timeout;
   #readBackRunning?: Promise<ReadBackReport>;
   #offs: (() => void)[] = [];
@@ -406,8 +408,13 @@ export class ArchiveService implements Service {
 
   /** Raises (or clears) the backlog alert from the queue's oldest item and the configured threshold. */
   async checkBacklog(): Promise<void> {
-    const s = await this.queue.stats(this.#now());
     const limit = this.#o.config.backlogAlertMinutes * 60_000;
+    // The first item is the oldest: the whole queue is walked only when the alert is due.
+    const first = await this.queue.oldest();
+    const s =
+      first && this.#now() - first.enqueuedAt > limit
+        ? await this.queue.stats(this.#now())
+        : { depth: 0, oldestAgeMs: 0, lastError: undefined };
     if (s.depth > 0 && s.oldestAgeMs > limit) {
       await this.#o.alerts.raise({
         rule: BACKLOG_RULE,
@@ -421,9 +428,13 @@ export class ArchiveService implements Service {
 
   async #process(item: QueuedJob): Promise<void> {
     const job = item.job;
-    if (job.kind === 'clip') return this.#replicateClip(job.clipId);
+    // Marked before its first request: after a crash its writes may be there (unsynced: a power
+    // cut can lose the mark, and then at worst a second identical version is written).
+    const fresh = !item.started && item.attempts === 0;
+    if (fresh && job.kind !== 'hold') await this.queue.started(item);
+    if (job.kind === 'clip') return this.#replicateClip(job.clipId, fresh);
     if (job.kind === 'hold') return this.#hold(job.clipId);
-    return this.#replicateCheckpoint(job.treeSize, job.json);
+    return this.#replicateCheckpoint(job.treeSize, job.json, fresh);
   }
 
   #key(...parts: string[]): string {
@@ -432,19 +443,22 @@ export class ArchiveService implements Service {
 
   /**
    * Writes, checked on receipt against `sha256` (s3.ts); or, when the key already claims these
-   * bytes (a resumed item, or anyone's write), reads that version back whole and hashes it. Then
-   * checks the lock the bucket reports outlives `until`.
+   * bytes (an item resumed after a crash or a failed attempt, or anyone's write), reads that version
+   * back whole and hashes it. Then checks the lock the bucket reports outlives `until`. A `fresh`
+   * item (never started before) skips the look: nothing of it can be there yet.
    */
-  async #putVerified(
-    key: string,
-    body: () => Readable | Buffer,
-    sha256: string,
-    bytes: number,
-    until: Date,
-    legalHold: boolean,
-  ): Promise<ObjectRef> {
+  async #putVerified(w: {
+    key: string;
+    body: () => Readable | Buffer;
+    sha256: string;
+    bytes: number;
+    until: Date;
+    legalHold: boolean;
+    fresh: boolean;
+  }): Promise<ObjectRef> {
+    const { key, sha256, bytes, until, legalHold } = w;
     const bucket = this.#need();
-    const head = await bucket.head(key);
+    const head = w.fresh ? undefined : await bucket.head(key);
     let ref: ObjectRef;
     if (head && head.sha256 === sha256) {
       ref = { bucket: bucket.bucket, key, versionId: head.versionId };
@@ -455,7 +469,7 @@ export class ArchiveService implements Service {
           `${key}: read back ${rb.bytes} bytes hashing ${rb.sha256}`,
         );
     } else {
-      const b = body();
+      const b = w.body();
       const stream = Buffer.isBuffer(b) || this.#cap.bytesPerSec <= 0 ? b : b.pipe(this.#cap.stream());
       ref = await bucket.put({ key, body: stream, bytes, sha256, retainUntil: until, legalHold });
     }
@@ -464,7 +478,20 @@ export class ArchiveService implements Service {
     return ref;
   }
 
-  async #replicateClip(clipId: string): Promise<void> {
+  /** One clip's items one at a time (a hold can queue a second item while the first is in flight). */
+  async #replicateClip(clipId: string, fresh: boolean): Promise<void> {
+    const running = this.#activeClips.get(clipId);
+    if (running) await running.catch(() => undefined);
+    const run = this.#replicateClipOnce(clipId, fresh && !running);
+    this.#activeClips.set(clipId, run);
+    try {
+      await run;
+    } finally {
+      if (this.#activeClips.get(clipId) === run) this.#activeClips.delete(clipId);
+    }
+  }
+
+  async #replicateClipOnce(clipId: string, fresh: boolean): Promise<void> {
     const rec = await this.#o.store.index.get(clipId);
     if (rec?.state !== 'verified' || !rec.blob) return;
     if ((await this.#done.get(`clip!${clipId}`)) !== undefined) return;
@@ -475,16 +502,25 @@ export class ArchiveService implements Service {
     const { size } = await stat(blobPath);
     const sidecarBytes = await this.#sidecar(rec);
     const [ref, sidecarRef] = await Promise.all([
-      this.#putVerified(key, () => createReadStream(blobPath), rec.sha256, size, until, held),
+      this.#putVerified({
+        key,
+        body: () => createReadStream(blobPath),
+        sha256: rec.sha256,
+        bytes: size,
+        until,
+        legalHold: held,
+        fresh,
+      }),
       sidecarBytes
-        ? this.#putVerified(
-            this.#key('originals', `${rec.sha256}.${clipId}.json`),
-            () => sidecarBytes,
-            sha256Of(sidecarBytes),
-            sidecarBytes.length,
+        ? this.#putVerified({
+            key: this.#key('originals', `${rec.sha256}.${clipId}.json`),
+            body: () => sidecarBytes,
+            sha256: sha256Of(sidecarBytes),
+            bytes: sidecarBytes.length,
             until,
-            held,
-          )
+            legalHold: held,
+            fresh,
+          })
         : undefined,
     ]);
     const copy: ArchivedCopy = {
@@ -595,11 +631,11 @@ export class ArchiveService implements Service {
     if (rec) this.#announce(rec, { ...copy, legalHold: true });
   }
 
-  async #replicateCheckpoint(treeSize: number, json: string): Promise<void> {
+  async #replicateCheckpoint(treeSize: number, json: string, fresh: boolean): Promise<void> {
     const until = retainUntil(new Date(this.#now()), PERMANENT_DAYS);
     const body = Buffer.from(json, 'utf8');
     const cpKey = this.#key('checkpoints', `checkpoint-${treeSize}.json`);
-    const cp = await this.#putVerified(cpKey, () => body, sha256Of(body), body.length, until, false);
+    const cp = await this.#putVerified({ ...bufferBody(body), key: cpKey, until, legalHold: false, fresh });
     // The log lines this checkpoint seals since the last one archived, as one segment.
     const from = Number((await this.#done.get('meta!segmentEnd')) ?? 0);
     let segment: { key: string; versionId: string } | undefined;
@@ -610,7 +646,13 @@ export class ArchiveService implements Service {
         'audit',
         `audit-${String(from + 1).padStart(10, '0')}-${String(treeSize).padStart(10, '0')}.jsonl`,
       );
-      const ref = await this.#putVerified(segKey, () => seg, sha256Of(seg), seg.length, until, false);
+      const ref = await this.#putVerified({
+        ...bufferBody(seg),
+        key: segKey,
+        until,
+        legalHold: false,
+        fresh,
+      });
       segment = { key: ref.key, versionId: ref.versionId };
       await this.#done.put('meta!segmentEnd', treeSize);
     }
