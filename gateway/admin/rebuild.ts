@@ -17,7 +17,7 @@ import type { RecorderRecord, RecorderRegistry } from '../fleet/registry.js';
 import type { HearingService } from '../hearings/service.js';
 import { InterruptionRecord } from '../interruptions/record.js';
 import type { InterruptionService } from '../interruptions/service.js';
-import type { SessionTracker } from '../interruptions/sessions.js';
+import type { SessionRecord, SessionTracker } from '../interruptions/sessions.js';
 import { Assignment, NOT_YET_BACK } from '../pairing/assignment.js';
 import type { PairingService } from '../pairing/service.js';
 import { auditEntriesFromFile } from '../store/audit-entries.js';
@@ -29,7 +29,7 @@ import {
   replayCases,
   replayExports,
   replayHearings,
-  replaySessions,
+  sessionOf,
 } from './replay-records.js';
 
 export interface StateRebuild {
@@ -41,7 +41,8 @@ export interface StateRebuild {
   hearings: { restored: string[]; segments: number };
   exports: { restored: string[] };
   cameras: { restored: string[]; passwordLost: string[] };
-  sessions: { restored: string[] };
+  /** Counts: a large fleet's sessions are too many to list. `updated`: the index held an older state. */
+  sessions: { restored: number; updated: number };
   alerts: { restored: string[] };
 }
 
@@ -196,6 +197,8 @@ export function replayPairings(entries: Iterable<AuditEntry>): Map<string, Assig
   return out;
 }
 
+const SESSION_BATCH = 500;
+
 const EXPORT_TYPES = new Set([
   'export-request',
   'export-approval',
@@ -222,12 +225,6 @@ export async function rebuildFromAudit(auditFile: string, into: RebuildTargets):
     'alert',
     ...EXPORT_TYPES,
   ] as const);
-  for await (const e of auditEntriesFromFile(auditFile, types as Set<AuditEntry['type']>)) {
-    // Of the ingest entries, only hearing segments' (the clip rows come back from the sidecars).
-    if (e.type !== 'ingest' || (e.details as Details).source?.toString().startsWith('camera:'))
-      entries.push(e);
-  }
-  const of = (...t: AuditEntry['type'][]) => entries.filter((e) => t.includes(e.type));
   const out: StateRebuild = {
     users: { restored: [], passwordLost: [] },
     recorders: { restored: [], needRotation: [] },
@@ -237,9 +234,31 @@ export async function rebuildFromAudit(auditFile: string, into: RebuildTargets):
     hearings: { restored: [], segments: 0 },
     exports: { restored: [] },
     cameras: { restored: [], passwordLost: [] },
-    sessions: { restored: [] },
+    sessions: { restored: 0, updated: 0 },
     alerts: { restored: [] },
   };
+  // Recorder sessions go back as they are read, in batches; the rest is replayed after the read.
+  let sessions: SessionRecord[] = [];
+  const restoreSessions = async () => {
+    if (sessions.length === 0) return;
+    const n = await into.sessions.restore(sessions);
+    out.sessions.restored += n.restored;
+    out.sessions.updated += n.updated;
+    sessions = [];
+  };
+  for await (const e of auditEntriesFromFile(auditFile, types as Set<AuditEntry['type']>)) {
+    if (e.type === 'recorder-session') {
+      const s = sessionOf(e);
+      if (s) sessions.push(s);
+      if (sessions.length >= SESSION_BATCH) await restoreSessions();
+      continue;
+    }
+    // Of the ingest entries, only hearing segments' (the clip rows come back from the sidecars).
+    if (e.type !== 'ingest' || (e.details as Details).source?.toString().startsWith('camera:'))
+      entries.push(e);
+  }
+  await restoreSessions();
+  const of = (...t: AuditEntry['type'][]) => entries.filter((e) => t.includes(e.type));
   const pairingTypes = new Set(['pairing', 'check-in', 'recorder-lost']);
   for (const a of replayPairings(entries.filter((e) => pairingTypes.has(e.type))).values()) {
     if (await into.pairings.restore(a)) out.pairings.restored.push(a.id);
@@ -274,9 +293,6 @@ export async function rebuildFromAudit(auditFile: string, into: RebuildTargets):
   out.cases = { restored: restoredCases.cases, links: restoredCases.links };
   for (const r of replayExports(entries.filter((e) => EXPORT_TYPES.has(e.type))).values()) {
     if (await into.exports.restore(r)) out.exports.restored.push(r.id);
-  }
-  for (const s of replaySessions(of('recorder-session')).values()) {
-    if (await into.sessions.restore(s)) out.sessions.restored.push(`${s.serial}/${s.sessionId}`);
   }
   for (const a of replayAlerts(of('alert')).values()) {
     if (await into.alerts.restore(a)) out.alerts.restored.push(a.id);

@@ -179,16 +179,10 @@ export function replayCameras(entries: Iterable<AuditEntry>): Map<string, Camera
   return out;
 }
 
-/** Recorder sessions from their `recorder-session` entries, by `serial!sessionId`. */
-export function replaySessions(entries: Iterable<AuditEntry>): Map<string, SessionRecord> {
-  const out = new Map<string, SessionRecord>();
-  for (const e of entries) {
-    const s = SessionRecord.safeParse(details(e).record);
-    if (s.success && e.subject === `session:${s.data.sessionId}`) {
-      out.set(`${s.data.serial}!${s.data.sessionId}`, s.data);
-    }
-  }
-  return out;
+/** The recorder session a `recorder-session` entry holds (restored in log order, in batches). */
+export function sessionOf(e: AuditEntry): SessionRecord | undefined {
+  const s = SessionRecord.safeParse(details(e).record);
+  return s.success && e.subject === `session:${s.data.sessionId}` ? s.data : undefined;
 }
 
 export const JournaledAlert = z.object({

@@ -408,16 +408,38 @@ export class SessionTracker implements Service {
     return this.#list[activity] ?? 'unlisted';
   }
 
-  /** `gateway reindex`: a session the log holds and the index lacks (an open one is current again). */
-  async restore(rec: SessionRecord): Promise<boolean> {
-    const s = SessionRecord.parse(rec);
-    if ((await this.#db.get(key(s.serial, s.sessionId))) !== undefined) return false;
-    const cur = this.#current.get(s.serial);
-    if (s.endedAt === null && (!cur || (sessionStart(cur) ?? 0) < (sessionStart(s) ?? 0))) {
-      this.#current.set(s.serial, s);
+  /**
+   * `gateway reindex`: sessions as their `recorder-session` entries hold them, in log order and in
+   * batches (a year of a large fleet is millions: never all in memory). A session is written when
+   * the index lacks it or holds an older state of it (`updatedAt`), so the last entry wins and a
+   * live session's newer row stays. Returns how many were new and how many newer.
+   */
+  async restore(recs: SessionRecord[]): Promise<{ restored: number; updated: number }> {
+    const byKey = new Map<string, SessionRecord>();
+    for (const r of recs) {
+      const s = SessionRecord.parse(r);
+      byKey.set(key(s.serial, s.sessionId), s);
     }
-    await this.#put(s);
-    return true;
+    const keys = [...byKey.keys()];
+    const stored = await this.#db.getMany(keys);
+    const out = { restored: 0, updated: 0 };
+    const ops: unknown[] = [];
+    for (const [i, k] of keys.entries()) {
+      const s = byKey.get(k) as SessionRecord;
+      const have = stored[i];
+      if (have && have.updatedAt >= s.updatedAt) continue;
+      ops.push({ type: 'put', sublevel: this.#db, key: k, value: s }, ...this.#index.opsFor(s, k));
+      if (have) out.updated++;
+      else out.restored++;
+      const cur = this.#current.get(s.serial);
+      if (s.endedAt === null && (!cur || (sessionStart(cur) ?? 0) <= (sessionStart(s) ?? 0))) {
+        this.#current.set(s.serial, s);
+      } else if (s.endedAt !== null && cur?.sessionId === s.sessionId) {
+        this.#current.delete(s.serial);
+      }
+    }
+    if (ops.length > 0) await this.#rawDb.batch(ops as never, SYNCED);
+    return out;
   }
 
   async #save(s: SessionRecord, journal = true): Promise<void> {
@@ -430,10 +452,6 @@ export class SessionTracker implements Service {
         details: { serial: s.serial, record: s as unknown as Record<string, unknown> },
       });
     }
-    await this.#put(s);
-  }
-
-  async #put(s: SessionRecord): Promise<void> {
     const k = key(s.serial, s.sessionId);
     await this.#rawDb.batch(
       [{ type: 'put', sublevel: this.#db as never, key: k, value: s }, ...this.#index.opsFor(s, k)] as never,

@@ -16,7 +16,7 @@ import {
   replayCases,
   replayExports,
   replayHearings,
-  replaySessions,
+  sessionOf,
 } from '../../gateway/admin/replay-records.js';
 import type { AuditEntry } from '../../gateway/store/schema.js';
 
@@ -212,10 +212,11 @@ describe('rebuilding state from the audit log', () => {
     expect(cases.get('a1')?.stage).toBe('investigation');
     expect(links.size).toBe(0);
 
-    const sessions = replaySessions([
-      entry('recorder-session', 'session:S1', { serial: 'R1', record: { serial: 'R1', sessionId: 'S1' } }),
-    ]);
-    expect(sessions.size).toBe(0);
+    expect(
+      sessionOf(
+        entry('recorder-session', 'session:S1', { serial: 'R1', record: { serial: 'R1', sessionId: 'S1' } }),
+      ),
+    ).toBeUndefined();
     expect(replayAlerts([entry('alert', 'alert:x', { action: 'ack' })]).size).toBe(0);
   });
 
