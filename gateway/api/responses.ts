@@ -19,6 +19,7 @@ export type {
 } from '../cases/schema.js';
 export type { CaseTimeline, TimelineItem } from '../cases/timeline.js';
 export type { OfficeView } from '../central/ledger.js';
+export type { ArchivedOriginal } from '../central/originals.js';
 export type { OfficeSummary } from '../central/summary.js';
 export type { ClipView } from '../clips/view.js';
 export type { Breach } from '../compliance/breaches.js';

@@ -313,6 +313,31 @@ describe('upstream bridge to the province broker', () => {
       expect(central.ledger.get(B)?.sequence).toMatchObject({ lastSeq: N, missing: 0, duplicates: 0 });
       // One fsync per message kept central at 574 msg/s with 100 offices (bench/README.md).
       expect(central.ledger.batches - batches).toBeLessThan(N / 4);
+      // An archived original B reports: listed at central (this central has no archive to read it from).
+      const sha256 = 'ab'.repeat(32);
+      const archivedMsg: UpstreamMessage = {
+        ...burst[0]!,
+        seq: N + 1,
+        kind: 'event',
+        body: {
+          type: 'clip.archived',
+          subject: 'B-CLIP-1',
+          details: {
+            bucket: 'originals',
+            key: `${B}/originals/${sha256}`,
+            versionId: 'v1',
+            sha256,
+            bytes: 1234,
+            retainUntil: '2027-06-01T00:00:00.000Z',
+            legalHold: true,
+            sourceKind: 'recorder',
+            sourceId: 'R-9',
+            start: '2026-12-07T01:00:00.000Z',
+          },
+        },
+      };
+      await client.publishAsync(upstreamTopic(B, 'event'), JSON.stringify(archivedMsg), { qos: 1 });
+      await waitFor(() => central.ledger.original(B, 'B-CLIP-1'), 'the archived original listed');
     } finally {
       await client.endAsync(true);
     }
@@ -326,6 +351,13 @@ describe('upstream bridge to the province broker', () => {
       await page.getByTestId(`office-${A}`).waitFor();
       await expect.poll(() => page.getByTestId(`custody-${A}`).textContent()).toBe('历史被改写');
       await page.getByTestId('province-forks').waitFor();
+      // An office's archived originals, listed in its detail; without an archive, not opened.
+      await page.getByTestId(`office-${B}`).locator('.ant-table-row-expand-icon').click();
+      const row = page.getByTestId('original-B-CLIP-1');
+      await row.waitFor();
+      expect(await row.textContent()).toContain('R-9');
+      expect(await row.getByText('法律保全').count()).toBe(1);
+      expect(await page.getByTestId('original-play-B-CLIP-1').count()).toBe(0);
       expect(await page.getByTestId('nav-province').textContent()).toBe('全省概览');
       await screenshot(page, 'province');
     } finally {

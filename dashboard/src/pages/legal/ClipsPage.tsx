@@ -10,6 +10,7 @@ import { api } from '../../api/client.js';
 import type { ClipArchiveView, ClipQuery, ClipView } from '../../api/types.js';
 import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { OfficerLabel } from '../../components/labels.js';
+import { ReasonedAccess } from '../../components/ReasonedAccess.js';
 import { useI18n } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
 import { fmtBytes, fmtDuration, fmtTime, shanghaiDayRange } from '../../time.js';
@@ -218,9 +219,6 @@ function AccessModal({
   onClose(): void;
 }) {
   const { t } = useI18n();
-  const [reason, setReason] = useState<string | null>(null);
-  const [draft, setDraft] = useState('');
-  const url = reason ? api.clipContentUrl(clip.clipId, action, reason) : null;
   const detail = useApi(() => api.clip(clip.clipId), [clip.clipId]);
   return (
     <Modal
@@ -232,40 +230,11 @@ function AccessModal({
       destroyOnHidden
     >
       <ArchiveLine archive={detail.data?.archive} loaded={detail.data !== undefined} />
-      {!url ? (
-        <Space direction="vertical" style={{ width: '100%' }}>
-          <Typography.Text>{t('clips.accessLogged')}</Typography.Text>
-          <Input.TextArea
-            rows={2}
-            value={draft}
-            onChange={(e) => setDraft(e.target.value)}
-            placeholder={t('clips.reason')}
-            data-testid="access-reason"
-          />
-          <Button
-            type="primary"
-            disabled={draft.trim().length < 2}
-            onClick={() => setReason(draft.trim())}
-            data-testid="access-confirm"
-          >
-            {action === 'view' ? t('clips.play') : t('clips.download')}
-          </Button>
-        </Space>
-      ) : action === 'view' ? (
-        // biome-ignore lint/a11y/useMediaCaption: original evidence recordings carry no caption track
-        <video
-          src={url}
-          controls
-          autoPlay
-          style={{ width: '100%', maxHeight: '70vh', background: '#000' }}
-          data-testid="clip-video"
-        />
-      ) : (
-        // The gateway names the file (.mp4, or .mov for a camera's G.711 kept as sent).
-        <a href={url} download data-testid="clip-download">
-          <DownloadOutlined /> {t('clips.download')} {clip.clipId}
-        </a>
-      )}
+      <ReasonedAccess
+        name={clip.clipId}
+        action={action}
+        urlFor={(reason) => api.clipContentUrl(clip.clipId, action, reason)}
+      />
     </Modal>
   );
 }

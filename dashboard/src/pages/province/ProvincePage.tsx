@@ -10,6 +10,7 @@ import { ApiErrorView } from '../../components/ApiErrorView.js';
 import { useI18n } from '../../i18n/index.js';
 import { fmtTime } from '../../time.js';
 import { useApi } from '../../useApi.js';
+import { OfficeOriginals } from './OfficeOriginals.js';
 
 const REFRESH_MS = 5000;
 const CUSTODY_COLOR: Record<string, string> = {
@@ -44,6 +45,7 @@ function OfficeDetail({ office }: { office: string }) {
           </List.Item>
         )}
       />
+      <OfficeOriginals office={office} />
     </Space>
   );
 }
