@@ -37,6 +37,7 @@ import { CaseImporter } from './cases/import.js';
 import { myRecordings } from './cases/my-recordings.js';
 import { CaseService } from './cases/service.js';
 import { TimelineSource } from './cases/timeline-source.js';
+import { ChunkBackfill } from './clips/chunk-backfill.js';
 import { ChunkTables } from './clips/chunk-table.js';
 import { FfmpegPlayback } from './clips/playback.js';
 import { ClipService } from './clips/service.js';
@@ -117,6 +118,8 @@ export class GatewayApp {
   pairing!: PairingService;
   /** Clip search, the 24 h clock with overdue alerts (R22), logged access to originals (R24). */
   clips!: ClipService;
+  /** Chunk tables for originals stored without one, in the background (first seek at once, R25). */
+  chunkBackfill!: ChunkBackfill;
   /** Evidence discs with the principal's approval (R23, R24, R25). */
   exports!: ExportService;
   /** What the exports need of the custody service (checkpoints, proofs, key, receipt). */
@@ -376,6 +379,13 @@ export class GatewayApp {
       checkIntervalMs: this.config.dock.overdueCheckS * 1000,
     });
     this.services.push(this.clips);
+    this.chunkBackfill = new ChunkBackfill({
+      store: this.store,
+      chunks: chunkTables,
+      log: log.child({ svc: 'chunk-backfill' }),
+      bytesPerS: this.config.integrity.sweepMbPerS * 1e6,
+    });
+    this.services.push(this.chunkBackfill);
     clipRoutes(this.api, {
       clips: this.clips,
       hearingOwner: async (id) => (await this.hearings.get(id).catch(() => undefined))?.startedBy ?? null,

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { Db } from '../db.js';
 import { StoreError } from '../store/errors.js';
 import { identityOf } from '../store/fsutil.js';
+import type { HashFileOptions } from '../store/hash-file.js';
 
 export const CHUNK_BYTES = 1024 * 1024;
 const HASH_BYTES = 32;
@@ -85,8 +86,15 @@ function chunkCount(bytes: number, chunkBytes: number): number {
   return Math.ceil(bytes / chunkBytes);
 }
 
-/** One read of `path`: its SHA-256 and length, and the table of its chunks. */
-export async function hashWithChunks(path: string, chunkBytes = CHUNK_BYTES): Promise<ChunkTable> {
+/**
+ * One read of `path`: its SHA-256 and length, and the table of its chunks. `limit` holds the read
+ * to a rate (a background pass), `signal` stops it.
+ */
+export async function hashWithChunks(
+  path: string,
+  chunkBytes = CHUNK_BYTES,
+  opts: HashFileOptions = {},
+): Promise<ChunkTable> {
   const whole = createHash('sha256');
   const parts: Buffer[] = [];
   const buf = Buffer.allocUnsafe(chunkBytes);
@@ -96,8 +104,10 @@ export async function hashWithChunks(path: string, chunkBytes = CHUNK_BYTES): Pr
   try {
     const before = identityOf(await fh.stat({ bigint: true }));
     for (;;) {
+      opts.signal?.throwIfAborted();
       const n = await readFull(fh, buf, bytes);
       if (n === 0) break;
+      await opts.limit?.take(n, opts.signal);
       const chunk = buf.subarray(0, n);
       whole.update(chunk);
       parts.push(createHash('sha256').update(chunk).digest());

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKFILL_SUBJECT } from '../../gateway/clips/chunk-backfill.js';
 import { ChunkTables } from '../../gateway/clips/chunk-table.js';
 import type { ClipRecord } from '../../gateway/store/index.js';
 import { type ApiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -143,6 +144,52 @@ describe('serving originals', () => {
     expect(r.bytes.length).toBeLessThanOrEqual(2 * 1024 * 1024 - from);
     if (r.status === 206) expect(r.bytes.equals(original.subarray(from, from + r.bytes.length))).toBe(true);
     await quarantinedAndAlerted(clip);
+  });
+});
+
+describe('chunk tables back-filled for originals stored without one', () => {
+  it('makes them in one audited background pass, so the first seek of an old clip is served at once', async () => {
+    const MiB = 1024 * 1024;
+    const old = await ingestClip(gw.app, 6 * MiB);
+    const altered = await ingestClip(gw.app, 2 * MiB);
+    // As if stored before chunk tables existed.
+    const tables = new ChunkTables(gw.app.db);
+    for (const c of [old, altered]) {
+      await tableOf(c);
+      await tables.delete(c.sha256);
+    }
+    await alterOnDisk(blobOf(altered), 100);
+    const passes = async () =>
+      (await gw.app.store.audit.bySubject(BACKFILL_SUBJECT)).filter((e) => e.type === 'verify');
+    const before = (await passes()).length;
+
+    const r = await gw.app.chunkBackfill.run();
+    expect(r.made).toBeGreaterThanOrEqual(1);
+    expect(r.failed.map((f) => f.clipId)).toEqual([altered.clipId]);
+    expect((await tables.get(old.sha256))?.identity).toBeDefined();
+    expect(await tables.get(altered.sha256)).toBeUndefined();
+    // The altered one went the way of any failed check: quarantined, alerted.
+    await quarantinedAndAlerted(altered);
+    // One summary entry for the whole pass; a pass that finds nothing to do writes none.
+    const entries = await passes();
+    expect(entries).toHaveLength(before + 1);
+    expect(entries.at(-1)!.details).toMatchObject({
+      pass: 'chunk-table back-fill',
+      made: r.made,
+      failures: 1,
+      failed: [expect.objectContaining({ clipId: altered.clipId })],
+    });
+    expect((await gw.app.chunkBackfill.run()).made).toBe(0);
+    expect(await passes()).toHaveLength(before + 1);
+
+    // Altered in its last MiB after the pass: the first seek is served from the back-filled table
+    // (without one it would wait for the whole pass, which fails), the next range refused.
+    const original = await readFile(blobOf(old));
+    await alterOnDisk(blobOf(old), 6 * MiB - 5);
+    const first = await fetchAll(contentUrl(old, '播放 旧'), legal.token, 'bytes=1024-4095');
+    expect(first.status).toBe(206);
+    expect(first.bytes.equals(original.subarray(1024, 4096))).toBe(true);
+    await quarantinedAndAlerted(old);
   });
 });
 
