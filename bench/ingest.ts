@@ -55,6 +55,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     /** Debugging: run only some parts (a, b, c). */
     only: { type: 'string', default: 'abc' },
+    /** Profiling: skip the raw and limit runs (no ratios). */
+    'ingest-only': { type: 'boolean', default: false },
     child: { type: 'string' },
   },
   allowPositionals: true,
@@ -62,6 +64,12 @@ const { values } = parseArgs({
 
 const MB = 1024 * 1024;
 const BAUD = 921_600;
+/**
+ * How the simulated recorders send: as firmware's TX path does, handing whole frames to the port
+ * (a blocking write waited for in the thread pool, sized for every dock in the child) and reading
+ * clip bytes from memory (the flash read is DMA); recorderWithClips' `holdContent` covers the latter.
+ */
+const DEVICE_IO = { blockingWrites: true } as const;
 const THIS_FILE = fileURLToPath(import.meta.url);
 
 /** CPU ms used so far by the processes whose command line mentions `needle` (socat of a run). */
@@ -133,6 +141,7 @@ async function child(): Promise<void> {
             serial: d.serial,
             clipBytes: d.sizes,
             seed: d.serial,
+            holdContent: true,
           });
           recorders.push(recorder);
         }
@@ -142,6 +151,7 @@ async function child(): Promise<void> {
         await docks[m.i]!.stop();
         docks[m.i] = await dockOnSerialPort(recorders[m.i]!, m.path, {
           baudRate: BAUD,
+          ...DEVICE_IO,
           helloRetryMs: 100,
           window: 64,
         });
@@ -153,8 +163,11 @@ async function child(): Promise<void> {
             serial: s.serial,
             clipBytes: s.sizes,
             seed: s.serial,
+            holdContent: true,
           });
-          raw.push({ port: await binding.open(s.path, { baudRate: BAUD }), recorder });
+          // `loop`: the device side of the docks' own I/O (DEVICE_IO), without the protocol.
+          const opts = m.kind === 'loop' ? { baudRate: BAUD, ...DEVICE_IO } : { baudRate: BAUD };
+          raw.push({ port: await binding.open(s.path, opts), recorder });
         }
         send({ ev: 'armed' });
       } else if (m.cmd === 'go' && pendingDocks) {
@@ -164,6 +177,7 @@ async function child(): Promise<void> {
           docks.push(
             await dockOnSerialPort(recorders[i]!, d.path, {
               baudRate: BAUD,
+              ...DEVICE_IO,
               helloRetryMs: 100,
               window: 64,
               ...(d.stallAt ? { faults: { stallAfterDataBytes: d.stallAt } } : {}),
@@ -218,6 +232,8 @@ function startChild(): {
         : []),
     ],
     stdio: 'inherit',
+    // One pool thread per dock's blocking write, and the usual four besides.
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(Number(values.docks) + 4) },
   });
   const waiting: { ev: string; resolve(m: FromChild): void }[] = [];
   const inbox: FromChild[] = [];
@@ -365,14 +381,30 @@ async function ingestRun(root: string, k: number, bytesEach: number, clipBytes: 
   // The same boundary as the raw and limit runs: from telling the device side to start (the first
   // byte may move; the port open and HELLO are part of the job) to the last clip durable.
   const t0 = performance.now();
+  const phases = phaseLog(g, t0);
   c.send({ cmd: 'go' });
   const ms = (await ready) - t0;
+  phases(`ingest x${k}`);
   await cpuReport(`ingest x${k}`, cpu, k * bytesEach);
   await runDone(c);
   for (const p of ps) await p.unplug();
   await g.close();
   await rm(dir, { recursive: true, force: true });
   return (k * bytesEach) / MB / (ms / 1000);
+}
+
+/** With BENCH_VERBOSE: when the slots first entered each state (ms after `t0`, earliest slot). */
+function phaseLog(g: Gateway, t0: number): (what: string) => void {
+  const first = new Map<string, number>();
+  const off = g.bus.on('dock.changed', (e) => {
+    if (!first.has(e.state)) first.set(e.state, performance.now() - t0);
+  });
+  return (what) => {
+    off();
+    if (!process.env.BENCH_VERBOSE) return;
+    const list = [...first].map(([s, ms]) => `${s} ${ms.toFixed(0)}`).join(', ');
+    console.error(`${what} phases (ms): ${list}`);
+  };
 }
 
 interface CpuSnap {
@@ -401,7 +433,7 @@ async function cpuReport(what: string, s: CpuSnap, bytes: number): Promise<void>
   const child = (await cpuOf(`${s.childPid}`, true)) - s.child;
   const socat = (await cpuOf(s.dir)) - s.socat;
   console.error(
-    `${what} cpu ms/MB: gateway ${((self.user + self.system) / 1000 / mb).toFixed(1)}, device ${(child / mb).toFixed(1)}, socat ${(socat / mb).toFixed(1)}`,
+    `${what} cpu ms/MB: gateway ${((self.user + self.system) / 1000 / mb).toFixed(1)} (sys ${(self.system / 1000 / mb).toFixed(1)}), device ${(child / mb).toFixed(1)}, socat ${(socat / mb).toFixed(1)}`,
   );
 }
 
@@ -547,16 +579,21 @@ async function main(): Promise<void> {
     const each = Math.max(MB, Math.round(total / k));
     const add = (key: string, what: string, v: number) => m[key]!.push(note(what, v));
     for (let round = 0; round < rounds; round++) {
+      const baselines = !values['ingest-only'];
       if (only.includes('a')) {
-        add('raw1', 'raw stock x1 MB/s', await rawRun(root, 1, total, clipBytes, 'stock'));
-        add('loop1', 'raw loop x1 MB/s', await rawRun(root, 1, total, clipBytes, 'loop'));
-        add('limit1', 'limit x1 MB/s', await limitRun(root, 1, total));
+        if (baselines) {
+          add('raw1', 'raw stock x1 MB/s', await rawRun(root, 1, total, clipBytes, 'stock'));
+          add('loop1', 'raw loop x1 MB/s', await rawRun(root, 1, total, clipBytes, 'loop'));
+          add('limit1', 'limit x1 MB/s', await limitRun(root, 1, total));
+        }
         add('ingest1', 'ingest x1 MB/s', await ingestRun(root, 1, total, clipBytes));
       }
       if (only.includes('b')) {
-        add('rawK', `raw stock x${k} MB/s`, await rawRun(root, k, each, clipBytes, 'stock'));
-        add('loopK', `raw loop x${k} MB/s`, await rawRun(root, k, each, clipBytes, 'loop'));
-        add('limitK', `limit x${k} MB/s`, await limitRun(root, k, each));
+        if (baselines) {
+          add('rawK', `raw stock x${k} MB/s`, await rawRun(root, k, each, clipBytes, 'stock'));
+          add('loopK', `raw loop x${k} MB/s`, await rawRun(root, k, each, clipBytes, 'loop'));
+          add('limitK', `limit x${k} MB/s`, await limitRun(root, k, each));
+        }
         add('ingestK', `ingest x${k} MB/s`, await ingestRun(root, k, each, clipBytes));
       }
       if (only.includes('c')) {

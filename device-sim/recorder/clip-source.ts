@@ -2,7 +2,7 @@
  * Where a recorder's clip content comes from. The firmware asks for a clip when a segment closes,
  * then reports its byte count and sha256; the dock side later reads it back by (clipId, offset,
  * length). Implementations: `SyntheticClipSource` (deterministic bytes, any size, nothing held in
- * memory) and `FfmpegClipSource` (real H.264 MP4 files).
+ * memory unless asked to) and `FfmpegClipSource` (real H.264 MP4 files).
  */
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -43,6 +43,8 @@ const ZERO = Buffer.alloc(CHUNK);
 interface SyntheticClip {
   key: Buffer;
   bytes: number;
+  /** The content, when held in memory (`hold`). */
+  held?: Buffer;
 }
 
 /**
@@ -54,25 +56,39 @@ export class SyntheticClipSource implements ClipSource {
   private readonly clips = new Map<string, SyntheticClip>();
   /** Caps the content size (tests, high fleet speeds); 0 = no cap. */
   private readonly maxBytes: number;
+  private readonly hold: boolean;
 
-  constructor(opts: { seed?: string | number; maxBytes?: number } = {}) {
+  /**
+   * `hold`: keep each clip's bytes in memory once made, so a read is a view of them, as a read
+   * of the recorder's flash is a DMA transfer and not CPU work; for a few clips (the ingest bench),
+   * not a fleet.
+   */
+  constructor(opts: { seed?: string | number; maxBytes?: number; hold?: boolean } = {}) {
     this.seed = String(opts.seed ?? 'device-sim');
     this.maxBytes = opts.maxBytes ?? 0;
+    this.hold = opts.hold ?? false;
   }
 
   async produce(spec: ClipSpec): Promise<ClipContent> {
     const key = createHash('sha256').update(`${this.seed}\0${spec.clipId}`).digest();
     const bytes = this.maxBytes > 0 ? Math.min(spec.nominalBytes, this.maxBytes) : spec.nominalBytes;
-    this.clips.set(spec.clipId, { key, bytes });
+    const clip: SyntheticClip = { key, bytes };
+    this.clips.set(spec.clipId, clip);
     const hash = createHash('sha256');
-    for await (const chunk of this.stream(spec.clipId)) hash.update(chunk as Buffer);
+    const held: Buffer[] = [];
+    for await (const chunk of this.stream(spec.clipId)) {
+      hash.update(chunk as Buffer);
+      if (this.hold) held.push(chunk as Buffer);
+    }
+    if (this.hold) clip.held = Buffer.concat(held, bytes);
     return { bytes, sha256: hash.digest('hex'), mediaType: 'application/octet-stream' };
   }
 
   async read(clipId: string, offset: number, length: number): Promise<Buffer> {
     const clip = this.get(clipId);
     checkRange(clipId, offset, length, clip.bytes);
-    return keystream(clip.key, offset, Math.min(length, clip.bytes - offset));
+    const n = Math.min(length, clip.bytes - offset);
+    return clip.held ? clip.held.subarray(offset, offset + n) : keystream(clip.key, offset, n);
   }
 
   stream(clipId: string, start = 0): Readable {

@@ -27,6 +27,8 @@ export interface RecorderWithClipsSpec {
   profile?: RecorderProfileInput;
   /** Content source; default synthetic bytes of the sizes given. */
   clips?: ClipSource;
+  /** Synthetic bytes held in memory once made (SyntheticClipSource `hold`). */
+  holdContent?: boolean;
   /** Recorder instance id (part of its clip ids; default random). */
   instanceId?: string;
 }
@@ -117,7 +119,9 @@ export async function recorderWithClips(
     // Nominal size per segment is irrelevant: the sized source decides.
     storage: { bitrateBps: 8000, ...spec.profile?.storage },
   });
-  const inner = spec.clips ?? new SyntheticClipSource({ seed: spec.seed ?? spec.serial });
+  const inner =
+    spec.clips ??
+    new SyntheticClipSource({ seed: spec.seed ?? spec.serial, hold: spec.holdContent ?? false });
   const hw = new SimHardware({
     clock,
     profile,

@@ -632,9 +632,12 @@ export class RecorderDock extends EventEmitter<RecorderDockEvents> {
 export async function dockOnSerialPort(
   recorder: Recorder,
   path: string,
-  opts: Omit<RecorderDockOptions, 'recorder' | 'port'> & { baudRate?: number } = {},
+  opts: Omit<RecorderDockOptions, 'recorder' | 'port'> & { baudRate?: number; blockingWrites?: boolean } = {},
 ): Promise<RecorderDock> {
-  const port = await new SerialPortBinding().open(path, { baudRate: opts.baudRate ?? 921600 });
+  const port = await new SerialPortBinding().open(path, {
+    baudRate: opts.baudRate ?? 921600,
+    ...(opts.blockingWrites ? { blockingWrites: true } : {}),
+  });
   const dock = new RecorderDock({ ...opts, recorder, port });
   dock.start();
   return dock;

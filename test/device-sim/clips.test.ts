@@ -33,8 +33,11 @@ describe('synthetic clip source', () => {
     expect(ma.bytes).toBe(3_000_001);
   });
 
-  it('reports the sha256 of exactly the bytes it serves, at any offset', async () => {
-    const src = new SyntheticClipSource({ seed: 'x' });
+  it.each([
+    ['made on each read', false],
+    ['held in memory', true],
+  ])('reports the sha256 of exactly the bytes it serves, at any offset (%s)', async (_, hold) => {
+    const src = new SyntheticClipSource({ seed: 'x', hold });
     const meta = await src.produce(spec('C9', 2_500_003));
     const chunks: Buffer[] = [];
     for await (const ch of src.stream('C9')) chunks.push(ch as Buffer);

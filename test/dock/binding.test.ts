@@ -33,3 +33,13 @@ dockBindingContract('serialport over a socat PTY pair', {
     return { gateway, device, unplug: () => pair.unplug() };
   },
 });
+dockBindingContract('serialport, device end writing through a blocking descriptor', {
+  async connect() {
+    const dir = await mkdtemp(join(tmpdir(), 'pty-'));
+    const pair = await createPtyPair(join(dir, 'gw'), join(dir, 'dev'));
+    pairs.push(pair);
+    const gateway = await serial.open(pair.gatewayPath, { baudRate: 921600 });
+    const device = await serial.open(pair.devicePath, { baudRate: 921600, blockingWrites: true });
+    return { gateway, device, unplug: () => pair.unplug() };
+  },
+});

@@ -23,6 +23,13 @@ export interface DockPort {
 
 export interface OpenOptions {
   baudRate: number;
+  /**
+   * Writes through a second, blocking descriptor of the port, waited for in libuv's thread pool:
+   * the kernel then refills the port as it drains without a wake-up of the event loop per few KiB.
+   * For a sender of bulk data (the simulated recorder's DATA, as firmware's TX path would); each
+   * port holds a pool thread while its write waits, so not for a process that needs the pool.
+   */
+  blockingWrites?: boolean;
 }
 
 export interface DockBinding {

@@ -7,7 +7,8 @@
  * per 4 KiB. That, with reads and writes on the loop (loop-io-binding.ts), is what lets ingest
  * approach the raw speed of the port (`npm run bench -- ingest`).
  */
-import { readSync } from 'node:fs';
+import { close as closeFd, constants, open as openFd, readSync, write as writeFd } from 'node:fs';
+import { promisify } from 'node:util';
 import type { LinuxPortBinding } from '@serialport/bindings-cpp';
 import { SerialPort } from 'serialport';
 import { type CloseInfo, CloseLatch, type DockBinding, type DockPort, type OpenOptions } from './binding.js';
@@ -23,6 +24,15 @@ const PATCHED = Symbol.for('gateway.dock.pollerUnionPatched');
 const POLL_READABLE = 0b001;
 /** One read takes what the kernel has, up to this (a PTY gives ~4 KiB, USB CDC up to 16 KiB). */
 const READ_BYTES = 64 * 1024;
+/**
+ * Reads per readable event at most, so one busy port cannot hold the loop. A tty hands out at most
+ * its line discipline's 4 KiB buffer per read (4095 bytes when full) and refills it from its queue
+ * at once, so after a full read there is usually more: reading on takes ~6 reads per wake-up
+ * instead of one (measured on socat PTY pairs). A shorter read drained it: wait for the poller
+ * rather than pay for an EAGAIN (an exception, in readSync).
+ */
+const READS_PER_WAKE = 16;
+const FULL_TTY_READ = 4095;
 
 interface PollerLike {
   poll(flag: number): void;
@@ -62,11 +72,16 @@ class SerialDockPort implements DockPort {
   /** Set once the binding is being closed (by us or after the link was lost). */
   #closing: Promise<void> | undefined;
 
+  /** A blocking descriptor for writes (OpenOptions.blockingWrites), or undefined. */
+  #txFd: number | undefined;
+
   constructor(
     readonly path: string,
     private readonly binding: LinuxPortBinding,
     onLoop: boolean,
+    txFd?: number,
   ) {
+    this.#txFd = txFd;
     // Always read: a hang-up is only noticed by a pending read.
     if (onLoop) {
       // One listener for the port's life (no wrapper per read); each event is asked for again.
@@ -98,8 +113,7 @@ class SerialDockPort implements DockPort {
       return;
     }
     const buf = this.#buf;
-    // A few reads per wake-up at most, so one busy port cannot hold the loop.
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < READS_PER_WAKE; i++) {
       const fd = this.binding.fd;
       if (fd === null || !this.isOpen) return;
       let n: number;
@@ -121,7 +135,7 @@ class SerialDockPort implements DockPort {
       const chunk = buf.subarray(0, n);
       for (const fn of this.#data) fn(chunk);
       if (this.#latch.closed) return;
-      if (n < buf.length) break;
+      if (n < FULL_TTY_READ) break;
     }
     this.#armRead();
   }
@@ -158,9 +172,14 @@ class SerialDockPort implements DockPort {
    * close there would destroy the native poller twice.
    */
   #closeBinding(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve) => queueMicrotask(resolve)).then(() =>
-      this.binding.isOpen ? this.binding.close().catch(() => {}) : undefined,
-    );
+    this.#closing ??= new Promise<void>((resolve) => queueMicrotask(resolve)).then(async () => {
+      const tx = this.#txFd;
+      this.#txFd = undefined;
+      // Closed after the writes queued so far, not under them; close does not wait for that (a
+      // write blocked on a port nobody reads ends with the link: the hang-up fails it).
+      if (tx !== undefined) void this.#writes.finally(() => closeAsync(tx).catch(() => {}));
+      if (this.binding.isOpen) await this.binding.close().catch(() => {});
+    });
     return this.#closing;
   }
 
@@ -169,7 +188,7 @@ class SerialDockPort implements DockPort {
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const op = this.#writes.then(() => {
       if (!this.isOpen) throw new Error(`${this.path} closed while writing`);
-      return this.binding.write(buf);
+      return this.#txFd === undefined ? this.binding.write(buf) : writeAllBlocking(this.#txFd, buf);
     });
     this.#writes = op.catch((err: Error) => this.#lost(err));
     return op;
@@ -191,14 +210,36 @@ class SerialDockPort implements DockPort {
   }
 }
 
+const writeAsync = promisify(writeFd);
+const closeAsync = promisify(closeFd);
+const openAsync = promisify(openFd);
+
+/** The whole buffer through a blocking descriptor (the thread pool waits; the loop does not). */
+async function writeAllBlocking(fd: number, buf: Buffer): Promise<void> {
+  for (let off = 0; off < buf.length; )
+    off += (await writeAsync(fd, buf, off, buf.length - off)).bytesWritten;
+}
+
 export class SerialPortBinding implements DockBinding {
   async open(path: string, opts: OpenOptions): Promise<DockPort> {
     // Elsewhere than Linux (a developer's Mac): serialport's own binding, I/O in its thread pool.
     const o = { path, baudRate: opts.baudRate, hupcl: false };
+    const onLinux = process.platform === 'linux';
     const binding = (
-      process.platform === 'linux' ? await LoopIoBinding.open(o) : await SerialPort.binding.open(o)
+      onLinux ? await LoopIoBinding.open(o) : await SerialPort.binding.open(o)
     ) as LinuxPortBinding;
     patchPoller(binding);
-    return new SerialDockPort(path, binding, process.platform === 'linux');
+    let tx: number | undefined;
+    if (opts.blockingWrites && onLinux) {
+      try {
+        // A second open file description of the same port, without O_NONBLOCK (settings are the
+        // port's, made by the first open); O_NOCTTY so it never becomes our controlling terminal.
+        tx = await openAsync(path, constants.O_WRONLY | constants.O_NOCTTY);
+      } catch (err) {
+        await binding.close().catch(() => {});
+        throw err;
+      }
+    }
+    return new SerialDockPort(path, binding, onLinux, tx);
   }
 }
