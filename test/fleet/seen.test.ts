@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type Db, openDb } from '../../gateway/db.js';
-import { SeenIds } from '../../gateway/fleet/seen.js';
+import { RECENT, SeenIds } from '../../gateway/fleet/seen.js';
 
 let dir: string;
 let db: Db;
@@ -47,4 +47,15 @@ it('keeps at most the newest ids per recorder, oldest dropped first', async () =
   const reloaded = new SeenIds(db, 8);
   expect(await first(reloaded, 'A', 'e0')).toBe(true);
   expect(await first(reloaded, 'A', 'e3')).toBe(false);
+});
+
+it('holds only the newest ids in memory and finds older ones on disk', async () => {
+  const s = new SeenIds(db);
+  for (const serial of ['A', 'B', 'C']) {
+    for (let i = 0; i < 4 * RECENT; i++) expect(await first(s, serial, `e${i}`)).toBe(true);
+  }
+  expect(await s.held()).toBeLessThanOrEqual(3 * RECENT);
+  // Older than the memory holds, still a duplicate; a new one is still new.
+  expect(await first(s, 'B', 'e0')).toBe(false);
+  expect(await first(s, 'B', `e${4 * RECENT}`)).toBe(true);
 });
