@@ -102,7 +102,7 @@ function connectClient(port: number, opts: mqtt.IClientOptions): Promise<MqttCli
   return mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
     protocolVersion: 4,
     reconnectPeriod: 0,
-    connectTimeout: 30_000,
+    connectTimeout: 120_000, // a loaded machine answers 5000 CONNECTs slowly
     keepalive: 60,
     ...opts,
   });
