@@ -86,8 +86,10 @@ export interface SessionTrackerOptions {
   recordingList: GatewayConfig['recordingList'];
   now?: () => number;
   /**
-   * Each state of a session but a plain segment count is journaled as a `recorder-session` entry
-   * holding the record (its end holds the final counts), so `gateway reindex` rebuilds it.
+   * A session's start, its notice (R16), a stop for a cause and every flag (R18, R19), its end and
+   * anything after its end are journaled as `recorder-session` entries holding the record, so
+   * `gateway reindex` rebuilds it; the end holds the final counts. Plain segments, statements and
+   * recording (re)starts are not: they would add entries per clip beside the ingest entry's.
    */
   audit?: (e: AuditInput) => Promise<unknown>;
 }
@@ -219,7 +221,7 @@ export class SessionTracker implements Service {
         const s = await this.#ensure(serial, e.sessionId, e.at);
         await this.#int.endOngoing('recorder', serial, { at: e.at, resumed: true });
         s.recording = true;
-        return this.#save(s);
+        return this.#save(s, s.endedAt !== null);
       }
       case 'recording-stopped': {
         const s = await this.#ensure(serial, e.sessionId, e.at);
@@ -227,7 +229,7 @@ export class SessionTracker implements Service {
         if (e.cause !== 'normal') {
           await this.#interrupt(s, e.cause, e.at, { canContinue: e.canContinue, eventId: e.id });
         }
-        return this.#save(s);
+        return this.#save(s, e.cause !== 'normal' || s.endedAt !== null);
       }
       case 'segment-closed': {
         const s = await this.#ensure(serial, e.sessionId, e.start);
@@ -237,7 +239,6 @@ export class SessionTracker implements Service {
         s.bytes += e.bytes;
         s.firstSegmentStart = Math.min(s.firstSegmentStart ?? e.start, e.start);
         s.lastSegmentEnd = Math.max(s.lastSegmentEnd ?? e.end, e.end);
-        // A plain segment is not journaled (one entry per clip is the ingest's); a gap is.
         return this.#save(s, s.flags.length !== flags || s.endedAt !== null);
       }
       case 'marker': {
@@ -250,7 +251,7 @@ export class SessionTracker implements Service {
         } else {
           await this.#int.noteResumeStatement('recorder', serial, e.at, e.sessionId);
         }
-        return this.#save(s);
+        return this.#save(s, e.marker === 'notice-given' || s.endedAt !== null);
       }
       case 'session-ended': {
         const s = await this.#ensure(serial, e.sessionId, e.at);
