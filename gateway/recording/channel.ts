@@ -3,12 +3,19 @@
  * freshness of valid data, restarts with backoff, and hands every closed segment on with its
  * wall-clock start and end.
  *
- * Watchdog (R18/R19, Frigate's lesson): freshness is "ffmpeg muxed new frames", read from its
- * `-progress` reports; a live process that writes nothing is as dead as an exited one.
- * - No new data for `staleDataS` -> an interruption record (R19) whose start is the wall time of the
- *   last media ffmpeg reported (within one progress period of the last frame stored), not "when we
- *   noticed"; the stalled ffmpeg is stopped (a stream that paused and resumed inside one run would
- *   leave a hole inside a segment). The hearing summary's gaps come from the stored segments.
+ * Watchdog (R18/R19, Frigate's lesson): freshness is "new frames reached ffmpeg", read from its
+ * `-progress` reports (their frame count); a live process that takes in nothing is as dead as an
+ * exited one.
+ * - No new frames for `staleDataS` of wall time -> an interruption record (R19) whose start is the
+ *   wall time of the last media ffmpeg reported (within one progress period of the last frame
+ *   stored), not "when we noticed"; the stalled ffmpeg is stopped (a stream that paused and resumed
+ *   inside one run would leave a hole inside a segment). The hearing summary's gaps come from the
+ *   stored segments.
+ * - Freshness is when frames arrived, not how far the media written has got: the written media
+ *   trails the wall clock by the muxer's interleaving (audio against video), the RTP reorder queue
+ *   and a camera clock that runs slow, and on a loaded box by however long ffmpeg waited for the
+ *   CPU. Measured against the media's end, those lags read as a lost stream though every frame
+ *   arrived (and on a camera whose clock runs 0.3 % slow, after 1000 s of any hearing).
  * - Restart with backoff. The first sustained flow of frames ends the interruption, at the time
  *   those frames began (frames since the previous report / frame rate).
  * - Not resumed within `resumeAlertS`: the interruption service alerts the principal (R19).
@@ -224,6 +231,8 @@ export class CameraChannel {
   #gapOpening: Promise<void> | null = null;
   /** Wall time of the newest media ffmpeg reported (or a closed segment ended at). */
   #lastDataAt: number | null = null;
+  /** Wall time of the last report that showed new frames (of any run): the watchdog's clock. */
+  #lastArrivalAt: number | null = null;
   #startedAt = 0;
   /** What the last failed run says the cause of a gap is (null: the stream was lost). */
   #lastExitCause: GapCause | null = null;
@@ -466,6 +475,7 @@ export class CameraChannel {
     }
     run.flowReports++;
     run.lastFreshAt = at;
+    this.#lastArrivalAt = at;
     if (!run.hadData && run.flowReports >= 2) {
       run.hadData = true;
       run.firstDataAt = run.flowStart;
@@ -565,6 +575,7 @@ export class CameraChannel {
     const now = this.#now();
     const staleMs = this.#o.staleDataS * 1000;
     const lastData = this.#lastDataAt ?? this.#startedAt;
+    const lastArrival = this.#lastArrivalAt ?? this.#startedAt;
     const run = this.#run;
     const connecting = run !== null && !run.exited && !run.stopping && !run.hadData;
     // Before the session's first frames, a slow start is not a loss (R19 records real ones): a
@@ -579,8 +590,8 @@ export class CameraChannel {
     const waiting =
       this.#lastDataAt === null &&
       ((heard !== undefined && (heard === null || cameraLive)) || this.#switchingTransport);
-    if (!this.#gap && now - lastData > staleMs && !waiting) {
-      this.#openGap(now, lastData);
+    if (!this.#gap && now - lastArrival > staleMs && !waiting) {
+      this.#openGap(now, Math.min(lastData, lastArrival));
       // A stalled run is replaced; one still connecting is left to the connect grace below.
       if (run && !run.exited && !run.stopping && run.hadData)
         void this.#stopStale(run, now - run.lastFreshAt);

@@ -111,6 +111,14 @@ export const FRAGMENT_US = 250_000;
  * (1-2 s typical), so the first keyframe is always inside it; it ends far sooner in practice.
  */
 const FAST_ANALYZE_US = 4_000_000;
+/**
+ * Receive buffer of each RTP/UDP socket (ffmpeg's own default asks 384 KiB). Over UDP the camera
+ * sends whether or not ffmpeg reads: a reader kept off the CPU for a moment (a loaded box) loses
+ * what overflows the socket, and the hole is a real gap in the record. 4 MiB holds about 30 s of a
+ * 1 Mbit/s stream. The kernel grants at most `net.core.rmem_max` (Debian's default 208 KiB; the
+ * README asks for 4 MiB).
+ */
+export const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   const spec = RecordSpec.parse(input);
@@ -131,6 +139,7 @@ export function buildRecordArgs(input: RecordSpecInput): FfmpegArgv {
   ];
   if (isRtsp) {
     inputOptions.push('-rtsp_transport', spec.transport, '-timeout', timeoutUs);
+    if (spec.transport === 'udp') inputOptions.push('-buffer_size', String(UDP_BUFFER_BYTES));
     inputOptions.push('-protocol_whitelist', spec.protocols.join(','));
   } else {
     inputOptions.push('-rw_timeout', timeoutUs);

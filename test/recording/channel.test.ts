@@ -168,6 +168,31 @@ describe('camera channel watchdog', () => {
     expect(calls.filter((c) => c.op === 'end')).toEqual([]);
   });
 
+  it('frames that keep arriving while the written media lags (muxer, slow camera clock, busy box) are no loss', async () => {
+    const rec = new ScriptedRecorder();
+    const { port, calls } = interruptions();
+    const ch = channel(rec, port);
+    ch.start();
+    const r1 = rec.runs[0]!;
+    let frames = 0;
+    await advance(250);
+    report(r1, ++frames, 250);
+    await advance(250);
+    report(r1, ++frames, 500);
+    // Four seconds more of frames at 4 fps, while the media written gains only a quarter of that:
+    // it ends up 3 s behind the wall clock, twice staleDataS.
+    for (let i = 1; i <= 16; i++) {
+      await advance(250);
+      report(r1, ++frames, 500 + i * 62);
+    }
+    expect(calls).toEqual([]);
+    expect([ch.state, r1.stops]).toEqual(['recording', []]);
+    // No new frames at all: a loss, dated from the media written last.
+    await advance(1750);
+    expect(calls.find((c) => c.op === 'open')?.args[0]).toMatchObject({ cause: 'stream-lost' });
+    await ch.stop();
+  });
+
   it('backs off when the camera refuses connections, and calls it contact lost', async () => {
     const rec = new ScriptedRecorder();
     const { port, calls } = interruptions();

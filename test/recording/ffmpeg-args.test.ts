@@ -64,10 +64,11 @@ describe('ffmpeg argv builder', () => {
     expect(a.inputOptions).not.toContain('-timeout');
   });
 
-  it('falls back to UDP only when asked', () => {
-    expect(flagValue(buildRecordArgs({ ...base, transport: 'udp' }).inputOptions, '-rtsp_transport')).toBe(
-      'udp',
-    );
+  it('falls back to UDP only when asked, with a large socket buffer', () => {
+    const udp = buildRecordArgs({ ...base, transport: 'udp' }).inputOptions;
+    expect(flagValue(udp, '-rtsp_transport')).toBe('udp');
+    expect(flagValue(udp, '-buffer_size')).toBe(String(4 * 1024 * 1024));
+    expect(buildRecordArgs(base).inputOptions).not.toContain('-buffer_size');
   });
 
   it('refuses a URL with credentials: argv is readable by every local user', () => {
