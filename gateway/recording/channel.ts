@@ -39,6 +39,7 @@ import {
 } from './ffmpeg-args.js';
 import { type ProgressReport, TimelineAnchor } from './progress.js';
 import type { MediaInfo, MediaProbe, RecorderRun, RunExit, StreamRecorder } from './recorder.js';
+import { inspectSegment } from './segment-check.js';
 import { ListTail } from './segment-list.js';
 import type { StreamAccess, StreamFailure, StreamTicket } from './stream-access.js';
 import { StreamChoice } from './stream-choice.js';
@@ -656,7 +657,9 @@ export class CameraChannel {
           if (run.handled.has(seg.file) || !seg.file.startsWith(run.prefix)) continue;
           run.handled.add(seg.file);
           run.anchor.freeze();
-          await this.#close(run, seg.file, this.#wall(run, seg.startS), this.#wall(run, seg.endS));
+          await this.#close(run, seg.file, this.#wall(run, seg.startS), this.#wall(run, seg.endS), {
+            listedS: seg.endS - seg.startS,
+          });
           run.openIndex = Math.max(run.openIndex, Number(seg.file.slice(run.prefix.length, -4)) + 1);
           run.openBytes = 0;
         }
@@ -687,7 +690,7 @@ export class CameraChannel {
       run.handled.add(file);
       const media = await this.#o.probe.probe(join(this.#o.dir, file)).catch(() => null);
       const base = run.lastEnd ?? this.#mediaStart(run);
-      await this.#close(run, file, base, base + Math.round((media?.durationS ?? 0) * 1000), media);
+      await this.#close(run, file, base, base + Math.round((media?.durationS ?? 0) * 1000), { media });
     }
   }
 
@@ -706,12 +709,19 @@ export class CameraChannel {
   }
 
   /**
-   * One closed segment: probed, given its wall-clock interval, queued for custody. The interval is
+   * One closed segment: checked (segment-check.ts; ffprobe only for one found unlisted), given its
+   * wall-clock interval, queued for custody. The interval is
    * the segment list's media times on the run's timeline, which ffmpeg writes end to end, through
    * an anchor frozen at the run's first closed segment (progress.ts): consecutive segments meet
    * exactly and each lasts as long as its media (R18: no phantom gap, no overlap).
    */
-  async #close(run: Run, file: string, start: number, end: number, probed?: MediaInfo | null): Promise<void> {
+  async #close(
+    run: Run,
+    file: string,
+    start: number,
+    end: number,
+    seen: { media: MediaInfo | null } | { listedS: number },
+  ): Promise<void> {
     const path = join(this.#o.dir, file);
     const { size } = await stat(path);
     if (size === 0) {
@@ -719,12 +729,7 @@ export class CameraChannel {
       return;
     }
     const media =
-      probed !== undefined
-        ? probed
-        : await this.#o.probe.probe(path).catch((err) => {
-            this.#log.warn({ file, err: (err as Error).message }, 'segment not playable; kept anyway');
-            return null;
-          });
+      'media' in seen ? seen.media : await inspectSegment(path, seen.listedS, this.#o.probe, this.#log);
     if (run.lastEnd === null) start = Math.max(start, Math.min(run.spawnedAt, end));
     end = Math.max(start, end);
     run.lastEnd = end;

@@ -21,6 +21,7 @@ import type { Logger } from '../log.js';
 import type { ClosedSegment, StreamSource } from './channel.js';
 import type { StreamTransport } from './ffmpeg-args.js';
 import type { MediaProbe, StreamRecorder } from './recorder.js';
+import { inspectSegment } from './segment-check.js';
 import type { StreamAccess } from './stream-access.js';
 import { type PrerollStatus, WarmCamera } from './warm-camera.js';
 
@@ -61,7 +62,7 @@ export interface PrerollHold {
   /** The cache was warm when the hearing started: a lead-in can be taken. */
   readonly warm: boolean;
   /**
-   * The cache segments covering [hearing start, `until`), moved into `dest`, probed; [] when not
+   * The cache segments covering [hearing start, `until`), moved into `dest`, checked; [] when not
    * warm or already taken. Once only; the warm ffmpeg then stops for the hearing.
    */
   takeLeadIn(until: number, dest: string): Promise<ClosedSegment[]>;
@@ -154,7 +155,7 @@ export class PrerollCache implements Service, LeadInSource {
           const segs = await w.take(from, until, dest, timeoutMs);
           const out: ClosedSegment[] = [];
           for (const [i, s] of segs.entries()) {
-            const media = await this.#o.probe.probe(s.path).catch(() => null);
+            const media = await inspectSegment(s.path, (s.end - s.start) / 1000, this.#o.probe, this.#log);
             const { size } = await stat(s.path);
             out.push({ ...s, run: 0, index: i + 1, media, bytes: size, leadIn: true });
           }
