@@ -33,16 +33,18 @@ export function alertRoutes(api: Api, alerts: AlertService): void {
   api.route(
     { method: 'post', path: '/api/alerts/ack', roles: ALERT_ACKERS, body: BulkAck },
     async ({ body, user }) => {
-      const acked: string[] = [];
-      const missing: string[] = [];
-      for (const id of body.ids) {
-        const ok = await alerts.acknowledge(id, user.username).then(
-          () => true,
-          () => false,
-        );
-        (ok ? acked : missing).push(id);
-      }
-      return { acked, missing };
+      // At once: the acknowledgements' audit entries and rows share group commits (one fsync each
+      // way for the lot, not two per alert).
+      const ids = [...new Set(body.ids)];
+      const ok = await Promise.all(
+        ids.map((id) =>
+          alerts.acknowledge(id, user.username).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      return { acked: ids.filter((_, i) => ok[i]), missing: ids.filter((_, i) => !ok[i]) };
     },
   );
 }
