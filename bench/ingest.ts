@@ -4,15 +4,17 @@
  * Verified dock ingest over socat PTY pairs, against raw serialport throughput on PTY pairs of the
  * same kind, measured in the same run. The recorders (or the raw writers) run in a child process,
  * as a docked camera is another device; the gateway side (DockService + ClipStore + LevelDB) runs
- * here. Both modes read the same clip bytes from the same synthetic clip source.
+ * here. Both modes read the same clip bytes from the same synthetic clip source, held in memory
+ * (DEVICE_IO below: the device side sends as firmware would, so the bench measures the gateway).
  *
  * (a) one dock: MB/s from telling the device side to start (it then opens its port and sends
  *     HELLO; the raw runs start at the same point) to every clip verified, fsynced, indexed and
  *     released, vs one raw stream of the same bytes (stopped at its last byte received: it
  *     stores nothing, which favours the baseline); (b) K docks at once, aggregate vs K raw streams;
  * Raw is measured twice: through the `serialport` package as shipped (`raw_*`, `ratio`: the
- * issue's baseline) and through the gateway's own port binding with no protocol on top
- * (`raw_loop_*`, `ratio_loop`: what the protocol and the store cost on the same I/O layer).
+ * issue's baseline) and through the gateway's own port binding with no protocol on top, the
+ * writers sending as the simulated recorders do (`raw_loop_*`, `ratio_loop`: what the protocol and
+ * the store cost on the same I/O layer).
  * (c) the cost of resuming after an unplug half way through a clip (active link time of both
  *     sessions vs a clean ingest of the same clip, the time without a cable not counted).
  * The physical limit of the link (`limit_*`, `ratio_limit`, `agg_ratio_limit`): a plain byte pump,
@@ -21,7 +23,9 @@
  * exit (readers already waiting), so both sides start when the first byte may move.
  * Each mode runs `--rounds` (≥ 5) times, interleaved A B A B …; every ratio is a ratio of medians
  * (bench/README.md), each side reported as min/median/max.
- * Prints one JSON line.
+ * Prints one JSON line. BENCH_VERBOSE=1: per run, MB/s, CPU ms per MB of each process (gateway
+ * user+sys, device child, socat) and when the slots reached each state; `--ingest-only` skips the
+ * baselines (for profiles: BENCH_CHILD_PROF=DIR profiles the device child).
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

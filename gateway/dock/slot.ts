@@ -446,11 +446,14 @@ export class DockSlot {
       deadline: c.end + 24 * 3600_000,
       officerId: c.officer?.id ?? null,
     }));
-    for (const c of infos) {
-      await d.store.announce(clipFacts(c, hello.serial)).catch((err: unknown) => {
-        this.#log.warn({ err, clipId: c.clipId }, 'clip announce refused');
-      });
-    }
+    // At once, not one after another: each is a synced write, and concurrent ones share an fsync.
+    await Promise.all(
+      infos.map((c) =>
+        d.store.announce(clipFacts(c, hello.serial)).catch((err: unknown) => {
+          this.#log.warn({ err, clipId: c.clipId }, 'clip announce refused');
+        }),
+      ),
+    );
     this.#set('uploading', null);
     const window = Math.max(1, Math.min(d.config.readWindow, hello.window));
     const chunkBytes = Math.max(256, Math.min(d.config.chunkBytes, hello.maxRead));
