@@ -284,9 +284,9 @@ export async function rebuildFromAudit(auditFile: string, into: RebuildTargets):
   for (const { session, segments } of replayHearings(
     of('hearing-start', 'hearing-stop', 'ingest'),
   ).values()) {
-    if (!(await into.hearings.restore(session, segments))) continue;
-    out.hearings.restored.push(session.id);
-    out.hearings.segments += segments.length;
+    const r = await into.hearings.restore(session, segments);
+    if (r.session) out.hearings.restored.push(session.id);
+    out.hearings.segments += r.segments;
   }
   const cases = replayCases(of('case-admin'));
   const restoredCases = await into.cases.restore([...cases.cases.values()], [...cases.links.values()]);

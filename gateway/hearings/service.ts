@@ -739,16 +739,23 @@ export class HearingService implements Service {
   }
 
   /**
-   * `gateway reindex`: a hearing the log holds and the index lacks, with its segment rows. One
-   * still recording (no stop entry) is resumed at the next start, as after a crash (R18).
+   * `gateway reindex`: a hearing and the segment rows the log holds and the index lacks (a lost
+   * table file may take either). One still recording (no stop entry) is resumed at the next start,
+   * as after a crash (R18). Returns whether the session was restored and how many segment rows.
    */
-  async restore(session: HearingSession, segments: SegmentRow[]): Promise<boolean> {
-    if ((await this.#sessions.get(session.id)) !== undefined) return false;
+  async restore(
+    session: HearingSession,
+    segments: SegmentRow[],
+  ): Promise<{ session: boolean; segments: number }> {
+    const missing: { type: 'put'; key: string; value: SegmentRow }[] = [];
     for (const r of segments) {
-      await this.#segments.put(`${r.sessionId}!${r.cameraId}!${String(r.seq).padStart(6, '0')}`, r);
+      const key = `${r.sessionId}!${r.cameraId}!${String(r.seq).padStart(6, '0')}`;
+      if ((await this.#segments.get(key)) === undefined) missing.push({ type: 'put', key, value: r });
     }
-    await this.#sessions.put(session.id, HearingSession.parse(session), SYNCED);
-    return true;
+    if (missing.length > 0) await this.#segments.batch(missing, SYNCED);
+    const restored = (await this.#sessions.get(session.id)) === undefined;
+    if (restored) await this.#sessions.put(session.id, HearingSession.parse(session), SYNCED);
+    return { session: restored, segments: missing.length };
   }
 
   async #load(id: string): Promise<HearingSession> {

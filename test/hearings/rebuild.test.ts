@@ -219,7 +219,7 @@ describe('rebuilding records from the audit log', () => {
     expect(given.body.passwordLost).toBeUndefined();
     // And the rebuild's own report (also in its `reindex` audit entry) says what came back.
     expect(rebuilt.state).toMatchObject({
-      hearings: { restored: [hearing] },
+      hearings: { restored: [hearing], segments: before.segments.length },
       cameras: { restored: ['cam1'], passwordLost: ['cam1'] },
       sessions: { restored: 1, updated: 0 },
     });
