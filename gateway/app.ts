@@ -3,12 +3,12 @@
  * Services start in order and stop in reverse.
  */
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runOnline } from './admin/commands.js';
 import { socketPath } from './admin/protocol.js';
 import { AdminSocket } from './admin/socket-server.js';
 import { AlertService } from './alerts/service.js';
-import { LoginGuard } from './api/login-guard.js';
+import { buildWebFront, serveWebFront } from './api/front.js';
+import type { LoginGuard } from './api/login-guard.js';
 import { alertRoutes } from './api/routes/alerts.js';
 import { archiveRoutes } from './api/routes/archive.js';
 import { auditRoutes } from './api/routes/audit.js';
@@ -26,7 +26,7 @@ import { pairingRoutes } from './api/routes/pairing.js';
 import { recorderRoutes } from './api/routes/recorders.js';
 import { sessionRoutes } from './api/routes/sessions.js';
 import { userRoutes } from './api/routes/users.js';
-import { Api, type HttpServer, listen } from './api/server.js';
+import type { Api, HttpServer } from './api/server.js';
 import { SessionPruner } from './api/session-pruner.js';
 import { Evictor } from './archive/eviction.js';
 import { ArchiveService } from './archive/service.js';
@@ -54,7 +54,7 @@ import { CustodyService } from './custody/service.js';
 import { type Db, openDb } from './db.js';
 import { dockRoutes } from './dock/routes.js';
 import { DockService } from './dock/service.js';
-import { EventBus, type Service } from './events.js';
+import { EventBus, type Service, stopServices } from './events.js';
 import type { CustodyPort } from './exports/custody-port.js';
 import { ExportRepo } from './exports/repo.js';
 import { ExportService } from './exports/service.js';
@@ -78,9 +78,7 @@ import { ClipStore } from './store/index.js';
 import { WalGuard } from './store/wal-guard.js';
 import { UplinkBridge } from './uplink/bridge.js';
 import { officeSnapshot } from './uplink/snapshot.js';
-import { UserStore } from './users.js';
-
-export const DASHBOARD_DIST = resolve(fileURLToPath(new URL('../dashboard/dist', import.meta.url)));
+import type { UserStore } from './users.js';
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -174,27 +172,22 @@ export class GatewayApp {
     await restrictDataDir(dataDir, this.log);
     this.db = await openDb(join(dataDir, 'index'));
     new WalGuard(this.db, { room: () => this.disk.stateRoom(), log: this.log.child({ svc: 'index' }) });
-    const http = this.config.http;
     // Administration is audited in the store's log (started before any admin call can arrive).
     const audit: AuditSink = (e) => this.store.audit.append(e);
-    this.users = new UserStore(this.db, http.sessionHours, http.sessionIdleMinutes, audit);
-    this.loginGuard = new LoginGuard({
-      config: http.login,
+    const front = buildWebFront({
+      http: this.config.http,
       db: this.db,
-      audit: () => this.store.audit,
-      log: this.log.child({ svc: 'login' }),
-    });
-    this.api = new Api({
-      users: this.users,
       bus: this.bus,
       log: this.log,
-      staticDir: DASHBOARD_DIST,
-      guard: this.loginGuard,
-      beforeLogin: () => this.disk.assertState('login'),
-      maxBodyBytes: http.maxBodyBytes,
-      secure: http.tls !== undefined,
-      observeHttp: (m, route, status, s) => this.metrics.observeHttp(m, route, status, s),
+      audit: () => this.store.audit,
+      api: {
+        beforeLogin: () => this.disk.assertState('login'),
+        observeHttp: (m, route, status, s) => this.metrics.observeHttp(m, route, status, s),
+      },
     });
+    this.users = front.users;
+    this.loginGuard = front.guard;
+    this.api = front.api;
     const { db, bus, log } = this;
     this.alerts = new AlertService({ db, bus, log: log.child({ svc: 'alerts' }), audit });
     this.interruptions = new InterruptionService({
@@ -393,7 +386,10 @@ export class GatewayApp {
       archived: (clipId) => this.archive.copyOf(clipId),
     });
     auditRoutes(this.api, this.store, this.integrity);
-    this.services.push(this.loginGuard, new SessionPruner(this.users, http.sessionPruneS * 1000, log));
+    this.services.push(
+      this.loginGuard,
+      new SessionPruner(this.users, this.config.http.sessionPruneS * 1000, log),
+    );
     loginLockRoutes(this.api, this.loginGuard);
     userRoutes(this.api, this.users);
     this.exports = new ExportService({
@@ -584,25 +580,14 @@ export class GatewayApp {
       log: this.log.child({ svc: 'admin-socket' }),
     });
     await this.#admin.start();
-    this.api.mountStatic();
-    const { host, port, tls, headersTimeoutS, requestTimeoutS } = this.config.http;
-    this.#http = await listen(this.api.app, host, port, tls, {
-      headersMs: headersTimeoutS * 1000,
-      requestMs: requestTimeoutS * 1000,
-    });
+    this.#http = await serveWebFront(this.api, this.config.http);
     this.log.info({ http: this.#http.port }, 'gateway started');
   }
 
   async stop(): Promise<void> {
     await this.#admin?.stop();
     await this.#http?.close();
-    for (const s of [...this.services].reverse()) {
-      try {
-        await s.stop();
-      } catch (err) {
-        this.log.error({ err, service: s.name }, 'service stop failed');
-      }
-    }
+    await stopServices(this.services, this.log);
     await this.db?.close();
   }
 }

@@ -98,6 +98,7 @@ export const HttpConfig = z.object({
     .default(1024 * 1024),
   login: LoginConfig.default(LoginConfig.parse({})),
 });
+export type HttpConfig = z.infer<typeof HttpConfig>;
 
 export const FleetConfig = z.object({
   batteryLowPct: z.number().min(0).max(100).default(25),

@@ -147,3 +147,17 @@ export interface Service {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Stops services in the reverse of their start order; one that fails to stop does not keep the rest running. */
+export async function stopServices(
+  services: readonly Service[],
+  log: { error(o: object, msg: string): void },
+): Promise<void> {
+  for (const s of [...services].reverse()) {
+    try {
+      await s.stop();
+    } catch (err) {
+      log.error({ err, service: s.name }, 'service stop failed');
+    }
+  }
+}

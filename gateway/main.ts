@@ -186,7 +186,7 @@ program
   .option('--days <n>', 'validity in days', '825')
   .option('--force', 'replace existing files')
   .action(async (o: { out: string; host: string[]; days: string; force?: boolean }) => {
-    const { makeSelfSignedCert } = await import('./api/self-signed-cert.js');
+    const { makeSelfSignedCert } = await import('./self-signed-cert.js');
     const days = Number(o.days);
     if (!Number.isInteger(days) || days < 1)
       throw new GatewayError('BAD_REQUEST', '--days must be a whole number');

@@ -9,6 +9,7 @@
  * RGW 16 quirks (DEPENDENCIES.md): checksums only WHEN_REQUIRED or stream bodies fail with 411.
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
@@ -22,7 +23,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import type { ArchiveCredentials } from './config.js';
+import { ArchiveCredentials } from './config.js';
 
 export interface ObjectRef {
   bucket: string;
@@ -71,6 +72,17 @@ export function isPayloadMismatch(err: unknown): boolean {
 export function isNotFound(err: unknown): boolean {
   if (!(err instanceof S3ServiceException)) return false;
   return err.$metadata.httpStatusCode === 404 || /NoSuch|NotFound/.test(err.name);
+}
+
+/** A bucket client from config, its credentials read from their file (a secret never sits in config). */
+export async function openArchiveBucket(c: {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  credentialsFile: string;
+}): Promise<ArchiveBucket> {
+  const credentials = ArchiveCredentials.parse(JSON.parse(await readFile(c.credentialsFile, 'utf8')));
+  return new ArchiveBucket({ endpoint: c.endpoint, region: c.region, bucket: c.bucket, credentials });
 }
 
 export class ArchiveBucket {

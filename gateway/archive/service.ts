@@ -27,10 +27,10 @@ import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { RemoteOriginals } from '../store/evicted.js';
 import type { ArchivedAt, ClipRecord, ClipStore } from '../store/index.js';
-import { type ArchiveConfig, ArchiveCredentials, inBusyHours } from './config.js';
+import { type ArchiveConfig, inBusyHours } from './config.js';
 import { type ArchiveJob, ArchiveQueue, type QueuedJob } from './queue.js';
 import { PERMANENT_DAYS, retainUntil, retentionDays } from './retention.js';
-import { ArchiveBucket, ArchiveError, isNotFound, type ObjectRef } from './s3.js';
+import { type ArchiveBucket, ArchiveError, isNotFound, type ObjectRef, openArchiveBucket } from './s3.js';
 import { BandwidthCap } from './throttle.js';
 
 export const BACKLOG_RULE = 'archive-backlog';
@@ -145,12 +145,10 @@ export class ArchiveService implements Service {
     const c = this.#o.config;
     if (!c.endpoint) return;
     if (!c.credentialsFile) throw new ArchiveError('ARCHIVE_MISSING', 'archive.credentialsFile is required');
-    const credentials = ArchiveCredentials.parse(JSON.parse(await readFile(c.credentialsFile, 'utf8')));
-    this.#bucket = new ArchiveBucket({
+    this.#bucket = await openArchiveBucket({
+      ...c,
       endpoint: c.endpoint,
-      region: c.region,
-      bucket: c.bucket,
-      credentials,
+      credentialsFile: c.credentialsFile,
     });
     this.#stopped = false;
     this.#offs.push(

@@ -6,15 +6,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AlertService } from '../alerts/service.js';
-import { LoginGuard } from '../api/login-guard.js';
-import { Api, type HttpServer, listen } from '../api/server.js';
-import { DASHBOARD_DIST } from '../app.js';
+import { buildWebFront, serveWebFront, type WebFront } from '../api/front.js';
+import type { Api, HttpServer } from '../api/server.js';
 import { type Db, openDb } from '../db.js';
-import { EventBus, type Service } from '../events.js';
+import { EventBus, type Service, stopServices } from '../events.js';
 import { restrictDataDir } from '../integrity/modes.js';
 import { createLogger, type Logger } from '../log.js';
 import { AuditLog } from '../store/audit-log.js';
-import { UserStore } from '../users.js';
+import type { UserStore } from '../users.js';
 import { CentralArchiveReader } from './archive-reader.js';
 import type { CentralConfig } from './config.js';
 import { Ledger } from './ledger.js';
@@ -35,6 +34,7 @@ export class CentralApp {
   api!: Api;
   readonly services: Service[] = [];
   #http?: HttpServer;
+  #front?: WebFront;
 
   constructor(opts: { config: CentralConfig; log?: Logger }) {
     this.config = opts.config;
@@ -60,29 +60,20 @@ export class CentralApp {
       file: join(dataDir, 'audit', 'audit.jsonl'),
       log: this.log,
     });
-    const audit = (e: Parameters<AuditLog['append']>[0]) => this.audit.append(e);
-    const http = this.config.http;
-    this.users = new UserStore(this.db, http.sessionHours, http.sessionIdleMinutes, audit);
+    this.#front = buildWebFront({
+      http: this.config.http,
+      db: this.db,
+      bus: this.bus,
+      log: this.log,
+      audit: () => this.audit,
+    });
+    this.users = this.#front.users;
   }
 
   async start(): Promise<void> {
     await this.open();
-    const http = this.config.http;
-    const guard = new LoginGuard({
-      config: http.login,
-      db: this.db,
-      audit: () => this.audit,
-      log: this.log.child({ svc: 'login' }),
-    });
-    this.api = new Api({
-      users: this.users,
-      bus: this.bus,
-      log: this.log,
-      staticDir: DASHBOARD_DIST,
-      guard,
-      maxBodyBytes: http.maxBodyBytes,
-      secure: http.tls !== undefined,
-    });
+    const { guard, api } = this.#front!;
+    this.api = api;
     this.alerts = new AlertService({ db: this.db, bus: this.bus, log: this.log.child({ svc: 'alerts' }) });
     this.ledger = new Ledger({
       db: this.db,
@@ -111,24 +102,13 @@ export class CentralApp {
       archive: this.archive,
     });
     for (const s of this.services) await s.start();
-    this.api.mountStatic();
-    const { host, port, tls, headersTimeoutS, requestTimeoutS } = http;
-    this.#http = await listen(this.api.app, host, port, tls, {
-      headersMs: headersTimeoutS * 1000,
-      requestMs: requestTimeoutS * 1000,
-    });
+    this.#http = await serveWebFront(this.api, this.config.http);
     this.log.info({ http: this.#http.port }, 'central started');
   }
 
   async stop(): Promise<void> {
     await this.#http?.close();
-    for (const s of [...this.services].reverse()) {
-      try {
-        await s.stop();
-      } catch (err) {
-        this.log.error({ err, service: s.name }, 'service stop failed');
-      }
-    }
+    await stopServices(this.services, this.log);
     await this.audit?.close();
     await this.db?.close();
   }

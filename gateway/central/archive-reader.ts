@@ -6,11 +6,9 @@
  * purge and re-upload, a forged report) fails the response before its end (checked-read.ts, R25),
  * is audited and raises a critical alert to the principal and legal affairs.
  */
-import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { AlertService } from '../alerts/service.js';
-import { ArchiveCredentials } from '../archive/config.js';
-import { ArchiveBucket } from '../archive/s3.js';
+import { type ArchiveBucket, openArchiveBucket } from '../archive/s3.js';
 import { contentTypeOf, extensionFor } from '../clips/content-type.js';
 import { GatewayError } from '../errors.js';
 import type { Service } from '../events.js';
@@ -49,13 +47,7 @@ export class CentralArchiveReader implements Service {
   async start(): Promise<void> {
     const c = this.config;
     if (!c?.endpoint) return;
-    const credentials = ArchiveCredentials.parse(JSON.parse(await readFile(c.credentialsFile, 'utf8')));
-    this.#bucket = new ArchiveBucket({
-      endpoint: c.endpoint,
-      region: c.region,
-      bucket: c.bucket,
-      credentials,
-    });
+    this.#bucket = await openArchiveBucket(c);
   }
 
   async stop(): Promise<void> {

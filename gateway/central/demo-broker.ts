@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:tls';
 import { Aedes } from 'aedes';
 import { parseUpstreamTopic } from '../../protocol/upstream/topics.js';
-import { makeSelfSignedCert } from '../api/self-signed-cert.js';
+import { makeSelfSignedCert } from '../self-signed-cert.js';
 
 export class DemoBroker {
   #aedes: Aedes | undefined;

@@ -17,7 +17,6 @@ import {
   ListObjectVersionsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveConfig } from '../../gateway/archive/config.js';
 import { NOTHING_EVICTABLE_RULE } from '../../gateway/archive/eviction.js';
@@ -35,7 +34,7 @@ import { upstreamTopic } from '../../protocol/upstream/topics.js';
 import { type CephCluster, skipWithoutCeph, startCeph } from '../helpers/ceph.js';
 import { REPO } from '../helpers/child-gateway.js';
 import { apiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startBroker, type TestBroker } from '../helpers/mosquitto.js';
+import { connectAs, startBroker, type TestBroker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/wait.js';
 
 const DAY = 86_400_000;
@@ -325,14 +324,7 @@ describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on
         },
       },
     };
-    const client = await mqtt.connectAsync(broker.url, {
-      protocolVersion: 4,
-      clientId: 'forger',
-      username: 'office-7',
-      password: broker.password('office-7'),
-      ca: await import('node:fs/promises').then((f) => f.readFile(broker.caFile)),
-      reconnectPeriod: 0,
-    });
+    const client = await connectAs(broker, 'office-7', 'forger');
     try {
       await client.publishAsync(upstreamTopic('office-7', 'event'), JSON.stringify(forged), { qos: 1 });
     } finally {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSelfSignedCert } from '../../gateway/api/self-signed-cert.js';
+import { makeSelfSignedCert } from '../../gateway/self-signed-cert.js';
 import { type ChildGateway, startChildGateway } from '../helpers/child-gateway.js';
 import { startGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';

@@ -7,10 +7,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { OFFICE_ACL_PATTERN, UPSTREAM_ROOT } from '../../protocol/upstream/topics.js';
 
 export interface TestBroker {
@@ -27,6 +28,22 @@ export interface TestBroker {
   cut(): Promise<void>;
   mend(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A plain MQTT 3.1.1 client of the broker as `user` (TLS, its password; no reconnects). */
+export async function connectAs(
+  broker: TestBroker,
+  user: string,
+  clientId: string,
+): Promise<mqtt.MqttClient> {
+  return mqtt.connectAsync(broker.url, {
+    protocolVersion: 4,
+    clientId,
+    username: user,
+    password: broker.password(user),
+    ca: await readFile(broker.caFile),
+    reconnectPeriod: 0,
+  });
 }
 
 function run(cmd: string, args: string[], cwd: string): Promise<void> {

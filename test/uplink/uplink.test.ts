@@ -19,7 +19,7 @@ import { upstreamTopic } from '../../protocol/upstream/topics.js';
 import { launchChromium, loginFast, newPage, screenshot } from '../dashboard/browser.js';
 import { ensureDashboardBuilt } from '../dashboard/build.js';
 import { apiClient, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startBroker, type TestBroker } from '../helpers/mosquitto.js';
+import { connectAs, startBroker, type TestBroker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/wait.js';
 
 const A = 'officeA';
@@ -164,14 +164,7 @@ describe('upstream bridge to the province broker', () => {
   });
 
   it('drops a replayed message by its seq', async () => {
-    const client = await mqtt.connectAsync(broker.url, {
-      protocolVersion: 4,
-      clientId: 'replayer',
-      username: A,
-      password: broker.password(A),
-      ca: await import('node:fs/promises').then((f) => f.readFile(broker.caFile)),
-      reconnectPeriod: 0,
-    });
+    const client = await connectAs(broker, A, 'replayer');
     try {
       const seq = viewA()!.sequence!;
       const replay: UpstreamMessage = {
@@ -282,14 +275,7 @@ describe('upstream bridge to the province broker', () => {
   });
 
   it('writes the messages of one loop turn in one synced batch, in order', async () => {
-    const client = await mqtt.connectAsync(broker.url, {
-      protocolVersion: 4,
-      clientId: 'burst',
-      username: B,
-      password: broker.password(B),
-      ca: await import('node:fs/promises').then((f) => f.readFile(broker.caFile)),
-      reconnectPeriod: 0,
-    });
+    const client = await connectAs(broker, B, 'burst');
     const N = 300;
     try {
       const batches = central.ledger.batches;

@@ -10,7 +10,7 @@ import { chmod, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from './errors.js';
 
 const run = promisify(execFile);
 
