@@ -192,6 +192,8 @@ export const en: Record<MessageKey, string> = {
   'camera.authFailed': 'Authentication refused',
   'camera.authFailed.desc':
     "The camera refuses the gateway's user name or password and cannot be recorded; the equipment manager must check its credentials.",
+  'camera.passwordLost.desc':
+    'Rebuilt from the audit log, which never holds passwords: the gateway does not connect to this camera, nor record it, until an equipment manager gives its password again.',
   'preroll.warm': 'Pre-roll ready',
   'preroll.warming': 'Pre-roll warming',
   'preroll.failing': 'Pre-roll failing',

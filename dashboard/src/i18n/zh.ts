@@ -190,6 +190,8 @@ export const zh = {
   'hearing.camera': '摄像机',
   'camera.authFailed': '认证失败',
   'camera.authFailed.desc': '摄像机拒绝了网关的用户名或密码，无法录像；请设备管理员核对摄像机凭据。',
+  'camera.passwordLost.desc':
+    '索引重建后网关不再持有这台摄像机的密码（审计日志从不记录密码），在设备管理员重新输入密码之前不会连接它，也无法录像；请联系设备管理员。',
   'preroll.warm': '预录就绪',
   'preroll.warming': '预录准备中',
   'preroll.failing': '预录失败',

@@ -305,7 +305,7 @@ function Snapshot({ camera, session }: { camera: CameraView; session: HearingVie
         </div>
       )}
       {camera.state === 'auth-failed' && (
-        <Tooltip title={t('camera.authFailed.desc')}>
+        <Tooltip title={t(camera.passwordLost ? 'camera.passwordLost.desc' : 'camera.authFailed.desc')}>
           <Tag
             color="red"
             icon={<WarningFilled />}
