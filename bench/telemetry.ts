@@ -114,6 +114,7 @@ async function gatewayChild(dataDir: string, recorders: number): Promise<void> {
   const { GatewayApp } = await import('../gateway/app.js');
   const { parseConfig } = await import('../gateway/config.js');
   const { createLogger } = await import('../gateway/log.js');
+  if (!process.env.BENCH_GW_DEFAULT_HEAP) (await import('../gateway/heap.js')).tuneHeap();
   const config = parseConfig({
     dataDir,
     logLevel: 'error',

@@ -53,6 +53,7 @@ program
   .description('run the gateway (broker, docks, cameras, API and dashboard)')
   .action(async () => {
     const config = await loadConfig(program.opts().config);
+    (await import('./heap.js')).tuneHeap();
     const { GatewayApp } = await import('./app.js');
     const app = new GatewayApp({ config, configSource: program.opts().config });
     await app.start();
