@@ -312,6 +312,8 @@ try {
       export_cpu_s: med(cpu.export!),
       export_rehash_cpu_s: med(cpu.export_rehash!),
       xorriso_cpu_s: med(cpu[`xorriso_${best}`]!),
+      xorriso_file_cpu_s: med(cpu.xorriso_file!),
+      xorriso_pipe_cpu_s: med(cpu.xorriso_pipe!),
       verify_mjs_mb_per_s: med(verify.verify_mjs),
       sha256sum_mb_per_s: med(verify.sha256sum),
       verify_ratio: ratioOfMedians(verify.verify_mjs, verify.sha256sum),

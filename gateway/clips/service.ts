@@ -19,8 +19,8 @@
  * before any of its bytes leave, so a seek starts at once. Each viewing also re-hashes the whole
  * original in the background (again whenever its inode, size, mtime or ctime change): a mismatch
  * quarantines it and alerts (the store's checkWhole) and refuses the viewing's next range. Only an
- * original without a table yet (stored before tables existed) waits for that pass once, which
- * makes its table; a newly stored original gets its table right after ingest.
+ * original without a table yet waits for that pass once, which makes its table; a newly stored
+ * original gets its table right after ingest, older ones from the back-fill (chunk-backfill.ts).
  *
  * An original a browser cannot play as stored (a hearing camera's G.711 in QuickTime) is viewed
  * through a transcode made as it is read (playback.ts), fed the whole original through the same

@@ -6,10 +6,10 @@
  *   3. the `export-built` entry holding both files' SHA-256, then a fresh signed checkpoint that
  *      covers it, then custody/ (checkpoint, key, the exact log lines about these clips and this
  *      export, their inclusion proofs), receipt.pdf, the verifiers and README.txt;
- *   4. the ISO from xorriso with the originals mapped straight from the store, hashed on its way
- *      to the file. An original that is the very file (same dev, inode, size, mtime and ctime)
- *      whose whole hash matched its recorded one since ingest (`unchangedSinceHashed`: its chunk
- *      table) is checked by that identity; any other is re-hashed against the index on worker
+ *   4. the ISO from xorriso with the originals mapped straight from the store, hashed as xorriso
+ *      writes it (xorriso.ts). An original that is the very file (same dev, inode, size, mtime
+ *      and ctime) whose whole hash matched its recorded one since ingest (`unchangedSinceHashed`:
+ *      its chunk table) is checked by that identity; any other is re-hashed against the index on worker
  *      threads as xorriso reads it (both from the page cache). Re-hashing every original doubled
  *      the SHA-256 work of a disc on 2 cores; anything that writes a file changes its ctime, so
  *      only root writing the raw device (or setting the clock) or a decaying medium gets past the
