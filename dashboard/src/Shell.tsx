@@ -2,6 +2,7 @@
 import {
   AlertOutlined,
   AuditOutlined,
+  CameraOutlined,
   ClockCircleOutlined,
   DashboardOutlined,
   ExportOutlined,
@@ -62,6 +63,7 @@ const CasePage = lazy(() => import('./pages/cases/CasePage.js'));
 const MyRecordingsPage = lazy(() => import('./pages/cases/MyRecordingsPage.js'));
 const UsersPage = lazy(() => import('./pages/admin/UsersPage.js'));
 const RegistryPage = lazy(() => import('./pages/manager/RegistryPage.js'));
+const CamerasPage = lazy(() => import('./pages/manager/CamerasPage.js'));
 const ProvincePage = lazy(() => import('./pages/province/ProvincePage.js'));
 
 const ICONS: Record<PageId, ReactNode> = {
@@ -79,6 +81,7 @@ const ICONS: Record<PageId, ReactNode> = {
   mine: <VideoCameraAddOutlined />,
   users: <TeamOutlined />,
   registry: <SafetyCertificateOutlined />,
+  cameras: <CameraOutlined />,
   province: <GlobalOutlined />,
 };
 
@@ -128,6 +131,8 @@ function pageFor(path: string, nav: NavItem[]): ReactNode {
       return <UsersPage />;
     case 'registry':
       return <RegistryPage />;
+    case 'cameras':
+      return <CamerasPage />;
     case 'province':
       return <ProvincePage />;
     default:

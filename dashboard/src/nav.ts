@@ -17,6 +17,7 @@ export type PageId =
   | 'mine'
   | 'users'
   | 'registry'
+  | 'cameras'
   | 'province';
 
 export interface NavItem {
@@ -63,6 +64,8 @@ export const NAV: readonly NavItem[] = [
   { id: 'audit', path: '/audit', label: 'nav.audit', roles: ['legal-affairs', 'principal', 'auditor'] },
   // R21: the equipment manager registers recorders and rotates their credentials.
   { id: 'registry', path: '/registry', label: 'nav.registry', roles: ['equipment-manager'] },
+  // R21: hearing-room cameras, administered as the API's CAMERA_ADMINS (gateway/api/routes/cameras.ts).
+  { id: 'cameras', path: '/cameras', label: 'nav.cameras', roles: ['equipment-manager'] },
   // R24: the legal-affairs office sets access rights (gateway/api/routes/users.ts USER_ADMINS).
   { id: 'users', path: '/users', label: 'nav.users', roles: ['legal-affairs'] },
   // `gateway central` only: every office, read-only.

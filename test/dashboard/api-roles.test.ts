@@ -53,6 +53,18 @@ const PAGE_CALLS: Record<PageId, string[]> = {
   cases: ['GET /api/cases', 'GET /api/cases/:caseNo', 'GET /api/cases/:caseNo/timeline'],
   mine: ['GET /api/my/recordings', 'POST /api/interruptions/:id/explain', 'POST /api/cases/:caseNo/links'],
   registry: ['GET /api/recorders', 'POST /api/recorders', 'POST /api/recorders/:serial/credential'],
+  cameras: [
+    'GET /api/cameras',
+    'GET /api/rooms',
+    'POST /api/cameras/discover',
+    'POST /api/cameras',
+    'PUT /api/cameras/:id/room',
+    'PUT /api/cameras/:id/password',
+    'POST /api/cameras/:id/health',
+    'POST /api/cameras/:id/sync-clock',
+    'DELETE /api/cameras/:id',
+    'GET /api/cameras/:id/snapshot',
+  ],
   users: [
     'GET /api/users',
     'POST /api/users',

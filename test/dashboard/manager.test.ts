@@ -2,6 +2,7 @@
  * Equipment manager: live alerts, and the fleet fed by simulated recorders over MQTT (R21).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCameras } from '../../device-sim/camera/index.js';
 import { type FleetHandle, startFleet } from '../../device-sim/scenario/fleet.js';
 import { DESKTOP, login, loginFast, newPage, screenshot, waitLive } from './browser.js';
 import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
@@ -10,7 +11,15 @@ describe('equipment manager pages', () => {
   let rig: DashRig;
   beforeAll(async () => {
     // The simulated recorders run firmware 1.4.2: current here, so "problems only" is about the battery.
-    rig = await startDashRig({ fleet: { firmwareMin: '1.0.0' } });
+    rig = await startDashRig({
+      fleet: { firmwareMin: '1.0.0' },
+      cameras: {
+        rooms: [{ id: 'R1', name: '第一听证室' }],
+        discoveryInterface: '127.0.0.1',
+        discoveryTimeoutMs: 1500,
+        healthPollS: 600,
+      },
+    });
   }, 120_000);
   afterAll(() => rig?.stop());
 
@@ -119,6 +128,84 @@ describe('equipment manager pages', () => {
     } finally {
       await fleet?.stop();
       await context.close();
+    }
+  });
+
+  it('cameras page: discover, add, room, snapshot, clock, 认证失败 and the password again, delete; no password shown', async () => {
+    const CAM_PW = 'Cam-page-pw-7';
+    const WRONG_PW = 'Wrong-page-pw-3';
+    const cams = await startCameras(1, { firstOctet: 191, common: { user: 'admin', password: CAM_PW } });
+    const cam = cams.cameras[0]!;
+    const { context, page } = await newPage(rig.browser, rig.gw.url, DESKTOP);
+    const seen: string[] = [];
+    page.on('request', (r) => seen.push(r.url()));
+    page.on('response', async (r) => {
+      if (!r.url().includes('/api/') || r.url().includes('/snapshot')) return;
+      seen.push(await r.text().catch(() => ''));
+    });
+    try {
+      await loginFast(page, rig.users['equipment-manager'], PASSWORD, '/cameras');
+      await page.getByTestId('camera-discover').click();
+      await page.getByTestId(`discovered-add-${cam.address}`).click({ timeout: 20_000 });
+      await page.getByTestId('camera-add-password').fill(CAM_PW);
+      await page.getByTestId('camera-add-ok').click();
+      await expect.poll(() => rig.gw.app.cameras.list().find((c) => c.xaddr === cam.xaddr)?.id).toBeTruthy();
+      const id = rig.gw.app.cameras.list().find((c) => c.xaddr === cam.xaddr)!.id;
+      const state = page.getByTestId(`camera-state-${id}`);
+      await textOf(state).toBe('在线');
+      await textOf(page.getByTestId(`camera-row-${id}`)).toContain(cam.identity.name);
+
+      await page.getByTestId(`camera-room-${id}`).click();
+      await page.locator('.ant-select-item-option[title="第一听证室"]').click();
+      await expect.poll(() => rig.gw.app.cameras.view(id).roomId).toBe('R1');
+
+      await page.getByTestId(`camera-snap-${id}`).click();
+      await expect
+        .poll(() => page.getByTestId(`camera-thumb-${id}`).evaluate((i: HTMLImageElement) => i.naturalWidth))
+        .toBeGreaterThan(0);
+
+      cam.state.clock.offsetMs = 90_000;
+      await page.getByTestId(`camera-health-${id}`).click();
+      await textOf(page.getByTestId(`camera-offset-${id}`)).toMatch(/^\+(8[5-9]|9\d) 秒$/);
+      await page.getByTestId(`camera-sync-${id}`).click();
+      await textOf(page.getByTestId(`camera-offset-${id}`)).toMatch(/^[+-]?[01]\.\d 秒$/);
+
+      // The camera's stream refuses the gateway (its password changed on the camera): what the
+      // recording and pre-roll report to the registry when RTSP answers 401.
+      cam.faults.denyRtsp(401);
+      rig.gw.app.cameras.noteStreamAuth(id, false);
+      await page.getByTestId(`camera-health-${id}`).click();
+      await textOf(state).toBe('认证失败');
+      await textOf(page.getByTestId(`camera-cause-${id}`)).toContain('视频流拒绝');
+      await screenshot(page, 'manager-cameras-auth-failed');
+      // A wrong password is refused by the camera and stored nowhere; the page says so.
+      await page.getByTestId(`camera-password-${id}`).click();
+      await page.getByTestId('camera-password-input').fill(WRONG_PW);
+      await page.getByTestId('camera-password-ok').click();
+      await textOf(page.locator('.ant-message')).toContain('认证失败');
+      await textOf(state).toBe('认证失败');
+      // The right one again: checked against the camera, saved, the camera back online.
+      cam.faults.resume();
+      await page.getByTestId('camera-password-input').fill(CAM_PW);
+      await page.getByTestId('camera-password-ok').click();
+      await textOf(state).toBe('在线');
+      await screenshot(page, 'manager-cameras');
+
+      await page.getByTestId(`camera-delete-${id}`).click();
+      await page.getByTestId('camera-delete-ok').click();
+      await page.getByTestId(`camera-row-${id}`).waitFor({ state: 'detached' });
+      expect(rig.gw.app.cameras.list().some((c) => c.id === id)).toBe(false);
+
+      // Neither password in the page, any URL asked for, or any API response it read.
+      const html = await page.content();
+      for (const pw of [CAM_PW, WRONG_PW]) {
+        expect(html).not.toContain(pw);
+        expect(seen.filter((t) => t.includes(pw))).toEqual([]);
+      }
+      expect(seen.some((t) => t.includes(cam.xaddr))).toBe(true);
+    } finally {
+      await context.close();
+      await cams.stop();
     }
   });
 });

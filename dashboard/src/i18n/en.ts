@@ -1,4 +1,5 @@
 import { adminEn } from './admin.en.js';
+import { camerasEn } from './cameras.en.js';
 import { casesEn } from './cases.en.js';
 import { complianceEn } from './compliance.en.js';
 import { errorsEn } from './errors.en.js';
@@ -8,6 +9,7 @@ import type { MessageKey } from './zh.js';
 /** English. Typed against the Chinese dictionary so a missing key fails the typecheck. */
 export const en: Record<MessageKey, string> = {
   ...adminEn,
+  ...camerasEn,
   ...casesEn,
   ...errorsEn,
   ...complianceEn,

@@ -25,7 +25,7 @@ export const errorsEn: Record<keyof typeof errorsZh, string> = {
   'error.NOT_VERIFIED': 'The recording is not verified yet',
   'error.STORE_CORRUPT': 'Storage check failed; contact the legal-affairs office',
   'error.CAMERA_UNREACHABLE': 'The camera cannot be reached',
-  'error.CAMERA_AUTH': 'The camera refused the user name or password',
+  'error.CAMERA_AUTH': 'Authentication refused: the camera refused the user name or password',
   'error.CAMERA_BAD_RESPONSE': 'The camera gave an answer that cannot be read',
   'error.RECORDING_FAILED': 'Recording failed',
   'error.UNAVAILABLE': 'The gateway lacks a system component it needs',

@@ -22,7 +22,7 @@ export const errorsZh = {
   'error.NOT_VERIFIED': '记录尚未校验完成',
   'error.STORE_CORRUPT': '存储校验失败，请联系政策法规处',
   'error.CAMERA_UNREACHABLE': '摄像机无法连接',
-  'error.CAMERA_AUTH': '摄像机拒绝了用户名或密码',
+  'error.CAMERA_AUTH': '认证失败：摄像机拒绝了用户名或密码',
   'error.CAMERA_BAD_RESPONSE': '摄像机返回了无法识别的应答',
   'error.RECORDING_FAILED': '录像失败',
   'error.UNAVAILABLE': '网关缺少所需的系统组件',

@@ -1,4 +1,5 @@
 import { adminZh } from './admin.zh.js';
+import { camerasZh } from './cameras.zh.js';
 import { casesZh } from './cases.zh.js';
 import { complianceZh } from './compliance.zh.js';
 import { errorsZh } from './errors.zh.js';
@@ -7,6 +8,7 @@ import { provinceZh } from './province.zh.js';
 /** Simplified Chinese (the default). Every visible string of the dashboard is a key here. */
 export const zh = {
   ...adminZh,
+  ...camerasZh,
   ...casesZh,
   ...errorsZh,
   ...complianceZh,
