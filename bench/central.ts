@@ -137,7 +137,15 @@ async function drain(
   args: string[],
   expected: number,
 ): Promise<{ seconds: number; last: Msg }> {
-  const child = fork(self, [role, ...args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=<dir>: central's V8 CPU profile (NODE_OPTIONS may not carry --cpu-prof).
+  const prof = process.env.BENCH_CPU_PROF;
+  const child = fork(self, [role, ...args], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: [
+      ...process.execArgv,
+      ...(prof && role === 'central' ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    ],
+  });
   await ask(child, 'ready');
   const t0 = performance.now();
   await ask(child, 'go');
