@@ -9,7 +9,7 @@ import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
 
 /** The pages each role must see in the navigation (REQUIREMENTS "Who uses it"). */
 const EXPECTED_NAV: Record<Role, string[]> = {
-  'equipment-manager': ['fleet', 'alerts', 'registry'],
+  'equipment-manager': ['fleet', 'alerts', 'registry', 'cameras'],
   officer: ['dock', 'mine', 'exports', 'cases'],
   'hearing-staff': ['hearings', 'mine'],
   'legal-affairs': [
