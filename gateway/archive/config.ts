@@ -47,10 +47,11 @@ export const ArchiveConfig = z
      */
     readBack: z
       .object({
+        // setInterval holds at most 2^31 ms (24.8 days).
         everyHours: z
           .number()
           .min(0)
-          .max(24 * 365)
+          .max(24 * 21)
           .default(24),
         budgetMb: z.number().int().min(1).default(1024),
       })
