@@ -14,7 +14,8 @@
  * - warm_cpu_pct: the warm ffmpegs plus gateway while idle (every camera warm, no hearing);
  * - loss_detect_p50/p99_ms: stall injected on every camera -> interruption record opened; a loss
  *   never detected (30 s) counts in `losses_undetected`, not in the percentiles;
- * Every camera sends G.711 (PCMA) with its audio before the first keyframe, as most cameras do:
+ * Every camera sends G.711 (PCMA) with its audio before the first keyframe, as most cameras do; the
+ * gateway keeps it as sent (QuickTime), as the baseline does (Matroska):
  * - audio_cameras: sessions whose stored segments carry an audio track (must equal `cameras`);
  * - coverage_without_lead_in: the session's own segments over [start, stop] (no lead-in);
  * - false_interruptions: interruption records of the phase-1 sessions, where no fault was injected;
@@ -35,6 +36,7 @@ import { GatewayApp } from '../gateway/app.js';
 import { parseConfig } from '../gateway/config.js';
 import { coverageOf } from '../gateway/hearings/summary.js';
 import { createLogger } from '../gateway/log.js';
+import { SEGMENT_FILE } from '../gateway/recording/ffmpeg-args.js';
 import { fields, interleave, machine, ratioOfMedians, spread } from './lib/rounds.js';
 
 const PASSWORD = 'Bench-pw1';
@@ -204,7 +206,7 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 async function firstMediaOnDisk(dir: string, since: number): Promise<number> {
   for (;;) {
     const files = await readdir(dir).catch(() => [] as string[]);
-    for (const f of files.filter((x) => x.endsWith('.mp4'))) {
+    for (const f of files.filter((x) => SEGMENT_FILE.test(x))) {
       const s = await stat(join(dir, f)).catch(() => null);
       // A keyframe fragment, not just the file header.
       if (s && s.size >= 4096) return Date.now() - since;
