@@ -10,9 +10,10 @@
  *   (`container: 'mov'`, the same ISO-BMFF muxer and fragment options, which holds A-law/μ-law as
  *   sent); a browser gets it as fragmented MP4 with AAC made on the fly when someone plays it
  *   (clips/playback.ts). Only audio neither container holds (G.726, ...) is transcoded to AAC.
- *   Why, measured (bench cameras, G.711 on every camera): the AAC encoder costs 0.4 % of a core per
- *   8 kHz track, about what a plain `ffmpeg -c copy` of the whole camera costs (0.45 %), for every
- *   second recorded; a playback costs about 0.1 s CPU per minute played, and only when played.
+ *   Why, measured in CPU-seconds (60 s of 640x360 H.264 + 8 kHz G.711, load 20): copying it all
+ *   takes 0.07 s, the AAC encoder adds 0.22 s (0.4 % of a core per camera, for every second
+ *   recorded: about a plain `ffmpeg -c copy` of the whole camera, so `cpu_ratio` ≤ 1.3 could not
+ *   hold with it); a playback transcode takes 0.29 s per minute played, only when someone plays.
  * - Segment muxer, fixed-length segments, fragmented MP4/QuickTime (`frag_keyframe+empty_moov+
  *   default_base_moof`, fragments of at most 0.25 s flushed as they complete): the same container as
  *   recorder clips; every finished fragment is on disk, so a segment is readable while it is
