@@ -105,6 +105,11 @@ export const FleetConfig = z.object({
   batteryCriticalPct: z.number().min(0).max(100).default(10),
   storageLowPct: z.number().min(0).max(100).default(10),
   clockDriftMaxMs: z.number().positive().default(2000),
+  /**
+   * The telemetry clock estimate takes the least-delayed sample of this window (clock-offset.ts):
+   * longer rides out longer gateway stalls, shorter sees a clock stepped back sooner.
+   */
+  clockOffsetWindowS: z.number().positive().default(120),
   firmwareMin: z.string().default('2.0.0'),
   /** Battery/storage history is kept one point per bucket (downsampled for charts). */
   historyBucketS: z.number().positive().default(60),

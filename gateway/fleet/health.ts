@@ -14,6 +14,7 @@ import type { GatewayConfig } from '../config.js';
 import { type Db, timeKey } from '../db.js';
 import type { EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
+import { ClockOffsetWindow } from './clock-offset.js';
 import { draw, type Forecast, SampleRing, timeLeftS } from './forecast.js';
 import {
   compareVersions,
@@ -111,12 +112,18 @@ class Live {
   mask = 0;
   readonly battery = new SampleRing(RING);
   readonly storage = new SampleRing(RING);
+  readonly offsets: ClockOffsetWindow;
   bucket = -1;
   /** The sample representing the current history bucket (its last one). */
   bucketPoint: HistoryPoint | null = null;
   lastLiveEmit = 0;
 
-  constructor(readonly serial: string) {}
+  constructor(
+    readonly serial: string,
+    offsetWindowMs: number,
+  ) {
+    this.offsets = new ClockOffsetWindow(offsetWindowMs);
+  }
 }
 
 export class FleetHealth implements Service {
@@ -129,6 +136,7 @@ export class FleetHealth implements Service {
   readonly #alerts: AlertService;
   readonly #cfg: GatewayConfig['fleet'];
   readonly #staleMs: number;
+  readonly #offsetWindowMs: number;
   readonly #now: () => number;
   readonly #live = new Map<string, Live>();
   readonly #dirty = new Set<string>();
@@ -148,12 +156,13 @@ export class FleetHealth implements Service {
     this.#alerts = opts.alerts;
     this.#cfg = opts.config;
     this.#staleMs = opts.mqtt.staleAfterS * 1000;
+    this.#offsetWindowMs = opts.config.clockOffsetWindowS * 1000;
     this.#now = opts.now ?? Date.now;
   }
 
   async start(): Promise<void> {
     for await (const h of this.#healthDb.values()) {
-      const l = new Live(h.serial);
+      const l = new Live(h.serial, this.#offsetWindowMs);
       Object.assign(l, {
         // Nobody is connected to a broker that has just started.
         online: false,
@@ -206,9 +215,7 @@ export class FleetHealth implements Service {
     h.lastDeviceAt = t.at;
     if (!h.online) this.#setOnline(h, true, receivedAt, 'telemetry');
     if (h.clockOffsetSource !== 'time-sync') {
-      const o = t.at - receivedAt;
-      // Network delay only ever makes the device look behind; a light average smooths jitter.
-      h.clockOffsetMs = h.clockOffsetMs === null ? o : Math.round(h.clockOffsetMs * 0.8 + o * 0.2);
+      h.clockOffsetMs = Math.round(h.offsets.add(t.at, receivedAt));
       h.clockOffsetSource = 'telemetry';
     }
     if (t.firmware !== h.firmware) {
@@ -358,7 +365,7 @@ export class FleetHealth implements Service {
   #get(serial: string): Live {
     let h = this.#live.get(serial);
     if (!h) {
-      h = new Live(serial);
+      h = new Live(serial, this.#offsetWindowMs);
       this.#live.set(serial, h);
     }
     return h;

@@ -1,6 +1,6 @@
 /** Staleness timeout and device faults, over real MQTT. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectRecorder, register } from '../broker/mqtt-helpers.js';
+import { connectRecorder, register, telemetry } from '../broker/mqtt-helpers.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -41,5 +41,45 @@ it('keeps device faults in health and as alerts until cleared', async () => {
     await waitFor(() => !gw.app.alerts.activeFor('recorder-fault', 'PF-2/LENS-HEAT'), 'fault alert cleared');
   } finally {
     await r.end();
+  }
+});
+
+it('takes no clock drift from packets the gateway read seconds late, and still alerts a 2-minute skew (R21)', async () => {
+  const r = await connectRecorder(gw, 'PF-3', await register(gw, 'PF-3'));
+  const skewed = await connectRecorder(gw, 'PF-4', await register(gw, 'PF-4'));
+  try {
+    for (let i = 0; i < 3; i++) await r.telemetry({ state: 'recording' });
+    await waitFor(() => gw.app.field.health.get('PF-3')?.clockOffsetMs != null, 'first estimate');
+    // Ten packets sent now and read after the loop is held 3 s (a gateway busy with 5000 recorders).
+    let last = 0;
+    for (let i = 0; i < 10; i++) {
+      last = Date.now();
+      await r.telemetry({ state: 'recording', at: last });
+    }
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      // Busy: the packets wait in the socket.
+    }
+    await waitFor(() => gw.app.field.health.get('PF-3')?.lastDeviceAt === last, 'late packets read');
+    const h = gw.app.field.health.get('PF-3')!;
+    expect(Math.abs(h.clockOffsetMs!)).toBeLessThan(1000);
+    expect(h.conditions).not.toContain('clock-drift');
+    // The fleet path itself, handed samples late by seconds.
+    for (let i = 0; i < 10; i++) {
+      const at = Date.now();
+      gw.app.field.health.telemetry('PF-3', telemetry({ state: 'recording', at }), at + 2500 + i * 300);
+    }
+    expect(gw.app.field.health.get('PF-3')!.conditions).not.toContain('clock-drift');
+    expect(gw.app.alerts.activeFor('clock-drift', 'PF-3')).toBeUndefined();
+
+    await skewed.telemetry({ state: 'recording', at: Date.now() - 120_000 });
+    await waitFor(
+      () => gw.app.alerts.activeFor('clock-drift', 'PF-4'),
+      'clock-drift alert for a skewed clock',
+    );
+    expect(gw.app.field.health.get('PF-4')!.clockOffsetMs).toBeLessThan(-119_000);
+  } finally {
+    await r.end();
+    await skewed.end();
   }
 });
