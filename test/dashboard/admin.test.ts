@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recorderWithClips } from '../../device-sim/recorder/dock-fixture.js';
 import { loginFast, newPage, screenshot, TABLET, waitLive } from './browser.js';
+import { expectTidyLayout } from './layout.js';
 import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
 
 /** expect.poll's own default (1 s) is too short on a loaded machine. */
@@ -209,44 +210,6 @@ describe('dashboard administration', () => {
   it('lays out at 1366×768 and 1024×768 in zh and en without clipped or one-character columns', async () => {
     const { context, page } = await newPage(rig.browser, rig.gw.url);
     try {
-      const check = async (name: string) => {
-        await page.locator('.ant-table-thead th').first().waitFor();
-        await expect.poll(() => page.locator('.ant-spin-spinning').count(), POLL).toBe(0);
-        const m = await page.evaluate(() => ({
-          overflow: document.documentElement.scrollWidth - window.innerWidth,
-          narrow: [...document.querySelectorAll<HTMLElement>('.ant-table-thead th')]
-            .filter((th) => th.textContent?.trim() && th.getBoundingClientRect().width < 48)
-            .map((th) => `${th.textContent} ${Math.round(th.getBoundingClientRect().width)}px`),
-          // A header broken over more than two lines is a squeezed column.
-          wrapped: [...document.querySelectorAll<HTMLElement>('.ant-table-thead th')]
-            .filter((th) => {
-              const tops = new Set<number>();
-              const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
-              for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-                const r = document.createRange();
-                r.selectNodeContents(n);
-                for (const x of r.getClientRects()) tops.add(Math.round(x.top));
-              }
-              return tops.size > 2;
-            })
-            .map((th) => th.textContent),
-          // A cell whose content is wider than the cell is cut (or spills into its neighbour).
-          clipped: [...document.querySelectorAll<HTMLElement>('.ant-table-tbody td')]
-            // (A pinned column's shadow is drawn outside its cell: not content.)
-            .filter(
-              (td) => !td.className.includes('ant-table-cell-fix') && td.scrollWidth > td.clientWidth + 1,
-            )
-            .map((td) => td.textContent),
-        }));
-        expect({ page: name, ...m }).toEqual({
-          page: name,
-          overflow: 0,
-          narrow: [],
-          wrapped: [],
-          clipped: [],
-        });
-        await screenshot(page, `layout-${name}`);
-      };
       for (const [role, paths] of [
         ['equipment-manager', ['/fleet', '/registry']],
         ['legal-affairs', ['/users', '/audit']],
@@ -264,7 +227,7 @@ describe('dashboard administration', () => {
               // Folded, the menu shows icons: the item is clicked, not its (hidden) label.
               await page.locator('li', { has: page.getByTestId(`nav-${path.slice(1)}`) }).click();
               await page.waitForURL(`**${path}`);
-              await check(`${path.slice(1)}-${lang}-${width}`);
+              await expectTidyLayout(page, `${path.slice(1)}-${lang}-${width}`);
             }
           }
           await page.getByTestId('lang-switch').click();

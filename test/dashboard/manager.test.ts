@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCameras } from '../../device-sim/camera/index.js';
 import { type FleetHandle, startFleet } from '../../device-sim/scenario/fleet.js';
 import { DESKTOP, login, loginFast, newPage, screenshot, waitLive } from './browser.js';
+import { expectTidyLayout } from './layout.js';
 import { type DashRig, PASSWORD, startDashRig, textOf } from './rig.js';
 
 describe('equipment manager pages', () => {
@@ -189,7 +190,20 @@ describe('equipment manager pages', () => {
       await page.getByTestId('camera-password-input').fill(CAM_PW);
       await page.getByTestId('camera-password-ok').click();
       await textOf(state).toBe('在线');
-      await screenshot(page, 'manager-cameras');
+      // Fixed column widths hold at 1366 and 1024 px (the menu folded), in zh and in en.
+      await page
+        .getByTestId(`camera-snap-${id}`)
+        .or(page.getByTestId(`camera-thumb-${id}`))
+        .waitFor();
+      await expectTidyLayout(page, 'cameras-zh-1366');
+      await page.setViewportSize({ width: 1024, height: 768 });
+      await expect.poll(() => page.getByTestId('sider').getAttribute('data-collapsed')).toBe('true');
+      await expectTidyLayout(page, 'cameras-zh-1024');
+      await page.getByTestId('lang-switch').click();
+      await textOf(state).toBe('Online');
+      await expectTidyLayout(page, 'cameras-en-1024');
+      await page.getByTestId('lang-switch').click();
+      await textOf(state).toBe('在线');
 
       await page.getByTestId(`camera-delete-${id}`).click();
       await page.getByTestId('camera-delete-ok').click();

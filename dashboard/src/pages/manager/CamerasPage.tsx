@@ -97,15 +97,15 @@ export default function CamerasPage() {
         loading={q.loading && !q.data}
         dataSource={q.data ?? []}
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
-        scroll={{ x: 1180 }}
+        scroll={{ x: 1080 }}
         tableLayout="fixed"
         onRow={(r) => ({ 'data-testid': `camera-row-${r.id}` }) as React.HTMLAttributes<HTMLElement>}
         columns={[
-          { title: t('cameras.name'), dataIndex: 'name', width: 150, ellipsis: true, fixed: 'left' },
+          { title: t('cameras.name'), dataIndex: 'name', width: 140, ellipsis: true, fixed: 'left' },
           {
             title: t('cameras.room'),
             dataIndex: 'roomId',
-            width: 150,
+            width: 140,
             render: (v: string | null, c) => (
               <Select<string>
                 size="small"
@@ -135,7 +135,7 @@ export default function CamerasPage() {
           {
             title: t('cameras.state'),
             key: 'state',
-            width: 170,
+            width: 150,
             render: (_, c) => {
               const k = cameraStateKey(c);
               const cause = causeText(c, t);
@@ -159,7 +159,7 @@ export default function CamerasPage() {
           {
             title: t('cameras.clockOffset'),
             key: 'offset',
-            width: 100,
+            width: 90,
             render: (_, c) => (
               <span data-testid={`camera-offset-${c.id}`}>{fmtOffset(c.health.clockOffsetMs, t)}</span>
             ),
@@ -167,13 +167,13 @@ export default function CamerasPage() {
           {
             title: t('cameras.lastChecked'),
             key: 'checked',
-            width: 150,
+            width: 110,
             render: (_, c) => fmtTime(c.health.checkedAt, 'YYYY-MM-DD HH:mm:ss'),
           },
           {
             title: t('cameras.snapshot'),
             key: 'snapshot',
-            width: 130,
+            width: 120,
             render: (_, c) =>
               thumbs[c.id] ? (
                 <img
@@ -197,7 +197,7 @@ export default function CamerasPage() {
           {
             title: t('common.actions'),
             key: 'actions',
-            width: 230,
+            width: 180,
             render: (_, c) => (
               <Space size={4} wrap>
                 <Button
