@@ -425,6 +425,7 @@ export class GatewayApp {
       alerts: this.alerts,
       log: log.child({ svc: 'archive' }),
       exportClips: async (id) => (await exportRepo.get(id))?.clipIds ?? [],
+      report: (e, ops) => this.uplink.reportArchived(e, ops),
     });
     if (this.archive.enabled) this.custody.witnesses.push(this.archive.witness);
     this.services.push(this.archive);

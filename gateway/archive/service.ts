@@ -22,11 +22,12 @@ import { z } from 'zod';
 import type { AlertService } from '../alerts/service.js';
 import type { Checkpoint } from '../custody/checkpoint.js';
 import type { Witness } from '../custody/witnesses.js';
-import type { Db } from '../db.js';
-import type { EventBus, Service } from '../events.js';
+import { type Db, SYNCED } from '../db.js';
+import type { ArchivedClip, EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import type { RemoteOriginals } from '../store/evicted.js';
 import type { ArchivedAt, ClipRecord, ClipStore } from '../store/index.js';
+import type { BatchOp } from '../store/keys.js';
 import { type ArchiveConfig, inBusyHours } from './config.js';
 import { type ArchiveJob, ArchiveQueue, type QueuedJob } from './queue.js';
 import { PERMANENT_DAYS, retainUntil, retentionDays } from './retention.js';
@@ -77,6 +78,11 @@ export interface ArchiveServiceOptions {
   log: Logger;
   /** The clips of an export, to hold them in the archive when it is approved (R23). */
   exportClips?: (exportId: string) => Promise<string[]>;
+  /**
+   * Queues a `clip.archived` report upstream, writing `ops` (the clip's archived state) in the same
+   * synced batch (the uplink's outbox). The bus event follows for everyone else.
+   */
+  report?: (e: ArchivedClip, ops: BatchOp[]) => Promise<void>;
   now?: () => number;
 }
 
@@ -114,6 +120,8 @@ export class ArchiveService implements Service {
   #offs: (() => void)[] = [];
   /** A checkpoint witness: hands each new checkpoint to the durable queue. */
   readonly witness: Witness;
+  /** Tests only: runs right after a clip's archived state is durable (a crash there). */
+  faultAfterRecord?: (clipId: string) => void;
 
   constructor(opts: ArchiveServiceOptions) {
     this.#o = opts;
@@ -532,14 +540,26 @@ export class ArchiveService implements Service {
       legalHold: held,
       sidecar: sidecarRef ? { key: sidecarRef.key, versionId: sidecarRef.versionId } : undefined,
     };
-    await this.#done.put(`clip!${clipId}`, copy);
+    await this.#record(rec, copy);
     await this.#audit('replicated', `clip:${clipId}`, 'gateway', { ...copy, at: undefined });
-    this.#announce(rec, copy);
+    this.#o.bus.emit('clip.archived', this.#archivedEvent(rec, copy));
   }
 
-  /** Tells the bus (and through the uplink, the province: PROTOCOL.md §7.2) where the copy is. */
-  #announce(rec: ClipRecord, copy: ArchivedCopy): void {
-    this.#o.bus.emit('clip.archived', {
+  /**
+   * The clip's "archived" state and its report to the province (PROTOCOL.md §7.2) in one synced
+   * batch: a crash between the two would leave a copy central never hears of (the far side drops a
+   * repeat by seq, never a gap). Without an uplink, the state alone.
+   */
+  async #record(rec: ClipRecord, copy: ArchivedCopy): Promise<void> {
+    const ops: BatchOp[] = [{ type: 'put', sublevel: this.#done, key: `clip!${rec.clipId}`, value: copy }];
+    if (this.#o.report) await this.#o.report(this.#archivedEvent(rec, copy), ops);
+    else await this.#o.db.batch(ops, SYNCED);
+    this.faultAfterRecord?.(rec.clipId);
+  }
+
+  /** Where the copy is, for the bus and the province. */
+  #archivedEvent(rec: ClipRecord, copy: ArchivedCopy): ArchivedClip {
+    return {
       clipId: rec.clipId,
       bucket: copy.bucket,
       key: copy.key,
@@ -552,7 +572,7 @@ export class ArchiveService implements Service {
       activity: rec.activity ?? null,
       start: new Date(rec.start).toISOString(),
       end: new Date(rec.end).toISOString(),
-    });
+    };
   }
 
   /** The date the archive must keep a clip's original to, by the retention rules (unheld). */
@@ -620,13 +640,15 @@ export class ArchiveService implements Service {
     if (copy.sidecar) await bucket.holdOn({ bucket: copy.bucket, ...copy.sidecar });
     const lock = await bucket.lockOf(copy);
     if (!lock.legalHold) throw new ArchiveError('ARCHIVE_UNLOCKED', `${copy.key}: legal hold not reported`);
-    await this.#done.put(`clip!${clipId}`, { ...copy, legalHold: true });
+    const held = { ...copy, legalHold: true };
+    const rec = await this.#o.store.index.get(clipId);
+    if (rec) await this.#record(rec, held);
+    else await this.#done.put(`clip!${clipId}`, held);
     await this.#audit('legal-hold', `clip:${clipId}`, 'gateway', {
       key: copy.key,
       versionId: copy.versionId,
     });
-    const rec = await this.#o.store.index.get(clipId);
-    if (rec) this.#announce(rec, { ...copy, legalHold: true });
+    if (rec) this.#o.bus.emit('clip.archived', this.#archivedEvent(rec, held));
   }
 
   async #replicateCheckpoint(treeSize: number, json: string, fresh: boolean): Promise<void> {

@@ -13,10 +13,11 @@ import { upstreamTopic } from '../../protocol/upstream/topics.js';
 import type { Checkpoint } from '../custody/checkpoint.js';
 import { toHex } from '../custody/merkle.js';
 import type { Witness, WitnessContext } from '../custody/witnesses.js';
-import type { Db } from '../db.js';
-import type { EventBus, Service } from '../events.js';
+import { type Db, SYNCED } from '../db.js';
+import type { ArchivedClip, EventBus, Service } from '../events.js';
 import type { Logger } from '../log.js';
 import { scrub } from '../scrub.js';
+import type { BatchOp } from '../store/keys.js';
 import type { UplinkConfig } from './config.js';
 import type { HealthBody, OfficeStatus, UpstreamMessage, UpstreamPayload } from './messages.js';
 import { Outbox, type OutboxStats } from './outbox.js';
@@ -107,6 +108,20 @@ export class UplinkBridge implements Service {
     const c = this.#client;
     this.#client = undefined;
     if (c) await c.endAsync(true).catch(() => {});
+  }
+
+  /**
+   * Reports an original archived (PROTOCOL.md §7.2) with the archive's own writes `ops` in one
+   * synced batch, so neither is durable without the other. Without an upstream, just `ops`.
+   */
+  async reportArchived(e: ArchivedClip, ops: BatchOp[]): Promise<void> {
+    if (!this.enabled) {
+      await this.#o.db.batch(ops, SYNCED);
+      return;
+    }
+    await this.outbox.open();
+    await this.outbox.add({ kind: 'event', body: eventBody('clip.archived', e) }, this.#now(), ops);
+    this.#kick();
   }
 
   /** Queue a fleet snapshot now (also every `healthEveryS`). */

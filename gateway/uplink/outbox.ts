@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Db } from '../db.js';
+import { type Db, SYNCED } from '../db.js';
 import type { BatchOp } from '../store/keys.js';
 import type { UpstreamMessage, UpstreamPayload } from './messages.js';
 
@@ -83,8 +83,13 @@ export class Outbox {
   /**
    * Numbers and stores a message (one batch: the item and the counter). Health snapshots are
    * skipped when the outbox is full (a newer one says more); everything else is always kept.
+   * `also`: the caller's own writes, made in the same batch, synced (the state the message reports).
    */
-  add(payload: UpstreamPayload, now = Date.now()): Promise<UpstreamMessage | undefined> {
+  add(
+    payload: UpstreamPayload,
+    now = Date.now(),
+    also: BatchOp[] = [],
+  ): Promise<UpstreamMessage | undefined> {
     return this.#serial(async () => {
       const m = this.#meta$();
       if (payload.kind === 'health' && this.#depth >= this.maxDepth) {
@@ -107,8 +112,9 @@ export class Outbox {
       const ops: BatchOp[] = [
         { type: 'put', sublevel: this.#items, key: seqKey(msg.seq), value: msg },
         { type: 'put', sublevel: this.#meta, key: 'meta', value: next },
+        ...also,
       ];
-      await this.db.batch(ops);
+      await (also.length > 0 ? this.db.batch(ops, SYNCED) : this.db.batch(ops));
       this.#m = next;
       this.#depth++;
       return msg;

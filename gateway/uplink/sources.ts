@@ -29,17 +29,17 @@ export function alertCleared(a: GatewayEvents['alert.cleared']): AlertBody {
 }
 
 /**
- * The events the province follows: interruptions (R19), flagged sessions (R16), integrity (R25),
- * and each original archived, with the SHA-256 central checks the archive's copy against.
+ * The events the province follows off the bus: interruptions (R19), flagged sessions (R16),
+ * integrity (R25). Each original archived, with the SHA-256 central checks the archive's copy
+ * against, is reported by the archive itself in the batch that records it (bridge.reportArchived).
  */
 export const FORWARDED_EVENTS = [
   'interruption.opened',
   'interruption.updated',
   'session.flagged',
   'integrity.failed',
-  'clip.archived',
 ] as const;
-export type ForwardedEvent = (typeof FORWARDED_EVENTS)[number];
+export type ForwardedEvent = (typeof FORWARDED_EVENTS)[number] | 'clip.archived';
 
 export function eventBody<K extends ForwardedEvent>(name: K, p: GatewayEvents[K]): EventBody {
   const e = p as Partial<

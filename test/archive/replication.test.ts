@@ -496,6 +496,41 @@ describe.skipIf(skipWithoutCeph('test/archive/replication.test.ts'))('archive on
     }
   });
 
+  it('reports an archived clip upstream even when the office dies right after recording it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'archive-report-'));
+    // No broker answers here: the report waits in the outbox, which is what this test reads.
+    const uplink = {
+      url: 'mqtts://127.0.0.1:1',
+      office: 'office-7',
+      passwordFile: broker.passwordFile('office-7'),
+      reconnectS: 60,
+    };
+    const first = await startGateway({ dataDir, archive: archiveConfig(), uplink });
+    let died = false;
+    try {
+      first.app.archive.faultAfterRecord = (clipId) => {
+        died = true;
+        throw new Error(`${clipId}: the office died here`);
+      };
+      await ingest(first, 'REPORT-1');
+      await waitFor(() => died, 'the fault ran', 45_000, 50);
+    } finally {
+      await first.stop();
+    }
+    const again = await startGateway({ dataDir, archive: archiveConfig(), uplink });
+    try {
+      const copy = await archived(again, 'REPORT-1');
+      const queued = await again.app.uplink.outbox.after(0, 1000);
+      const reports = queued.filter(
+        (m) => m.kind === 'event' && m.body.type === 'clip.archived' && m.body.subject === 'REPORT-1',
+      );
+      expect(reports).toHaveLength(1);
+      expect(reports[0]?.kind === 'event' && reports[0].body.details.versionId).toBe(copy.versionId);
+    } finally {
+      await again.stop();
+    }
+  });
+
   // ---- local eviction ----------------------------------------------------------------------------
 
   /** Bytes under blobs/ (originals and sidecars): what the simulated disk holds. */
