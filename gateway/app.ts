@@ -173,7 +173,8 @@ export class GatewayApp {
     this.db = await openDb(join(dataDir, 'index'));
     new WalGuard(this.db, { room: () => this.disk.stateRoom(), log: this.log.child({ svc: 'index' }) });
     // Administration is audited in the store's log (started before any admin call can arrive).
-    const audit: AuditSink = (e) => this.store.audit.append(e);
+    // Async, so a write after the store closed rejects (and is handled) instead of throwing.
+    const audit: AuditSink = async (e) => this.store.audit.append(e);
     const front = buildWebFront({
       http: this.config.http,
       db: this.db,
@@ -588,7 +589,12 @@ export class GatewayApp {
   async stop(): Promise<void> {
     await this.#admin?.stop();
     await this.#http?.close();
-    await stopServices(this.services, this.log);
+    // Recorder traffic stops first and its queued events finish while every service still runs;
+    // the store stops last: nearly every service writes its audit log (R25) until it has stopped.
+    const first: Service[] = this.field ? [this.field.broker, this.field.ingest] : [];
+    const last: Service[] = this.store ? [this.store] : [];
+    const rest = this.services.filter((s) => !first.includes(s) && !last.includes(s));
+    await stopServices([...last, ...rest, ...first], this.log);
     await this.db?.close();
   }
 }

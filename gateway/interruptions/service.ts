@@ -69,10 +69,12 @@ export class InterruptionService implements Service {
   readonly #live = new Map<string, InterruptionRecord>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #writes = new Map<string, Promise<void>>();
+  readonly #inflight = new Set<Promise<unknown>>();
   /** Devices with an ongoing interruption -> how many. */
   readonly #ongoingRecorders = new Map<string, number>();
   readonly #ongoingCameras = new Map<string, number>();
   #started = false;
+  #stopped = false;
 
   constructor(opts: InterruptionServiceOptions) {
     this.#db = opts.db.sublevel<string, InterruptionRecord>('interruptions', { valueEncoding: 'json' });
@@ -146,6 +148,7 @@ export class InterruptionService implements Service {
       if (r.end === null) this.#count(r, +1);
     }
     this.#started = true;
+    this.#stopped = false;
     // Ongoing ones from before a restart: re-arm their resume timers from their original times.
     for (const r of this.#live.values()) if (r.end === null && r.canContinue) this.#armTimer(r);
   }
@@ -154,14 +157,22 @@ export class InterruptionService implements Service {
     this.#started = false;
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
-    await Promise.all(this.#writes.values());
+    // Writes started before stop finish (one may chain another: a record, then its alert's id).
+    while (this.#writes.size + this.#inflight.size > 0) {
+      await Promise.allSettled([...this.#writes.values(), ...this.#inflight]);
+    }
+    this.#stopped = true;
   }
 
   /**
    * Opens a record. Idempotent for an ongoing interruption of the same device, session and cause
    * (returns that one). Alerts the principal at once when `canContinue` is false (R19).
    */
-  async open(input: OpenInterruptionInput): Promise<InterruptionRecord> {
+  open(input: OpenInterruptionInput): Promise<InterruptionRecord> {
+    return this.#track(this.#open(input));
+  }
+
+  async #open(input: OpenInterruptionInput): Promise<InterruptionRecord> {
     const o = OpenInterruption.parse(input);
     const sessionId = o.sessionId ?? null;
     for (const r of this.#live.values()) {
@@ -458,7 +469,7 @@ export class InterruptionService implements Service {
       this.#timers.delete(r.id);
       const cur = this.#live.get(r.id);
       if (cur && cur.end === null && cur.alerts.length === 0) {
-        this.#alert(cur, RULE_UNRESUMED).catch((err) =>
+        this.#track(this.#alert(cur, RULE_UNRESUMED)).catch((err) =>
           this.#log.error({ err, interruption: r.id }, 'unresumed alert failed'),
         );
       }
@@ -497,12 +508,26 @@ export class InterruptionService implements Service {
     await this.#persist(rec);
   }
 
+  /** Work that stop() waits for: an open (its record, then its alert) or a timer's alert. */
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p);
+    const done = () => this.#inflight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
   #touch(rec: InterruptionRecord): void {
     rec.updatedAt = new Date(this.#now()).toISOString();
   }
 
   /** Writes of one record are chained so an older snapshot can never overwrite a newer one. */
   #persist(rec: InterruptionRecord): Promise<void> {
+    if (this.#stopped) {
+      // Only reachable when a caller outlived the shutdown order (recorder traffic stops first):
+      // refused plainly rather than written to a closed audit log.
+      this.#log.warn({ interruption: rec.id, cause: rec.cause }, 'interruption write after stop refused');
+      return Promise.reject(new GatewayError('UNAVAILABLE', 'interruptions service stopped'));
+    }
     const snapshot = structuredClone(rec);
     const prev = this.#writes.get(rec.id) ?? Promise.resolve();
     const next = prev
