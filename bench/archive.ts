@@ -25,7 +25,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ArchiveConfig } from '../gateway/archive/config.js';
 import { ArchiveBucket } from '../gateway/archive/s3.js';
 import { ArchiveService } from '../gateway/archive/service.js';
@@ -50,6 +50,13 @@ const concurrency = Math.max(1, Number(values.concurrency));
 const totalMb = Number(values.mb);
 const clipMb = Number(values['clip-mb']);
 const rounds = Math.max(3, Number(values.rounds));
+// The test cluster's OSD is an 8 GiB file and full at 95 %; replicated copies are locked for
+// months and cannot be deleted (the baseline's objects are, after each round). Refuse rather than
+// hang on a full OSD.
+if (totalMb * (rounds + 1) > 6500)
+  throw new Error(
+    `--mb ${totalMb} × ${rounds} rounds does not fit the 8 GiB test cluster (keep mb × (rounds + 1) ≤ 6500)`,
+  );
 const host = machine();
 const log = createLogger({ level: 'silent' });
 const progress = (msg: string) => process.stderr.write(`[bench archive] ${msg}\n`);
@@ -191,11 +198,12 @@ try {
         progress(`round ${round}: replicated`);
       }
     },
-    put: () =>
-      timed('put', async () => {
+    put: () => {
+      const versions: (string | undefined)[] = [];
+      return timed('put', async () => {
         await pool(files.length, concurrency, async (i) => {
           const f = files[i]!;
-          await bucket.client.send(
+          const out = await bucket.client.send(
             new PutObjectCommand({
               Bucket: 'bench',
               Key: `put-${round}/${i}`,
@@ -203,9 +211,18 @@ try {
               ContentLength: f.bytes,
             }),
           );
+          versions[i] = out.VersionId;
         });
         progress(`round ${round}: plain PUT`);
-      }),
+      }).finally(async () => {
+        // Unlocked: each version deleted so the test cluster holds every round (untimed).
+        await pool(files.length, concurrency, async (i) => {
+          await bucket.client.send(
+            new DeleteObjectCommand({ Bucket: 'bench', Key: `put-${round}/${i}`, VersionId: versions[i] }),
+          );
+        });
+      });
+    },
   });
   const rate = (xs: number[]) => xs.map((t) => mb / (t / 1000));
   const rep = rate(ms.replicate);
