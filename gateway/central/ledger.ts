@@ -83,7 +83,44 @@ export class Ledger {
     this.#seqs = o.db.sublevel<string, unknown>('central-seq', { valueEncoding: 'json' });
     this.#held = o.db.sublevel<string, unknown>('central-held', { valueEncoding: 'json' });
     this.#originals = o.db.sublevel<string, unknown>('central-originals', { valueEncoding: 'json' });
-    this.#commit = new GroupCommit((ops, sync) => o.db.batch(ops, sync));
+    this.#commit = new GroupCommit(async (ops, sync) => {
+      // After a failed batch nothing later may land: its seq states would jump over the lost
+      // messages, and the broker's re-delivery of them would be dropped as repeats.
+      if (this.#broken) throw this.#broken;
+      try {
+        await o.db.batch(ops, sync);
+      } catch (err) {
+        this.#broken = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Per office, the last seq taken into the views before a rollback: their re-delivery is written
+   * again but not counted or listed twice.
+   */
+  readonly #replay = new Map<string, { epoch: string; upTo: number }>();
+
+  /** The batch that failed, until rollback() (every take before it failed or fails too). */
+  #broken: Error | undefined;
+
+  /**
+   * Back to what is durable after a failed batch: the sequence states and held checkpoints are read
+   * again from LevelDB once every batch in flight settled, so the broker's re-delivery of the
+   * unacknowledged messages is taken, not dropped as repeats (#replay keeps the views from
+   * counting them twice).
+   */
+  async rollback(): Promise<void> {
+    await this.#commit.drained();
+    for (const v of this.#offices.values()) {
+      if (v.sequence) this.#replay.set(v.office, { epoch: v.sequence.epoch, upTo: v.sequence.lastSeq });
+      v.sequence = null;
+    }
+    for await (const [k, v] of this.#seqs.iterator()) this.#view(k).sequence = v as OfficeSequence;
+    this.#heldMem.clear();
+    for await (const [k, v] of this.#held.iterator()) this.#heldMem.set(k, v as HeldState);
+    this.#broken = undefined;
   }
 
   /** Synced batches written so far (one per loop turn of messages). */
@@ -138,10 +175,15 @@ export class Ledger {
       return this.#commit.add(ops).then(() => 'duplicate');
     }
     const waits: Promise<unknown>[] = [];
-    this.messages++;
+    const r = this.#replay.get(m.office);
+    const seen = r !== undefined && r.epoch === m.epoch && m.seq <= r.upTo;
+    if (r && !seen) this.#replay.delete(m.office);
     const now = new Date(this.#now()).toISOString();
     v.lastMessageAt = now;
-    v.counts.messages++;
+    if (!seen) {
+      this.messages++;
+      v.counts.messages++;
+    }
     if (verdict.skipped > 0 && !verdict.newEpoch) {
       void this.#o.alerts
         .raise({
@@ -158,15 +200,18 @@ export class Ledger {
         v.healthAt = m.at;
         break;
       case 'event':
-        v.counts.events++;
         if (m.body.type === ARCHIVED_EVENT) {
-          this.#archived(m.office, m.at, m.body, ops);
+          this.#archived(m.office, m.at, m.body, ops, !seen);
+          if (!seen) v.counts.events++;
           break;
         }
+        if (seen) break;
+        v.counts.events++;
         v.events.unshift({ at: m.at, ...m.body });
         v.events.length = Math.min(v.events.length, RECENT_EVENTS);
         break;
       case 'alert': {
+        if (seen) break;
         const same = (a: AlertBody) => a.rule === m.body.rule && a.subject === m.body.subject;
         v.alerts = v.alerts.filter((a) => !same(a));
         if (m.body.action === 'raised') {
@@ -221,14 +266,14 @@ export class Ledger {
     return v === undefined ? undefined : ArchivedOriginal.parse(v);
   }
 
-  #archived(office: string, at: string, body: EventBody, ops: BatchOp[]): void {
+  #archived(office: string, at: string, body: EventBody, ops: BatchOp[], count: boolean): void {
     const r = archivedFromEvent(office, at, body);
     if (!r.ok) {
       this.#o.log.warn({ office, reason: r.reason }, 'archived original report refused');
       return;
     }
     const v = this.#view(office);
-    v.counts.archived = (v.counts.archived ?? 0) + 1;
+    if (count) v.counts.archived = (v.counts.archived ?? 0) + 1;
     ops.push({
       type: 'put',
       sublevel: this.#originals,

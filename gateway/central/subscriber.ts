@@ -36,6 +36,9 @@ export class CentralSubscriber implements Service {
   #lastReject: string | null = null;
   /** Connection generation: a held PUBACK goes out only on the connection its PUBLISH came on. */
   #gen = 0;
+  /** Batch failures in a row (the reconnect backoff). */
+  #failures = 0;
+  #recovering: Promise<void> | undefined;
   /** Settles when every message taken so far on this connection is durable. */
   #durable: Promise<void> = Promise.resolve();
 
@@ -89,15 +92,23 @@ export class CentralSubscriber implements Service {
       cb?.();
     };
     client.handleMessage = (packet, done) => {
-      const stored = this.#handle(packet.topic, packet.payload as Buffer).catch((err: unknown) => {
-        // Not acknowledged: the broker re-delivers it on the next session.
-        this.log.error({ err }, 'upstream message not stored');
-        this.#gen++;
-        client.end(true);
-        throw err;
-      });
+      const gen = this.#gen;
+      // What arrives while a failed batch is recovered is not taken: the broker sends it again.
+      const stored = this.#recovering
+        ? Promise.reject(new Error('central is recovering from a failed write'))
+        : this.#handle(packet.topic, packet.payload as Buffer).then(
+            () => {
+              this.#failures = 0;
+            },
+            (err: unknown) => {
+              if (gen === this.#gen) void this.#recover(client, err);
+              throw err;
+            },
+          );
       // In arrival order: a message handled at once (a status) waits for those before it.
       this.#durable = Promise.all([this.#durable, stored]).then(() => undefined);
+      // A failure is handled above (#recover); the held PUBACKs just never go out.
+      this.#durable.catch(() => {});
       done();
     };
     client.on('connect', (ack) => {
@@ -118,6 +129,35 @@ export class CentralSubscriber implements Service {
     client.on('error', (err) =>
       this.log.warn({ err: scrub(err.message, { secrets: [password] }) }, 'broker'),
     );
+  }
+
+  /**
+   * A batch failed: its messages are not acknowledged (PUBACKs were held until durable), so the
+   * broker re-delivers them on the next session. The ledger's seqs go back to what is durable
+   * first, then central reconnects after a backoff that doubles per failure in a row (up to 60 s).
+   */
+  async #recover(client: MqttClient, err: unknown): Promise<void> {
+    this.#gen++;
+    this.#failures++;
+    const delayMs = Math.min(60_000, this.config.reconnectS * 1000 * 2 ** (this.#failures - 1));
+    this.log.error(
+      { err: scrub((err as Error)?.message ?? String(err), { max: 300 }), retryInMs: delayMs },
+      'upstream messages not stored; reconnecting for the broker to deliver them again',
+    );
+    const done = (async () => {
+      await client.endAsync(true).catch(() => {});
+      await this.ledger.rollback();
+      await new Promise((r) => setTimeout(r, delayMs).unref());
+    })();
+    this.#recovering = done;
+    try {
+      await done;
+    } catch (e) {
+      this.log.error({ err: e }, 'central recovery failed');
+    } finally {
+      this.#recovering = undefined;
+    }
+    if (this.#client === client) client.reconnect();
   }
 
   async stop(): Promise<void> {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CentralApp } from '../../gateway/central/app.js';
 import { parseCentralConfig } from '../../gateway/central/config.js';
 import { FORK_RULE } from '../../gateway/central/ledger.js';
+import type { HeldState } from '../../gateway/central/witness.js';
 import { signCheckpoint } from '../../gateway/custody/checkpoint.js';
 import { SigningKey } from '../../gateway/custody/signing-key.js';
 import { createLogger } from '../../gateway/log.js';
@@ -54,7 +55,12 @@ beforeAll(async () => {
     config: parseCentralConfig({
       dataDir: centralDir,
       http: { host: '127.0.0.1', port: 0 },
-      broker: { url: broker.url, passwordFile: broker.passwordFile('central'), caFile: broker.caFile },
+      broker: {
+        url: broker.url,
+        passwordFile: broker.passwordFile('central'),
+        caFile: broker.caFile,
+        reconnectS: 0.5,
+      },
     }),
     log: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
   });
@@ -182,6 +188,53 @@ describe('upstream bridge to the province broker', () => {
       expect(alertSubjects()).not.toContain('replayed');
     } finally {
       await client.endAsync(true);
+    }
+  });
+
+  it('after a failed write, rolls back, reconnects and takes the re-delivered messages exactly once', async () => {
+    const before = viewA()?.counts.alertsRaised ?? 0;
+    const db = central.db;
+    const batch = db.batch.bind(db);
+    let failed = 0;
+    // The store's write fails once: the synced batch holding the witness's new checkpoint.
+    db.batch = ((ops: { sublevel?: { prefix?: string } }[], ...rest: unknown[]) => {
+      if (
+        failed === 0 &&
+        Array.isArray(ops) &&
+        ops.some((o) => o.sublevel?.prefix?.includes('central-held'))
+      ) {
+        failed++;
+        return Promise.reject(new Error('injected: disk full'));
+      }
+      return (batch as (...a: unknown[]) => Promise<void>)(ops, ...rest);
+    }) as unknown as typeof db.batch;
+    try {
+      const subjects = Array.from({ length: 6 }, (_, i) => `retry-${i}`);
+      await raise(subjects);
+      // A checkpoint among them: the witness's held checkpoint is durable state, not a view.
+      const cp = await gw.app.custody.issueCheckpoint('test', 'test');
+      await waitFor(() => failed === 1, 'a batch failed');
+      await waitFor(() => gw.app.uplink.outbox.depth === 0, 'every message acknowledged', 30_000);
+      await waitFor(() => viewA()!.counts.alertsRaised === before + subjects.length, 'alerts at central');
+      expect(alertSubjects().filter((s) => s.startsWith('retry-'))).toEqual(subjects);
+      // What is durable caught up with the office, with nothing missing or taken twice.
+      const stored = (name: string) => db.sublevel<string, unknown>(name, { valueEncoding: 'json' }).get(A);
+      await waitFor(
+        async () =>
+          ((await stored('central-held')) as HeldState | undefined)?.checkpoint.treeSize === cp.treeSize,
+        'the checkpoint durable at central',
+        30_000,
+      );
+      expect(await stored('central-held')).toMatchObject({ checkpoint: { rootHash: cp.rootHash } });
+      await waitFor(() => central.link.subscribed, 'central reconnected');
+      expect(await stored('central-seq')).toMatchObject({
+        lastSeq: gw.app.uplink.outbox.lastSeq,
+        missing: 0,
+      });
+      expect(viewA()!.sequence).toMatchObject({ lastSeq: gw.app.uplink.outbox.lastSeq, missing: 0 });
+      expect(viewA()!.counts.alertsRaised).toBe(before + subjects.length);
+    } finally {
+      db.batch = batch;
     }
   });
 
