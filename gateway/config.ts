@@ -107,7 +107,8 @@ export const FleetConfig = z.object({
   clockDriftMaxMs: z.number().positive().default(2000),
   /**
    * The telemetry clock estimate takes the least-delayed sample of this window (clock-offset.ts):
-   * longer rides out longer gateway stalls, shorter sees a clock stepped back sooner.
+   * longer rides out longer gateway stalls, shorter sees a clock stepped back sooner. A recorder's
+   * estimate counts once its samples span a quarter of the window (a first packet may be late).
    */
   clockOffsetWindowS: z.number().positive().default(120),
   firmwareMin: z.string().default('2.0.0'),

@@ -15,6 +15,9 @@ export class ClockOffsetWindow {
   readonly #bucketMs: number;
   readonly #best = new Float64Array(BUCKETS);
   readonly #id = new Float64Array(BUCKETS).fill(-1);
+  /** Gateway time of the first sample of the current unbroken run (NaN: none). */
+  #since = Number.NaN;
+  #last = Number.NaN;
 
   /** `windowMs`: how far back the least-delayed sample is looked for (gateway clock). */
   constructor(windowMs: number) {
@@ -23,6 +26,8 @@ export class ClockOffsetWindow {
 
   /** Adds a sample and returns the estimate (device minus gateway clock, ms). */
   add(deviceAt: number, receivedAt: number): number {
+    if (!(receivedAt - this.#last <= this.#bucketMs * BUCKETS)) this.#since = receivedAt;
+    this.#last = receivedAt;
     const o = deviceAt - receivedAt;
     const id = Math.floor(receivedAt / this.#bucketMs);
     const slot = id % BUCKETS;
@@ -41,7 +46,17 @@ export class ClockOffsetWindow {
     return est;
   }
 
+  /**
+   * True once the current run of samples spans a bucket: before that the estimate may rest on a
+   * single late packet (a connection ramp, a reconnect after buffering), so it is not judged.
+   */
+  get settled(): boolean {
+    return this.#last - this.#since >= this.#bucketMs;
+  }
+
   clear(): void {
     this.#id.fill(-1);
+    this.#since = Number.NaN;
+    this.#last = Number.NaN;
   }
 }

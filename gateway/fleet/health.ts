@@ -215,8 +215,11 @@ export class FleetHealth implements Service {
     h.lastDeviceAt = t.at;
     if (!h.online) this.#setOnline(h, true, receivedAt, 'telemetry');
     if (h.clockOffsetSource !== 'time-sync') {
-      h.clockOffsetMs = Math.round(h.offsets.add(t.at, receivedAt));
-      h.clockOffsetSource = 'telemetry';
+      const est = h.offsets.add(t.at, receivedAt);
+      if (h.offsets.settled) {
+        h.clockOffsetMs = Math.round(est);
+        h.clockOffsetSource = 'telemetry';
+      }
     }
     if (t.firmware !== h.firmware) {
       h.firmware = h.telemetry.firmware;

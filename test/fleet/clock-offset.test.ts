@@ -38,16 +38,31 @@ describe('ClockOffsetWindow', () => {
     }
   });
 
-  it('reports a real 2-minute skew at once, behind or ahead, despite the delays', () => {
+  it('reports a real 2-minute skew, behind or ahead, once a quarter window of samples is in', () => {
     for (const skew of [-120_000, 120_000]) {
       const w = new ClockOffsetWindow(120_000);
       const t0 = 1_800_000_000_000;
-      for (let s = 0; s < 10; s++) {
+      for (let s = 0; s < 40; s++) {
         const est = w.add(t0 + skew + s * 1000, t0 + s * 1000 + (s % 3) * 1500);
         expect(Math.abs(est - skew)).toBeLessThanOrEqual(3000);
         expect(drift(est)).toBe(true);
+        if (s < 27 || s >= 30) expect(w.settled).toBe(s >= 30);
       }
     }
+  });
+
+  it('does not judge a first packet read late (a connection ramp) or the first after a long silence', () => {
+    const w = new ClockOffsetWindow(120_000);
+    const t0 = 1_800_000_000_000;
+    w.add(t0, t0 + 4000);
+    expect(w.settled).toBe(false);
+    let est = 0;
+    for (let s = 1; s <= 40; s++) est = w.add(t0 + s * 1000, t0 + s * 1000 + 20);
+    expect(w.settled).toBe(true);
+    expect(drift(est)).toBe(false);
+    // Ten minutes later a buffered packet arrives first: a new run, not judged on its own.
+    w.add(t0 + 600_000, t0 + 630_000);
+    expect(w.settled).toBe(false);
   });
 
   it('sees a clock stepped back within the window, and one put right again at once', () => {
