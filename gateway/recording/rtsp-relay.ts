@@ -14,7 +14,11 @@
  * - returns the camera's responses with CSeq, Content-Base, Content-Location and RTP-Info mapped
  *   back, and WWW-Authenticate removed;
  * - passes interleaved RTP/RTCP (RFC 2326 §10.12) through as plain bytes in both directions
- *   (rtsp-wire.ts slices frames out of each chunk without copying them).
+ *   (rtsp-wire.ts slices frames out of each chunk without copying them). Towards ffmpeg the frames
+ *   are gathered for up to FLUSH_MS and leave in one writev: a camera's TCP stream arrives a
+ *   packet or a frame per read, and a loopback write per read was the gateway's largest CPU cost
+ *   while recording (the price of keeping the password out of argv). RTSP answers flush at once
+ *   (with any frames gathered before them), so the handshake is not slowed.
  * A 401 after a fresh challenge, or a 403, is the ticket's failure `auth` (the recording names the
  * cause instead of reading ffmpeg's words), and each connection reports once whether the camera
  * accepted the credentials (the registry's camera state). A 461 to a SETUP is the failure
@@ -59,6 +63,8 @@ export interface RtspRelayOptions {
 const LOOPBACK = '127.0.0.1';
 const CLIENT_MAX_MESSAGE = 16 * 1024;
 const CAMERA_MAX_MESSAGE = 256 * 1024;
+/** How long interleaved frames towards ffmpeg may wait to leave together (well under any stall check). */
+const FLUSH_MS = 100;
 /** A stream's tracks, once seen, are trusted this long (a camera's codec changes with its config). */
 const TRACKS_TTL_MS = 10 * 60_000;
 
@@ -90,7 +96,14 @@ export class RtspRelay implements Service, StreamAccess {
   #server: Server | undefined;
   #port = 0;
   /** Counters for tests and the bench. */
-  readonly stats = { tickets: 0, connections: 0, refused: 0, bytesToFfmpeg: 0 };
+  readonly stats = {
+    tickets: 0,
+    connections: 0,
+    refused: 0,
+    bytesToFfmpeg: 0,
+    frameReads: 0,
+    frameWrites: 0,
+  };
 
   constructor(opts: RtspRelayOptions) {
     this.#o = opts;
@@ -231,6 +244,10 @@ export class RtspRelay implements Service, StreamAccess {
       onBytes: (n) => {
         this.stats.bytesToFfmpeg += n;
       },
+      onFrames: (what) => {
+        if (what === 'read') this.stats.frameReads++;
+        else this.stats.frameWrites++;
+      },
       onTracks: (ep, tracks) => {
         this.#tracks.set(`${ep.cameraId} ${ep.url}`, { tracks, at: Date.now() });
       },
@@ -247,6 +264,8 @@ interface ConnectionHooks {
   onAuth(cameraId: string, accepted: boolean): void;
   onRefused(): void;
   onBytes(n: number): void;
+  /** Frames read from the camera and passed on (`read`); a gathered run of them written (`write`). */
+  onFrames(what: 'read' | 'write'): void;
   onTracks(endpoint: StreamEndpoint, tracks: SdpTrack[]): void;
 }
 
@@ -276,6 +295,8 @@ class RelayConnection {
   #auth: RtspClientAuth | null = null;
   #authReported = false;
   #timer: NodeJS.Timeout;
+  /** Set while frames towards ffmpeg are corked, until they leave together. */
+  #flushTimer: NodeJS.Timeout | null = null;
   #dead = false;
   /** The camera's RTSP session, once SETUP made one, until a TEARDOWN was sent for it. */
   #session: string | null = null;
@@ -301,6 +322,7 @@ class RelayConnection {
     if (this.#dead) return;
     this.#dead = true;
     clearTimeout(this.#timer);
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
     this.#client.destroy();
     this.#teardown();
     if (this.#ticket?.conn === this) this.#ticket.conn = null;
@@ -449,9 +471,30 @@ class RelayConnection {
     else this.#early.push(b);
   }
 
+  /** Answers and requests leave at once (and take any gathered frames before them along). */
   #toClient(b: Buffer): void {
     this.#h.onBytes(b.length);
     if (!this.#client.write(b)) this.#up?.pause();
+    this.#flush();
+  }
+
+  /** An interleaved frame run: gathered with the next ones for up to FLUSH_MS. */
+  #frameToClient(b: Buffer): void {
+    this.#h.onBytes(b.length);
+    this.#h.onFrames('read');
+    if (!this.#flushTimer) {
+      this.#client.cork();
+      this.#flushTimer = setTimeout(() => this.#flush(), FLUSH_MS);
+    }
+    if (!this.#client.write(b)) this.#up?.pause();
+  }
+
+  #flush(): void {
+    if (!this.#flushTimer) return;
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    this.#client.uncork();
+    this.#h.onFrames('write');
   }
 
   #pump(): void {
@@ -479,7 +522,7 @@ class RelayConnection {
     if (this.#dead) return;
     if (this.#ticket) this.#ticket.heardAt = Date.now();
     if (item.kind === 'raw') {
-      this.#toClient(item.data);
+      this.#frameToClient(item.data);
       return;
     }
     const m = item.message;

@@ -1,7 +1,7 @@
 /**
  * The loopback RTSP relay against simulated cameras with real ffmpeg as the client: Digest and
  * Basic done by the relay, ffmpeg given only a one-time URL; exactly one connection per ticket;
- * refusals named (401/403), an unreachable camera named.
+ * refusals named (401/403), an unreachable camera named; frames towards ffmpeg leave gathered.
  */
 import { execFile, spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -94,9 +94,19 @@ describe('RTSP relay', () => {
       const t = ticket(`c${i}`, cam.rtspUrl);
       expect(t.url).toMatch(/^rtsp:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{24}$/);
       expect(t.url).not.toContain(PW);
+      const before = { ...relay.stats };
+      const began = Date.now();
       const r = await ffmpegRead(t);
+      const elapsedMs = Date.now() - began;
       expect(r).toEqual({ code: 0, stderr: '' });
       expect(t.failure()).toBeNull();
+      // Frames towards ffmpeg leave gathered, at most one write per 100 ms, not one per camera read.
+      const reads = relay.stats.frameReads - before.frameReads;
+      const writes = relay.stats.frameWrites - before.frameWrites;
+      expect(relay.stats.bytesToFfmpeg - before.bytesToFfmpeg).toBeGreaterThan(10_000);
+      expect(writes).toBeGreaterThan(0);
+      expect(writes).toBeLessThan(reads);
+      expect(writes).toBeLessThanOrEqual(elapsedMs / 100 + 2);
       expect(auth).toContainEqual([`c${i}`, true]);
       // Spent: the same URL opens nothing more.
       expect(await rawRequest(relay.port, t.url)).toBe('RTSP/1.0 404 Not Found');
