@@ -74,6 +74,8 @@ export class ComplianceService implements Service {
   readonly #reports = new Map<string, { at: number; report: Promise<ComplianceReport> }>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
+  /** Every report build and archive under way: stop() waits for them before the stores close. */
+  readonly #inflight = new Set<Promise<unknown>>();
 
   constructor(o: ComplianceServiceOptions) {
     this.#o = o;
@@ -98,7 +100,15 @@ export class ComplianceService implements Service {
   async stop(): Promise<void> {
     this.#running = false;
     clearInterval(this.#timer);
-    await Promise.allSettled([...this.#reports.values()].map((r) => r.report));
+    // A build started during the wait (a request in flight) is waited for too.
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p);
+    const done = () => this.#inflight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   /** The month's report, from the cache when fresh enough (the current month: `refreshS`). */
@@ -107,7 +117,7 @@ export class ComplianceService implements Service {
     const current = month === monthOf(this.#now());
     const maxAge = current ? this.#o.config.refreshS * 1000 : Number.POSITIVE_INFINITY;
     if (cached && !opts.fresh && this.#now() - cached.at < maxAge) return cached.report;
-    const report = this.#build(monthPeriod(month));
+    const report = this.#track(this.#build(monthPeriod(month)));
     // A stale one keeps being served to the summary until the new one is ready.
     report.then(
       () => this.#reports.set(month, { at: this.#now(), report }),
@@ -256,8 +266,12 @@ export class ComplianceService implements Service {
     }
   }
 
-  async #tick(): Promise<void> {
-    if (!this.#running) return;
+  #tick(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return this.#track(this.#refresh());
+  }
+
+  async #refresh(): Promise<void> {
     const month = monthOf(this.#now());
     try {
       await this.report(month, { fresh: true });
